@@ -1,0 +1,143 @@
+"""Every combination of prompts bakes a clean, consistent project that passes its own tests."""
+
+import os
+import re
+import socket
+import uuid
+
+import pytest
+from conftest import (
+    BIN,
+    COMBINATIONS,
+    PYTHON,
+    combination_id,
+    project_env,
+    run,
+    start_process,
+    stop_process,
+    wait_for_http,
+)
+
+DOCKER_COMBINATIONS = [answers for answers in COMBINATIONS if answers["use_docker"] == "yes"]
+CHECK_AND_MAKEMIGRATIONS = """
+import os, django
+from django.core.management import call_command
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+django.setup()
+call_command("check", fail_level="WARNING")
+call_command("makemigrations", check=True, dry_run=True)
+"""
+MARKUP = re.compile(r"\{\{|\{%|\{#|cookiecutter\.")
+
+
+def combinations(selection=COMBINATIONS):
+    return pytest.mark.parametrize("answers", selection, ids=map(combination_id, selection))
+
+
+@combinations()
+def test_bake_leaves_no_template_markup_and_only_chosen_files(bake, answers):
+    project = bake(answers)
+    leftovers = [
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file() and MARKUP.search(path.read_text(errors="ignore") + str(path))
+    ]
+    assert leftovers == []
+    debris = [
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file()
+        and re.search(r"\n\s*\n\s*\n", path.read_text(errors="ignore"))
+        and path.suffix != ".py"  # ruff's own rules (two blank lines between definitions)
+    ]
+    assert debris == [], "blank-line runs left by template tags"
+    assert (project / "config" / "settings" / f"auth_{answers['auth']}.py").exists()
+    assert len(list((project / "config" / "settings").glob("auth_*.py"))) == 1
+    assert len(list((project / "accounts").glob("auth_*.py"))) == 1
+    assert (project / "accounts" / "tickets.py").exists() == (answers["auth"] != "session")
+    layer = project / "config" / "settings" / f"channel_layer_{answers['channel_layer']}.py"
+    assert layer.exists()
+    assert len(list((project / "config" / "settings").glob("channel_layer_*.py"))) == 1
+    assert (project / "Dockerfile").exists() == (answers["use_docker"] == "yes")
+    assert (project / "chat" / "group_rooms.py").exists() == (answers["room_model"] != "direct")
+    assert (project / "chat" / "direct_rooms.py").exists() == (answers["room_model"] != "group")
+    assert ("channels-redis" in (project / "pyproject.toml").read_text()) == (
+        answers["channel_layer"] == "redis"
+    )
+
+
+@combinations()
+def test_ruff_finds_nothing_to_fix_or_reformat(bake, answers):
+    project = bake(answers)
+    run([BIN / "ruff", "check", "--no-cache", "."], project)
+    run([BIN / "ruff", "format", "--no-cache", "--check", "."], project)
+
+
+@combinations()
+def test_django_checks_and_migrations_are_clean(bake, answers):
+    project = bake(answers)
+    # One process for both commands: Django's start-up is most of their cost.
+    run([PYTHON, "-c", CHECK_AND_MAKEMIGRATIONS], project, project_env())
+    production = project_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=uuid.uuid4().hex * 2,
+        DJANGO_ALLOWED_HOSTS="chat.example.com",
+    )
+    run([PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], project, production)
+
+
+@combinations()
+def test_generated_test_suite_passes(bake, answers, services_for):
+    services_for(answers)
+    project = bake(answers)
+    completed = run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, project_env()
+    )
+    assert re.search(r"\d+ passed", completed.stdout)
+    assert not re.search(r"\d+ (failed|error|skipped)", completed.stdout), completed.stdout
+
+
+@combinations(DOCKER_COMBINATIONS)
+def test_docker_artefacts_pass_hadolint_and_the_compose_schema(bake, answers):
+    project = bake(answers)
+    run([BIN / "hadolint", "Dockerfile"], project)
+    run(
+        [BIN / "check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+        project,
+    )
+    compose = (project / "compose.yaml").read_text()
+    assert ("redis:" in compose) == (answers["channel_layer"] == "redis")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@combinations(DOCKER_COMBINATIONS)
+def test_container_entrypoint_migrates_postgres_and_serves(
+    bake, answers, postgres_database, services_for
+):
+    """The image's ENTRYPOINT and CMD, run outside Docker against the local PostgreSQL/Redis."""
+    services_for(answers)
+    project = bake(answers)
+    port = free_port()
+    env = project_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=uuid.uuid4().hex * 2,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DATABASE_URL=postgres_database,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        REDIS_KEY_PREFIX=f"entrypoint-{uuid.uuid4().hex[:8]}",
+        PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    )
+    command = ["daphne", "--bind", "127.0.0.1", "--port", str(port), "config.asgi:application"]
+    server = start_process(["sh", "docker/entrypoint.sh", *command], project, env)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz/", server, timeout=60)
+    finally:
+        output = stop_process(server)
+    assert "database is ready" in output
+    assert "Applying users.0001_initial... OK" in output

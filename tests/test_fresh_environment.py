@@ -1,0 +1,45 @@
+"""Sampled combinations installed from their own pyproject into a fresh virtualenv with uv.
+
+The main suite runs every bake in the template's environment, which holds every
+dependency of every combination; these prove each generated list is complete alone.
+"""
+
+import re
+
+import pytest
+from conftest import BIN, project_env, run
+
+SAMPLES = [
+    # The defaults, on SQLite.
+    ({"auth": "session", "channel_layer": "in_memory", "room_model": "group"}, False),
+    # JWT with Redis, on PostgreSQL.
+    ({"auth": "jwt", "channel_layer": "redis", "room_model": "both"}, True),
+    # Knox with Redis, 1-to-1 only.
+    ({"auth": "knox", "channel_layer": "redis", "room_model": "direct"}, False),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sample", "on_postgres"), SAMPLES, ids=[sample[0]["auth"] for sample in SAMPLES]
+)
+def test_project_installs_and_passes_in_a_fresh_virtualenv(
+    cookies, tmp_path, sample, on_postgres, services_for, request
+):
+    services_for(sample)
+    result = cookies.bake(extra_context={**sample, "use_docker": "no"})
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    venv = tmp_path / "venv"
+    env = project_env(UV_PROJECT_ENVIRONMENT=str(venv))
+    run([BIN / "uv", "sync", "--quiet"], project, env)
+    # Nothing of the template's environment is importable there.
+    probe = "import importlib.util as u; print(u.find_spec('cookiecutter') is None)"
+    assert run([venv / "bin" / "python", "-c", probe], project, env).stdout.strip() == "True"
+    if on_postgres:
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
+    completed = run(
+        [BIN / "uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], project, env
+    )
+    assert re.search(r"\d+ passed", completed.stdout)
+    assert not re.search(r"\d+ (failed|error|skipped)", completed.stdout), completed.stdout

@@ -1,0 +1,64 @@
+"""JWT auth mode (simplejwt): `Authorization: Bearer <access>` on REST and WebSocket handshakes.
+
+Access tokens are short-lived: a socket closes with 4401 when its access token
+expires, unless the client sent a fresh one in-band first
+({"type": "auth.refresh", "token": "<new access token>"}).
+"""
+
+from channels.db import database_sync_to_async
+from django.urls import path
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
+    TokenObtainPairView,
+    TokenRefreshView,
+    TokenVerifyView,
+)
+
+from .identity import SocketIdentity
+from .tickets import WebSocketTicketView
+from .websocket_auth import CredentialAuthMiddleware
+
+
+@database_sync_to_async
+def resolve_access_token(raw: str) -> SocketIdentity | None:
+    authentication = JWTAuthentication()
+    try:
+        token = authentication.get_validated_token(raw.encode())
+        user = authentication.get_user(token)  # refuses deleted and inactive users
+    except (InvalidToken, TokenError, AuthenticationFailed):
+        return None
+    return SocketIdentity(user, expires_at=float(token["exp"]))
+
+
+def websocket_auth_middleware(inner):
+    return CredentialAuthMiddleware(inner, keyword="Bearer", resolve=resolve_access_token)
+
+
+def access_token_expiry(request: Request) -> float:
+    return float(request.auth["exp"])
+
+
+class LoginView(TokenObtainPairView):
+    """Exchange username and password for an access and a refresh token."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+urlpatterns = [
+    path("token/", LoginView.as_view(), name="token"),
+    path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
+    # Logout: blacklist the refresh token so it can never mint access tokens again.
+    path("logout/", TokenBlacklistView.as_view(), name="logout"),
+    path(
+        "ws-ticket/",
+        WebSocketTicketView.as_view(credential_expires_at=access_token_expiry),
+        name="ws-ticket",
+    ),
+]

@@ -1,0 +1,87 @@
+"""Knox auth mode: one expiring, hashed-at-rest token per login (`Authorization: Token <token>`).
+
+Sockets close with 4401 when their token expires, unless the client sent a
+fresh token in-band first ({"type": "auth.refresh", "token": "..."}).
+"""
+
+from channels.db import database_sync_to_async
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from knox import views as knox_views
+from knox.auth import TokenAuthentication
+from rest_framework import permissions, serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from .identity import SocketIdentity
+from .serializers import LoginSerializer, UserSerializer
+from .tickets import WebSocketTicketView
+from .websocket_auth import CredentialAuthMiddleware
+
+
+@database_sync_to_async
+def resolve_knox_token(token: str) -> SocketIdentity | None:
+    try:
+        user, auth_token = TokenAuthentication().authenticate_credentials(token.encode())
+    except AuthenticationFailed:
+        return None
+    expiry = auth_token.expiry.timestamp() if auth_token.expiry else None
+    return SocketIdentity(user, expires_at=expiry)
+
+
+def websocket_auth_middleware(inner):
+    return CredentialAuthMiddleware(inner, keyword="Token", resolve=resolve_knox_token)
+
+
+def knox_token_expiry(request: Request) -> float | None:
+    return request.auth.expiry.timestamp() if request.auth.expiry else None
+
+
+class LoginView(knox_views.LoginView):
+    """Exchange username and password for a new knox token (one per device or client)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=LoginSerializer,
+        responses=inline_serializer(
+            "KnoxToken",
+            {
+                "token": serializers.CharField(),
+                "expiry": serializers.DateTimeField(),
+                "user": UserSerializer(),
+            },
+        ),
+    )
+    def post(self, request: Request, format=None) -> Response:
+        serializer = LoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        request.user = serializer.validated_data["user"]
+        return super().post(request, format=format)
+
+
+@extend_schema(request=None, responses={204: None})
+class LogoutView(knox_views.LogoutView):
+    """End the token this request authenticated with."""
+
+
+@extend_schema(request=None, responses={204: None})
+class LogoutAllView(knox_views.LogoutAllView):
+    """End every token of the user (every device)."""
+
+
+urlpatterns = [
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("logoutall/", LogoutAllView.as_view(), name="logoutall"),
+    path(
+        "ws-ticket/",
+        WebSocketTicketView.as_view(credential_expires_at=knox_token_expiry),
+        name="ws-ticket",
+    ),
+]

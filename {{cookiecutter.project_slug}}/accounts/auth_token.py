@@ -1,0 +1,70 @@
+"""DRF token auth mode: `Authorization: Token <key>` on REST and on WebSocket handshakes.
+
+Browsers, which cannot set handshake headers, connect with a ticket from ws-ticket/.
+"""
+
+from channels.db import database_sync_to_async
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from .identity import SocketIdentity
+from .serializers import LoginSerializer
+from .tickets import WebSocketTicketView
+from .websocket_auth import CredentialAuthMiddleware
+
+
+@database_sync_to_async
+def resolve_token(key: str) -> SocketIdentity | None:
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active:
+        return None
+    return SocketIdentity(token.user, expires_at=None)  # DRF tokens never expire
+
+
+def websocket_auth_middleware(inner):
+    return CredentialAuthMiddleware(inner, keyword="Token", resolve=resolve_token)
+
+
+class ObtainTokenView(APIView):
+    """Exchange username and password for the user's token (the same token on every call)."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=LoginSerializer,
+        responses=inline_serializer("AuthToken", {"token": serializers.CharField()}),
+    )
+    def post(self, request: Request) -> Response:
+        serializer = LoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+class LogoutView(APIView):
+    """Delete the token: every client using it, sockets included at their next handshake, is out."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+urlpatterns = [
+    path("token/", ObtainTokenView.as_view(), name="token"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path(
+        "ws-ticket/",
+        WebSocketTicketView.as_view(credential_expires_at=lambda request: None),
+        name="ws-ticket",
+    ),
+]

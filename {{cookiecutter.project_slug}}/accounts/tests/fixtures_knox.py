@@ -1,0 +1,38 @@
+"""How tests authenticate in knox mode: `Authorization: Token <knox token>`."""
+
+from datetime import timedelta
+from functools import partial
+
+import pytest
+from asgiref.sync import sync_to_async
+from knox.models import AuthToken
+
+from core.testing import header_login
+
+
+@pytest.fixture
+def ws_credentials():
+    """Handshake headers that authenticate `user` with a fresh knox token."""
+
+    async def credentials(user) -> list[tuple[str, str]]:
+        _, token = await sync_to_async(AuthToken.objects.create)(user)
+        return [("authorization", f"Token {token}")]
+
+    return credentials
+
+
+@pytest.fixture
+def http_login():
+    """Log in to a running server as its README tells a client to; returns handshake headers."""
+    return partial(header_login, path="/api/auth/login/", field="token", keyword="Token")
+
+
+@pytest.fixture
+def expiring_credential():
+    """A knox token for `user` that expires `seconds` from now (negative: already expired)."""
+
+    async def credential(user, seconds: float) -> str:
+        _, token = await sync_to_async(AuthToken.objects.create)(user, timedelta(seconds=seconds))
+        return f"Token {token}"
+
+    return credential

@@ -1,0 +1,41 @@
+"""How tests authenticate in session mode: the session cookie, after a CSRF-protected login."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.test import Client
+
+from core.testing import HttpClient
+
+
+@pytest.fixture
+def ws_credentials():
+    """Handshake headers that authenticate `user` (a real session, as after a login)."""
+
+    async def credentials(user) -> list[tuple[str, str]]:
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        session_id = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return [("cookie", f"{settings.SESSION_COOKIE_NAME}={session_id}")]
+
+    return credentials
+
+
+@pytest.fixture
+def http_login():
+    """Log in to a running server as its README tells a client to; returns handshake headers."""
+
+    def login(host: str, username: str, password: str) -> list[tuple[str, str]]:
+        client = HttpClient(f"http://{host}")
+        status, _ = client.request("GET", "/api/auth/csrf/")
+        assert status == 200
+        csrf = client.cookie(settings.CSRF_COOKIE_NAME)
+        credentials = {"username": username, "password": password}
+        status, body = client.request(
+            "POST", "/api/auth/login/", credentials, headers={"X-CSRFToken": csrf}
+        )
+        assert status == 200, body
+        session_id = client.cookie(settings.SESSION_COOKIE_NAME)
+        return [("Cookie", f"{settings.SESSION_COOKIE_NAME}={session_id}")]
+
+    return login

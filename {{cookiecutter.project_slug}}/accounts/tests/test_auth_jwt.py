@@ -1,0 +1,56 @@
+"""JWT mode: obtain, refresh (rotating), verify, and logout by blacklisting the refresh token."""
+
+import pytest
+
+
+def obtain(api_client, user, password) -> dict:
+    response = api_client.post(
+        "/api/auth/token/", {"username": user.username, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.data
+    return response.data
+
+
+@pytest.mark.django_db
+def test_obtain_me_refresh_verify_logout(api_client, user, password):
+    tokens = obtain(api_client, user, password)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert api_client.get("/api/auth/me/").data["id"] == user.pk
+    api_client.credentials()
+
+    verify = api_client.post("/api/auth/token/verify/", {"token": tokens["access"]}, format="json")
+    assert verify.status_code == 200
+
+    refreshed = api_client.post(
+        "/api/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
+    )
+    assert refreshed.status_code == 200
+    assert refreshed.data["refresh"] != tokens["refresh"]  # rotated
+    replay = api_client.post(
+        "/api/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
+    )
+    assert replay.status_code == 401  # the old refresh token was blacklisted
+
+    logout = api_client.post(
+        "/api/auth/logout/", {"refresh": refreshed.data["refresh"]}, format="json"
+    )
+    assert logout.status_code == 200
+    after = api_client.post(
+        "/api/auth/token/refresh/", {"refresh": refreshed.data["refresh"]}, format="json"
+    )
+    assert after.status_code == 401
+
+
+@pytest.mark.django_db
+def test_obtain_with_a_wrong_password_is_refused(api_client, user):
+    response = api_client.post(
+        "/api/auth/token/", {"username": user.username, "password": "wrong"}, format="json"
+    )
+    assert response.status_code == 401
+    assert "access" not in response.data
+
+
+@pytest.mark.django_db
+def test_verify_rejects_a_forged_token(api_client):
+    response = api_client.post("/api/auth/token/verify/", {"token": "a.b.c"}, format="json")
+    assert response.status_code == 401

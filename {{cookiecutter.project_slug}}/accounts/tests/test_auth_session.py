@@ -1,0 +1,89 @@
+"""Session mode: CSRF-protected login and logout; the session cookie opens the socket."""
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from chat.consumers import CLOSE_UNAUTHENTICATED
+
+
+@pytest.fixture
+def browser() -> APIClient:
+    """A client that, like a browser, must present the CSRF token on unsafe requests."""
+    return APIClient(enforce_csrf_checks=True)
+
+
+def csrf_token(client: APIClient) -> str:
+    response = client.get("/api/auth/csrf/")
+    assert response.status_code == 200
+    assert response.data["csrfToken"]
+    return client.cookies[settings.CSRF_COOKIE_NAME].value
+
+
+@pytest.mark.django_db
+def test_login_me_logout(browser, user, password):
+    token = csrf_token(browser)
+    response = browser.post(
+        "/api/auth/login/",
+        {"username": user.username, "password": password},
+        format="json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 200
+    assert response.data["username"] == user.username
+    assert settings.SESSION_COOKIE_NAME in browser.cookies
+
+    assert browser.get("/api/auth/me/").data["id"] == user.pk
+
+    token = browser.cookies[settings.CSRF_COOKIE_NAME].value  # rotated at login
+    assert browser.post("/api/auth/logout/", HTTP_X_CSRFTOKEN=token).status_code == 204
+    assert browser.get("/api/auth/me/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_login_without_csrf_token_is_refused(browser, user, password):
+    csrf_token(browser)
+    response = browser.post(
+        "/api/auth/login/", {"username": user.username, "password": password}, format="json"
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.data["detail"]
+
+
+@pytest.mark.django_db
+def test_logout_without_csrf_token_is_refused(browser, user):
+    browser.force_login(user)
+    assert browser.post("/api/auth/logout/").status_code == 403
+    assert browser.get("/api/auth/me/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_with_a_wrong_password_is_refused(browser, user):
+    token = csrf_token(browser)
+    response = browser.post(
+        "/api/auth/login/",
+        {"username": user.username, "password": "wrong"},
+        format="json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 400
+    assert response.data["non_field_errors"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_with_a_bad_or_ended_session_is_closed_4401(connect_socket):
+    cookie = [("cookie", f"{settings.SESSION_COOKIE_NAME}=no-such-session")]
+    communicator, _ = await connect_socket(cookie)
+    assert await communicator.receive_output() == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_auth_refresh_is_not_used_with_sessions(connect_socket, user, ws_credentials):
+    communicator, _ = await connect_socket(await ws_credentials(user))
+    await communicator.receive_json_from()
+    await communicator.send_json_to({"type": "auth.refresh", "token": "anything"})
+    error = await communicator.receive_json_from()
+    assert (error["type"], error["code"]) == ("error", "invalid")

@@ -1,0 +1,92 @@
+"""Sockets in the token modes (DRF token, knox, JWT): header, ticket, opt-in query token."""
+
+import asyncio
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.tickets import issue_ticket
+from chat.consumers import CLOSE_UNAUTHENTICATED
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLOSED_4401 = {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def authorization(ws_credentials, user) -> tuple[str, str]:
+    """The mode's header keyword and a valid credential for `user`."""
+    [(_, value)] = await ws_credentials(user)
+    keyword, _, credential = value.partition(" ")
+    return keyword, credential
+
+
+async def ticket_for(header_value: str) -> str:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header_value)
+    response = await asyncio.to_thread(client.post, "/api/auth/ws-ticket/")
+    assert response.status_code == 201, response.data
+    assert response.data["expires_in"] == 30
+    return response.data["ticket"]
+
+
+async def test_header_credential_opens_the_socket(connect_socket, user, ws_credentials):
+    keyword, credential = await authorization(ws_credentials, user)
+    communicator, _ = await connect_socket([("authorization", f"{keyword} {credential}")])
+    assert (await communicator.receive_json_from())["type"] == "session.ready"
+
+
+@pytest.mark.parametrize(
+    "header", ["{keyword} not-a-real-credential", "Other {credential}", "{keyword}"]
+)
+async def test_bad_header_credential_is_closed_4401(connect_socket, user, ws_credentials, header):
+    keyword, credential = await authorization(ws_credentials, user)
+    value = header.format(keyword=keyword, credential=credential)
+    communicator, _ = await connect_socket([("authorization", value)])
+    assert await communicator.receive_output() == CLOSED_4401
+
+
+async def test_ticket_opens_one_socket_once(connect_socket, user, ws_credentials):
+    keyword, credential = await authorization(ws_credentials, user)
+    ticket = await ticket_for(f"{keyword} {credential}")
+    communicator, _ = await connect_socket(query=f"ticket={ticket}")
+    ready = await communicator.receive_json_from()
+    assert (ready["type"], ready["user"]["id"]) == ("session.ready", user.pk)
+
+    reused, _ = await connect_socket(query=f"ticket={ticket}")
+    assert await reused.receive_output() == CLOSED_4401
+
+
+async def test_ticket_needs_authentication():
+    response = await asyncio.to_thread(APIClient().post, "/api/auth/ws-ticket/")
+    assert response.status_code == 401
+
+
+async def test_expired_or_unknown_ticket_is_refused(connect_socket, user, settings):
+    settings.CHAT_WS_TICKET_TTL_SECONDS = 1
+    ticket = await asyncio.to_thread(issue_ticket, user, None)
+    await asyncio.sleep(1.2)
+    communicator, _ = await connect_socket(query=f"ticket={ticket}")
+    assert await communicator.receive_output() == CLOSED_4401
+    communicator, _ = await connect_socket(query="ticket=made-up")
+    assert await communicator.receive_output() == CLOSED_4401
+
+
+async def test_query_token_is_refused_unless_enabled(
+    connect_socket, user, ws_credentials, settings
+):
+    _, credential = await authorization(ws_credentials, user)
+    communicator, _ = await connect_socket(query=f"token={credential}")
+    assert await communicator.receive_output() == CLOSED_4401
+
+    settings.CHAT_WS_ALLOW_QUERY_TOKEN = True
+    communicator, _ = await connect_socket(query=f"token={credential}")
+    assert (await communicator.receive_json_from())["type"] == "session.ready"
+
+
+async def test_inactive_user_is_refused(connect_socket, make_user, ws_credentials):
+    mallory = await asyncio.to_thread(make_user, "mallory")
+    headers = await ws_credentials(mallory)
+    mallory.is_active = False
+    await mallory.asave()
+    communicator, _ = await connect_socket(headers)
+    assert await communicator.receive_output() == CLOSED_4401

@@ -1,0 +1,45 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_register_creates_a_user_with_a_hashed_password(api_client, django_user_model, password):
+    response = api_client.post(
+        "/api/auth/register/",
+        {"username": "carol", "email": "carol@example.com", "password": password},
+        format="json",
+    )
+    assert response.status_code == 201, response.data
+    assert response.data["username"] == "carol"
+    assert "password" not in response.data
+    user = django_user_model.objects.get(username="carol")
+    assert user.password != password
+    assert user.check_password(password)
+
+
+def test_register_applies_the_password_validators(api_client, django_user_model):
+    response = api_client.post(
+        "/api/auth/register/", {"username": "dave", "password": "123"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.data["password"]  # too short, too common, entirely numeric
+    assert not django_user_model.objects.filter(username="dave").exists()
+
+
+def test_register_refuses_a_taken_username(api_client, user, password):
+    response = api_client.post(
+        "/api/auth/register/", {"username": user.username, "password": password}, format="json"
+    )
+    assert response.status_code == 400
+    assert "username" in response.data
+
+
+def test_me_needs_authentication(api_client):
+    assert api_client.get("/api/auth/me/").status_code in (401, 403)
+
+
+def test_me_returns_the_authenticated_user(api_client, user):
+    api_client.force_authenticate(user)
+    response = api_client.get("/api/auth/me/")
+    assert response.status_code == 200
+    assert response.data == {"id": user.pk, "username": "alice", "email": "alice@example.com"}

@@ -1,0 +1,68 @@
+"""Single-use WebSocket tickets, for clients that cannot set headers on a handshake (browsers).
+
+The client trades its credential for a ticket over REST and connects with
+`?ticket=<ticket>`: the ticket is worthless after one use or a few seconds, so
+nothing long-lived reaches URLs or access logs.
+"""
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .identity import SocketIdentity
+
+
+def _cache_key(ticket: str) -> str:
+    # Only a digest is stored, so a dump of the cache holds no usable ticket.
+    return "ws-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def issue_ticket(user, credential_expires_at: float | None) -> str:
+    ticket = secrets.token_urlsafe(32)
+    cache.set(
+        _cache_key(ticket),
+        {"user_id": user.pk, "expires_at": credential_expires_at},
+        timeout=settings.CHAT_WS_TICKET_TTL_SECONDS,
+    )
+    return ticket
+
+
+async def redeem_ticket(ticket: str) -> SocketIdentity | None:
+    key = _cache_key(ticket)
+    claim = await cache.aget(key)
+    # Two handshakes racing with one ticket: only the one whose delete succeeds gets in.
+    if claim is None or not await cache.adelete(key):
+        return None
+    expires_at = claim["expires_at"]
+    if expires_at is not None and expires_at <= time.time():
+        return None
+    user = await get_user_model().objects.filter(pk=claim["user_id"], is_active=True).afirst()
+    return SocketIdentity(user, expires_at) if user else None
+
+
+class TicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="seconds the ticket stays valid")
+
+
+class WebSocketTicketView(APIView):
+    """Trade the request's credential for a single-use ticket: connect with `?ticket=<ticket>`."""
+
+    # Set by as_view(): when the credential that authenticated the request expires.
+    credential_expires_at: Callable[[Request], float | None] | None = None
+
+    @extend_schema(request=None, responses={201: TicketSerializer})
+    def post(self, request: Request) -> Response:
+        ticket = issue_ticket(request.user, self.credential_expires_at(request))
+        data = {"ticket": ticket, "expires_in": settings.CHAT_WS_TICKET_TTL_SECONDS}
+        return Response(TicketSerializer(data).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from .auth_{{ cookiecutter.auth }} import urlpatterns as auth_mode_urlpatterns
+from .views import MeView, RegisterView
+
+urlpatterns = [
+    path("register/", RegisterView.as_view(), name="register"),
+    path("me/", MeView.as_view(), name="me"),
+    *auth_mode_urlpatterns,
+]

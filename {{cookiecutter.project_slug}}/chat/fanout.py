@@ -1,0 +1,185 @@
+"""Per-process fan-out: a server process receives each room event once and writes it to its sockets.
+
+Channels' tutorial gives every socket its own channel-layer channel and group
+membership, so one message to a room of N members costs N layer deliveries and
+N JSON encodings. Here each process joins a room's group once (while it has a
+socket in the room), the event carries the frame already encoded, and the
+process writes that same text to each of its local sockets.
+
+Groups: `chat.room.<id>` carries events for a room's members; `chat.user.<id>`
+carries membership changes to every socket of one user, in every process.
+"""
+
+import asyncio
+import json
+import logging
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Protocol
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+# Channel layers forget group members after a day (group_expiry): re-add well before.
+GROUP_REFRESH_SECONDS = 60 * 60
+
+
+class Socket(Protocol):
+    user_id: int
+
+    async def deliver(self, frame: str) -> None: ...
+
+
+def room_group(room_id: int) -> str:
+    return f"chat.room.{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"chat.user.{user_id}"
+
+
+class Hub:
+    """The sockets of this process, indexed by room and by user, and their layer subscriptions."""
+
+    def __init__(self):
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.rooms: dict[int, set[Socket]] = defaultdict(set)
+        self.users: dict[int, set[Socket]] = defaultdict(set)
+        self.socket_rooms: dict[Socket, set[int]] = {}
+        # Group add/discard for one group must not interleave (Redis may reorder them).
+        self.subscriptions = asyncio.Lock()
+        self.tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        if self.channel is None:
+            self.channel = await self.layer.new_channel()
+            self.tasks = [
+                asyncio.create_task(self.receive_forever()),
+                asyncio.create_task(self.refresh_groups_forever()),
+            ]
+
+    async def attach(self, socket: Socket, room_ids: Iterable[int]) -> None:
+        await self.start()
+        async with self.subscriptions:
+            if not self.users[socket.user_id]:
+                await self.layer.group_add(user_group(socket.user_id), self.channel)
+            self.users[socket.user_id].add(socket)
+            self.socket_rooms[socket] = set()
+            for room_id in room_ids:
+                await self.subscribe(socket, room_id)
+
+    async def detach(self, socket: Socket) -> None:
+        async with self.subscriptions:
+            for room_id in self.socket_rooms.pop(socket, set()):
+                await self.unsubscribe(socket, room_id)
+            sockets = self.users.get(socket.user_id)
+            if sockets is not None:
+                sockets.discard(socket)
+                if not sockets:
+                    del self.users[socket.user_id]
+                    await self.layer.group_discard(user_group(socket.user_id), self.channel)
+
+    async def subscribe(self, socket: Socket, room_id: int) -> None:
+        if not self.rooms[room_id]:
+            await self.layer.group_add(room_group(room_id), self.channel)
+        self.rooms[room_id].add(socket)
+        self.socket_rooms[socket].add(room_id)
+
+    async def unsubscribe(self, socket: Socket, room_id: int) -> None:
+        sockets = self.rooms.get(room_id)
+        if sockets is None:
+            return
+        sockets.discard(socket)
+        self.socket_rooms.get(socket, set()).discard(room_id)
+        if not sockets:
+            del self.rooms[room_id]
+            await self.layer.group_discard(room_group(room_id), self.channel)
+
+    async def receive_forever(self) -> None:
+        # This task is the process's only way to hear of room events: it must outlive errors
+        # (a Redis timeout or reconnect), or every socket of the process goes silent.
+        while True:
+            try:
+                event = await self.layer.receive(self.channel)
+            except Exception:
+                logger.exception("channel layer receive failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            try:
+                await self.dispatch(event)
+            except Exception:
+                logger.exception("fan-out event %s failed", event.get("type"))
+
+    async def dispatch(self, event: dict) -> None:
+        frame = event["frame"]
+        if event["type"] == "fanout.room":
+            sockets = list(self.rooms.get(event["room"], ()))
+            if event.get("closes_room"):
+                async with self.subscriptions:
+                    for socket in sockets:
+                        await self.unsubscribe(socket, event["room"])
+        else:
+            sockets = list(self.users.get(event["user"], ()))
+            async with self.subscriptions:
+                for socket in sockets:
+                    if socket not in self.socket_rooms:
+                        continue  # detached meanwhile
+                    if event["type"] == "fanout.join":
+                        await self.subscribe(socket, event["room"])
+                    else:
+                        await self.unsubscribe(socket, event["room"])
+        for socket in sockets:
+            await socket.deliver(frame)
+
+    async def refresh_groups_forever(self) -> None:
+        while True:
+            await asyncio.sleep(GROUP_REFRESH_SECONDS)
+            async with self.subscriptions:
+                groups = [room_group(r) for r in self.rooms] + [user_group(u) for u in self.users]
+                for group in groups:
+                    await self.layer.group_add(group, self.channel)
+
+
+# One hub per event loop: a server process has one loop; each async test has its own.
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+
+
+def get_hub() -> Hub:
+    loop = asyncio.get_running_loop()
+    if loop not in _hubs:
+        _hubs[loop] = Hub()
+    return _hubs[loop]
+
+
+# Publishing: called by the service layer after the change is committed.
+
+
+def encode(event: dict) -> str:
+    return json.dumps(event, separators=(",", ":"))
+
+
+async def publish_to_room(room_id: int, event: dict, *, closes_room: bool = False) -> None:
+    """Deliver `event` to every socket following the room, in every process."""
+    message = {"type": "fanout.room", "room": room_id, "frame": encode(event)}
+    if closes_room:
+        message["closes_room"] = True
+    await get_channel_layer().group_send(room_group(room_id), message)
+
+
+async def publish_membership(user_id: int, room_id: int, joined: bool, event: dict) -> None:
+    """(Un)subscribe every socket of the user, in every process, then deliver `event` to them."""
+    message = {
+        "type": "fanout.join" if joined else "fanout.leave",
+        "user": user_id,
+        "room": room_id,
+        "frame": encode(event),
+    }
+    await get_channel_layer().group_send(user_group(user_id), message)
+
+
+publish_to_room_sync = async_to_sync(publish_to_room)
+publish_membership_sync = async_to_sync(publish_membership)

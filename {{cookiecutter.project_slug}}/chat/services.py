@@ -1,0 +1,177 @@
+"""The one way messages and memberships change: REST views and the socket consumer both call this.
+
+Each function authorises (membership is checked on every call), writes in one
+transaction, and publishes to sockets only once the transaction has committed,
+so no client ever sees an event the database does not hold.
+"""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import APIException
+
+from . import fanout
+from .events import member_event, message_event, room_event
+from .models import Membership, Message, Room
+
+
+class ChatError(APIException):
+    """A refused request. REST answers with its status; the socket with an error event."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.message = message
+        # REST validation errors name their field, as DRF's own do.
+        super().__init__({field: [message]} if field else message)
+
+    @property
+    def code(self) -> str:
+        return self.default_code
+
+
+class Invalid(ChatError):
+    status_code, default_code = 400, "invalid"
+
+
+class Forbidden(ChatError):
+    status_code, default_code = 403, "forbidden"
+
+
+class NotFound(ChatError):
+    status_code, default_code = 404, "not_found"
+
+
+def clean_body(body) -> str:
+    if not isinstance(body, str):
+        raise Invalid("body must be a string.", "body")
+    if not body.strip():
+        raise Invalid("body must not be empty.", "body")
+    limit = settings.CHAT_MAX_MESSAGE_LENGTH
+    if len(body.strip()) > limit:
+        raise Invalid(f"body must be at most {limit} characters.", "body")
+    return body.strip()
+
+
+def clean_client_id(client_id) -> str:
+    if not isinstance(client_id, str) or not 1 <= len(client_id) <= 64:
+        raise Invalid(
+            "client_id must be a string of 1 to 64 characters (a UUID, say).", "client_id"
+        )
+    return client_id
+
+
+def room_for(user, room_id) -> Room:
+    """The room, if `user` may see it: group rooms are public, 1-to-1 rooms only to their two."""
+    room = Room.objects.filter(pk=room_id).first() if isinstance(room_id, int) else None
+    if room is None or (room.kind == Room.Kind.DIRECT and not is_member(user, room.pk)):
+        raise NotFound("No such room.")
+    return room
+
+
+def is_member(user, room_id: int) -> bool:
+    return Membership.objects.filter(room_id=room_id, user=user).exists()
+
+
+def membership_for(user, room_id) -> Membership:
+    """The user's membership: NotFound if they may not see the room, Forbidden if not a member."""
+    if not isinstance(room_id, int) or isinstance(room_id, bool):
+        raise Invalid("room must be an integer id.")
+    membership = (
+        Membership.objects.select_related("room").filter(room_id=room_id, user=user).first()
+    )
+    if membership is None:
+        room_for(user, room_id)  # raises NotFound for rooms the user may not even see
+        raise Forbidden("You are not a member of this room.")
+    return membership
+
+
+def send_message(user, room_id, body, client_id) -> tuple[Message, bool]:
+    """Store and publish a message; a known client_id returns the first message (created=False)."""
+    body, client_id = clean_body(body), clean_client_id(client_id)
+    membership_for(user, room_id)
+    existing = Message.objects.filter(sender=user, client_id=client_id).first()
+    if existing is not None:
+        return check_resend(existing, room_id), False
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                room_id=room_id, sender=user, body=body, client_id=client_id
+            )
+            transaction.on_commit(
+                lambda: fanout.publish_to_room_sync(room_id, message_event("message.new", message))
+            )
+    except IntegrityError:
+        # The same client_id raced in from another socket or tab: the first one won.
+        return check_resend(Message.objects.get(sender=user, client_id=client_id), room_id), False
+    return message, True
+
+
+def check_resend(message: Message, room_id: int) -> Message:
+    if message.room_id != room_id:
+        raise Invalid("This client_id was already used for a message in another room.", "client_id")
+    return message
+
+
+def editable_message(user, message_id: int) -> tuple[Message, Membership]:
+    message = Message.objects.select_related("sender").filter(pk=message_id).first()
+    if message is None or message.deleted is not None:
+        raise NotFound("No such message.")
+    membership = Membership.objects.filter(room_id=message.room_id, user=user).first()
+    if membership is None:
+        raise NotFound("No such message.")
+    return message, membership
+
+
+def edit_message(user, message_id: int, body) -> Message:
+    body = clean_body(body)
+    with transaction.atomic():
+        message, _ = editable_message(user, message_id)
+        if message.sender_id != user.pk:
+            raise Forbidden("Only the sender can edit a message.")
+        message.body, message.edited = body, timezone.now()
+        message.save(update_fields=["body", "edited"])
+        transaction.on_commit(
+            lambda: fanout.publish_to_room_sync(
+                message.room_id, message_event("message.updated", message)
+            )
+        )
+    return message
+
+
+def delete_message(user, message_id: int) -> Message:
+    """Soft delete: the row stays (history keeps its place), the body goes."""
+    with transaction.atomic():
+        message, membership = editable_message(user, message_id)
+        if message.sender_id != user.pk and not membership.moderates:
+            raise Forbidden("Only the sender or a room owner or admin can delete a message.")
+        message.body, message.deleted = "", timezone.now()
+        message.save(update_fields=["body", "deleted"])
+        transaction.on_commit(
+            lambda: fanout.publish_to_room_sync(
+                message.room_id, message_event("message.deleted", message)
+            )
+        )
+    return message
+
+
+def add_member(room: Room, user, role: str = Membership.Role.MEMBER) -> Membership:
+    """Within the caller's transaction: the user's sockets follow the room once it commits."""
+    membership = Membership.objects.create(room=room, user=user, role=role)
+    transaction.on_commit(lambda: publish_joined(room, user))
+    return membership
+
+
+def publish_joined(room: Room, user) -> None:
+    fanout.publish_membership_sync(user.pk, room.pk, True, room_event("room.joined", room))
+    fanout.publish_to_room_sync(room.pk, member_event("member.joined", room.pk, user))
+
+
+def remove_membership(membership: Membership) -> None:
+    """Within the caller's transaction: the user's sockets stop following the room at commit."""
+    room, user = membership.room, membership.user
+    membership.delete()
+    transaction.on_commit(lambda: publish_left(room, user))
+
+
+def publish_left(room: Room, user) -> None:
+    fanout.publish_membership_sync(user.pk, room.pk, False, room_event("room.left", room))
+    fanout.publish_to_room_sync(room.pk, member_event("member.left", room.pk, user))

@@ -1,0 +1,61 @@
+import pytest
+
+from chat.models import Membership, Room
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(make_user):
+    """Belongs to no room of the fixtures: the outsider."""
+    return make_user("carol")
+
+
+@pytest.fixture
+def make_room():
+    """make_room(owner, *members, kind=...) -> a room with those memberships, made directly."""
+
+    def make(owner, *members, kind=Room.Kind.GROUP, name="general"):
+        if kind == Room.Kind.DIRECT:
+            ids = sorted(user.pk for user in (owner, *members))
+            room = Room.objects.create(kind=kind, direct_pair=f"{ids[0]}:{ids[1]}")
+        else:
+            room = Room.objects.create(kind=kind, name=name, created_by=owner)
+        owner_role = Membership.Role.OWNER if kind == Room.Kind.GROUP else Membership.Role.MEMBER
+        Membership.objects.create(room=room, user=owner, role=owner_role)
+        for member in members:
+            Membership.objects.create(room=room, user=member)
+        return room
+
+    return make
+
+
+@pytest.fixture
+def room(make_room, user, bob):
+    """A group room: alice owns it, bob is a member."""
+    return make_room(user, bob)
+
+
+@pytest.fixture
+def as_user(api_client):
+    def authenticate(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return authenticate
+
+
+@pytest.fixture
+async def open_socket(connect_socket, ws_credentials):
+    """open_socket(user): an authenticated socket, past its session.ready."""
+
+    async def open_(user):
+        communicator, connected = await connect_socket(await ws_credentials(user))
+        assert connected
+        assert (await communicator.receive_json_from())["type"] == "session.ready"
+        return communicator
+
+    return open_

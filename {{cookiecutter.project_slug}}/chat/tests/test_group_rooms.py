@@ -1,0 +1,144 @@
+"""Group rooms over REST, and how membership changes move live sockets (all tabs)."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+
+from chat.group_rooms import join_group
+from chat.models import Membership, Room
+from chat.services import Forbidden
+
+# REST-only tests need no committed data: publishing (on commit) is the socket tests' job.
+rest = pytest.mark.django_db
+live = pytest.mark.django_db(transaction=True)
+
+
+@rest
+def test_create_rename_and_delete(as_user, user, bob):
+    client = as_user(user)
+    created = client.post("/api/rooms/", {"name": " lounge "}, format="json")
+    assert created.status_code == 201
+    assert (created.data["name"], created.data["role"], created.data["kind"]) == (
+        "lounge",
+        "owner",
+        "group",
+    )
+    room_id = created.data["id"]
+    assert client.post("/api/rooms/", {"name": ""}, format="json").data["name"]
+    as_user(bob).post(f"/api/rooms/{room_id}/join/")
+    assert (
+        as_user(bob).patch(f"/api/rooms/{room_id}/", {"name": "x"}, format="json").status_code
+        == 403
+    )
+    renamed = as_user(user).patch(f"/api/rooms/{room_id}/", {"name": "salon"}, format="json")
+    assert renamed.data["name"] == "salon"
+    assert as_user(bob).delete(f"/api/rooms/{room_id}/").status_code == 403
+    assert as_user(user).delete(f"/api/rooms/{room_id}/").status_code == 204
+    assert not Room.objects.filter(pk=room_id).exists()
+
+
+@rest
+def test_discover_join_leave(as_user, room, carol):
+    client = as_user(carol)
+    assert [r["id"] for r in client.get("/api/rooms/discover/").data["results"]] == [room.pk]
+    assert client.post(f"/api/rooms/{room.pk}/join/").status_code == 201
+    assert client.post(f"/api/rooms/{room.pk}/join/").status_code == 200  # already in
+    assert client.get("/api/rooms/discover/").data["results"] == []
+    assert client.post(f"/api/rooms/{room.pk}/leave/").status_code == 204
+    assert client.post(f"/api/rooms/{room.pk}/leave/").status_code == 403
+    assert client.post("/api/rooms/999999/join/").status_code == 404
+
+
+@rest
+def test_owner_leaving_hands_the_room_on(as_user, room, user, bob):
+    as_user(user).post(f"/api/rooms/{room.pk}/leave/")
+    assert Membership.objects.get(room=room, user=bob).role == "owner"
+    as_user(bob).post(f"/api/rooms/{room.pk}/leave/")
+    assert not Room.objects.filter(pk=room.pk).exists()
+
+
+@rest
+def test_removing_members(as_user, room, user, bob, carol):
+    Membership.objects.create(room=room, user=carol, role="admin")
+    assert as_user(bob).delete(f"/api/rooms/{room.pk}/members/{carol.pk}/").status_code == 403
+    assert as_user(carol).delete(f"/api/rooms/{room.pk}/members/{user.pk}/").status_code == 403
+    assert as_user(carol).delete(f"/api/rooms/{room.pk}/members/{bob.pk}/").status_code == 204
+    assert as_user(user).delete(f"/api/rooms/{room.pk}/members/{carol.pk}/").status_code == 204
+    assert list(room.memberships.values_list("user__username", flat=True)) == ["alice"]
+
+
+@rest
+def test_a_full_room_refuses_joins(as_user, room, carol, make_user, settings):
+    settings.CHAT_MAX_ROOM_MEMBERS = 2
+    response = as_user(carol).post(f"/api/rooms/{room.pk}/join/")
+    assert response.status_code == 403
+    assert "full" in response.data["detail"]
+
+
+@live
+async def test_concurrent_joins_cannot_exceed_the_limit(room, make_user, settings):
+    settings.CHAT_MAX_ROOM_MEMBERS = 3
+    joiners = [await sync_to_async(make_user)(f"j{n}") for n in range(6)]
+
+    # Each join in its own thread, all at once, as six requests would be served.
+    @sync_to_async(thread_sensitive=False)
+    def join(joiner):
+        try:
+            join_group(joiner, room.pk)
+            return "joined"
+        except Forbidden:
+            return "full"
+        finally:
+            connection.close()
+
+    outcomes = await asyncio.gather(*(join(joiner) for joiner in joiners))
+    assert outcomes.count("joined") == 1
+    assert await room.memberships.acount() == 3
+
+
+@live
+async def test_join_over_rest_subscribes_every_tab_at_once(open_socket, as_user, room, user, carol):
+    first_tab, second_tab = await open_socket(carol), await open_socket(carol)
+    alice = await open_socket(user)
+    await sync_to_async(as_user(carol).post)(f"/api/rooms/{room.pk}/join/")
+    for tab in (first_tab, second_tab):
+        joined = await tab.receive_json_from()
+        assert (joined["type"], joined["room"]["id"]) == ("room.joined", room.pk)
+    # Everyone in the room hears of it, the new member's own tabs included.
+    for socket in (alice, first_tab, second_tab):
+        member = await socket.receive_json_from()
+        assert (member["type"], member["user"]["username"]) == ("member.joined", "carol")
+
+    await alice.send_json_to(
+        {"type": "message.send", "room": room.pk, "body": "welcome", "client_id": "w"}
+    )
+    for tab in (first_tab, second_tab):
+        assert (await tab.receive_json_from())["message"]["body"] == "welcome"
+
+
+@live
+async def test_leaving_or_removal_stops_delivery_at_once(open_socket, as_user, room, user, bob):
+    bob_tabs = [await open_socket(bob), await open_socket(bob)]
+    alice = await open_socket(user)
+    await sync_to_async(as_user(user).delete)(f"/api/rooms/{room.pk}/members/{bob.pk}/")
+    for tab in bob_tabs:
+        left = await tab.receive_json_from()
+        assert (left["type"], left["room"]["id"]) == ("room.left", room.pk)
+    assert (await alice.receive_json_from())["type"] == "member.left"
+    await alice.send_json_to(
+        {"type": "message.send", "room": room.pk, "body": "x", "client_id": "1"}
+    )
+    assert (await alice.receive_json_from())["type"] == "message.new"
+    for tab in bob_tabs:
+        assert await tab.receive_nothing(timeout=0.3)
+
+
+@live
+async def test_creating_a_room_reaches_the_creators_tabs(open_socket, as_user, user):
+    tabs = [await open_socket(user), await open_socket(user)]
+    created = await sync_to_async(as_user(user).post)("/api/rooms/", {"name": "new"}, format="json")
+    for tab in tabs:
+        joined = await tab.receive_json_from()
+        assert (joined["type"], joined["room"]["id"]) == ("room.joined", created.data["id"])

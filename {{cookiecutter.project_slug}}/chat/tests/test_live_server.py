@@ -1,0 +1,81 @@
+"""A real server process (daphne) and a real WebSocket client, authenticated as the README says."""
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from chat.consumers import CLOSE_UNAUTHENTICATED
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_real_client_logs_in_and_gets_session_ready(
+    live_server_host, user, password, http_login
+):
+    host = live_server_host
+    headers = await asyncio.to_thread(http_login, host, user.username, password)
+    async with connect(
+        f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=headers
+    ) as socket:
+        ready = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert ready == {"type": "session.ready", "user": {"id": user.pk, "username": "alice"}}
+
+
+async def test_real_client_without_credentials_is_closed_4401(live_server_host):
+    host = live_server_host
+    async with connect(f"ws://{host}/ws/chat/", origin=f"http://{host}") as socket:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 10)
+    assert closed.value.rcvd.code == CLOSE_UNAUTHENTICATED
+
+
+async def test_real_client_from_a_foreign_origin_is_refused(
+    live_server_host, user, password, http_login
+):
+    host = live_server_host
+    headers = await asyncio.to_thread(http_login, host, user.username, password)
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            f"ws://{host}/ws/chat/", origin="http://evil.example", additional_headers=headers
+        ):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def receive_type(socket, event_type: str) -> dict:
+    """The next event of that type (membership events may come first)."""
+    while True:
+        event = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        if event["type"] == event_type:
+            return event
+
+
+async def exchange(hosts, user, bob, password, http_login, room) -> None:
+    """alice on hosts[0] and bob on hosts[1] each send one message; each receives both."""
+    sockets = []
+    for host, who in zip(hosts, (user, bob), strict=True):
+        headers = await asyncio.to_thread(http_login, host, who.username, password)
+        socket = await connect(
+            f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=headers
+        )
+        await receive_type(socket, "session.ready")
+        sockets.append(socket)
+    try:
+        for n, socket in enumerate(sockets):
+            frame = {"type": "message.send", "room": room.pk, "body": f"m{n}", "client_id": f"{n}"}
+            await socket.send(json.dumps(frame))
+            for receiver in sockets:
+                event = await receive_type(receiver, "message.new")
+                assert event["message"]["body"] == f"m{n}"
+    finally:
+        for socket in sockets:
+            await socket.close()
+
+
+async def test_two_real_clients_exchange_messages(
+    live_server_host, user, bob, room, password, http_login
+):
+    await exchange([live_server_host] * 2, user, bob, password, http_login, room)

@@ -1,0 +1,157 @@
+"""REST: history with cursors, sending (idempotent), editing and deleting, and every refusal."""
+
+import pytest
+from django.core.management import call_command
+
+from chat.models import Message, Room
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, room, body="hello", client_id="c-1"):
+    return client.post(
+        f"/api/rooms/{room.pk}/messages/", {"body": body, "client_id": client_id}, format="json"
+    )
+
+
+def test_send_then_resend_with_the_same_client_id(as_user, room, user):
+    client = as_user(user)
+    first = post(client, room, "  hello  ")
+    assert first.status_code == 201
+    assert first.data["body"] == "hello"
+    assert first.data["sender"] == {"id": user.pk, "username": "alice"}
+    again = post(client, room, "hello")
+    assert again.status_code == 200
+    assert again.data["id"] == first.data["id"]
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"body": "   ", "client_id": "c"}, "body"),
+        ({"body": "x" * 4001, "client_id": "c"}, "body"),
+        ({"body": 5, "client_id": "c"}, "body"),
+        ({"body": "hi"}, "client_id"),
+        ({"body": "hi", "client_id": "x" * 65}, "client_id"),
+    ],
+)
+def test_send_refuses_invalid_fields(as_user, room, user, payload, field):
+    response = as_user(user).post(f"/api/rooms/{room.pk}/messages/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.data
+    assert not Message.objects.exists()
+
+
+def test_send_refuses_a_body_that_is_not_an_object(as_user, room, user):
+    response = as_user(user).post(f"/api/rooms/{room.pk}/messages/", [1, 2], format="json")
+    assert response.status_code == 400
+
+
+def test_body_is_stored_as_sent_not_as_html(as_user, room, user):
+    post(as_user(user), room, "<script>alert(1)</script>")
+    assert Message.objects.get().body == "<script>alert(1)</script>"
+
+
+def test_outsiders_see_a_group_but_cannot_act_and_never_see_a_direct_room(
+    as_user, room, make_room, user, bob, carol
+):
+    client = as_user(carol)
+    assert client.get(f"/api/rooms/{room.pk}/").data["role"] is None
+    assert post(client, room).status_code == 403
+    assert client.get(f"/api/rooms/{room.pk}/messages/").status_code == 403
+    assert client.get(f"/api/rooms/{room.pk}/members/").status_code == 403
+    direct = make_room(user, bob, kind=Room.Kind.DIRECT)
+    assert client.get(f"/api/rooms/{direct.pk}/").status_code == 404
+    assert post(client, direct).status_code == 404
+    assert client.get(f"/api/rooms/{direct.pk}/messages/").status_code == 404
+    assert client.get("/api/rooms/999999/messages/").status_code == 404
+
+
+def test_history_pages_newest_first_back_with_before_and_forward_with_after(
+    as_user, room, user, settings
+):
+    settings.CHAT_MESSAGES_PAGE_SIZE = 3
+    ids = [
+        Message.objects.create(room=room, sender=user, body=f"m{n}", client_id=f"{n}").pk
+        for n in range(7)
+    ]
+    client = as_user(user)
+    first = client.get(f"/api/rooms/{room.pk}/messages/").data
+    assert [m["id"] for m in first["results"]] == ids[:-4:-1]
+    assert first["next"].endswith(f"?before={ids[4]}")
+    second = client.get(first["next"]).data
+    assert [m["id"] for m in second["results"]] == [ids[3], ids[2], ids[1]]
+    last = client.get(second["next"]).data
+    assert [m["id"] for m in last["results"]] == [ids[0]]
+    assert last["next"] is None
+
+    caught_up = client.get(f"/api/rooms/{room.pk}/messages/?after={ids[1]}").data
+    assert [m["id"] for m in caught_up["results"]] == ids[2:5]
+    assert caught_up["next"].endswith(f"?after={ids[4]}")
+    bad = client.get(f"/api/rooms/{room.pk}/messages/?after=x")
+    assert bad.status_code == 400
+
+
+def test_edit_is_for_the_sender_only(as_user, room, user, bob, carol):
+    message = Message.objects.create(room=room, sender=bob, body="tpyo", client_id="1")
+    url = f"/api/messages/{message.pk}/"
+    assert as_user(user).patch(url, {"body": "typo"}, format="json").status_code == 403
+    assert as_user(carol).patch(url, {"body": "typo"}, format="json").status_code == 404
+    response = as_user(bob).patch(url, {"body": "typo"}, format="json")
+    assert response.status_code == 200
+    assert (response.data["body"], response.data["edited"] is not None) == ("typo", True)
+    assert as_user(bob).patch(url, {"body": ""}, format="json").status_code == 400
+
+
+def test_delete_by_sender_or_group_moderator_is_soft(as_user, room, make_user, user, bob):
+    dave = make_user("dave")
+    room.memberships.create(user=dave)
+    mine = Message.objects.create(room=room, sender=bob, body="a", client_id="1")
+    other = Message.objects.create(room=room, sender=bob, body="b", client_id="2")
+    assert as_user(dave).delete(f"/api/messages/{mine.pk}/").status_code == 403
+    assert as_user(bob).delete(f"/api/messages/{mine.pk}/").status_code == 204
+    assert as_user(user).delete(f"/api/messages/{other.pk}/").status_code == 204  # the owner
+    mine.refresh_from_db()
+    assert (mine.body, mine.deleted is not None) == ("", True)
+    assert as_user(bob).delete(f"/api/messages/{mine.pk}/").status_code == 404
+
+
+def test_room_list_is_mine_only_with_counts_and_roles(as_user, make_room, user, bob, carol):
+    make_room(user, bob, name="one")
+    make_room(bob, user, name="two")
+    make_room(carol, name="not mine")
+    rooms = as_user(user).get("/api/rooms/").data["results"]
+    assert {(r["name"], r["member_count"], r["role"]) for r in rooms} == {
+        ("one", 2, "owner"),
+        ("two", 2, "member"),
+    }
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_list_endpoints_run_a_constant_number_of_queries(
+    as_user, make_room, make_user, user, django_assert_max_num_queries, count
+):
+    others = [make_user(f"u{n}") for n in range(3)]
+    rooms = [make_room(user, *others, name=f"r{n}") for n in range(count)]
+    for n in range(count):
+        Message.objects.create(room=rooms[0], sender=others[n % 3], body="x", client_id=f"{n}")
+    client = as_user(user)
+    with django_assert_max_num_queries(2):  # count, page
+        client.get("/api/rooms/")
+    with django_assert_max_num_queries(2):  # membership, page
+        client.get(f"/api/rooms/{rooms[0].pk}/messages/")
+    with django_assert_max_num_queries(3):  # membership, count, page
+        client.get(f"/api/rooms/{rooms[0].pk}/members/")
+
+
+def test_openapi_schema_generates_without_warnings(as_user, user, tmp_path):
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert as_user(user).get("/api/schema/").status_code == 200
+    assert as_user(user).get("/api/docs/").status_code == 200
+
+
+def test_malformed_ids_are_not_found_not_errors(as_user, user):
+    client = as_user(user)
+    for url in ["/api/rooms/abc/", "/api/rooms/1.5/members/", "/api/rooms/x/messages/"]:
+        assert client.get(url).status_code == 404

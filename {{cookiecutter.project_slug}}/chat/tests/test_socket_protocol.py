@@ -1,0 +1,57 @@
+"""The socket's behaviour whatever the auth mode: origin check, readiness, malformed frames."""
+
+import pytest
+
+from chat.consumers import CLOSE_UNAUTHENTICATED
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_authenticated_socket_gets_session_ready(connect_socket, user, ws_credentials):
+    communicator, connected = await connect_socket(await ws_credentials(user))
+    assert connected
+    assert await communicator.receive_json_from() == {
+        "type": "session.ready",
+        "user": {"id": user.pk, "username": "alice"},
+    }
+
+
+async def test_socket_without_credentials_is_closed_4401(connect_socket):
+    communicator, connected = await connect_socket()
+    assert connected  # accepted only to carry the close code
+    assert await communicator.receive_output() == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
+    }
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", None])
+async def test_foreign_or_missing_origin_is_rejected(connect_socket, user, ws_credentials, origin):
+    _, connected = await connect_socket(await ws_credentials(user), origin=origin)
+    assert not connected
+
+
+@pytest.mark.parametrize(
+    ("frame", "detail"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"type": 7}', "JSON object"),
+        ('{"type": "no.such.thing"}', "Unknown frame type"),
+        ('{"type": "auth.refresh", "token": 42}', ""),
+    ],
+)
+async def test_malformed_frames_get_an_error_and_the_socket_stays_open(
+    connect_socket, user, ws_credentials, frame, detail
+):
+    communicator, _ = await connect_socket(await ws_credentials(user))
+    await communicator.receive_json_from()  # session.ready
+    await communicator.send_to(text_data=frame)
+    error = await communicator.receive_json_from()
+    assert error["type"] == "error"
+    assert error["code"] == "invalid"
+    assert detail in error["detail"]
+    assert error["ref"] is None
+    # Still usable: the next bad frame is answered too.
+    await communicator.send_to(bytes_data=b"\x00")
+    assert (await communicator.receive_json_from())["code"] == "invalid"

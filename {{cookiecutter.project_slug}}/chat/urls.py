@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+{% if cookiecutter.room_model != "group" %}
+from .direct_views import DirectConversationView
+{%- endif %}
+{%- if cookiecutter.room_model != "direct" %}
+from .group_views import GroupRoomViewSet
+{%- endif %}
+from .views import MessageView, RoomMessagesView{% if cookiecutter.room_model == "direct" %}, RoomViewSet{% endif %}
+
+router = SimpleRouter()
+router.register("rooms", {{ "RoomViewSet" if cookiecutter.room_model == "direct" else "GroupRoomViewSet" }}, basename="room")
+
+urlpatterns = [
+    *router.urls,
+    path("rooms/<int:room_id>/messages/", RoomMessagesView.as_view(), name="room-messages"),
+    path("messages/<int:message_id>/", MessageView.as_view(), name="message"),
+{%- if cookiecutter.room_model != "group" %}
+    path("direct/", DirectConversationView.as_view(), name="direct"),
+{%- endif %}
+]

@@ -1,0 +1,142 @@
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import services
+from .models import Membership, Message, Room
+from .serializers import (
+    MembershipSerializer,
+    MessageCreateSerializer,
+    MessageEditSerializer,
+    MessageSerializer,
+    RoomSerializer,
+)
+
+
+def payload(request: Request) -> dict:
+    """The JSON object a write request must send."""
+    if not isinstance(request.data, dict):
+        raise services.Invalid("Send a JSON object.")
+    return request.data
+
+
+def rooms_for(user):
+    """Rooms with the member count and the user's role, in one query whatever their number."""
+    member_count = (
+        Membership.objects.filter(room=OuterRef("pk"))
+        .order_by()
+        .values("room")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    role = Membership.objects.filter(room=OuterRef("pk"), user=user).values("role")[:1]
+    return Room.objects.annotate(
+        member_count=Subquery(member_count, output_field=IntegerField()), role=Subquery(role)
+    )
+
+
+class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The rooms you belong to."""
+
+    serializer_class = RoomSerializer
+    queryset = Room.objects.none()  # typed for the schema; get_queryset() serves requests
+    # Ids are integers: anything else is a 404 from the router, not an error in int().
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        return (
+            rooms_for(self.request.user).filter(memberships__user=self.request.user).order_by("-id")
+        )
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        room = services.room_for(request.user, int(pk))
+        return Response(self.get_serializer(rooms_for(request.user).get(pk=room.pk)).data)
+
+    @extend_schema(responses=MembershipSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def members(self, request: Request, pk: str) -> Response:
+        services.membership_for(request.user, int(pk))
+        memberships = Membership.objects.filter(room_id=int(pk)).select_related("user")
+        page = self.paginate_queryset(memberships.order_by("joined", "id"))
+        return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+
+
+MessagePage = inline_serializer(
+    "MessagePage",
+    {
+        "results": MessageSerializer(many=True),
+        "next": serializers.URLField(allow_null=True, help_text="The following page, if any."),
+    },
+)
+
+
+class RoomMessagesView(APIView):
+    """A room's messages, newest first; `?before=<id>` pages back, `?after=<id>` catches up."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before", OpenApiTypes.INT, description="Messages older than this id"),
+            OpenApiParameter(
+                "after", OpenApiTypes.INT, description="Messages newer than this id, oldest first"
+            ),
+        ],
+        responses=MessagePage,
+    )
+    def get(self, request: Request, room_id: int) -> Response:
+        services.membership_for(request.user, room_id)
+        cursor = {}
+        for name in ("before", "after"):
+            value = request.query_params.get(name)
+            if value is not None:
+                if not value.isdigit():
+                    raise services.Invalid(f"{name} must be a message id.", name)
+                cursor[name] = int(value)
+        size = settings.CHAT_MESSAGES_PAGE_SIZE
+        messages = Message.objects.filter(room_id=room_id).select_related("sender")
+        if "after" in cursor:
+            page = list(messages.filter(id__gt=cursor["after"]).order_by("id")[: size + 1])
+        else:
+            if "before" in cursor:
+                messages = messages.filter(id__lt=cursor["before"])
+            page = list(messages.order_by("-id")[: size + 1])
+        following = None
+        if len(page) > size:
+            page = page[:size]
+            direction = "after" if "after" in cursor else "before"
+            following = request.build_absolute_uri(f"{request.path}?{direction}={page[-1].pk}")
+        return Response({"results": MessageSerializer(page, many=True).data, "next": following})
+
+    @extend_schema(
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, 200: MessageSerializer},
+        description="201 with the new message; 200 with the first one if client_id was used.",
+    )
+    def post(self, request: Request, room_id: int) -> Response:
+        data = payload(request)
+        message, created = services.send_message(
+            request.user, room_id, data.get("body"), data.get("client_id")
+        )
+        return Response(
+            MessageSerializer(message).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class MessageView(APIView):
+    """Edit (the sender) or delete (the sender, or a group's owner or admins) one message."""
+
+    @extend_schema(request=MessageEditSerializer, responses=MessageSerializer)
+    def patch(self, request: Request, message_id: int) -> Response:
+        message = services.edit_message(request.user, message_id, payload(request).get("body"))
+        return Response(MessageSerializer(message).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, message_id: int) -> Response:
+        services.delete_message(request.user, message_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

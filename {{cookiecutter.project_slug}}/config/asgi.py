@@ -1,0 +1,29 @@
+"""ASGI entry point: HTTP goes to Django, WebSockets to Channels.
+
+Every WebSocket handshake passes the Origin check first (cross-site WebSocket
+hijacking), then the authentication middleware of this project's auth mode.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+# Django must be set up before anything imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
+from chat.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            websocket_auth_middleware(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

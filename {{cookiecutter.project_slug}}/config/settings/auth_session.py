@@ -1,0 +1,4 @@
+"""Session auth: Django's session cookie on REST (with CSRF) and on the WebSocket handshake."""
+
+AUTH_MODE_APPS: list[str] = []
+AUTH_MODE_REST_AUTHENTICATION_CLASSES = ["rest_framework.authentication.SessionAuthentication"]

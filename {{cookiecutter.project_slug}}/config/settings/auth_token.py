@@ -1,0 +1,7 @@
+"""DRF token auth: one long-lived token per user, sent as `Authorization: Token <key>`.
+
+https://www.django-rest-framework.org/api-guide/authentication/#tokenauthentication
+"""
+
+AUTH_MODE_APPS = ["rest_framework.authtoken"]
+AUTH_MODE_REST_AUTHENTICATION_CLASSES = ["rest_framework.authentication.TokenAuthentication"]

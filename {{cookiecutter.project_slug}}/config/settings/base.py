@@ -1,0 +1,129 @@
+"""Settings shared by every environment, read from the environment with django-environ.
+
+local.py, test.py and production.py build on this module; DJANGO_SETTINGS_MODULE
+picks one. See https://docs.djangoproject.com/en/5.2/ref/settings/
+"""
+
+from .auth_{{ cookiecutter.auth }} import *  # noqa: F403 (settings of the auth mode, e.g. token lifetimes)
+from .auth_{{ cookiecutter.auth }} import AUTH_MODE_APPS, AUTH_MODE_REST_AUTHENTICATION_CLASSES
+from .channel_layer_{{ cookiecutter.channel_layer }} import CACHES, CHANNEL_LAYERS  # noqa: F401
+from .environment import BASE_DIR, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Hosts this server answers to; WebSocket handshakes must come from one of them (Origin check).
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+
+INSTALLED_APPS = [
+    # daphne first: its runserver serves HTTP and WebSockets from one process.
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "rest_framework",
+    "drf_spectacular",
+    *AUTH_MODE_APPS,
+    "core",
+    "users",
+    "accounts",
+    "chat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite file by default; set DATABASE_URL=postgres://... for PostgreSQL (psycopg is installed).
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Under ASGI, connections must not persist across requests (Django's CONN_MAX_AGE=0 default).
+# https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE avoids "database is locked" on upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "users.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("DJANGO_TIME_ZONE", default="{{ cookiecutter.timezone }}")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": AUTH_MODE_REST_AUTHENTICATION_CLASSES,
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    # Login and registration are throttled per client address against password guessing.
+    "DEFAULT_THROTTLE_RATES": {"auth": env("DJANGO_AUTH_THROTTLE_RATE", default="20/minute")},
+}
+
+# OpenAPI 3 schema at /api/schema/, Swagger UI at /api/docs/.
+SPECTACULAR_SETTINGS = {
+    "TITLE": {{ (cookiecutter.project_name ~ " API") | tojson }},
+    "DESCRIPTION": "REST API of the chat server; the WebSocket protocol is in docs/websocket.md.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Chat-specific settings.
+# Longest message body, in characters after trimming.
+CHAT_MAX_MESSAGE_LENGTH = env.int("CHAT_MAX_MESSAGE_LENGTH", default=4000)
+# Most members a group room can have; joins past it are refused.
+CHAT_MAX_ROOM_MEMBERS = env.int("CHAT_MAX_ROOM_MEMBERS", default=500)
+# Messages per history page (GET /api/rooms/<id>/messages/).
+CHAT_MESSAGES_PAGE_SIZE = env.int("CHAT_MESSAGES_PAGE_SIZE", default=50)
+# Browsers cannot set headers on a WebSocket handshake, so they trade their
+# credential for a single-use ticket (POST /api/auth/ws-ticket/) valid this long.
+CHAT_WS_TICKET_TTL_SECONDS = env.int("CHAT_WS_TICKET_TTL_SECONDS", default=30)
+# ?token=<credential> on the socket URL: off because URLs end up in access logs.
+CHAT_WS_ALLOW_QUERY_TOKEN = env.bool("CHAT_WS_ALLOW_QUERY_TOKEN", default=False)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+}

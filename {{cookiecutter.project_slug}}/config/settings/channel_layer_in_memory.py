@@ -1,0 +1,17 @@
+"""In-memory channel layer: one server process, nothing else to run.
+
+Groups live inside the process, so run a single server process; choose the
+Redis layer (regenerate, or see README) to run several.
+https://channels.readthedocs.io/en/stable/topics/channel_layers.html
+"""
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels.layers.InMemoryChannelLayer",
+        # One channel per process carries every room's events (chat/fanout.py): room for bursts.
+        "CONFIG": {"capacity": 1000},
+    }
+}
+
+# Per-process cache: WebSocket tickets are redeemed by the process that issued them.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

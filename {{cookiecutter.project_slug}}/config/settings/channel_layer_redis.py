@@ -1,0 +1,32 @@
+"""Redis channel layer: any number of server processes share groups through Redis.
+
+https://github.com/django/channels_redis
+"""
+
+from .environment import env
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Namespaces every key, so several projects (or test runs) can share one Redis.
+REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="{{ cookiecutter.project_slug }}")
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+            # One channel per process carries every room's events (chat/fanout.py): room for
+            # bursts. Over capacity, group_send drops the event (logged at INFO).
+            "capacity": 1000,
+        },
+    }
+}
+
+# Shared by every process, so a WebSocket ticket issued by one is redeemed by another.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX,
+    }
+}

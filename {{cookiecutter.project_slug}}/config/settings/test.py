@@ -1,0 +1,25 @@
+"""Settings for the test suite (pytest-django uses these, see pyproject.toml)."""
+
+import os
+import uuid
+
+# Keys in a shared Redis are namespaced per test run, so parallel runs never see each other.
+os.environ.setdefault("REDIS_KEY_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
+
+from .base import *  # noqa: F403
+from .base import DATABASES, REST_FRAMEWORK
+from .environment import BASE_DIR
+
+# Not a secret: it only signs data in throw-away test databases.
+SECRET_KEY = "test-only-signing-key-not-used-outside-tests"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# A file, not :memory:, so a server process started by a test shares the test database.
+DATABASES["default"].setdefault("TEST", {})
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / ".test-db.sqlite3")
+
+# Hashing passwords slowly is the point in production and a waste in tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": "1000/minute"}

@@ -1,0 +1,165 @@
+"""Fixtures shared by every app's tests: users, clients, sockets and real server processes."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import quote, urlsplit
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+# How a test authenticates, per auth mode: ws_headers and http_login fixtures.
+pytest_plugins = ["accounts.tests.fixtures_{{ cookiecutter.auth }}"]
+
+PASSWORD = "correct-horse-battery-staple"
+ORIGIN = "http://testserver"
+
+
+def _service_addresses() -> dict[str, tuple[str, int]]:
+    """The network services these settings need, by name."""
+    services = {}
+    database = settings.DATABASES["default"]
+    if database.get("HOST"):
+        services["PostgreSQL"] = (database["HOST"], int(database.get("PORT") or 5432))
+    for host in settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", []):
+        url = urlsplit(host if isinstance(host, str) else host["address"])
+        services["Redis"] = (url.hostname or "127.0.0.1", url.port or 6379)
+    return services
+
+
+def pytest_sessionstart(session):
+    """Stop at once, saying what to start, when a service the settings name is down."""
+    for name, (host, port) in _service_addresses().items():
+        try:
+            socket.create_connection((host, port), timeout=2).close()
+        except OSError as error:
+            pytest.exit(
+                f"{name} is not reachable at {host}:{port} ({error}). These tests need it: "
+                f"start it (README, 'Services'), e.g. `docker compose up -d "
+                f"{'redis' if name == 'Redis' else 'db'}`, or point the settings elsewhere.",
+                returncode=3,
+            )
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str = "alice", **fields):
+        return django_user_model.objects.create_user(
+            username=username, email=f"{username}@example.com", password=PASSWORD, **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+async def connect_socket():
+    """Open ws/chat/ through the whole ASGI stack (Origin check, auth middleware, consumer).
+
+    Returns the communicator and, like `connect()`, whether it was accepted.
+    """
+    from config.asgi import application
+
+    opened = []
+
+    async def connect(headers=(), query: str = "", origin: str | None = ORIGIN):
+        all_headers = [(b"origin", origin.encode())] if origin else []
+        all_headers += [(name.encode(), value.encode()) for name, value in headers]
+        path = "/ws/chat/" + (f"?{query}" if query else "")
+        communicator = WebsocketCommunicator(application, path, headers=all_headers)
+        connected, _ = await communicator.connect()
+        if connected:
+            opened.append(communicator)
+        return communicator, connected
+
+    yield connect
+    for communicator in opened:
+        await communicator.disconnect()
+
+
+def _database_url() -> str:
+    """A URL for the database this test run uses, for server processes started by tests."""
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{database['NAME']}"
+    credentials = quote(database["USER"] or "")
+    if database["PASSWORD"]:
+        credentials += ":" + quote(database["PASSWORD"])
+    port = database["PORT"] or 5432
+    return f"postgres://{credentials}@{database['HOST']}:{port}/{database['NAME']}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def start_server(django_db_setup, tmp_path_factory):
+    """Start a real server process (daphne) on the test database; returns its `host:port`.
+
+    Processes live until the end of the run; tests that use them need committed data,
+    so they are marked `django_db(transaction=True)`.
+    """
+    processes = []
+    logs = tmp_path_factory.mktemp("servers")
+
+    def start() -> str:
+        port = _free_port()
+        log_path = logs / f"server-{port}.log"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
+        }
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [*command, "config.asgi:application"],
+                cwd=settings.BASE_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        processes.append(process)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return f"127.0.0.1:{port}"
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"server on port {port} did not start:\n{log_path.read_text()}")
+                time.sleep(0.1)
+
+    yield start
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server_host(start_server) -> str:
+    """One real server process shared by the tests that need just one."""
+    return start_server()

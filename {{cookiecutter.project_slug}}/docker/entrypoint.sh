@@ -1,0 +1,7 @@
+#!/bin/sh
+# Container start-up: wait for the database, apply migrations, then run the given command.
+set -eu
+
+python manage.py wait_for_database --timeout "${DATABASE_WAIT_SECONDS:-60}"
+python manage.py migrate --noinput
+exec "$@"
