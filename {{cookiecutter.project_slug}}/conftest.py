@@ -8,6 +8,7 @@ import time
 from urllib.parse import quote, urlsplit
 
 import pytest
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection
@@ -44,6 +45,19 @@ def pytest_sessionstart(session):
                 f"{'redis' if name == 'Redis' else 'db'}`, or point the settings elsewhere.",
                 returncode=3,
             )
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """A new channel layer object per test.
+
+    A layer keeps state tied to the event loop that used it (locks, receive buffers), and
+    each async test runs its own loop: a layer shared between tests could carry a lock held
+    by a finished test's loop into the next one.
+    """
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ class Hub:
         # (a Redis timeout or reconnect), or every socket of the process goes silent.
         while True:
             try:
-                event = await self.layer.receive(self.channel)
+                event = await self.receive_event()
             except Exception:
                 logger.exception("channel layer receive failed; retrying")
                 await asyncio.sleep(0.5)
@@ -113,6 +113,22 @@ class Hub:
                 await self.dispatch(event)
             except Exception:
                 logger.exception("fan-out event %s failed", event.get("type"))
+
+    async def receive_event(self) -> dict:
+        """The layer's next event; a cancellation always ends the receive.
+
+        redis-py can swallow a cancellation that lands during a read (it becomes a timeout,
+        which it retries), and a shutdown would then wait forever on this task. So the read
+        runs apart, and a cancellation is repeated on it until it has really stopped.
+        """
+        receiving = asyncio.ensure_future(self.layer.receive(self.channel))
+        try:
+            return await asyncio.shield(receiving)
+        except asyncio.CancelledError:
+            while not receiving.done():
+                receiving.cancel()
+                await asyncio.wait([receiving], timeout=0.05)
+            raise
 
     async def dispatch(self, event: dict) -> None:
         frame = event["frame"]
