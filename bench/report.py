@@ -1,0 +1,220 @@
+"""Summaries of the runs: min/median/max, ratios to the same run's baselines, table, plot."""
+
+import re
+import statistics
+from pathlib import Path
+
+FLOOR = "raw websockets (floor)"
+SMALL_FLOOR = "raw websockets (floor, no storage)"
+
+
+def flatten(result: dict, prefix: str = "") -> dict[str, float]:
+    flat = {}
+    for key, value in result.items():
+        if isinstance(value, dict):
+            flat |= flatten(value, f"{prefix}{key}.")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[prefix + key] = float(value)
+    return flat
+
+
+def spread(values: list[float]) -> dict:
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
+
+
+def ratios(runs: dict[str, list[dict]], label: str, baseline: str, metric: str, invert=False):
+    """This label's metric over the baseline's, run by run (runs pair by index)."""
+    if baseline not in runs or label not in runs:
+        return None
+    values = []
+    for mine, theirs in zip(runs[label], runs[baseline], strict=False):
+        a, b = flatten(mine)[metric], flatten(theirs)[metric]
+        values.append(b / a if invert else a / b)
+    return spread(values) if values else None
+
+
+def best_baseline(runs: dict[str, list[dict]], prefix: str, suffix: str, metric: str, low: bool):
+    """The label among `prefix...suffix` with the best median `metric` (the fairest baseline)."""
+    candidates = [label for label in runs if label.startswith(prefix) and label.endswith(suffix)]
+    if not candidates:
+        return None
+
+    def median(label):
+        return statistics.median(flatten(run)[metric] for run in runs[label])
+
+    return min(candidates, key=median) if low else max(candidates, key=median)
+
+
+def summarise(results: dict, size: dict) -> dict:
+    summary = {"sizes": size, "scenarios": {}}
+    for scenario, labels in results.items():
+        entries = summary["scenarios"].setdefault(scenario, {})
+        for label, runs in labels.items():
+            metrics = {}
+            for key in flatten(runs[0]):
+                metrics[key] = spread([flatten(run)[key] for run in runs])
+            entries[label] = {"runs": len(runs), "metrics": metrics, "ratios": {}}
+        add_ratios(scenario, labels, entries)
+    return summary
+
+
+def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
+    if scenario == "fanout":
+        tutorial = best_baseline(runs, "tutorial", "", "cpu_us_per_delivery", low=True)
+        for label, entry in entries.items():
+            entry["ratios"]["cpu_vs_floor"] = ratios(runs, label, FLOOR, "cpu_us_per_delivery")
+            entry["ratios"]["times_cheaper_than_tutorial"] = ratios(
+                runs, label, tutorial, "cpu_us_per_delivery", invert=True
+            )
+    elif scenario == "small_rooms":
+        for label, entry in entries.items():
+            database = label.rsplit(", ", 1)[-1]
+            tutorial = best_baseline(runs, "tutorial", database, "messages_per_s", low=False)
+            entry["ratios"]["throughput_vs_tutorial"] = ratios(
+                runs, label, tutorial, "messages_per_s"
+            )
+            entry["ratios"]["throughput_vs_floor"] = ratios(
+                runs, label, SMALL_FLOOR, "messages_per_s"
+            )
+    elif scenario == "idle":
+        tutorial = best_baseline(runs, "tutorial", "", "kib_per_socket", low=True)
+        for label, entry in entries.items():
+            entry["ratios"]["memory_vs_floor"] = ratios(runs, label, FLOOR, "kib_per_socket")
+            entry["ratios"]["memory_vs_tutorial"] = ratios(runs, label, tutorial, "kib_per_socket")
+    elif scenario == "scale_out":
+        for label, entry in entries.items():
+            one = re.sub(r"\d+ processes", "1 process", label)
+            entry["ratios"]["throughput_vs_one_process"] = ratios(
+                runs, label, one, "deliveries_per_s"
+            )
+            tutorial = best_baseline(runs, "tutorial", "2 processes", "deliveries_per_s", False)
+            entry["ratios"]["throughput_vs_tutorial"] = ratios(
+                runs, label, tutorial, "deliveries_per_s"
+            )
+
+
+def show(spread_: dict | None, digits: int = 1, unit: str = "") -> str:
+    if not spread_:
+        return "-"
+    middle = f"{spread_['median']:,.{digits}f}{unit}"
+    if spread_["min"] == spread_["max"]:
+        return middle
+    return f"{middle} ({spread_['min']:,.{digits}f} to {spread_['max']:,.{digits}f})"
+
+
+def table(summary: dict) -> str:
+    runs = max(
+        (entry["runs"] for s in summary["scenarios"].values() for entry in s.values()), default=0
+    )
+    lines = [f"Median (min to max) over {runs} run(s); ratios are taken run by run.", ""]
+    scenarios = summary["scenarios"]
+    if "fanout" in scenarios:
+        receivers = summary["sizes"]["fanout_receivers"]
+        lines += [
+            f"**Fan-out**: one sender, {receivers} receivers in one room.",
+            "",
+            "| server | CPU per delivery (us) | x floor | x cheaper than tutorial | "
+            "deliveries/s | p50 / p99 at max (ms) | p50 / p99 at half rate (ms) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for label, entry in scenarios["fanout"].items():
+            m, r = entry["metrics"], entry["ratios"]
+            lines.append(
+                f"| {label} | {show(m['cpu_us_per_delivery'])} | {show(r['cpu_vs_floor'], 2)} "
+                f"| {show(r['times_cheaper_than_tutorial'], 1)} "
+                f"| {show(m['deliveries_per_s'], 0)} "
+                f"| {m['max_rate.p50_ms']['median']:.1f} / {m['max_rate.p99_ms']['median']:.1f} "
+                f"| {m['half_rate.p50_ms']['median']:.1f} / {m['half_rate.p99_ms']['median']:.1f} |"
+            )
+        lines.append("")
+    if "small_rooms" in scenarios:
+        rooms = summary["sizes"]["small_rooms"]
+        lines += [
+            f"**Small rooms**: {rooms} two-person rooms, 2 messages in flight each, "
+            "every message stored.",
+            "",
+            "| server | messages/s | x tutorial (same database) | x floor "
+            "| CPU per message (us) | p50 / p99 at max (ms) | p50 / p99 at half rate (ms) |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for label, entry in scenarios["small_rooms"].items():
+            m, r = entry["metrics"], entry["ratios"]
+            lines.append(
+                f"| {label} | {show(m['messages_per_s'], 0)} "
+                f"| {show(r['throughput_vs_tutorial'], 1)} | {show(r['throughput_vs_floor'], 2)} "
+                f"| {show(m['cpu_us_per_message'], 0)} "
+                f"| {m['max_rate.p50_ms']['median']:.1f} / {m['max_rate.p99_ms']['median']:.1f} "
+                f"| {m['half_rate.p50_ms']['median']:.1f} / {m['half_rate.p99_ms']['median']:.1f} |"
+            )
+        lines.append("")
+    if "idle" in scenarios:
+        lines += [
+            "**Idle**: authenticated sockets held open; memory from the server's RSS.",
+            "",
+            "| server | sockets | KiB per socket | x floor | x tutorial |",
+            "|---|---|---|---|---|",
+        ]
+        for label, entry in scenarios["idle"].items():
+            m, r = entry["metrics"], entry["ratios"]
+            lines.append(
+                f"| {label} | {m['sockets']['median']:,.0f} | {show(m['kib_per_socket'])} "
+                f"| {show(r['memory_vs_floor'], 2)} | {show(r['memory_vs_tutorial'], 2)} |"
+            )
+        lines.append("")
+    if "scale_out" in scenarios:
+        lines += [
+            "**Scale-out**: the fan-out room with receivers alternating between processes "
+            "that share the Redis layer; the sender is on the first.",
+            "",
+            "| server | deliveries/s | x one process | x tutorial (2 processes) "
+            "| CPU per delivery (us) |",
+            "|---|---|---|---|---|",
+        ]
+        for label, entry in scenarios["scale_out"].items():
+            m, r = entry["metrics"], entry["ratios"]
+            lines.append(
+                f"| {label} | {show(m['deliveries_per_s'], 0)} "
+                f"| {show(r['throughput_vs_one_process'], 2)} "
+                f"| {show(r['throughput_vs_tutorial'], 1)} | {show(m['cpu_us_per_delivery'])} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(results: dict, path: Path) -> None:
+    """Latency distributions at half the maximum rate, one box per server and scenario."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scenarios = [s for s in ("fanout", "small_rooms") if s in results]
+    if not scenarios:
+        return
+    figure, axes = plt.subplots(len(scenarios), 1, figsize=(10, 4 * len(scenarios)), squeeze=False)
+    for axis, scenario in zip(axes[:, 0], scenarios, strict=True):
+        labels = list(results[scenario])
+        data = [
+            [v for run in results[scenario][label] for v in run["half_rate_latencies_ms"]] or [0]
+            for label in labels
+        ]
+        axis.boxplot(data, vert=False, whis=(1, 99), showfliers=False)
+        axis.set_yticks(range(1, len(labels) + 1), labels, fontsize=8)
+        axis.set_xscale("log")
+        axis.set_xlabel("latency from send to receipt, ms (whiskers: p1 and p99)")
+        axis.set_title(f"{scenario.replace('_', ' ')}: latency at half the maximum rate")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+BEGIN, END = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"
+
+
+def update_readme(readme: Path, table_text: str) -> None:
+    text = readme.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{readme} has no {BEGIN} ... {END} block for the table")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{BEGIN}\n{table_text}\n{END}{tail}")

@@ -1,0 +1,341 @@
+"""Benchmark the generated chat server against the raw-websockets floor and the tutorial shape.
+
+    uv run python bench/run.py            # the full run: 3 runs of every scenario (~15 min)
+    uv run python bench/run.py --quick    # seconds, small N: checks it all works end to end
+
+Every scenario starts real server processes (pinned to core 0 when there are two cores)
+and drives them with real WebSocket clients (pinned to the other core). Each figure is
+reported as min/median/max over the runs and as a ratio to the baselines measured in the
+same invocation. Writes bench/results/latest.json, latency.png and table.md; with
+`--readme`, puts the table into README.md. Exits non-zero if any socket missed a
+message, got one twice, or out of order.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from contextlib import suppress
+from pathlib import Path
+
+from load import Room, Tracker, check_delivery, closed_loop, endpoint, open_loop, open_sockets
+from servers import (
+    BENCH,
+    CLIENT_CORES,
+    SERVER_CORES,
+    TEMPLATE,
+    Database,
+    GeneratedProject,
+    TutorialShape,
+    raise_open_files_limit,
+    start_raw,
+)
+
+FULL = {
+    "runs": 3,
+    "fanout_receivers": 200,
+    "fanout_window": 8,
+    "small_rooms": 100,
+    "idle_sockets": 10_000,
+    "duration": 4.0,
+}
+QUICK = {
+    "runs": 1,
+    "fanout_receivers": 20,
+    "fanout_window": 4,
+    "small_rooms": 10,
+    "idle_sockets": 50,
+    "duration": 0.5,
+}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+def latency_summary(tracker: Tracker) -> dict:
+    return {
+        "p50_ms": percentile(tracker.latencies, 0.50) * 1000,
+        "p99_ms": percentile(tracker.latencies, 0.99) * 1000,
+    }
+
+
+async def stop_clients(sockets, listeners) -> None:
+    for listener in listeners:
+        listener.cancel()
+    for socket in sockets:
+        socket.transport.abort()
+    await asyncio.gather(*listeners, return_exceptions=True)
+
+
+async def drive_rooms(server, room_plans, window: float, duration: float) -> dict:
+    """room_plans: [(room id, [(user, process), ...])], first user sends. Max rate, then half."""
+    tracker = Tracker()
+    ends, socket_rooms = [], {}
+    for room_id, members in room_plans:
+        socket_rooms[room_id] = []
+        for user, process in members:
+            socket_rooms[room_id].append(len(ends))
+            ends.append(endpoint(server, user, room_id, server.seed, process))
+    sockets = await open_sockets(ends)
+    listeners = [
+        asyncio.create_task(tracker.listen(socket, index)) for index, socket in enumerate(sockets)
+    ]
+    rooms = [
+        Room(room_id, sockets[socket_rooms[room_id][0]], len(socket_rooms[room_id]), tracker)
+        for room_id, _ in room_plans
+    ]
+    try:
+        await closed_loop(rooms, window, duration / 4)  # warm-up: caches, connections, JIT-free
+        tracker.reset_measurements()
+        cpu, wall = server.cpu_seconds(), time.perf_counter()
+        sent = await asyncio.wait_for(closed_loop(rooms, window, duration), duration + 60)
+        wall, cpu = time.perf_counter() - wall, server.cpu_seconds() - cpu
+        result = {
+            "messages": sent,
+            "deliveries": tracker.deliveries,
+            "messages_per_s": sent / wall,
+            "deliveries_per_s": tracker.deliveries / wall,
+            "cpu_us_per_message": cpu / sent * 1e6,
+            "cpu_us_per_delivery": cpu / tracker.deliveries * 1e6,
+            "max_rate": latency_summary(tracker),
+        }
+        tracker.reset_measurements()
+        rate = result["messages_per_s"] / 2
+        await asyncio.wait_for(open_loop(rooms, rate, duration), duration * 3 + 60)
+        result["half_rate"] = latency_summary(tracker)
+        result["half_rate_latencies_ms"] = [round(v * 1000, 3) for v in tracker.latencies]
+        result["problems"] = check_delivery(tracker, rooms, socket_rooms)
+        return result
+    finally:
+        await stop_clients(sockets, listeners)
+
+
+async def fanout(server, size: dict, processes: int = 1) -> dict:
+    """One sender, N receivers in one room; with two processes, receivers alternate between them."""
+    room_id = server.seed["group_room"] if server.seed else 1
+    members = [(user, user % processes) for user in range(size["fanout_receivers"] + 1)]
+    return await drive_rooms(server, [(room_id, members)], size["fanout_window"], size["duration"])
+
+
+async def small_rooms(server, size: dict) -> dict:
+    """N two-person rooms, each with one sender, one receiver and 2 messages in flight."""
+    plans = []
+    for index in range(size["small_rooms"]):
+        room_id = server.seed["direct_rooms"][index] if server.seed else 1000 + index
+        plans.append((room_id, [(2 * index, 0), (2 * index + 1, 0)]))
+    return await drive_rooms(server, plans, 2, size["duration"])
+
+
+async def idle(server, size: dict) -> dict:
+    """N authenticated sockets held open doing nothing; memory from the server's RSS."""
+    users = size["fanout_receivers"] + 1
+    room_id = server.seed["group_room"] if server.seed else 1
+    warm = await open_sockets([endpoint(server, 0, room_id, server.seed)])
+    await asyncio.sleep(0.5)
+    before = server.rss_bytes()
+    ends = [
+        endpoint(server, index % users, room_id, server.seed)
+        for index in range(size["idle_sockets"])
+    ]
+    sockets = await open_sockets(ends)
+    await asyncio.sleep(1.0)
+    after = server.rss_bytes()
+    await stop_clients(sockets + warm, [])
+    return {"sockets": len(sockets), "kib_per_socket": (after - before) / len(sockets) / 1024}
+
+
+class Bench:
+    def __init__(self, size: dict, workdir: Path, only: set[str] | None):
+        self.size = size
+        self.workdir = workdir
+        self.only = only
+        self.log = workdir / "servers.log"
+        self.users = max(size["fanout_receivers"] + 1, 2 * size["small_rooms"])
+        self.databases = {"sqlite": Database("sqlite", workdir)}
+        self.projects: dict[str, GeneratedProject] = {}
+        self.tutorial = TutorialShape()
+        self.results: dict[str, dict[str, list[dict]]] = {}
+
+    def database(self, engine: str) -> Database:
+        if engine not in self.databases:
+            self.databases[engine] = Database(engine, self.workdir)
+        return self.databases[engine]
+
+    def project(self, layer: str) -> GeneratedProject:
+        if layer not in self.projects:
+            self.projects[layer] = GeneratedProject(self.workdir, layer)
+        return self.projects[layer]
+
+    def start(self, config: dict):
+        kind, database = config["server"], self.database(config.get("database", "sqlite"))
+        processes = config.get("processes", 1)
+        if kind == "raw":
+            server = start_raw(self.log)
+            server.seed = None
+        elif kind == "tutorial":
+            server = self.tutorial.start(
+                config["asgi"], database, config.get("layer", "in_memory"), self.log, processes
+            )
+            server.seed = None
+        else:
+            project = self.project(config.get("layer", "in_memory"))
+            seed = project.prepare(database, self.users, self.size["small_rooms"])
+            server = project.start(config["asgi"], database, self.log, processes)
+            server.seed = seed
+        return server
+
+    def measure(self, scenario: str, label: str, config: dict, action) -> None:
+        if self.only and scenario not in self.only:
+            return
+        server = self.start(config)
+        try:
+            result = asyncio.run(action(server))
+        finally:
+            server.stop()
+        self.results.setdefault(scenario, {}).setdefault(label, []).append(result)
+        shown = {k: round(v, 1) for k, v in result.items() if isinstance(v, float)}
+        print(f"  {scenario:11} {label:40} {shown}", flush=True)
+
+    def run_once(self, quick: bool) -> None:
+        size = self.size
+        for label, config in configurations(quick)["fanout"]:
+            self.measure("fanout", label, config, lambda s: fanout(s, size))
+        for label, config in configurations(quick)["small_rooms"]:
+            self.measure("small_rooms", label, config, lambda s: small_rooms(s, size))
+        for label, config in configurations(quick)["idle"]:
+            self.measure("idle", label, config, lambda s: idle(s, size))
+        for label, config in configurations(quick)["scale_out"]:
+            processes = config.get("processes", 1)
+            self.measure("scale_out", label, config, lambda s, p=processes: fanout(s, size, p))
+
+    def close(self) -> None:
+        for database in self.databases.values():
+            with suppress(Exception):
+                database.drop()
+
+
+def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
+    raw = ("raw websockets (floor)", {"server": "raw"})
+    if quick:
+        return {
+            "fanout": [
+                raw,
+                ("tutorial shape, daphne, in-memory", {"server": "tutorial", "asgi": "daphne"}),
+                ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
+            ],
+            "small_rooms": [
+                ("generated, uvicorn, SQLite", {"server": "generated", "asgi": "uvicorn"}),
+            ],
+            "idle": [("generated, uvicorn", {"server": "generated", "asgi": "uvicorn"})],
+            "scale_out": [
+                (
+                    "generated, uvicorn, Redis, 2 processes",
+                    {"server": "generated", "asgi": "uvicorn", "layer": "redis", "processes": 2},
+                ),
+            ],
+        }
+    fanout = [raw]
+    small = [("raw websockets (floor, no storage)", {"server": "raw"})]
+    idle_ = [raw, ("tutorial shape, daphne", {"server": "tutorial", "asgi": "daphne"})]
+    for asgi in ("daphne", "uvicorn"):
+        fanout.append((f"tutorial shape, {asgi}, in-memory", {"server": "tutorial", "asgi": asgi}))
+    for asgi in ("daphne", "uvicorn"):
+        for layer, layer_label in (("in_memory", "in-memory"), ("redis", "Redis")):
+            fanout.append(
+                (
+                    f"generated, {asgi}, {layer_label}",
+                    {"server": "generated", "asgi": asgi, "layer": layer},
+                )
+            )
+    for database, database_label in (("sqlite", "SQLite"), ("postgres", "Postgres")):
+        for server in ("tutorial", "generated"):
+            for asgi in ("daphne", "uvicorn"):
+                label = f"{'tutorial shape' if server == 'tutorial' else server}, {asgi}"
+                small.append(
+                    (
+                        f"{label}, {database_label}",
+                        {"server": server, "asgi": asgi, "database": database},
+                    )
+                )
+    for asgi in ("daphne", "uvicorn"):
+        idle_.append((f"generated, {asgi}", {"server": "generated", "asgi": asgi}))
+    scale = []
+    for asgi in ("daphne", "uvicorn"):
+        for processes in (1, 2):
+            scale.append(
+                (
+                    f"generated, {asgi}, Redis, {processes} process{'es' if processes > 1 else ''}",
+                    {"server": "generated", "asgi": asgi, "layer": "redis", "processes": processes},
+                )
+            )
+    scale.append(
+        (
+            "tutorial shape, daphne, Redis, 2 processes",
+            {"server": "tutorial", "asgi": "daphne", "layer": "redis", "processes": 2},
+        )
+    )
+    return {"fanout": fanout, "small_rooms": small, "idle": idle_, "scale_out": scale}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="seconds, small N (the CI mode)")
+    parser.add_argument("--runs", type=int, help="runs of each scenario (full: 3)")
+    parser.add_argument("--only", nargs="*", help="scenarios: fanout small_rooms idle scale_out")
+    parser.add_argument("--out", type=Path, default=BENCH / "results")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args()
+
+    import report
+
+    size = dict(QUICK if args.quick else FULL)
+    if args.runs:
+        size["runs"] = args.runs
+    open_files = raise_open_files_limit()
+    if open_files < 2 * size["idle_sockets"] + 1000:
+        size["idle_sockets"] = max(10, (open_files - 1000) // 2)
+        print(f"open-files limit {open_files}: idle scenario reduced to {size['idle_sockets']}")
+    if CLIENT_CORES:
+        os.sched_setaffinity(0, CLIENT_CORES)
+    print(f"server cores {SERVER_CORES}, client cores {CLIENT_CORES}, sizes {size}", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="chat-bench-") as workdir:
+        bench = Bench(size, Path(workdir), set(args.only) if args.only else None)
+        try:
+            for run in range(size["runs"]):
+                print(f"run {run + 1} of {size['runs']}", flush=True)
+                bench.run_once(args.quick)
+        except BaseException:
+            print((Path(workdir) / "servers.log").read_text()[-4000:], file=sys.stderr)
+            raise
+        finally:
+            bench.close()
+
+    summary = report.summarise(bench.results, size)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(summary, indent=2) + "\n")
+    table = report.table(summary)
+    (args.out / "table.md").write_text(table)
+    print(table)
+    report.plot(bench.results, args.out / "latency.png")
+    if args.readme:
+        report.update_readme(TEMPLATE / "README.md", table)
+    problems = [
+        f"{scenario} / {label}: {problem}"
+        for scenario, labels in bench.results.items()
+        for label, runs in labels.items()
+        for result in runs
+        for problem in result.get("problems", [])
+    ]
+    for problem in problems[:20]:
+        print("DELIVERY PROBLEM:", problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

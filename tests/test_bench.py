@@ -1,0 +1,29 @@
+"""The benchmark in its short mode: every scenario runs end to end, against real servers, and
+every socket gets every message of its room exactly once and in order (bench/run.py exits
+non-zero otherwise). The full run is a documented command, not a test."""
+
+import json
+
+import pytest
+from conftest import PYTHON, TEMPLATE, project_env, run
+
+SCENARIOS = {"fanout", "small_rooms", "idle", "scale_out"}
+
+
+@pytest.mark.xdist_group("bench")
+def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services_for):
+    services_for({"channel_layer": "redis"})  # the scale-out scenario shares a Redis layer
+    run([PYTHON, "bench/run.py", "--quick", "--out", str(tmp_path)], TEMPLATE, project_env())
+    summary = json.loads((tmp_path / "latest.json").read_text())
+    assert set(summary["scenarios"]) == SCENARIOS
+    for scenario, servers in summary["scenarios"].items():
+        for label, entry in servers.items():
+            metrics = entry["metrics"]
+            if scenario == "idle":
+                assert metrics["sockets"]["median"] == summary["sizes"]["idle_sockets"], label
+                assert metrics["kib_per_socket"]["median"] > 0, label
+            else:
+                assert metrics["messages"]["median"] > 0, label
+                assert metrics["cpu_us_per_delivery"]["median"] > 0, label
+    assert "| raw websockets (floor) |" in (tmp_path / "table.md").read_text()
+    assert (tmp_path / "latency.png").read_bytes().startswith(b"\x89PNG")
