@@ -20,7 +20,12 @@ TOKEN_AUTH_SOCKETS = [
     "accounts/tests/test_credential_sockets.py",
 ]
 EXPIRING_CREDENTIALS = ["accounts/tests/test_expiring_credentials.py"]
-GROUP_ROOMS = ["chat/group_rooms.py", "chat/group_views.py", "chat/tests/test_group_rooms.py"]
+GROUP_ROOMS = [
+    "chat/group_rooms.py",
+    "chat/group_views.py",
+    "chat/tests/test_group_rooms.py",
+    "chat/tests/test_group_fanout.py",
+]
 DIRECT_ROOMS = ["chat/direct_rooms.py", "chat/direct_views.py", "chat/tests/test_direct_rooms.py"]
 FILES_BY_ANSWER = {
     "auth": {

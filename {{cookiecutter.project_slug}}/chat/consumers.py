@@ -1,24 +1,38 @@
 """The one WebSocket a user's client keeps open: JSON text frames, each with a `type`.
 
 Thin on purpose: parse the frame, call the service layer (which authorises,
-stores and publishes), reply. Room events reach the socket through the
-process's hub (chat/fanout.py), already encoded.
+stores and publishes; sends go through the process's writer, chat/writer.py, which
+hands the service the sends that arrive together as one batch), reply. Room events
+reach the socket through the process's hub (chat/fanout.py), already encoded.
+
+Every frame for the client, room event or reply, goes through the socket's outbox,
+so they reach the client in order and nothing waits on a slow client but its own
+writer; a client that falls CHAT_SOCKET_SEND_BUFFER frames behind is closed.
 """
 
 import asyncio
 import json
+import logging
 import time
+from collections import deque
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from . import services
 from .events import error_event, message_event
-from .fanout import encode, get_hub
+from .fanout import encode, get_hub, start_eagerly
 from .models import Membership
+from .writer import get_writer
+
+logger = logging.getLogger(__name__)
 
 # Application close codes (4000-4999 are free for applications, RFC 6455 7.4.2).
 CLOSE_UNAUTHENTICATED = 4401
+# The client fell too far behind; it reconnects and catches up by cursor (docs/websocket.md).
+CLOSE_TOO_SLOW = 4408
 
 
 @database_sync_to_async
@@ -26,19 +40,22 @@ def room_ids_of(user) -> list[int]:
     return list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
 
 
-@database_sync_to_async
-def send_message(user, frame: dict) -> tuple[dict, bool]:
-    message, created = services.send_message(
-        user, frame.get("room"), frame.get("body"), frame.get("client_id")
-    )
-    return message_event("message.new", message), created
-
-
 class ChatConsumer(AsyncWebsocketConsumer):
     # Events reach sockets through the process's hub, not one layer channel per socket.
     channel_layer_alias = None
     expiry_task: asyncio.Task | None = None
+    # Writes the outbox to the client; exists only while the client has a backlog.
+    writer: asyncio.Task | None = None
+    # Closes the socket when its client has fallen behind.
+    closer: asyncio.Task | None = None
     attached = False
+    # Set once the socket is on its way out: frames for it are dropped from then on.
+    closing = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outbox: deque[str] = deque()
+        self.outbox_limit = settings.CHAT_SOCKET_SEND_BUFFER
 
     async def connect(self):
         user = self.scope["user"]
@@ -52,69 +69,138 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await get_hub().attach(self, await room_ids_of(user))
         self.attached = True
         self.close_when_credential_expires(self.scope.get("credential_expires_at"))
-        await self.send_event(
+        self.send_event(
             {"type": "session.ready", "user": {"id": user.pk, "username": user.get_username()}}
         )
 
     async def disconnect(self, code):
-        if self.expiry_task is not None:
-            self.expiry_task.cancel()
-        if self.attached:
-            await get_hub().detach(self)
+        for task in (self.expiry_task, self.closer):
+            if task is not None:
+                task.cancel()
+        self.stop_writing()
+        await self.detach()
 
-    async def deliver(self, frame: str) -> None:
-        """Called by the hub with an event already encoded for every recipient."""
-        await self.send(text_data=frame)
+    async def detach(self) -> None:
+        if self.attached:
+            self.attached = False
+            # Shielded: cut short (a disconnect cancels the closer), it would leave this
+            # socket in the hub's registry.
+            await asyncio.shield(get_hub().detach(self))
+
+    def push(self, frame: str) -> None:
+        """Queue a frame for the client, without waiting for it to be written.
+
+        The hub calls this for every socket of a room, with the event already encoded.
+        """
+        if self.closing:
+            return
+        if self.writer is None:
+            self.outbox.append(frame)
+            self.writer = start_eagerly(self.write_outbox())
+        elif len(self.outbox) < self.outbox_limit:
+            self.outbox.append(frame)
+        else:
+            logger.info("closing a socket of user %s: its client fell behind", self.user_id)
+            self.stop_writing()
+            self.closer = asyncio.create_task(self.close_too_slow())
+
+    async def write_outbox(self) -> None:
+        try:
+            while self.outbox:
+                # The ASGI send itself: AsyncWebsocketConsumer.send adds nothing for text.
+                await self.base_send({"type": "websocket.send", "text": self.outbox.popleft()})
+        except OSError:
+            # The client is gone (uvicorn raises ClientDisconnected); its disconnect follows.
+            self.drop_outbox()
+        except Exception:
+            # Whatever failed, it must not reach the hub, which is pushing to other sockets.
+            logger.exception("writing to a socket of user %s failed", self.user_id)
+            self.drop_outbox()
+        finally:
+            self.writer = None
+
+    def drop_outbox(self) -> None:
+        """Drop the frames queued for the client, and all to come: it catches up by cursor."""
+        self.closing = True
+        self.outbox.clear()
+
+    def stop_writing(self) -> None:
+        """drop_outbox, and cut short the write in progress."""
+        self.drop_outbox()
+        if self.writer is not None:
+            self.writer.cancel()
+
+    async def close_too_slow(self) -> None:
+        await self.detach()
+        await self.close(code=CLOSE_TOO_SLOW)
+
+    async def close(self, code=None, reason=None):
+        # What the client was not sent, it fetches by cursor after reconnecting: the close
+        # does not wait behind it (a client that is not reading would hold it forever).
+        self.stop_writing()
+        await super().close(code, reason)
+
+    async def dispatch(self, message):
+        # Channels' own dispatch first hops to a thread to close stale database connections,
+        # for every frame. The database work here runs through database_sync_to_async and
+        # the writer, which look after their connections, so that hop is pure cost.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:
-            await self.send_error("invalid", "Send JSON text frames, not binary ones.")
+            self.send_error("invalid", "Send JSON text frames, not binary ones.")
             return
         try:
             frame = json.loads(text_data)
         except ValueError:
-            await self.send_error("invalid", "The frame is not valid JSON.")
+            self.send_error("invalid", "The frame is not valid JSON.")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self.send_error("invalid", 'A frame is a JSON object with a string "type".')
+            self.send_error("invalid", 'A frame is a JSON object with a string "type".')
             return
         handler = self.handlers.get(frame["type"])
         if handler is None:
-            await self.send_error("invalid", f"Unknown frame type {frame['type']!r}.")
+            self.send_error("invalid", f"Unknown frame type {frame['type']!r}.")
             return
         await handler(self, frame)
 
     async def handle_message_send(self, frame: dict) -> None:
         ref = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+        request = services.SendRequest(
+            self.scope["user"], frame.get("room"), frame.get("body"), frame.get("client_id")
+        )
         try:
-            event, created = await send_message(self.scope["user"], frame)
+            message, created = await get_writer().send(request)
         except services.ChatError as error:
-            await self.send_error(error.code, error.message, ref)
+            self.send_error(error.code, error.message, ref)
             return
         if not created:
             # A resend: the original reached the room already; ack this socket with it.
-            await self.send_event(event)
+            self.send_event(message_event("message.new", message))
 
     async def handle_auth_refresh(self, frame: dict) -> None:
         reauthenticate = self.scope.get("reauthenticate")
         if reauthenticate is None:
-            await self.send_error(
+            self.send_error(
                 "invalid", "This server authenticates sockets by session; nothing to refresh."
             )
             return
         token = frame.get("token")
         if not isinstance(token, str) or not token:
-            await self.send_error("invalid", '"token" must be a non-empty string.')
+            self.send_error("invalid", '"token" must be a non-empty string.')
             return
         identity = await reauthenticate(token)
         if identity is None:
-            await self.send_error("invalid", "The credential was rejected.")
+            self.send_error("invalid", "The credential was rejected.")
             return
         if identity.user.pk != self.scope["user"].pk:
-            await self.send_error("forbidden", "The credential belongs to another user.")
+            self.send_error("forbidden", "The credential belongs to another user.")
             return
         self.close_when_credential_expires(identity.expires_at)
-        await self.send_event({"type": "auth.refreshed", "expires_at": identity.expires_at})
+        self.send_event({"type": "auth.refreshed", "expires_at": identity.expires_at})
 
     handlers = {"message.send": handle_message_send, "auth.refresh": handle_auth_refresh}
 
@@ -129,8 +215,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await self.close(code=CLOSE_UNAUTHENTICATED)
 
-    async def send_event(self, event: dict) -> None:
-        await self.send(text_data=encode(event))
+    def send_event(self, event: dict) -> None:
+        self.push(encode(event))
 
-    async def send_error(self, code: str, detail: str, ref: str | None = None) -> None:
-        await self.send_event(error_event(code, detail, ref))
+    def send_error(self, code: str, detail: str, ref: str | None = None) -> None:
+        self.send_event(error_event(code, detail, ref))

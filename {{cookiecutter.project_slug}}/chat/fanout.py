@@ -8,15 +8,20 @@ process writes that same text to each of its local sockets.
 
 Groups: `chat.room.<id>` carries events for a room's members; `chat.user.<id>`
 carries membership changes to every socket of one user, in every process.
+
+The hub never waits on a socket: it pushes the frame, and the socket queues what its
+client has not taken yet (ChatConsumer.push), so one slow client cannot stall the room.
 """
 
 import asyncio
 import json
 import logging
+import types
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Coroutine, Generator, Iterable
+from functools import partial
+from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -30,7 +35,8 @@ GROUP_REFRESH_SECONDS = 60 * 60
 class Socket(Protocol):
     user_id: int
 
-    async def deliver(self, frame: str) -> None: ...
+    def push(self, frame: str) -> None:
+        """Queue the frame for the client; never waits."""
 
 
 def room_group(room_id: int) -> str:
@@ -149,7 +155,7 @@ class Hub:
                     else:
                         await self.unsubscribe(socket, event["room"])
         for socket in sockets:
-            await socket.deliver(frame)
+            socket.push(frame)
 
     async def refresh_groups_forever(self) -> None:
         while True:
@@ -158,6 +164,41 @@ class Hub:
                 groups = [room_group(r) for r in self.rooms] + [user_group(u) for u in self.users]
                 for group in groups:
                     await self.layer.group_add(group, self.channel)
+
+
+def start_eagerly(coroutine: Coroutine) -> asyncio.Task | None:
+    """Run `coroutine` now, in the caller's step; only if it has to wait does it get a task.
+
+    A socket write seldom waits (only while the client's TCP buffer is full), so most
+    writes end here, without the cost of a task per socket and frame (Python 3.12's eager
+    tasks do this too, Task object included). Until it first waits, the coroutine runs in
+    the caller's task: fine for an ASGI send, which does not care which task runs it.
+    """
+    try:
+        awaited = coroutine.send(None)
+    except StopIteration:
+        return None
+    return asyncio.create_task(finish(coroutine, awaited))
+
+
+async def finish(coroutine: Coroutine, awaited: Any) -> Any:
+    return await resume(coroutine, awaited)
+
+
+@types.coroutine
+def resume(coroutine: Coroutine, awaited: Any) -> Generator[Any, Any, Any]:
+    """Go on with a coroutine started by hand, now waiting on `awaited`, as a task would."""
+    while True:
+        try:
+            result = yield awaited
+        except BaseException as error:  # a cancellation included: the coroutine must see it
+            advance = partial(coroutine.throw, error)
+        else:
+            advance = partial(coroutine.send, result)
+        try:
+            awaited = advance()
+        except StopIteration as finished:
+            return finished.value
 
 
 # One hub per event loop: a server process has one loop; each async test has its own.
@@ -197,5 +238,15 @@ async def publish_membership(user_id: int, room_id: int, joined: bool, event: di
     await get_channel_layer().group_send(user_group(user_id), message)
 
 
+async def publish_many_to_rooms(events: list[tuple[int, dict]]) -> None:
+    """publish_to_room for each (room id, event), in order: one hop from a sync caller."""
+    layer = get_channel_layer()
+    for room_id, event in events:
+        await layer.group_send(
+            room_group(room_id), {"type": "fanout.room", "room": room_id, "frame": encode(event)}
+        )
+
+
 publish_to_room_sync = async_to_sync(publish_to_room)
+publish_many_to_rooms_sync = async_to_sync(publish_many_to_rooms)
 publish_membership_sync = async_to_sync(publish_membership)

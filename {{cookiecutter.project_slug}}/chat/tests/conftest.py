@@ -1,5 +1,8 @@
+import asyncio
+
 import pytest
 
+from chat.fanout import get_hub
 from chat.models import Membership, Room
 
 
@@ -59,3 +62,34 @@ async def open_socket(connect_socket, ws_credentials):
         return communicator
 
     return open_
+
+
+@pytest.fixture
+def server_socket():
+    """server_socket(user): the consumer behind the user's one open socket, as the hub holds it."""
+
+    def find(user):
+        (socket,) = get_hub().users[user.pk]
+        return socket
+
+    return find
+
+
+@pytest.fixture
+def hold_writes():
+    """hold_writes(consumer) -> an Event: until it is set, the consumer's frames wait in the
+    server's send, as they do while the client's TCP buffer is full. Closes still go out."""
+
+    def hold(consumer):
+        released = asyncio.Event()
+        send = consumer.base_send
+
+        async def held_send(message):
+            if message["type"] == "websocket.send":
+                await released.wait()
+            await send(message)
+
+        consumer.base_send = held_send
+        return released
+
+    return hold

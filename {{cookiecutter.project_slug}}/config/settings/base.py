@@ -114,6 +114,8 @@ CHAT_MAX_MESSAGE_LENGTH = env.int("CHAT_MAX_MESSAGE_LENGTH", default=4000)
 CHAT_MAX_ROOM_MEMBERS = env.int("CHAT_MAX_ROOM_MEMBERS", default=500)
 # Messages per history page (GET /api/rooms/<id>/messages/).
 CHAT_MESSAGES_PAGE_SIZE = env.int("CHAT_MESSAGES_PAGE_SIZE", default=50)
+# Bounds the memory a slow client costs: past this many queued frames its socket is closed (4408).
+CHAT_SOCKET_SEND_BUFFER = env.int("CHAT_SOCKET_SEND_BUFFER", default=1000)
 # Browsers cannot set headers on a WebSocket handshake, so they trade their
 # credential for a single-use ticket (POST /api/auth/ws-ticket/) valid this long.
 CHAT_WS_TICKET_TTL_SECONDS = env.int("CHAT_WS_TICKET_TTL_SECONDS", default=30)

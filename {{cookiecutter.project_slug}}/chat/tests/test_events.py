@@ -1,0 +1,22 @@
+"""Socket events carry exactly what REST returns for the same object."""
+
+import pytest
+from django.utils import timezone
+
+from chat.events import message_payload
+from chat.models import Message
+from chat.serializers import MessageSerializer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("change", ["none", "edited", "deleted", "sender_gone"])
+def test_message_payload_matches_the_rest_serializer(room, user, change):
+    message = Message.objects.create(room=room, sender=user, body="hello", client_id="c-1")
+    if change == "edited":
+        message.edited = timezone.now()
+    elif change == "deleted":
+        message.body, message.deleted = "", timezone.now()
+    elif change == "sender_gone":
+        message.sender = None
+    assert message_payload(message) == MessageSerializer(message).data

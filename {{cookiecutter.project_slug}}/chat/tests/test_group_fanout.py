@@ -1,0 +1,66 @@
+"""Live sockets under quick group membership changes: they follow the final membership."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat.fanout import get_hub
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# What each change sends the user's own sockets; a leaver is no longer there for member.left.
+FRAMES_TO_THE_USER = {"join": ["room.joined", "member.joined"], "leave": ["room.left"]}
+
+
+def send(room, body, client_id):
+    return {"type": "message.send", "room": room.pk, "body": body, "client_id": client_id}
+
+
+@pytest.mark.parametrize("changes", [["join", "leave"], ["join", "leave", "join"]])
+async def test_tabs_follow_the_final_membership_after_quick_joins_and_leaves(
+    open_socket, as_user, room, user, carol, changes
+):
+    tabs = [await open_socket(carol), await open_socket(carol)]
+    alice = await open_socket(user)
+    client = as_user(carol)
+
+    @sync_to_async
+    def change_membership():
+        for change in changes:
+            client.post(f"/api/rooms/{room.pk}/{change}/")
+
+    await change_membership()
+    expected = [frame for change in changes for frame in FRAMES_TO_THE_USER[change]]
+    for tab in tabs:
+        assert [(await tab.receive_json_from())["type"] for _ in expected] == expected
+    for _ in changes:
+        await alice.receive_json_from()  # member.joined or member.left
+    await alice.send_json_to(send(room, "after the changes", "1"))
+    await alice.receive_json_from()
+    for tab in tabs:
+        if changes[-1] == "join":
+            assert (await tab.receive_json_from())["message"]["body"] == "after the changes"
+        assert await tab.receive_nothing(timeout=0.2)
+    for socket in (*tabs, alice):
+        await socket.disconnect()
+    hub = get_hub()
+    assert (hub.rooms, hub.users, hub.socket_rooms) == ({}, {}, {})
+
+
+async def test_a_removed_members_lagging_tab_gets_its_backlog_then_nothing_after_room_left(
+    open_socket, server_socket, hold_writes, as_user, room, user, bob
+):
+    lagging_tab = await open_socket(bob)
+    released = hold_writes(server_socket(bob))
+    other_tab, alice = await open_socket(bob), await open_socket(user)
+    await alice.send_json_to(send(room, "before", "1"))
+    await alice.receive_json_from()
+    await sync_to_async(as_user(user).delete)(f"/api/rooms/{room.pk}/members/{bob.pk}/")
+    assert (await alice.receive_json_from())["type"] == "member.left"
+    await alice.send_json_to(send(room, "after", "2"))
+    assert (await alice.receive_json_from())["message"]["body"] == "after"
+    released.set()
+    for tab in (lagging_tab, other_tab):
+        before, left = await tab.receive_json_from(), await tab.receive_json_from()
+        assert (before["type"], before["message"]["body"]) == ("message.new", "before")
+        assert (left["type"], left["room"]["id"]) == ("room.left", room.pk)
+        assert await tab.receive_nothing(timeout=0.3)

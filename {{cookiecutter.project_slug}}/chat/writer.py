@@ -1,0 +1,86 @@
+"""Group commit for sends from sockets: the messages that arrive together are stored together.
+
+Storing is the cost of a small room's message: a thread hop, a few queries and a commit.
+A process's sockets hand their sends to one writer; while it stores one batch (one
+transaction through services.send_messages), the next batch gathers. Under light load
+a batch is one message and nothing waits; under heavy load the per-message cost falls
+with the batch size. Every sender still learns its own result only after the commit.
+"""
+
+import asyncio
+import weakref
+
+from asgiref.sync import sync_to_async
+from django.db import InterfaceError, OperationalError, connection
+
+from . import fanout, services
+from .models import Message
+from .services import ChatError, SendRequest
+
+# One transaction this large still commits in milliseconds; beyond it, latency would suffer.
+MAX_BATCH = 500
+
+
+def store_batch(requests: list[SendRequest]) -> tuple[list, list]:
+    """The batch's outcomes, and the events of its new messages, committed, to publish."""
+    committed = []
+    # Runs on the one thread that serves the consumers' database work. Its connection is
+    # kept between batches (no reconnect per batch), so after the database has gone away
+    # (a restart, a failover) the first batch fails: reconnect and retry it once.
+    try:
+        return services.send_messages(requests, publish=committed.extend), committed
+    except (InterfaceError, OperationalError):
+        connection.close()
+        return services.send_messages(requests, publish=committed.extend), committed
+
+
+class MessageWriter:
+    def __init__(self):
+        self.queue: list[tuple[SendRequest, asyncio.Future]] = []
+        self.flushing: asyncio.Task | None = None
+
+    async def send(self, request: SendRequest) -> tuple[Message, bool]:
+        """Store and publish one message (see services.send_message); raises its ChatError."""
+        result = asyncio.get_running_loop().create_future()
+        self.queue.append((request, result))
+        if self.flushing is None:
+            self.flushing = asyncio.create_task(self.flush())
+        outcome = await result
+        if isinstance(outcome, ChatError):
+            raise outcome
+        return outcome
+
+    async def flush(self) -> None:
+        try:
+            while self.queue:
+                batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+                try:
+                    outcomes, committed = await sync_to_async(store_batch)(
+                        [request for request, _ in batch]
+                    )
+                    # From this loop, not from the database thread: no hop back and forth.
+                    await fanout.publish_many_to_rooms(committed)
+                except Exception as error:
+                    outcomes = [error] * len(batch)
+                for (_, result), outcome in zip(batch, outcomes, strict=True):
+                    if result.done():
+                        continue  # the sender's socket closed meanwhile
+                    if isinstance(outcome, Exception) and not isinstance(outcome, ChatError):
+                        result.set_exception(outcome)
+                    else:
+                        result.set_result(outcome)
+        finally:
+            self.flushing = None
+
+
+# One writer per event loop, like the hub: a server process has one loop.
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MessageWriter]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_writer() -> MessageWriter:
+    loop = asyncio.get_running_loop()
+    if loop not in _writers:
+        _writers[loop] = MessageWriter()
+    return _writers[loop]
