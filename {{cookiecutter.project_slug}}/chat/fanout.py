@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ async def publish_to_room(room_id: int, event: dict, *, closes_room: bool = Fals
     message = {"type": "fanout.room", "room": room_id, "frame": encode(event)}
     if closes_room:
         message["closes_room"] = True
-    await get_channel_layer().group_send(room_group(room_id), message)
+    await send_to_group(room_group(room_id), message)
 
 
 async def publish_membership(user_id: int, room_id: int, joined: bool, event: dict) -> None:
@@ -235,16 +235,26 @@ async def publish_membership(user_id: int, room_id: int, joined: bool, event: di
         "room": room_id,
         "frame": encode(event),
     }
-    await get_channel_layer().group_send(user_group(user_id), message)
+    await send_to_group(user_group(user_id), message)
 
 
 async def publish_many_to_rooms(events: list[tuple[int, dict]]) -> None:
     """publish_to_room for each (room id, event), in order: one hop from a sync caller."""
-    layer = get_channel_layer()
     for room_id, event in events:
-        await layer.group_send(
+        await send_to_group(
             room_group(room_id), {"type": "fanout.room", "room": room_id, "frame": encode(event)}
         )
+
+
+async def send_to_group(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        # Every socket lives in this process: hand the event straight to its hub. The
+        # in-memory layer would queue it and scan all its groups and channels first,
+        # on every send and every receive.
+        await get_hub().dispatch(message)
+    else:
+        await layer.group_send(group, message)
 
 
 publish_to_room_sync = async_to_sync(publish_to_room)
