@@ -1,5 +1,7 @@
 """Every combination of prompts bakes a clean, consistent project that passes its own tests."""
 
+import ast
+import json
 import os
 import re
 import socket
@@ -107,12 +109,33 @@ def test_docker_artefacts_pass_hadolint_and_the_compose_schema(bake, answers):
     )
     compose = (project / "compose.yaml").read_text()
     assert ("redis:" in compose) == (answers["channel_layer"] == "redis")
+    # The image runs the production command the README gives and the live tests start.
+    command = dockerfile_command(project)
+    assert " ".join(command) in (project / "README.md").read_text()
+    assert command[: len(tested_production_server(project))] == tested_production_server(project)
+
+
+def tested_production_server(project) -> list[str]:
+    """PRODUCTION_SERVER from the project's conftest.py: what its live-server tests run."""
+    tree = ast.parse((project / "conftest.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and node.targets[0].id == "PRODUCTION_SERVER":
+            return ast.literal_eval(node.value)
+    raise AssertionError("conftest.py defines no PRODUCTION_SERVER")
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def dockerfile_command(project) -> list[str]:
+    """The image's CMD (exec form)."""
+    for line in (project / "Dockerfile").read_text().splitlines():
+        if line.startswith("CMD "):
+            return json.loads(line.removeprefix("CMD "))
+    raise AssertionError("the Dockerfile has no CMD")
 
 
 @combinations(DOCKER_COMBINATIONS)
@@ -133,7 +156,10 @@ def test_container_entrypoint_migrates_postgres_and_serves(
         REDIS_KEY_PREFIX=f"entrypoint-{uuid.uuid4().hex[:8]}",
         PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
     )
-    command = ["daphne", "--bind", "127.0.0.1", "--port", str(port), "config.asgi:application"]
+    command = [
+        {"0.0.0.0": "127.0.0.1", "8000": str(port)}.get(part, part)
+        for part in dockerfile_command(project)
+    ]
     server = start_process(["sh", "docker/entrypoint.sh", *command], project, env)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz/", server, timeout=60)

@@ -18,6 +18,19 @@ from rest_framework.test import APIClient
 pytest_plugins = ["accounts.tests.fixtures_{{ cookiecutter.auth }}"]
 
 PASSWORD = "correct-horse-battery-staple"
+# The production server as the README and the Dockerfile run it, without host and port.
+PRODUCTION_SERVER = [
+    "uvicorn",
+    "config.asgi:application",
+    "--ws",
+    "websockets",
+    "--ws-max-size",
+    "1048576",
+    "--lifespan",
+    "off",
+    "--proxy-headers",
+    "--no-access-log",
+]
 ORIGIN = "http://testserver"
 
 
@@ -130,7 +143,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def start_server(django_db_setup, tmp_path_factory):
-    """Start a real server process (daphne) on the test database; returns its `host:port`.
+    """Start a real server process (the production server command) on the test database;
+    returns its `host:port`.
 
     Processes live until the end of the run; tests that use them need committed data,
     so they are marked `django_db(transaction=True)`.
@@ -146,10 +160,10 @@ def start_server(django_db_setup, tmp_path_factory):
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": _database_url(),
         }
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+        command = [sys.executable, "-m", *PRODUCTION_SERVER, "--host", "127.0.0.1"]
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [*command, "config.asgi:application"],
+                [*command, "--port", str(port)],
                 cwd=settings.BASE_DIR,
                 env=env,
                 stdout=log,

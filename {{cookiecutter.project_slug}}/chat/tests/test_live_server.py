@@ -1,4 +1,5 @@
-"""A real server process (daphne) and a real WebSocket client, authenticated as the README says."""
+"""A real server process (uvicorn, as in production) and a real WebSocket client, authenticated
+as the README says."""
 
 import asyncio
 import json
@@ -43,6 +44,21 @@ async def test_real_client_from_a_foreign_origin_is_refused(
         ):
             pass
     assert refused.value.response.status_code == 403
+
+
+async def test_a_frame_over_one_mib_closes_the_socket_1009(
+    live_server_host, user, password, http_login
+):
+    host = live_server_host
+    headers = await asyncio.to_thread(http_login, host, user.username, password)
+    async with connect(
+        f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=headers, max_size=None
+    ) as socket:
+        await asyncio.wait_for(socket.recv(), 10)  # session.ready
+        await socket.send("x" * (1024 * 1024 + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 10)
+    assert closed.value.rcvd.code == 1009  # "message too big", RFC 6455 7.4.1
 
 
 async def receive_type(socket, event_type: str) -> dict:
