@@ -1,6 +1,6 @@
 """Benchmark the generated chat server against the raw-websockets floor and the tutorial shape.
 
-    uv run python bench/run.py            # the full run: 3 runs of every scenario (~15 min)
+    uv run python bench/run.py            # the full run: 3 runs of every scenario (~20 min)
     uv run python bench/run.py --quick    # seconds, small N: checks it all works end to end
 
 Every scenario starts real server processes (pinned to core 0 when there are two cores)
@@ -40,7 +40,7 @@ FULL = {
     "fanout_window": 8,
     "small_rooms": 100,
     "idle_sockets": 10_000,
-    "duration": 4.0,
+    "duration": 3.0,
 }
 QUICK = {
     "runs": 1,
@@ -297,8 +297,9 @@ def main() -> int:
     if args.runs:
         size["runs"] = args.runs
     open_files = raise_open_files_limit()
-    if open_files < 2 * size["idle_sockets"] + 1000:
-        size["idle_sockets"] = max(10, (open_files - 1000) // 2)
+    # Client and server each hold one descriptor per socket, under the same limit.
+    if open_files < size["idle_sockets"] + 1000:
+        size["idle_sockets"] = max(10, open_files - 1000)
         print(f"open-files limit {open_files}: idle scenario reduced to {size['idle_sockets']}")
     if CLIENT_CORES:
         os.sched_setaffinity(0, CLIENT_CORES)

@@ -110,13 +110,14 @@ def start_process(command: list[str], cwd: Path, env: dict, log: Path) -> tuple:
             time.sleep(0.05)
 
 
-# The ASGI servers, as the generated project's README runs them in production.
+# The ASGI servers: uvicorn as the generated README runs it in production (with a quieter
+# log), daphne as it was run before the benchmark chose uvicorn.
 ASGI_COMMANDS = {
     "daphne": [PYTHON, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", "{port}"],
     "uvicorn": [
         PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", "{port}",
         "--ws", "websockets", "--ws-max-size", str(MAX_FRAME_BYTES),
-        "--lifespan", "off", "--no-access-log", "--log-level", "warning",
+        "--lifespan", "off", "--proxy-headers", "--no-access-log", "--log-level", "warning",
     ],
 }  # fmt: skip
 
