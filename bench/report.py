@@ -102,82 +102,122 @@ def show(spread_: dict | None, digits: int = 1, unit: str = "") -> str:
     return f"{middle} ({spread_['min']:,.{digits}f} to {spread_['max']:,.{digits}f})"
 
 
+def latencies(metrics: dict, phase: str) -> str:
+    p50, p99 = metrics[f"{phase}.p50_ms"]["median"], metrics[f"{phase}.p99_ms"]["median"]
+    return f"{p50:.1f} / {p99:.1f}"
+
+
+# Per scenario: the title (formatted with the run's sizes) and (header, cell of metrics, ratios).
+TABLES = {
+    "fanout": (
+        "**Fan-out**: one sender, {fanout_receivers} receivers in one room.",
+        [
+            ("CPU per delivery (us)", lambda m, r: show(m["cpu_us_per_delivery"])),
+            ("x floor", lambda m, r: show(r["cpu_vs_floor"], 2)),
+            ("x cheaper than tutorial", lambda m, r: show(r["times_cheaper_than_tutorial"])),
+            ("deliveries/s", lambda m, r: show(m["deliveries_per_s"], 0)),
+            ("p50 / p99 at max (ms)", lambda m, r: latencies(m, "max_rate")),
+            ("p50 / p99 at half rate (ms)", lambda m, r: latencies(m, "half_rate")),
+        ],
+    ),
+    "small_rooms": (
+        "**Small rooms**: {small_rooms} two-person rooms, 2 messages in flight each, "
+        "every message stored.",
+        [
+            ("messages/s", lambda m, r: show(m["messages_per_s"], 0)),
+            ("x tutorial (same database)", lambda m, r: show(r["throughput_vs_tutorial"])),
+            ("x floor", lambda m, r: show(r["throughput_vs_floor"], 2)),
+            ("CPU per message (us)", lambda m, r: show(m["cpu_us_per_message"], 0)),
+            ("p50 / p99 at max (ms)", lambda m, r: latencies(m, "max_rate")),
+            ("p50 / p99 at half rate (ms)", lambda m, r: latencies(m, "half_rate")),
+        ],
+    ),
+    "idle": (
+        "**Idle**: authenticated sockets held open; memory from the server's RSS.",
+        [
+            ("sockets", lambda m, r: f"{m['sockets']['median']:,.0f}"),
+            ("KiB per socket", lambda m, r: show(m["kib_per_socket"])),
+            ("x floor", lambda m, r: show(r["memory_vs_floor"], 2)),
+            ("x tutorial", lambda m, r: show(r["memory_vs_tutorial"], 2)),
+        ],
+    ),
+    "scale_out": (
+        "**Scale-out**: the fan-out room with receivers alternating between processes that "
+        "share the Redis layer; the sender is on the first.",
+        [
+            ("deliveries/s", lambda m, r: show(m["deliveries_per_s"], 0)),
+            ("x one process", lambda m, r: show(r["throughput_vs_one_process"], 2)),
+            ("x tutorial (2 processes)", lambda m, r: show(r["throughput_vs_tutorial"])),
+            ("CPU per delivery (us)", lambda m, r: show(m["cpu_us_per_delivery"])),
+        ],
+    ),
+}
+
+# The issue's targets, for the production server: (scenario, server, what, value, bound).
+PRODUCTION = "generated, uvicorn"
+TARGETS = [
+    ("fanout", f"{PRODUCTION}, in-memory", "CPU per delivery, x floor", "r:cpu_vs_floor", 1.5),
+    ("fanout", f"{PRODUCTION}, Redis", "CPU per delivery, x floor", "r:cpu_vs_floor", 2.5),
+    *[
+        ("fanout", f"{PRODUCTION}, {layer}", what, value, bound)
+        for layer in ("in-memory", "Redis")
+        for what, value, bound in (
+            ("x cheaper than tutorial", "r:times_cheaper_than_tutorial", -5),
+            ("p99 at half rate, ms", "m:half_rate.p99_ms", 50),
+        )
+    ],
+    *[
+        ("small_rooms", f"{PRODUCTION}, {database}", what, value, bound)
+        for database in ("SQLite", "Postgres")
+        for what, value, bound in (
+            ("messages/s, x tutorial", "r:throughput_vs_tutorial", -10),
+            ("p99 at half rate, ms", "m:half_rate.p99_ms", 50),
+        )
+    ],
+    ("idle", PRODUCTION, "KiB per socket", "m:kib_per_socket", 32),
+    ("idle", PRODUCTION, "sockets held", "m:sockets", -10_000),
+]
+
+
+def targets(summary: dict) -> list[str]:
+    """A line per target: met or missed, with the median. A negative bound is a minimum."""
+    lines = []
+    for scenario, label, what, value, bound in TARGETS:
+        entry = summary["scenarios"].get(scenario, {}).get(label)
+        if entry is None:
+            continue
+        source, name = value.split(":", 1)
+        figure = (entry["ratios"] if source == "r" else entry["metrics"]).get(name)
+        if not figure:
+            continue
+        median = figure["median"]
+        met = median >= -bound if bound < 0 else median <= bound
+        limit = f">= {-bound:,}" if bound < 0 else f"<= {bound:,}"
+        verdict = "met" if met else "MISSED"
+        lines.append(f"- {verdict}: {scenario}, {label}: {what} {median:,.2f} ({limit})")
+    return lines
+
+
 def table(summary: dict) -> str:
-    runs = max(
-        (entry["runs"] for s in summary["scenarios"].values() for entry in s.values()), default=0
-    )
-    lines = [f"Median (min to max) over {runs} run(s); ratios are taken run by run.", ""]
     scenarios = summary["scenarios"]
-    if "fanout" in scenarios:
-        receivers = summary["sizes"]["fanout_receivers"]
+    runs = max((entry["runs"] for s in scenarios.values() for entry in s.values()), default=0)
+    lines = [f"Median (min to max) over {runs} run(s); ratios are taken run by run.", ""]
+    for scenario, (title, columns) in TABLES.items():
+        if scenario not in scenarios:
+            continue
         lines += [
-            f"**Fan-out**: one sender, {receivers} receivers in one room.",
+            title.format(**summary["sizes"]),
             "",
-            "| server | CPU per delivery (us) | x floor | x cheaper than tutorial | "
-            "deliveries/s | p50 / p99 at max (ms) | p50 / p99 at half rate (ms) |",
-            "|---|---|---|---|---|---|---|",
+            "| server | " + " | ".join(header for header, _ in columns) + " |",
+            "|---" * (len(columns) + 1) + "|",
         ]
-        for label, entry in scenarios["fanout"].items():
-            m, r = entry["metrics"], entry["ratios"]
-            lines.append(
-                f"| {label} | {show(m['cpu_us_per_delivery'])} | {show(r['cpu_vs_floor'], 2)} "
-                f"| {show(r['times_cheaper_than_tutorial'], 1)} "
-                f"| {show(m['deliveries_per_s'], 0)} "
-                f"| {m['max_rate.p50_ms']['median']:.1f} / {m['max_rate.p99_ms']['median']:.1f} "
-                f"| {m['half_rate.p50_ms']['median']:.1f} / {m['half_rate.p99_ms']['median']:.1f} |"
-            )
+        for label, entry in scenarios[scenario].items():
+            cells = [cell(entry["metrics"], entry["ratios"]) for _, cell in columns]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("")
-    if "small_rooms" in scenarios:
-        rooms = summary["sizes"]["small_rooms"]
-        lines += [
-            f"**Small rooms**: {rooms} two-person rooms, 2 messages in flight each, "
-            "every message stored.",
-            "",
-            "| server | messages/s | x tutorial (same database) | x floor "
-            "| CPU per message (us) | p50 / p99 at max (ms) | p50 / p99 at half rate (ms) |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for label, entry in scenarios["small_rooms"].items():
-            m, r = entry["metrics"], entry["ratios"]
-            lines.append(
-                f"| {label} | {show(m['messages_per_s'], 0)} "
-                f"| {show(r['throughput_vs_tutorial'], 1)} | {show(r['throughput_vs_floor'], 2)} "
-                f"| {show(m['cpu_us_per_message'], 0)} "
-                f"| {m['max_rate.p50_ms']['median']:.1f} / {m['max_rate.p99_ms']['median']:.1f} "
-                f"| {m['half_rate.p50_ms']['median']:.1f} / {m['half_rate.p99_ms']['median']:.1f} |"
-            )
-        lines.append("")
-    if "idle" in scenarios:
-        lines += [
-            "**Idle**: authenticated sockets held open; memory from the server's RSS.",
-            "",
-            "| server | sockets | KiB per socket | x floor | x tutorial |",
-            "|---|---|---|---|---|",
-        ]
-        for label, entry in scenarios["idle"].items():
-            m, r = entry["metrics"], entry["ratios"]
-            lines.append(
-                f"| {label} | {m['sockets']['median']:,.0f} | {show(m['kib_per_socket'])} "
-                f"| {show(r['memory_vs_floor'], 2)} | {show(r['memory_vs_tutorial'], 2)} |"
-            )
-        lines.append("")
-    if "scale_out" in scenarios:
-        lines += [
-            "**Scale-out**: the fan-out room with receivers alternating between processes "
-            "that share the Redis layer; the sender is on the first.",
-            "",
-            "| server | deliveries/s | x one process | x tutorial (2 processes) "
-            "| CPU per delivery (us) |",
-            "|---|---|---|---|---|",
-        ]
-        for label, entry in scenarios["scale_out"].items():
-            m, r = entry["metrics"], entry["ratios"]
-            lines.append(
-                f"| {label} | {show(m['deliveries_per_s'], 0)} "
-                f"| {show(r['throughput_vs_one_process'], 2)} "
-                f"| {show(r['throughput_vs_tutorial'], 1)} | {show(m['cpu_us_per_delivery'])} |"
-            )
-        lines.append("")
+    met = targets(summary)
+    if met:
+        lines += ["Targets (issue 4), for the production server:", "", *met, ""]
     return "\n".join(lines)
 
 
