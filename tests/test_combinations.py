@@ -112,10 +112,11 @@ def test_docker_artefacts_pass_hadolint_and_the_compose_schema(bake, answers):
     # The image runs the production command the README gives and the live tests start.
     command = dockerfile_command(project)
     assert " ".join(command) in (project / "README.md").read_text()
-    assert command[: len(tested_production_server(project))] == tested_production_server(project)
+    tested = production_server_of_the_tests(project)
+    assert command[: len(tested)] == tested
 
 
-def tested_production_server(project) -> list[str]:
+def production_server_of_the_tests(project) -> list[str]:
     """PRODUCTION_SERVER from the project's conftest.py: what its live-server tests run."""
     tree = ast.parse((project / "conftest.py").read_text())
     for node in tree.body:
