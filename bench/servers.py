@@ -116,7 +116,7 @@ ASGI_COMMANDS = {
     "daphne": [PYTHON, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", "{port}"],
     "uvicorn": [
         PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", "{port}",
-        "--ws", "websockets", "--ws-max-size", str(MAX_FRAME_BYTES),
+        "--ws", "websockets-sansio", "--ws-max-size", str(MAX_FRAME_BYTES),
         "--lifespan", "off", "--proxy-headers", "--no-access-log", "--log-level", "warning",
     ],
 }  # fmt: skip

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections import deque
+from functools import partial
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -33,6 +34,23 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 # The client fell too far behind; it reconnects and catches up by cursor (docs/websocket.md).
 CLOSE_TOO_SLOW = 4408
+# Sends of one socket waiting to be stored before it reads the client's next frame: enough
+# to fill a batch, few enough that one client cannot queue unbounded work on the writer.
+MAX_SENDS_IN_FLIGHT = 32
+STORE_FAILED = "The message could not be stored. Send it again with the same client_id."
+
+
+def parse_frame(text_data: str | None) -> tuple[dict | None, str | None]:
+    """The client's frame, or what is wrong with it."""
+    if text_data is None:
+        return None, "Send JSON text frames, not binary ones."
+    try:
+        frame = json.loads(text_data)
+    except ValueError:
+        return None, "The frame is not valid JSON."
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        return None, 'A frame is a JSON object with a string "type".'
+    return frame, None
 
 
 @database_sync_to_async
@@ -55,6 +73,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.outbox: deque[str] = deque()
+        self.sends_in_flight: set[asyncio.Future] = set()
         self.outbox_limit = settings.CHAT_SOCKET_SEND_BUFFER
 
     async def connect(self):
@@ -150,36 +169,54 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None:
-            self.send_error("invalid", "Send JSON text frames, not binary ones.")
+        frame, problem = parse_frame(text_data)
+        if problem is None and frame["type"] == "message.send":
+            await self.submit_send(frame)
             return
-        try:
-            frame = json.loads(text_data)
-        except ValueError:
-            self.send_error("invalid", "The frame is not valid JSON.")
-            return
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            self.send_error("invalid", 'A frame is a JSON object with a string "type".')
-            return
-        handler = self.handlers.get(frame["type"])
+        # Whatever else the client sent is answered after the sends it sent before it.
+        await self.settle_sends()
+        handler = None if problem else self.handlers.get(frame["type"])
         if handler is None:
-            self.send_error("invalid", f"Unknown frame type {frame['type']!r}.")
+            self.send_error("invalid", problem or f"Unknown frame type {frame['type']!r}.")
             return
         await handler(self, frame)
 
-    async def handle_message_send(self, frame: dict) -> None:
-        ref = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+    async def submit_send(self, frame: dict) -> None:
+        """Hand the send to the process's writer and read on: its outcome comes back later.
+
+        A client's sends in a row are thus stored together (one batch, one commit) instead
+        of each waiting for the one before; the writer keeps their order.
+        """
+        if len(self.sends_in_flight) >= MAX_SENDS_IN_FLIGHT:
+            await asyncio.wait(self.sends_in_flight, return_when=asyncio.FIRST_COMPLETED)
         request = services.SendRequest(
             self.scope["user"], frame.get("room"), frame.get("body"), frame.get("client_id")
         )
-        try:
-            message, created = await get_writer().send(request)
-        except services.ChatError as error:
-            self.send_error(error.code, error.message, ref)
+        stored = get_writer().submit(request)
+        self.sends_in_flight.add(stored)
+        ref = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+        stored.add_done_callback(partial(self.answer_send, ref))
+
+    def answer_send(self, ref: str | None, stored: asyncio.Future) -> None:
+        self.sends_in_flight.discard(stored)
+        if stored.cancelled():
             return
-        if not created:
+        if stored.exception() is not None:
+            logger.error("storing a message failed", exc_info=stored.exception())
+            self.send_error("unavailable", STORE_FAILED, ref)
+            return
+        outcome = stored.result()
+        if isinstance(outcome, services.ChatError):
+            self.send_error(outcome.code, outcome.message, ref)
+        elif not outcome[1]:
             # A resend: the original reached the room already; ack this socket with it.
-            self.send_event(message_event("message.new", message))
+            self.send_event(message_event("message.new", outcome[0]))
+
+    async def settle_sends(self) -> None:
+        if self.sends_in_flight:
+            await asyncio.wait(self.sends_in_flight)
+            # Their answers are queued callbacks: let them reach the outbox first.
+            await asyncio.sleep(0)
 
     async def handle_auth_refresh(self, frame: dict) -> None:
         reauthenticate = self.scope.get("reauthenticate")
@@ -202,7 +239,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.close_when_credential_expires(identity.expires_at)
         self.send_event({"type": "auth.refreshed", "expires_at": identity.expires_at})
 
-    handlers = {"message.send": handle_message_send, "auth.refresh": handle_auth_refresh}
+    handlers = {"auth.refresh": handle_auth_refresh}
 
     def close_when_credential_expires(self, expires_at: float | None) -> None:
         if self.expiry_task is not None:

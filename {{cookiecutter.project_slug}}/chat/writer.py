@@ -39,13 +39,21 @@ class MessageWriter:
         self.queue: list[tuple[SendRequest, asyncio.Future]] = []
         self.flushing: asyncio.Task | None = None
 
-    async def send(self, request: SendRequest) -> tuple[Message, bool]:
-        """Store and publish one message (see services.send_message); raises its ChatError."""
-        result = asyncio.get_running_loop().create_future()
-        self.queue.append((request, result))
+    def submit(self, request: SendRequest) -> asyncio.Future:
+        """Queue one send; the future gets its outcome once committed and published.
+
+        The outcome is services.send_messages's for this send: (message, created) or
+        the ChatError that refused it. Anything else that failed is the future's exception.
+        """
+        outcome = asyncio.get_running_loop().create_future()
+        self.queue.append((request, outcome))
         if self.flushing is None:
             self.flushing = asyncio.create_task(self.flush())
-        outcome = await result
+        return outcome
+
+    async def send(self, request: SendRequest) -> tuple[Message, bool]:
+        """Store and publish one message (see services.send_message); raises its ChatError."""
+        outcome = await self.submit(request)
         if isinstance(outcome, ChatError):
             raise outcome
         return outcome
@@ -64,7 +72,7 @@ class MessageWriter:
                     outcomes = [error] * len(batch)
                 for (_, result), outcome in zip(batch, outcomes, strict=True):
                     if result.done():
-                        continue  # the sender's socket closed meanwhile
+                        continue  # its caller stopped waiting
                     if isinstance(outcome, Exception) and not isinstance(outcome, ChatError):
                         result.set_exception(outcome)
                     else:

@@ -2,14 +2,18 @@
 sender exactly what a send on its own would have given."""
 
 import asyncio
+import threading
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from chat import services
+from chat import writer as writer_module
+from chat.consumers import MAX_SENDS_IN_FLIGHT
 from chat.models import Message
 from chat.services import Forbidden, Invalid, NotFound, SendRequest
+from chat.tests.frames import bodies_received, send_frame
 from chat.writer import get_writer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,3 +61,78 @@ async def test_sends_from_many_sockets_at_once_all_arrive_in_order(open_socket, 
     for socket in (alice_socket, bob_socket):
         received = [(await socket.receive_json_from())["message"]["body"] for _ in range(40)]
         assert received == [f"message {n}" for n in range(40)]
+
+
+@pytest.fixture
+def hold_store(monkeypatch):
+    """(release, batch sizes): each batch waits in the writer's store until release()."""
+    released, sizes = threading.Event(), []
+    store_batch = writer_module.store_batch
+
+    def held_store_batch(requests):
+        sizes.append(len(requests))
+        released.wait(timeout=10)
+        return store_batch(requests)
+
+    monkeypatch.setattr(writer_module, "store_batch", held_store_batch)
+    return released.set, sizes
+
+
+async def queued_sends(count: int) -> None:
+    """Wait until `count` sends wait in the writer's queue behind the batch being stored."""
+    for _ in range(500):
+        if len(get_writer().queue) == count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{len(get_writer().queue)} sends queued, not {count}")
+
+
+async def test_a_socket_reads_its_next_send_while_the_last_is_stored(
+    open_socket, hold_store, room, user, bob
+):
+    release, batch_sizes = hold_store
+    alice, bob_socket = await open_socket(user), await open_socket(bob)
+    for n in range(5):
+        await alice.send_json_to(send_frame(room, f"message {n}", f"c-{n}"))
+    # The first send is being stored; the other four came in meanwhile and wait as one batch.
+    await queued_sends(4)
+    release()
+    for socket in (alice, bob_socket):
+        assert await bodies_received(socket, 5) == [f"message {n}" for n in range(5)]
+    assert batch_sizes == [1, 4]
+
+
+async def test_a_socket_has_at_most_max_sends_in_flight(open_socket, hold_store, room, user):
+    release, _ = hold_store
+    alice = await open_socket(user)
+    count = MAX_SENDS_IN_FLIGHT + 10
+    for n in range(count):
+        await alice.send_json_to(send_frame(room, f"message {n}", f"c-{n}"))
+    # One send in the store, the rest of the allowance queued; the socket reads no further.
+    await queued_sends(MAX_SENDS_IN_FLIGHT - 1)
+    await asyncio.sleep(0.1)
+    assert len(get_writer().queue) == MAX_SENDS_IN_FLIGHT - 1
+    release()
+    assert await bodies_received(alice, count) == [f"message {n}" for n in range(count)]
+
+
+async def test_a_send_that_fails_to_store_is_answered_and_the_socket_goes_on(
+    open_socket, room, user, monkeypatch
+):
+    send_messages = services.send_messages
+    failures = iter([OperationalError("the database is restarting")] * 2)
+
+    def failing_once(requests, publish=None):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure  # twice: the writer's retry fails too
+        return send_messages(requests, publish)
+
+    monkeypatch.setattr(services, "send_messages", failing_once)
+    alice = await open_socket(user)
+    await alice.send_json_to(send_frame(room, "lost", "c-1"))
+    answer = await alice.receive_json_from()
+    assert (answer["type"], answer["code"], answer["ref"]) == ("error", "unavailable", "c-1")
+    await alice.send_json_to(send_frame(room, "sent again", "c-1"))
+    assert (await alice.receive_json_from())["message"]["body"] == "sent again"
+    assert [body async for body in Message.objects.values_list("body", flat=True)] == ["sent again"]

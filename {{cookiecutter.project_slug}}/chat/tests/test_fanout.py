@@ -8,6 +8,7 @@ from channels.layers import InMemoryChannelLayer
 from chat.consumers import CLOSE_TOO_SLOW
 from chat.events import room_event
 from chat.fanout import Hub, encode, get_hub
+from chat.tests.frames import bodies_received, send_frame
 
 live = pytest.mark.django_db(transaction=True)
 
@@ -40,14 +41,6 @@ async def test_a_hub_stops_when_cancelled_even_if_the_layer_swallows_a_cancellat
     assert not still_running
 
 
-def send(room, body, client_id):
-    return {"type": "message.send", "room": room.pk, "body": body, "client_id": client_id}
-
-
-async def bodies_received(socket, count):
-    return [(await socket.receive_json_from())["message"]["body"] for _ in range(count)]
-
-
 @live
 async def test_a_slow_socket_is_closed_4408_and_the_room_still_gets_every_message(
     open_socket, server_socket, hold_writes, room, user, bob, settings
@@ -59,7 +52,7 @@ async def test_a_slow_socket_is_closed_4408_and_the_room_still_gets_every_messag
     fast_tab, alice = await open_socket(bob), await open_socket(user)
     bodies = [f"message {n}" for n in range(10)]
     for n, body in enumerate(bodies):
-        await alice.send_json_to(send(room, body, str(n)))
+        await alice.send_json_to(send_frame(room, body, str(n)))
     for socket in (alice, fast_tab):
         assert await bodies_received(socket, len(bodies)) == bodies
     # The close overtakes the frames the client never took: it does not wait behind them.
@@ -84,7 +77,7 @@ async def test_a_dead_socket_costs_the_room_nothing(open_socket, server_socket, 
     live_tab, alice = await open_socket(bob), await open_socket(user)
     bodies = [f"message {n}" for n in range(3)]
     for n, body in enumerate(bodies):
-        await alice.send_json_to(send(room, body, str(n)))
+        await alice.send_json_to(send_frame(room, body, str(n)))
     for socket in (alice, live_tab):
         assert await bodies_received(socket, len(bodies)) == bodies
     assert dead_consumer.closing
@@ -97,10 +90,10 @@ async def test_a_sockets_own_replies_keep_their_place_among_room_events(
     bob_socket = await open_socket(bob)
     released = hold_writes(server_socket(bob))
     alice = await open_socket(user)
-    await alice.send_json_to(send(room, "first", "1"))
+    await alice.send_json_to(send_frame(room, "first", "1"))
     await alice.receive_json_from()  # by now "first" is held on its way to bob
     await bob_socket.send_to(text_data="{not json")
-    await bob_socket.send_json_to(send(room, "second", "2"))
+    await bob_socket.send_json_to(send_frame(room, "second", "2"))
     # Bob's socket handles his frames in order: the error is queued before "second" exists.
     assert (await alice.receive_json_from())["message"]["body"] == "second"
     released.set()

@@ -4,15 +4,12 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from chat.fanout import get_hub
+from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # What each change sends the user's own sockets; a leaver is no longer there for member.left.
 FRAMES_TO_THE_USER = {"join": ["room.joined", "member.joined"], "leave": ["room.left"]}
-
-
-def send(room, body, client_id):
-    return {"type": "message.send", "room": room.pk, "body": body, "client_id": client_id}
 
 
 @pytest.mark.parametrize("changes", [["join", "leave"], ["join", "leave", "join"]])
@@ -34,7 +31,7 @@ async def test_tabs_follow_the_final_membership_after_quick_joins_and_leaves(
         assert [(await tab.receive_json_from())["type"] for _ in expected] == expected
     for _ in changes:
         await alice.receive_json_from()  # member.joined or member.left
-    await alice.send_json_to(send(room, "after the changes", "1"))
+    await alice.send_json_to(send_frame(room, "after the changes", "1"))
     await alice.receive_json_from()
     for tab in tabs:
         if changes[-1] == "join":
@@ -52,11 +49,11 @@ async def test_a_removed_members_lagging_tab_gets_its_backlog_then_nothing_after
     lagging_tab = await open_socket(bob)
     released = hold_writes(server_socket(bob))
     other_tab, alice = await open_socket(bob), await open_socket(user)
-    await alice.send_json_to(send(room, "before", "1"))
+    await alice.send_json_to(send_frame(room, "before", "1"))
     await alice.receive_json_from()
     await sync_to_async(as_user(user).delete)(f"/api/rooms/{room.pk}/members/{bob.pk}/")
     assert (await alice.receive_json_from())["type"] == "member.left"
-    await alice.send_json_to(send(room, "after", "2"))
+    await alice.send_json_to(send_frame(room, "after", "2"))
     assert (await alice.receive_json_from())["message"]["body"] == "after"
     released.set()
     for tab in (lagging_tab, other_tab):

@@ -4,19 +4,16 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from chat.models import Message
+from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def send(room, body="hello", client_id="c-1"):
-    return {"type": "message.send", "room": room.pk, "body": body, "client_id": client_id}
 
 
 async def test_a_message_reaches_every_member_socket_the_sender_included(
     open_socket, room, user, bob
 ):
     alice_socket, bob_socket = await open_socket(user), await open_socket(bob)
-    await alice_socket.send_json_to(send(room, " hi bob "))
+    await alice_socket.send_json_to(send_frame(room, " hi bob "))
     for socket in (alice_socket, bob_socket):
         event = await socket.receive_json_from()
         assert event["type"] == "message.new"
@@ -34,10 +31,10 @@ async def test_resending_a_client_id_acks_the_original_and_stores_nothing_new(
     open_socket, room, user, bob
 ):
     alice_socket, bob_socket = await open_socket(user), await open_socket(bob)
-    await alice_socket.send_json_to(send(room))
+    await alice_socket.send_json_to(send_frame(room))
     original = await alice_socket.receive_json_from()
     await bob_socket.receive_json_from()
-    await alice_socket.send_json_to(send(room, "different text, same id"))
+    await alice_socket.send_json_to(send_frame(room, "different text, same id"))
     assert await alice_socket.receive_json_from() == original
     assert await bob_socket.receive_nothing(timeout=0.2)
     assert await Message.objects.acount() == 1
@@ -58,18 +55,18 @@ async def test_refused_sends_get_an_error_naming_the_client_id(
     open_socket, room, user, change, code
 ):
     socket = await open_socket(user)
-    frame = {**send(room), **change}
+    frame = {**send_frame(room), **change}
     await socket.send_json_to(frame)
     error = await socket.receive_json_from()
     assert (error["type"], error["code"]) == ("error", code)
     assert error["ref"] == (frame["client_id"] if isinstance(frame["client_id"], str) else None)
-    await socket.send_json_to(send(room, client_id="next"))  # still usable
+    await socket.send_json_to(send_frame(room, client_id="next"))  # still usable
     assert (await socket.receive_json_from())["type"] == "message.new"
 
 
 async def test_outsiders_cannot_post_by_room_id(open_socket, room, carol, bob):
     outsider, member = await open_socket(carol), await open_socket(bob)
-    await outsider.send_json_to(send(room))
+    await outsider.send_json_to(send_frame(room))
     error = await outsider.receive_json_from()
     assert (error["code"], error["ref"]) == ("forbidden", "c-1")
     assert await member.receive_nothing(timeout=0.2)
@@ -97,12 +94,12 @@ async def test_rest_changes_reach_sockets_like_socket_ones(open_socket, as_user,
 async def test_catch_up_after_a_reconnect_with_after(open_socket, as_user, room, user, bob):
     bob_socket = await open_socket(bob)
     alice_socket = await open_socket(user)
-    await alice_socket.send_json_to(send(room, "seen", "1"))
+    await alice_socket.send_json_to(send_frame(room, "seen", "1"))
     seen = (await bob_socket.receive_json_from())["message"]["id"]
     await alice_socket.receive_json_from()
     # Bob's client loses its connection here; these happen while it is away.
     for n in range(2, 5):
-        await alice_socket.send_json_to(send(room, f"missed {n}", str(n)))
+        await alice_socket.send_json_to(send_frame(room, f"missed {n}", str(n)))
         await alice_socket.receive_json_from()
     missed = await sync_to_async(as_user(bob).get)(f"/api/rooms/{room.pk}/messages/?after={seen}")
     assert [m["body"] for m in missed.data["results"]] == ["missed 2", "missed 3", "missed 4"]
