@@ -111,11 +111,11 @@ def send_messages(
 ) -> list[tuple[Message, bool] | ChatError]:
     """Store a batch of sends in one transaction, each validated and authorised on its own.
 
-    The sends that arrive together share three queries and one commit (group commit)
-    instead of paying them each; every result is what send_message would have given
-    for that send alone: (message, created) or the ChatError that refuses it. Once the
-    transaction has committed, `publish` gets the new messages' (room id, event) pairs;
-    by default they go to the rooms' sockets at once.
+    The sends that arrive together share two queries and one commit (group commit)
+    instead of paying them each (a resend among them costs a second try). Every result
+    is what send_message would have given for that send alone: (message, created) or the
+    ChatError that refuses it. Once the transaction has committed, `publish` gets the new
+    messages' (room id, event) pairs; by default they go to the rooms' sockets at once.
     """
     results: list = [None] * len(requests)
     accepted = []
@@ -136,13 +136,28 @@ def send_messages(
             user_id__in=users, room_id__in={request.room_id for _, request, _, _ in accepted}
         ).values_list("user_id", "room_id")
     )
+    # Nearly every send is new: store the batch first, and look for earlier sends with the
+    # same client_id only if the database refuses it as a duplicate.
+    try:
+        return place_sends(accepted, members, {}, results, publish)
+    except IntegrityError:
+        pass
     known = {
         (message.sender_id, message.client_id): message
         for message in Message.objects.filter(
             sender_id__in=users, client_id__in={client_id for *_, client_id in accepted}
         ).select_related("sender")
     }
-    new: list[tuple[int, Message]] = []
+    try:
+        return place_sends(accepted, members, known, results, publish)
+    except IntegrityError:
+        return settle_race(requests, accepted, results, publish)
+
+
+def place_sends(accepted, members: set, known: dict, results: list, publish) -> list:
+    """Authorise each accepted send, resolve resends against `known`, store the new ones."""
+    results = list(results)
+    new: list[Message] = []
     for index, request, body, client_id in accepted:
         try:
             if (request.user.pk, request.room_id) not in members:
@@ -158,13 +173,10 @@ def send_messages(
         known[key] = Message(
             room_id=request.room_id, sender=request.user, body=body, client_id=client_id
         )
-        new.append((index, known[key]))
+        new.append(known[key])
         results[index] = (known[key], True)
     if new:
-        try:
-            store_and_publish([message for _, message in new], publish)
-        except IntegrityError:
-            settle_race(requests, new, results, publish)
+        store_and_publish(new, publish)
     return results
 
 
@@ -176,24 +188,26 @@ def store_and_publish(messages: list[Message], publish: Callable[[list], None] |
         transaction.on_commit(lambda: publish(events))
 
 
-def settle_race(requests, new: list[tuple[int, Message]], results: list, publish) -> None:
+def settle_race(requests, accepted, results: list, publish) -> list:
     """The batch hit a concurrent change (a client_id sent from another process, a room deleted)."""
-    if len(new) > 1:
-        for index, _ in new:
+    results = list(results)
+    if len(accepted) > 1:
+        for index, *_ in accepted:
             results[index] = send_messages([requests[index]], publish)[0]
-        return
-    index, message = new[0]
+        return results
+    index, request, _, client_id = accepted[0]
     winner = (
         Message.objects.select_related("sender")
-        .filter(sender_id=message.sender_id, client_id=message.client_id)
+        .filter(sender_id=request.user.pk, client_id=client_id)
         .first()
     )
     try:
         if winner is None:
             raise NotFound("No such room.")
-        results[index] = (check_resend(winner, message.room_id), False)
+        results[index] = (check_resend(winner, request.room_id), False)
     except ChatError as error:
         results[index] = error
+    return results
 
 
 def check_resend(message: Message, room_id: int) -> Message:
