@@ -1,6 +1,5 @@
 """Every combination of prompts bakes a clean, consistent project that passes its own tests."""
 
-import ast
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from conftest import (
     stop_process,
     wait_for_http,
 )
+from servers import production_server
 
 DOCKER_COMBINATIONS = [answers for answers in COMBINATIONS if answers["use_docker"] == "yes"]
 CHECK_AND_MAKEMIGRATIONS = """
@@ -112,17 +112,8 @@ def test_docker_artefacts_pass_hadolint_and_the_compose_schema(bake, answers):
     # The image runs the production command the README gives and the live tests start.
     command = dockerfile_command(project)
     assert " ".join(command) in (project / "README.md").read_text()
-    tested = production_server_of_the_tests(project)
+    tested = production_server(project)
     assert command[: len(tested)] == tested
-
-
-def production_server_of_the_tests(project) -> list[str]:
-    """PRODUCTION_SERVER from the project's conftest.py: what its live-server tests run."""
-    tree = ast.parse((project / "conftest.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and node.targets[0].id == "PRODUCTION_SERVER":
-            return ast.literal_eval(node.value)
-    raise AssertionError("conftest.py defines no PRODUCTION_SERVER")
 
 
 def free_port() -> int:

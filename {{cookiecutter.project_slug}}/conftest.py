@@ -23,7 +23,7 @@ PRODUCTION_SERVER = [
     "uvicorn",
     "config.asgi:application",
     "--ws",
-    "websockets-sansio",
+    "chat.uvicorn_protocol:ChatWebSocketProtocol",
     "--ws-max-size",
     "1048576",
     "--lifespan",

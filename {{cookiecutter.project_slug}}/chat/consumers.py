@@ -5,9 +5,11 @@ stores and publishes; sends go through the process's writer, chat/writer.py, whi
 hands the service the sends that arrive together as one batch), reply. Room events
 reach the socket through the process's hub (chat/fanout.py), already encoded.
 
-Every frame for the client, room event or reply, goes through the socket's outbox,
-so they reach the client in order and nothing waits on a slow client but its own
-writer; a client that falls CHAT_SOCKET_SEND_BUFFER frames behind is closed.
+Every frame for the client, room event or reply, is written at once when the server
+offers that (chat/uvicorn_protocol.py) and nothing is queued before it; otherwise it goes
+through the socket's outbox. So frames reach the client in order and nothing waits on a
+slow client but its own writer; a client that falls CHAT_SOCKET_SEND_BUFFER frames
+behind is closed.
 """
 
 import asyncio
@@ -26,6 +28,7 @@ from . import services
 from .events import error_event, message_event
 from .fanout import encode, get_hub, start_eagerly
 from .models import Membership
+from .uvicorn_protocol import WRITE_TEXT_NOW
 from .writer import get_writer
 
 logger = logging.getLogger(__name__)
@@ -69,6 +72,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     attached = False
     # Set once the socket is on its way out: frames for it are dropped from then on.
     closing = False
+    # The server's way to write a frame without the ASGI send (chat/uvicorn_protocol.py).
+    write_now = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,6 +90,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user_id = user.pk
+        self.write_now = (self.scope.get("extensions") or {}).get(WRITE_TEXT_NOW, {}).get("write")
         await get_hub().attach(self, await room_ids_of(user))
         self.attached = True
         self.close_when_credential_expires(self.scope.get("credential_expires_at"))
@@ -114,6 +120,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         if self.writer is None:
+            if self.write_now is not None and self.written_now(frame):
+                return
             self.outbox.append(frame)
             self.writer = start_eagerly(self.write_outbox())
         elif len(self.outbox) < self.outbox_limit:
@@ -122,6 +130,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.info("closing a socket of user %s: its client fell behind", self.user_id)
             self.stop_writing()
             self.closer = asyncio.create_task(self.close_too_slow())
+
+    def written_now(self, frame: str) -> bool:
+        """Whether the frame is dealt with at once: written by the server, or dropped with the
+        socket's outbox because writing failed. If not, it goes through the ASGI send."""
+        try:
+            return self.write_now(frame)
+        except Exception:
+            # Like a failed ASGI send: it must not reach the hub, which is pushing to others.
+            logger.exception("writing to a socket of user %s failed", self.user_id)
+            self.drop_outbox()
+            return True
 
     async def write_outbox(self) -> None:
         try:
