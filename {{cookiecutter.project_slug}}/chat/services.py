@@ -158,10 +158,10 @@ def member_pairs(user_ids: set[int], room_ids: set[int]) -> set[tuple[int, int]]
     message on its own).
     """
     quote = connection.ops.quote_name
-    fields = Membership._meta
-    user, room = (quote(fields.get_field(name).column) for name in ("user", "room"))
+    meta = Membership._meta
+    user, room = (quote(meta.get_field(name).column) for name in ("user", "room"))
     query = (
-        f"SELECT {user}, {room} FROM {quote(fields.db_table)} "
+        f"SELECT {user}, {room} FROM {quote(meta.db_table)} "
         f"WHERE {user} IN ({', '.join(['%s'] * len(user_ids))}) "
         f"AND {room} IN ({', '.join(['%s'] * len(room_ids))})"
     )
