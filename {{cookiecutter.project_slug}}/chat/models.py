@@ -62,9 +62,17 @@ class Membership(models.Model):
 
 
 class Message(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    # No index of their own: message_room_id serves lookups by room, and the index of
+    # message_client_id_once those by sender. Every index is a page written per message.
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     sender = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # Stored exactly as sent: clients escape it when they display it; never rendered as HTML.
     body = models.TextField()

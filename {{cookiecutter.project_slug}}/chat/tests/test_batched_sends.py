@@ -59,6 +59,28 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(room, user):
     assert [sql for sql in one if sql in ("SELECT", "INSERT")] == ["SELECT", "INSERT"]
 
 
+def test_the_largest_batch_is_stored_as_its_messages_say(room, user, bob):
+    """More rows than one INSERT may carry on SQLite: each message still gets its own row."""
+    requests = [
+        SendRequest((user, bob)[n % 2], room.pk, f"message {n}", f"c-{n}")
+        for n in range(writer_module.MAX_BATCH)
+    ]
+    outcomes = services.send_messages(requests)
+    messages = [message for message, created in outcomes if created]
+    assert len(messages) == writer_module.MAX_BATCH
+    stored = {message.pk: message for message in Message.objects.filter(room=room)}
+    assert len(stored) == writer_module.MAX_BATCH
+    for request, message in zip(requests, messages, strict=True):
+        row = stored[message.pk]
+        assert (row.sender_id, row.body, row.client_id) == (
+            request.user.pk,
+            request.body,
+            request.client_id,
+        )
+        assert row.created == message.created
+        assert (row.edited, row.deleted) == (None, None)
+
+
 def test_a_resend_in_a_batch_still_gets_the_first_message(room, user):
     ((first, _),) = services.send_messages([SendRequest(user, room.pk, "first", "c-1")])
     outcomes = services.send_messages(
