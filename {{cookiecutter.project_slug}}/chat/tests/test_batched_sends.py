@@ -59,7 +59,16 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(room, user):
     assert [sql for sql in one if sql in ("SELECT", "INSERT")] == ["SELECT", "INSERT"]
 
 
-def test_the_largest_batch_is_stored_as_its_messages_say(room, user, bob):
+@pytest.fixture(params=["returning", "no returning"])
+def insert_returning(request, monkeypatch):
+    """Both ways a batch is inserted: with INSERT ... RETURNING, and without (bulk_create)."""
+    if request.param == "no returning":
+        features = type(connection.features)
+        monkeypatch.setattr(features, "can_return_rows_from_bulk_insert", False)
+    return request.param
+
+
+def test_the_largest_batch_is_stored_as_its_messages_say(room, user, bob, insert_returning):
     """More rows than one INSERT may carry on SQLite: each message still gets its own row."""
     requests = [
         SendRequest((user, bob)[n % 2], room.pk, f"message {n}", f"c-{n}")
