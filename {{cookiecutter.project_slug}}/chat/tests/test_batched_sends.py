@@ -61,7 +61,7 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(room, user):
 
 @pytest.fixture(params=["returning", "no returning"])
 def insert_returning(request, monkeypatch):
-    """Both ways a batch is inserted: with INSERT ... RETURNING, and without (bulk_create)."""
+    """Both ways a batch is inserted: with INSERT ... RETURNING, and without (row by row)."""
     if request.param == "no returning":
         features = type(connection.features)
         monkeypatch.setattr(features, "can_return_rows_from_bulk_insert", False)
