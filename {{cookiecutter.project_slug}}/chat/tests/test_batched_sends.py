@@ -110,8 +110,7 @@ async def test_sends_from_many_sockets_at_once_all_arrive_in_order(open_socket, 
     outcomes = await asyncio.gather(*sends)
     assert all(created for _, created in outcomes)
     for socket in (alice_socket, bob_socket):
-        received = [(await socket.receive_json_from())["message"]["body"] for _ in range(40)]
-        assert received == [f"message {n}" for n in range(40)]
+        assert await bodies_received(socket, 40) == [f"message {n}" for n in range(40)]
 
 
 @pytest.fixture
