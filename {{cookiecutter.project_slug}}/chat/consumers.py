@@ -227,9 +227,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         outcome = stored.result()
         if isinstance(outcome, services.ChatError):
             self.send_error(outcome.code, outcome.message, ref)
-        elif not outcome[1]:
-            # A resend: the original reached the room already; ack this socket with it.
-            self.send_event(message_event("message.new", outcome[0]))
+        elif not outcome.echoed:
+            # The room's event did not ack this send (a resend, say): ack this socket itself.
+            self.send_event(message_event("message.new", outcome.message))
 
     async def settle_sends(self) -> None:
         if self.sends_in_flight:

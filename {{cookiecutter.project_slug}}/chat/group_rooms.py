@@ -6,15 +6,24 @@ from django.db import transaction
 from . import fanout
 from .events import room_event
 from .models import Membership, Room
-from .services import Forbidden, Invalid, NotFound, add_member, remove_membership
+from .services import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    add_member,
+    clean_text,
+    publish_after_commit,
+    remove_membership,
+)
 
 
 def clean_name(name) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise Invalid("name must be a non-empty string.", "name")
-    if len(name.strip()) > Room._meta.get_field("name").max_length:
+    name = clean_text(name, "name").strip()
+    if not name:
+        raise Invalid("name must not be empty.", "name")
+    if len(name) > Room._meta.get_field("name").max_length:
         raise Invalid("name is too long.", "name")
-    return name.strip()
+    return name
 
 
 def create_group(user, name) -> Room:
@@ -101,7 +110,7 @@ def rename_group(actor, room_id: int, name) -> Room:
         room = moderator_membership(actor, room_id).room
         room.name = name
         room.save(update_fields=["name"])
-        transaction.on_commit(
+        publish_after_commit(
             lambda: fanout.publish_to_room_sync(room.pk, room_event("room.updated", room))
         )
     return room
@@ -113,4 +122,4 @@ def delete_group(actor, room_id: int) -> None:
         event = room_event("room.left", room)
         room_pk = room.pk
         room.delete()
-        transaction.on_commit(lambda: fanout.publish_to_room_sync(room_pk, event, closes_room=True))
+        publish_after_commit(lambda: fanout.publish_to_room_sync(room_pk, event, closes_room=True))

@@ -5,18 +5,22 @@ transaction, and publishes to sockets only once the transaction has committed,
 so no client ever sees an event the database does not hold.
 """
 
+import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
 from . import fanout
 from .events import member_event, message_event, room_event
 from .models import Membership, Message, Room
+
+logger = logging.getLogger(__name__)
 
 
 class ChatError(APIException):
@@ -44,15 +48,38 @@ class NotFound(ChatError):
     status_code, default_code = 404, "not_found"
 
 
+# What no database column can hold: NUL (PostgreSQL refuses it) and lone surrogates, which are
+# not Unicode text at all (JSON's "\\ud800" escapes make them; UTF-8 cannot encode them).
+UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+# The largest value of a BIGINT primary key: a larger number names no row, and SQLite raises
+# OverflowError on it rather than finding nothing.
+MAX_ID = 2**63 - 1
+
+
+def clean_text(value, field: str) -> str:
+    """A string the database can store, or Invalid naming the field."""
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be a string.", field)
+    if UNSTORABLE_CHARACTERS.search(value):
+        raise Invalid(f"{field} must be Unicode text without NUL characters.", field)
+    return value
+
+
+def clean_id(value, field: str) -> int:
+    """An id as the client gave it: an integer in the database's range, or Invalid."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+        raise Invalid(f"{field} must be an integer id (1 to 2**63 - 1).", field)
+    return value
+
+
 def clean_body(body) -> str:
-    if not isinstance(body, str):
-        raise Invalid("body must be a string.", "body")
-    if not body.strip():
+    body = clean_text(body, "body").strip()
+    if not body:
         raise Invalid("body must not be empty.", "body")
     limit = settings.CHAT_MAX_MESSAGE_LENGTH
-    if len(body.strip()) > limit:
+    if len(body) > limit:
         raise Invalid(f"body must be at most {limit} characters.", "body")
-    return body.strip()
+    return body
 
 
 def clean_client_id(client_id) -> str:
@@ -60,12 +87,21 @@ def clean_client_id(client_id) -> str:
         raise Invalid(
             "client_id must be a string of 1 to 64 characters (a UUID, say).", "client_id"
         )
-    return client_id
+    return clean_text(client_id, "client_id")
+
+
+def publish_after_commit(publish: Callable[[], None]) -> None:
+    """Run `publish` once the transaction commits; a failure to publish is logged, not raised.
+
+    What is committed stands: answering an error would have the client retry a change that
+    exists. Sockets that missed the event catch up by cursor (docs/websocket.md).
+    """
+    transaction.on_commit(publish, robust=True)
 
 
 def room_for(user, room_id) -> Room:
     """The room, if `user` may see it: group rooms are public, 1-to-1 rooms only to their two."""
-    room = Room.objects.filter(pk=room_id).first() if isinstance(room_id, int) else None
+    room = Room.objects.filter(pk=clean_id(room_id, "room")).first()
     if room is None or (room.kind == Room.Kind.DIRECT and not is_member(user, room.pk)):
         raise NotFound("No such room.")
     return room
@@ -77,8 +113,7 @@ def is_member(user, room_id: int) -> bool:
 
 def membership_for(user, room_id) -> Membership:
     """The user's membership: NotFound if they may not see the room, Forbidden if not a member."""
-    if not isinstance(room_id, int) or isinstance(room_id, bool):
-        raise Invalid("room must be an integer id.")
+    clean_id(room_id, "room")
     membership = (
         Membership.objects.select_related("room").filter(room_id=room_id, user=user).first()
     )
@@ -122,14 +157,31 @@ def send_messages(
     for index, request in enumerate(requests):
         try:
             body, client_id = clean_body(request.body), clean_client_id(request.client_id)
-            if not isinstance(request.room_id, int) or isinstance(request.room_id, bool):
-                raise Invalid("room must be an integer id.")
+            clean_id(request.room_id, "room")
         except ChatError as error:
             results[index] = error
             continue
         accepted.append((index, request, body, client_id))
     if not accepted:
         return results
+    try:
+        return store_accepted(requests, accepted, results, publish)
+    except REFUSED_VALUES as error:
+        # Validation keeps such values out; should the database still refuse one, it fails
+        # that send alone, never the other senders' sends that shared its batch.
+        if len(accepted) > 1:
+            return one_by_one(requests, accepted, results, publish)
+        logger.warning("the database refused a send's values (%s)", type(error).__name__)
+        results = list(results)
+        results[accepted[0][0]] = Invalid("The message cannot be stored as sent.")
+        return results
+
+
+# What a database raises for a value it cannot store: the sender's input, not an outage.
+REFUSED_VALUES = (DataError, UnicodeError, OverflowError)
+
+
+def store_accepted(requests, accepted, results: list, publish) -> list:
     users = {request.user.pk for _, request, _, _ in accepted}
     members = member_pairs(users, {request.room_id for _, request, _, _ in accepted})
     # Nearly every send is new: store the batch first, and look for earlier sends with the
@@ -148,6 +200,14 @@ def send_messages(
         return place_sends(accepted, members, known, results, publish)
     except IntegrityError:
         return settle_race(requests, accepted, results, publish)
+
+
+def one_by_one(requests, accepted, results: list, publish) -> list:
+    """Each accepted send of a failed batch stored on its own, so a failure stays its own."""
+    results = list(results)
+    for index, *_ in accepted:
+        results[index] = send_messages([requests[index]], publish)[0]
+    return results
 
 
 def member_pairs(user_ids: set[int], room_ids: set[int]) -> set[tuple[int, int]]:
@@ -237,16 +297,14 @@ def store_and_publish(messages: list[Message], publish: Callable[[list], None] |
     with transaction.atomic():
         insert_messages(messages)
         events = [(message.room_id, message_event("message.new", message)) for message in messages]
-        transaction.on_commit(lambda: publish(events))
+        publish_after_commit(lambda: publish(events))
 
 
 def settle_race(requests, accepted, results: list, publish) -> list:
     """The batch hit a concurrent change (a client_id sent from another process, a room deleted)."""
-    results = list(results)
     if len(accepted) > 1:
-        for index, *_ in accepted:
-            results[index] = send_messages([requests[index]], publish)[0]
-        return results
+        return one_by_one(requests, accepted, results, publish)
+    results = list(results)
     index, request, _, client_id = accepted[0]
     winner = (
         Message.objects.select_related("sender")
@@ -286,7 +344,7 @@ def edit_message(user, message_id: int, body) -> Message:
             raise Forbidden("Only the sender can edit a message.")
         message.body, message.edited = body, timezone.now()
         message.save(update_fields=["body", "edited"])
-        transaction.on_commit(
+        publish_after_commit(
             lambda: fanout.publish_to_room_sync(
                 message.room_id, message_event("message.updated", message)
             )
@@ -302,7 +360,7 @@ def delete_message(user, message_id: int) -> Message:
             raise Forbidden("Only the sender or a room owner or admin can delete a message.")
         message.body, message.deleted = "", timezone.now()
         message.save(update_fields=["body", "deleted"])
-        transaction.on_commit(
+        publish_after_commit(
             lambda: fanout.publish_to_room_sync(
                 message.room_id, message_event("message.deleted", message)
             )
@@ -313,7 +371,7 @@ def delete_message(user, message_id: int) -> Message:
 def add_member(room: Room, user, role: str = Membership.Role.MEMBER) -> Membership:
     """Within the caller's transaction: the user's sockets follow the room once it commits."""
     membership = Membership.objects.create(room=room, user=user, role=role)
-    transaction.on_commit(lambda: publish_joined(room, user))
+    publish_after_commit(lambda: publish_joined(room, user))
     return membership
 
 
@@ -326,7 +384,7 @@ def remove_membership(membership: Membership) -> None:
     """Within the caller's transaction: the user's sockets stop following the room at commit."""
     room, user = membership.room, membership.user
     membership.delete()
-    transaction.on_commit(lambda: publish_left(room, user))
+    publish_after_commit(lambda: publish_left(room, user))
 
 
 def publish_left(room: Room, user) -> None:

@@ -8,7 +8,9 @@ with the batch size. Every sender still learns its own result only after the com
 """
 
 import asyncio
+import logging
 import weakref
+from typing import NamedTuple
 
 from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, connection
@@ -16,6 +18,8 @@ from django.db import InterfaceError, OperationalError, connection
 from . import fanout, services
 from .models import Message
 from .services import ChatError, SendRequest
+
+logger = logging.getLogger(__name__)
 
 # One transaction this large still commits in milliseconds; beyond it, latency would suffer.
 MAX_BATCH = 500
@@ -34,6 +38,17 @@ def store_batch(requests: list[SendRequest]) -> tuple[list, list]:
         return services.send_messages(requests, publish=committed.extend), committed
 
 
+class Stored(NamedTuple):
+    """A send that is stored: its message, and whether the room's event for it went out.
+
+    That event is the sender's acknowledgement. When it did not go out (a resend of a stored
+    message, or publishing failed after the commit), the sender's socket acks it itself.
+    """
+
+    message: Message
+    echoed: bool
+
+
 class MessageWriter:
     def __init__(self):
         self.queue: list[tuple[SendRequest, asyncio.Future]] = []
@@ -42,8 +57,8 @@ class MessageWriter:
     def submit(self, request: SendRequest) -> asyncio.Future:
         """Queue one send; the future gets its outcome once committed and published.
 
-        The outcome is services.send_messages's for this send: (message, created) or
-        the ChatError that refused it. Anything else that failed is the future's exception.
+        The outcome is Stored, or the ChatError that refused the send. Anything else that
+        failed (the database is unreachable) is the future's exception.
         """
         outcome = asyncio.get_running_loop().create_future()
         self.queue.append((request, outcome))
@@ -51,25 +66,11 @@ class MessageWriter:
             self.flushing = asyncio.create_task(self.flush())
         return outcome
 
-    async def send(self, request: SendRequest) -> tuple[Message, bool]:
-        """Store and publish one message (see services.send_message); raises its ChatError."""
-        outcome = await self.submit(request)
-        if isinstance(outcome, ChatError):
-            raise outcome
-        return outcome
-
     async def flush(self) -> None:
         try:
             while self.queue:
                 batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
-                try:
-                    outcomes, committed = await sync_to_async(store_batch)(
-                        [request for request, _ in batch]
-                    )
-                    # From this loop, not from the database thread: no hop back and forth.
-                    await fanout.publish_many_to_rooms(committed)
-                except Exception as error:
-                    outcomes = [error] * len(batch)
+                outcomes = await self.store([request for request, _ in batch])
                 for (_, result), outcome in zip(batch, outcomes, strict=True):
                     if result.done():
                         continue  # its caller stopped waiting
@@ -79,6 +80,27 @@ class MessageWriter:
                         result.set_result(outcome)
         finally:
             self.flushing = None
+
+    async def store(self, requests: list[SendRequest]) -> list:
+        try:
+            outcomes, committed = await sync_to_async(store_batch)(requests)
+        except Exception as error:
+            return [error] * len(requests)
+        try:
+            # From this loop, not from the database thread: no hop back and forth.
+            await fanout.publish_many_to_rooms(committed)
+            published = True
+        except Exception:
+            # The messages are stored: their senders get their acks all the same, and the
+            # other sockets catch up by cursor.
+            logger.exception("publishing %d stored messages failed", len(committed))
+            published = False
+        return [
+            outcome
+            if isinstance(outcome, Exception)
+            else Stored(outcome[0], outcome[1] and published)
+            for outcome in outcomes
+        ]
 
 
 # One writer per event loop, like the hub: a server process has one loop.

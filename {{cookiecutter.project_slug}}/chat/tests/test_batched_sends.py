@@ -106,9 +106,9 @@ def test_a_resend_in_a_batch_still_gets_the_first_message(room, user):
 async def test_sends_from_many_sockets_at_once_all_arrive_in_order(open_socket, room, user, bob):
     alice_socket, bob_socket = await open_socket(user), await open_socket(bob)
     writer = get_writer()
-    sends = [writer.send(SendRequest(user, room.pk, f"message {n}", f"c-{n}")) for n in range(40)]
+    sends = [writer.submit(SendRequest(user, room.pk, f"message {n}", f"c-{n}")) for n in range(40)]
     outcomes = await asyncio.gather(*sends)
-    assert all(created for _, created in outcomes)
+    assert all(outcome.echoed for outcome in outcomes)
     for socket in (alice_socket, bob_socket):
         assert await bodies_received(socket, 40) == [f"message {n}" for n in range(40)]
 
