@@ -17,13 +17,32 @@ from .identity import SocketIdentity
 from .tickets import redeem_ticket
 
 CredentialResolver = Callable[[str], Awaitable[SocketIdentity | None]]
+# Far longer than any credential of these modes (a JWT with its claims is under 1 KiB).
+MAX_CREDENTIAL_LENGTH = 4096
+
+
+def refusing_malformed(resolve: CredentialResolver) -> CredentialResolver:
+    """`resolve`, but a credential that cannot be one (not printable ASCII, or huge) is refused
+    without reaching it: every credential of these modes is printable ASCII, and a NUL or a
+    lone surrogate would fail in the database or the token library instead of being refused."""
+
+    async def resolve_well_formed(credential: str) -> SocketIdentity | None:
+        if not (
+            0 < len(credential) <= MAX_CREDENTIAL_LENGTH
+            and credential.isascii()
+            and credential.isprintable()
+        ):
+            return None
+        return await resolve(credential)
+
+    return resolve_well_formed
 
 
 class CredentialAuthMiddleware:
     def __init__(self, inner, *, keyword: str, resolve: CredentialResolver):
         self.inner = inner
         self.keyword = keyword.lower()
-        self.resolve = resolve
+        self.resolve = refusing_malformed(resolve)
 
     async def __call__(self, scope, receive, send):
         identity = await self.identify(scope)

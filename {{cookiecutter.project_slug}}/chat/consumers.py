@@ -51,6 +51,8 @@ def parse_frame(text_data: str | None) -> tuple[dict | None, str | None]:
         frame = json.loads(text_data)
     except ValueError:
         return None, "The frame is not valid JSON."
+    except RecursionError:
+        return None, "The frame is nested too deeply."
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         return None, 'A frame is a JSON object with a string "type".'
     return frame, None
@@ -196,9 +198,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.settle_sends()
         handler = None if problem else self.handlers.get(frame["type"])
         if handler is None:
-            self.send_error("invalid", problem or f"Unknown frame type {frame['type']!r}.")
+            self.send_error("invalid", problem or f"Unknown frame type {frame['type'][:64]!r}.")
             return
-        await handler(self, frame)
+        try:
+            await handler(self, frame)
+        except Exception:
+            # A bug must cost this frame, not the socket: the client is told, and reads on.
+            logger.exception("handling a %r frame of user %s failed", frame["type"], self.user_id)
+            self.send_error("internal", "The server failed to handle this frame.")
 
     async def submit_send(self, frame: dict) -> None:
         """Hand the send to the process's writer and read on: its outcome comes back later.
@@ -213,7 +220,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         stored = get_writer().submit(request)
         self.sends_in_flight.add(stored)
-        ref = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+        client_id = frame.get("client_id")
+        # Echoed in the answer only when it can be a client_id: never a megabyte sent back.
+        ref = client_id if isinstance(client_id, str) and len(client_id) <= 64 else None
         stored.add_done_callback(partial(self.answer_send, ref))
 
     def answer_send(self, ref: str | None, stored: asyncio.Future) -> None:

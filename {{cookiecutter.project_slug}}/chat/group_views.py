@@ -4,6 +4,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.text import ID_PATTERN
+
 from . import group_rooms
 from .models import Room
 from .serializers import RoomSerializer
@@ -39,7 +41,7 @@ class GroupRoomViewSet(RoomViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={204: None})
-    @action(detail=True, methods=["delete"], url_path=r"members/(?P<user_id>[0-9]+)")
+    @action(detail=True, methods=["delete"], url_path=rf"members/(?P<user_id>{ID_PATTERN})")
     def remove_member(self, request: Request, pk: str, user_id: str) -> Response:
         group_rooms.remove_member(request.user, int(pk), int(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,6 @@ so no client ever sees an event the database does not hold.
 """
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,8 @@ from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import APIException
+
+from core.text import MAX_ID, is_storable
 
 from . import fanout
 from .events import member_event, message_event, room_event
@@ -48,19 +49,11 @@ class NotFound(ChatError):
     status_code, default_code = 404, "not_found"
 
 
-# What no database column can hold: NUL (PostgreSQL refuses it) and lone surrogates, which are
-# not Unicode text at all (JSON's "\\ud800" escapes make them; UTF-8 cannot encode them).
-UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
-# The largest value of a BIGINT primary key: a larger number names no row, and SQLite raises
-# OverflowError on it rather than finding nothing.
-MAX_ID = 2**63 - 1
-
-
 def clean_text(value, field: str) -> str:
     """A string the database can store, or Invalid naming the field."""
     if not isinstance(value, str):
         raise Invalid(f"{field} must be a string.", field)
-    if UNSTORABLE_CHARACTERS.search(value):
+    if not is_storable(value):
         raise Invalid(f"{field} must be Unicode text without NUL characters.", field)
     return value
 

@@ -1,5 +1,7 @@
-from django.urls import path
+from django.urls import path, register_converter
 from rest_framework.routers import SimpleRouter
+
+from core.converters import IdConverter
 {% if cookiecutter.room_model != "group" %}
 from .direct_views import DirectConversationView
 {%- endif %}
@@ -8,13 +10,14 @@ from .group_views import GroupRoomViewSet
 {%- endif %}
 from .views import MessageView, RoomMessagesView{% if cookiecutter.room_model == "direct" %}, RoomViewSet{% endif %}
 
+register_converter(IdConverter, "id")
 router = SimpleRouter()
 router.register("rooms", {{ "RoomViewSet" if cookiecutter.room_model == "direct" else "GroupRoomViewSet" }}, basename="room")
 
 urlpatterns = [
     *router.urls,
-    path("rooms/<int:room_id>/messages/", RoomMessagesView.as_view(), name="room-messages"),
-    path("messages/<int:message_id>/", MessageView.as_view(), name="message"),
+    path("rooms/<id:room_id>/messages/", RoomMessagesView.as_view(), name="room-messages"),
+    path("messages/<id:message_id>/", MessageView.as_view(), name="message"),
 {%- if cookiecutter.room_model != "group" %}
     path("direct/", DirectConversationView.as_view(), name="direct"),
 {%- endif %}

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from drf_spectacular.types import OpenApiTypes
@@ -7,6 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from core.text import ID_PATTERN
 
 from . import services
 from .models import Membership, Message, Room
@@ -46,8 +50,8 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = RoomSerializer
     queryset = Room.objects.none()  # typed for the schema; get_queryset() serves requests
-    # Ids are integers: anything else is a 404 from the router, not an error in int().
-    lookup_value_regex = "[0-9]+"
+    # Ids in BIGINT's range: anything else is a 404 from the router, not an error in the database.
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
         return (
@@ -94,7 +98,7 @@ class RoomMessagesView(APIView):
         for name in ("before", "after"):
             value = request.query_params.get(name)
             if value is not None:
-                if not value.isdigit():
+                if not re.fullmatch(ID_PATTERN, value):
                     raise services.Invalid(f"{name} must be a message id.", name)
                 cursor[name] = int(value)
         size = settings.CHAT_MESSAGES_PAGE_SIZE

@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to Channels.
 
-Every WebSocket handshake passes the Origin check first (cross-site WebSocket
+HTTP request bodies over HTTP_MAX_BODY_BYTES are refused before Django reads them. Every
+WebSocket handshake passes the Origin check first (cross-site WebSocket
 hijacking), then the authentication middleware of this project's auth mode.
 """
 
@@ -18,10 +19,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from core.request_size import RequestBodyLimit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestBodyLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             websocket_auth_middleware(URLRouter(websocket_urlpatterns))
         ),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +39,21 @@ async def test_foreign_or_missing_origin_is_rejected(connect_socket, user, ws_cr
         ('{"type": 7}', "JSON object"),
         ('{"type": "no.such.thing"}', "Unknown frame type"),
         ('{"type": "auth.refresh", "token": 42}', ""),
+        ('{"type": "auth.refresh", "token": "a\\u0000b"}', ""),
+        ('{"type": "auth.refresh", "token": "a\\ud800b"}', ""),
+        ('{"type": "' + "x" * 10_000 + '"}', "Unknown frame type"),
+        ('{"type": "message.send", "body": ' + "[" * 5000 + "]" * 5000 + "}", "too deeply"),
+    ],
+    ids=[
+        "not JSON",
+        "not an object",
+        "type not a string",
+        "unknown type",
+        "token not a string",
+        "NUL in token",
+        "lone surrogate in token",
+        "huge type",
+        "nested 5000 deep",
     ],
 )
 async def test_malformed_frames_get_an_error_and_the_socket_stays_open(
@@ -55,3 +70,17 @@ async def test_malformed_frames_get_an_error_and_the_socket_stays_open(
     # Still usable: the next bad frame is answered too.
     await communicator.send_to(bytes_data=b"\x00")
     assert (await communicator.receive_json_from())["code"] == "invalid"
+
+
+async def test_a_frame_whose_handler_fails_is_answered_and_the_socket_stays_open(
+    open_socket, user, monkeypatch
+):
+    async def failing_handler(consumer, frame):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(ChatConsumer.handlers, "auth.refresh", failing_handler)
+    communicator = await open_socket(user)
+    for _ in range(2):
+        await communicator.send_json_to({"type": "auth.refresh", "token": "t"})
+        error = await communicator.receive_json_from()
+        assert (error["type"], error["code"]) == ("error", "internal")

@@ -93,7 +93,13 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": AUTH_MODE_REST_AUTHENTICATION_CLASSES,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON bodies nested too deep, or with text no database stores, are 400s (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.StorableJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     # Login and registration are throttled per client address against password guessing.
     "DEFAULT_THROTTLE_RATES": {"auth": env("DJANGO_AUTH_THROTTLE_RATE", default="20/minute")},
@@ -106,6 +112,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Largest ?limit= a list endpoint honours; larger asks get this many.
+REST_MAX_PAGE_SIZE = env.int("REST_MAX_PAGE_SIZE", default=200)
+# Largest HTTP request body, refused with 413 before anything reads it (core/request_size.py).
+HTTP_MAX_BODY_BYTES = env.int("HTTP_MAX_BODY_BYTES", default=2_621_440)
 
 # Chat-specific settings.
 # Longest message body, in characters after trimming.

@@ -1,0 +1,109 @@
+"""Malformed REST input is a 4xx with a reason, never a 500 (or a body read without end)."""
+
+import http.client
+
+import pytest
+
+from chat.models import Message
+
+pytestmark = pytest.mark.django_db
+
+MAX_ID = 2**63 - 1
+
+
+def post_raw(client, path: str, body: bytes):
+    return client.generic("POST", path, body, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        rb'{"body": "a\u0000b", "client_id": "c-1"}',
+        rb'{"body": "a\ud800b", "client_id": "c-1"}',
+        rb'{"body": "hi", "client_id": "c-\udfff"}',
+        rb'{"body": "hi", "client_id": "c-1", "\u0000": 1}',
+        b'{"body": "hi", "client_id": "c-1", "nested": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    ],
+    ids=["NUL", "lone surrogate", "surrogate in client_id", "NUL in a key", "nested 5000 deep"],
+)
+def test_a_json_body_no_database_can_store_is_a_400(as_user, room, user, body):
+    response = post_raw(as_user(user), f"/api/rooms/{room.pk}/messages/", body)
+    assert response.status_code == 400
+    assert "JSON parse error" in response.data["detail"]
+    assert not Message.objects.exists()
+
+
+def test_an_escaped_emoji_is_text_and_is_stored(as_user, room, user):
+    """A surrogate pair is one character: only lone surrogates are refused."""
+    body = rb'{"body": "\ud83d\ude00", "client_id": "c-1"}'
+    response = post_raw(as_user(user), f"/api/rooms/{room.pk}/messages/", body)
+    assert response.status_code == 201
+    assert Message.objects.get().body == "\N{GRINNING FACE}"
+
+
+@pytest.mark.parametrize("cursor", ["after=²", "before=-1", "after=1.5", f"before={MAX_ID + 1}"])
+def test_a_cursor_that_is_not_an_id_is_a_400(as_user, room, user, cursor):
+    response = as_user(user).get(f"/api/rooms/{room.pk}/messages/?{cursor}")
+    assert response.status_code == 400
+    assert cursor.split("=")[0] in response.data
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/rooms/{MAX_ID + 1}/messages/",
+        f"/api/rooms/{MAX_ID + 1}/",
+        f"/api/messages/{MAX_ID + 1}/",
+        f"/api/rooms/{10**40}/members/",
+    ],
+)
+def test_an_id_past_bigint_in_a_path_is_a_404(as_user, user, path):
+    assert as_user(user).get(path).status_code == 404
+
+
+@pytest.mark.parametrize("query", [f"limit={10**30}", f"offset={10**30}", f"offset={MAX_ID}"])
+def test_paging_beyond_bigint_answers_a_page(as_user, room, user, query):
+    response = as_user(user).get(f"/api/rooms/?{query}")
+    assert response.status_code == 200
+    assert isinstance(response.data["results"], list)
+
+
+def test_a_page_is_never_larger_than_the_maximum(as_user, make_room, user, settings):
+    for n in range(3):
+        make_room(user, name=f"room {n}")
+    from core.pagination import BoundedLimitOffsetPagination
+
+    assert BoundedLimitOffsetPagination.max_limit == settings.REST_MAX_PAGE_SIZE
+    response = as_user(user).get(f"/api/rooms/?limit={10**30}")
+    assert len(response.data["results"]) == 3
+
+
+def send_body(host: str, body: bytes, *, chunked: bool = False) -> int:
+    """POST `body` to the registration endpoint of a real server; its status code."""
+    connection = http.client.HTTPConnection(host, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json"}
+        connection.request(
+            "POST",
+            "/api/auth/register/",
+            body=iter([body]) if chunked else body,
+            headers=headers,
+            encode_chunked=chunked,
+        )
+        return connection.getresponse().status
+    except (BrokenPipeError, ConnectionResetError):
+        # The server may answer and close before the client has sent everything.
+        return http.client.REQUEST_ENTITY_TOO_LARGE
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_refused_413_before_it_is_read(live_server_host, chunked):
+    from django.conf import settings
+
+    too_large = b"x" * (settings.HTTP_MAX_BODY_BYTES + 1)
+    assert send_body(live_server_host, too_large, chunked=chunked) == 413
+    # The server reads on: a small body is answered as usual.
+    assert send_body(live_server_host, b"{}", chunked=chunked) == 400

@@ -1,0 +1,51 @@
+"""An ASGI guard that refuses HTTP request bodies over a size before anything reads them.
+
+Django's ASGI handler reads a whole request body (into memory, then a temporary file) before
+any view, authentication included, sees the request: without this, anyone could make the
+server read hundreds of megabytes.
+"""
+
+from django.conf import settings
+
+TOO_LARGE = b'{"detail": "The request body is too large."}'
+
+
+class RequestBodyLimit:
+    def __init__(self, app, max_bytes: int | None = None):
+        self.app = app
+        self.max_bytes = settings.HTTP_MAX_BODY_BYTES if max_bytes is None else max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return await refuse(send)
+        received = 0
+        refused = False
+
+        async def limited_receive():
+            nonlocal received, refused
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes and not refused:
+                # A chunked body with no Content-Length, past the limit: the application
+                # sees the client leave (Django then answers nothing), and we answer 413.
+                refused = True
+                return {"type": "http.disconnect"}
+            return message
+
+        await self.app(scope, limited_receive, send)
+        if refused:
+            await refuse(send)
+
+
+async def refuse(send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": TOO_LARGE})
