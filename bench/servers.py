@@ -4,7 +4,6 @@ Each server runs as its own process, pinned to the server core, and is measured 
 OS: CPU as utime + stime from /proc, memory as VmRSS.
 """
 
-import ast
 import json
 import os
 import resource
@@ -111,8 +110,8 @@ def start_process(command: list[str], cwd: Path, env: dict, log: Path) -> tuple:
             time.sleep(0.05)
 
 
-# The ASGI servers: uvicorn as the generated README runs it in production, less what only the
-# generated project has (see production_server), with a quieter log; daphne as it was run
+# The ASGI servers for the tutorial shape: uvicorn as the generated project's config/serve.py
+# runs it, less what only the generated project has, with a quieter log; daphne as it was run
 # before the benchmark chose uvicorn.
 ASGI_COMMANDS = {
     "daphne": [PYTHON, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", "{port}"],
@@ -122,16 +121,6 @@ ASGI_COMMANDS = {
         "--lifespan", "off", "--proxy-headers", "--no-access-log", "--log-level", "warning",
     ],
 }  # fmt: skip
-
-
-def production_server(project: Path) -> list[str]:
-    """PRODUCTION_SERVER from a generated project's conftest.py: the command its README, its
-    Dockerfile and its live-server tests run, without host and port."""
-    tree = ast.parse((project / "conftest.py").read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and node.targets[0].id == "PRODUCTION_SERVER":
-            return ast.literal_eval(node.value)
-    raise RuntimeError(f"{project / 'conftest.py'} defines no PRODUCTION_SERVER")
 
 
 class Database:
@@ -218,7 +207,8 @@ class GeneratedProject:
         server = Server(f"generated, {asgi_server}", "generated")
         for _ in range(processes):
             if asgi_server == "uvicorn":
-                command = [PYTHON, "-m", *production_server(self.path), "--log-level", "warning"]
+                # The generated project's own production command (config/serve.py).
+                command = [PYTHON, "-m", "config.serve", "--log-level", "warning"]
                 command += ["--host", "127.0.0.1", "--port", "{port}"]
             else:
                 command = [*ASGI_COMMANDS[asgi_server], "config.asgi:application"]

@@ -18,19 +18,6 @@ from rest_framework.test import APIClient
 pytest_plugins = ["accounts.tests.fixtures_{{ cookiecutter.auth }}"]
 
 PASSWORD = "correct-horse-battery-staple"
-# The production server as the README and the Dockerfile run it, without host and port.
-PRODUCTION_SERVER = [
-    "uvicorn",
-    "config.asgi:application",
-    "--ws",
-    "chat.uvicorn_protocol:ChatWebSocketProtocol",
-    "--ws-max-size",
-    "1048576",
-    "--lifespan",
-    "off",
-    "--proxy-headers",
-    "--no-access-log",
-]
 ORIGIN = "http://testserver"
 
 
@@ -160,7 +147,8 @@ def start_server(django_db_setup, tmp_path_factory):
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": _database_url(),
         }
-        command = [sys.executable, "-m", *PRODUCTION_SERVER, "--host", "127.0.0.1"]
+        # The production server as the README and the Dockerfile run it (config/serve.py).
+        command = [sys.executable, "-m", "config.serve", "--host", "127.0.0.1"]
         with log_path.open("w") as log:
             process = subprocess.Popen(
                 [*command, "--port", str(port)],

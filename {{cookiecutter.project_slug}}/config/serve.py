@@ -1,0 +1,40 @@
+"""The production server: `python -m config.serve --host 0.0.0.0 --port 8000 [uvicorn options]`.
+
+uvicorn, chosen by the template's benchmark, with the options below, on the production
+settings unless DJANGO_SETTINGS_MODULE names others. The Dockerfile, the README, the tests
+that start a real server and the template's benchmark all start the server this way, so
+they all run the same thing. Options given on the command line come after these and win.
+"""
+
+import os
+import sys
+
+from uvicorn.main import main as uvicorn
+
+SERVER_OPTIONS = [
+    "config.asgi:application",
+    # uvicorn's sans-I/O WebSocket protocol, extended to write a room event's frame once for
+    # every socket (chat/uvicorn_protocol.py).
+    *("--ws", "chat.uvicorn_protocol:ChatWebSocketProtocol"),
+    # Frames over 1 MiB close the socket (1009): a chat frame is a few KiB at most.
+    *("--ws-max-size", "1048576"),
+    # Heartbeats: a client that stops answering pings is closed within 40 s, so a vanished
+    # network path does not hold a socket (and its user's presence) open for ever.
+    *("--ws-ping-interval", "20", "--ws-ping-timeout", "20"),
+    # No lifespan events: nothing in the project starts or stops with the process.
+    *("--lifespan", "off"),
+    # The client's address and scheme from X-Forwarded-For/-Proto, trusted only from the
+    # addresses in FORWARDED_ALLOW_IPS (127.0.0.1 by default): set it to your proxy's.
+    "--proxy-headers",
+    # Requests are not logged one by one; sockets log their own connects and failures.
+    "--no-access-log",
+]
+
+
+def main(arguments: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+    uvicorn.main(args=[*SERVER_OPTIONS, *arguments], prog_name="python -m config.serve")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
