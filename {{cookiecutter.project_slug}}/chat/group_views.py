@@ -46,6 +46,7 @@ class GroupRoomViewSet(RoomViewSet):
         group_rooms.remove_member(request.user, int(pk), int(user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(responses=RoomSerializer(many=True))
     @action(detail=False, methods=["get"])
     def discover(self, request: Request) -> Response:
         """Group rooms you have not joined, newest first."""

@@ -11,7 +11,10 @@ class UserRefSerializer(serializers.Serializer):
 class RoomSerializer(serializers.ModelSerializer):
     member_count = serializers.IntegerField(read_only=True, default=None)
     role = serializers.CharField(
-        read_only=True, default=None, help_text="Your role here; null if you are not a member."
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="Your role here; null if you are not a member.",
     )
 
     class Meta:

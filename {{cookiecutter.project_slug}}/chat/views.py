@@ -2,7 +2,6 @@ import re
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Subquery
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -71,6 +70,9 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(MembershipSerializer(page, many=True).data)
 
 
+# A cursor: an id as the server hands them out (1 to 18 digits).
+MESSAGE_ID = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
+
 MessagePage = inline_serializer(
     "MessagePage",
     {
@@ -85,9 +87,9 @@ class RoomMessagesView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("before", OpenApiTypes.INT, description="Messages older than this id"),
+            OpenApiParameter("before", MESSAGE_ID, description="Messages older than this id"),
             OpenApiParameter(
-                "after", OpenApiTypes.INT, description="Messages newer than this id, oldest first"
+                "after", MESSAGE_ID, description="Messages newer than this id, oldest first"
             ),
         ],
         responses=MessagePage,

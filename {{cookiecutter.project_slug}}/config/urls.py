@@ -12,3 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("healthz/", health, name="health"),
 ]
+
+# JSON, not Django's HTML pages, for /api/ URLs that match no route or fail.
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

@@ -1,5 +1,7 @@
 from django.db import connection
 from django.http import JsonResponse
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as django_server_error
 
 
 def health(request):
@@ -7,3 +9,17 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def not_found(request, exception):
+    """404 for URLs that match no route: JSON under /api/, as every other API answer is."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    """500: JSON under /api/ (the error is logged; the client learns nothing more)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return django_server_error(request)

@@ -107,3 +107,12 @@ def test_a_body_over_the_limit_is_refused_413_before_it_is_read(live_server_host
     assert send_body(live_server_host, too_large, chunked=chunked) == 413
     # The server reads on: a small body is answered as usual.
     assert send_body(live_server_host, b"{}", chunked=chunked) == 400
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/rooms/abc/", "/api/no-such-endpoint/", "/api/rooms/%C2%84/"]
+)
+def test_an_api_url_that_matches_no_route_is_a_json_404(as_user, user, path):
+    response = as_user(user).get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}

@@ -105,12 +105,19 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth": env("DJANGO_AUTH_THROTTLE_RATE", default="20/minute")},
 }
 
+# The API's schema and docs pages for anyone, or only for signed-in users (local.py: anyone).
+API_DOCS_PUBLIC = env.bool("DJANGO_API_DOCS_PUBLIC", default=False)
 # OpenAPI 3 schema at /api/schema/, Swagger UI at /api/docs/.
 SPECTACULAR_SETTINGS = {
     "TITLE": {{ (cookiecutter.project_name ~ " API") | tojson }},
     "DESCRIPTION": "REST API of the chat server; the WebSocket protocol is in docs/websocket.md.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["core.schema.ApiDocsAccess"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.document_errors",
+    ],
 }
 
 # Largest ?limit= a list endpoint honours; larger asks get this many.

@@ -6,6 +6,8 @@ from .base import *  # noqa: F403
 from .environment import BASE_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# The API's schema and docs pages are for anyone in development.
+API_DOCS_PUBLIC = env.bool("DJANGO_API_DOCS_PUBLIC", default=True)
 
 
 def _new_local_secret_key() -> str:
