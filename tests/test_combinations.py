@@ -20,6 +20,18 @@ from conftest import (
 )
 
 DOCKER_COMBINATIONS = [answers for answers in COMBINATIONS if answers["use_docker"] == "yes"]
+# The Docker answer adds files and a README section and changes nothing else (a test below
+# proves it), so the generated suite runs once per pair of Docker twins, on the one without.
+SUITE_COMBINATIONS = [answers for answers in COMBINATIONS if answers["use_docker"] == "no"]
+# The generated suite's fuzz tests (many generated requests and frames against a real server)
+# run on a covering subset: every auth mode, channel layer and room model at least once.
+FUZZ_COMBINATIONS = [
+    {"auth": "session", "channel_layer": "in_memory", "room_model": "group", "use_docker": "no"},
+    {"auth": "token", "channel_layer": "redis", "room_model": "both", "use_docker": "no"},
+    {"auth": "knox", "channel_layer": "redis", "room_model": "direct", "use_docker": "no"},
+    {"auth": "jwt", "channel_layer": "in_memory", "room_model": "both", "use_docker": "no"},
+]
+DOCKER_ONLY_FILES = {"Dockerfile", ".dockerignore", "compose.yaml", "docker/entrypoint.sh"}
 CHECK_AND_MAKEMIGRATIONS = """
 import os, django
 from django.core.management import call_command
@@ -87,12 +99,45 @@ def test_django_checks_and_migrations_are_clean(bake, answers):
     run([PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], project, production)
 
 
-@combinations()
+def test_the_fuzzed_combinations_cover_every_answer():
+    for question in ("auth", "channel_layer", "room_model"):
+        covered = {answers[question] for answers in FUZZ_COMBINATIONS}
+        assert covered == {answers[question] for answers in COMBINATIONS}, question
+    assert all(answers in SUITE_COMBINATIONS for answers in FUZZ_COMBINATIONS)
+
+
+def project_files(project) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(project)): path.read_bytes()
+        for path in project.rglob("*")
+        if path.is_file() and ".env" not in path.name and "__pycache__" not in path.parts
+    }
+
+
+@combinations(DOCKER_COMBINATIONS)
+def test_the_docker_answer_changes_only_docker_files_and_the_readme(cookies, answers):
+    """Fresh bakes: the cached ones hold what their tests left (test databases, caches)."""
+    with_docker, without = (
+        project_files(
+            cookies.bake(extra_context={"project_slug": "chat_server", **chosen}).project_path
+        )
+        for chosen in (answers, {**answers, "use_docker": "no"})
+    )
+    assert set(with_docker) - set(without) == DOCKER_ONLY_FILES
+    assert set(without) <= set(with_docker)
+    changed = {name for name in without if without[name] != with_docker[name]}
+    assert changed == {"README.md"}
+
+
+@combinations(SUITE_COMBINATIONS)
 def test_generated_test_suite_passes(bake, answers, services_for):
     services_for(answers)
     project = bake(answers)
+    selection = [] if answers in FUZZ_COMBINATIONS else ["-m", "not fuzz"]
     completed = run(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, project_env()
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],
+        project,
+        project_env(),
     )
     assert re.search(r"\d+ passed", completed.stdout)
     assert not re.search(r"\d+ (failed|error|skipped)", completed.stdout), completed.stdout
