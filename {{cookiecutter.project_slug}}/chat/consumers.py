@@ -28,6 +28,7 @@ from . import services
 from .events import error_event, message_event
 from .fanout import encode, get_hub, start_eagerly
 from .models import Membership
+from .rate_limits import Limit, frame_limit, get_rate_limiter, message_limit
 from .uvicorn_protocol import WRITE_TEXT_NOW
 from .writer import get_writer
 
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 # The client fell too far behind; it reconnects and catches up by cursor (docs/websocket.md).
 CLOSE_TOO_SLOW = 4408
+# The client kept sending past its rate limit, or the user has too many sockets open.
+CLOSE_RATE_LIMITED = 4429
 # Sends of one socket waiting to be stored before it reads the client's next frame: enough
 # to fill a batch, few enough that one client cannot queue unbounded work on the writer.
 MAX_SENDS_IN_FLIGHT = 32
@@ -76,6 +79,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     closing = False
     # The server's way to write a frame without the ASGI send (chat/uvicorn_protocol.py).
     write_now = None
+    # Frames refused by the rate limit since the last one let through.
+    refused_in_a_row = 0
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,6 +95,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         if not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if len(get_hub().users.get(user.pk, ())) >= settings.CHAT_MAX_SOCKETS_PER_USER:
+            logger.warning("refusing a socket of user %s: too many sockets open", user.pk)
+            await self.close(code=CLOSE_RATE_LIMITED)
             return
         self.user_id = user.pk
         self.write_now = (self.scope.get("extensions") or {}).get(WRITE_TEXT_NOW, {}).get("write")
@@ -190,8 +199,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
+        if not self.attached:
+            return  # refused at the handshake, or on its way out
         frame, problem = parse_frame(text_data)
-        if problem is None and frame["type"] == "message.send":
+        sending = problem is None and frame["type"] == "message.send"
+        if await self.over_rate_limit(message_limit() if sending else frame_limit(), frame):
+            return
+        if sending:
             await self.submit_send(frame)
             return
         # Whatever else the client sent is answered after the sends it sent before it.
@@ -207,6 +221,34 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.exception("handling a %r frame of user %s failed", frame["type"], self.user_id)
             self.send_error("internal", "The server failed to handle this frame.")
 
+    async def over_rate_limit(self, limit: Limit, frame: dict | None) -> bool:
+        """Whether the frame is over the user's limit: then it is answered and dropped, and a
+        client that goes on sending CHAT_RATE_LIMIT_CLOSE_AFTER frames regardless is closed."""
+        retry_after = await get_rate_limiter().retry_after(limit, self.user_id)
+        if retry_after is None:
+            self.refused_in_a_row = 0
+            return False
+        self.refused_in_a_row += 1
+        if self.refused_in_a_row == 1:
+            logger.info("user %s is over the %s rate limit", self.user_id, limit.name)
+        if self.refused_in_a_row > settings.CHAT_RATE_LIMIT_CLOSE_AFTER:
+            logger.warning(
+                "closing a socket of user %s: it kept sending past its limit", self.user_id
+            )
+            await self.detach()
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return True
+        detail = f"Over the limit of {limit.frames} {limit.name} in {limit.seconds:g} seconds."
+        ref = self.ref_of(frame) if limit.name == "messages" else None
+        self.send_event(error_event("rate_limited", detail, ref, retry_after=retry_after))
+        return True
+
+    @staticmethod
+    def ref_of(frame: dict) -> str | None:
+        """The send's client_id, to echo in its answer, when it can be one: never a megabyte."""
+        client_id = frame.get("client_id")
+        return client_id if isinstance(client_id, str) and len(client_id) <= 64 else None
+
     async def submit_send(self, frame: dict) -> None:
         """Hand the send to the process's writer and read on: its outcome comes back later.
 
@@ -220,9 +262,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         stored = get_writer().submit(request)
         self.sends_in_flight.add(stored)
-        client_id = frame.get("client_id")
-        # Echoed in the answer only when it can be a client_id: never a megabyte sent back.
-        ref = client_id if isinstance(client_id, str) and len(client_id) <= 64 else None
+        ref = self.ref_of(frame)
         stored.add_done_callback(partial(self.answer_send, ref))
 
     def answer_send(self, ref: str | None, stored: asyncio.Future) -> None:

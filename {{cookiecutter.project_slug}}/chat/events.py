@@ -36,5 +36,5 @@ def member_event(event_type: str, room_id: int, user) -> dict:
     return {"type": event_type, "room": room_id, "user": UserRefSerializer(user).data}
 
 
-def error_event(code: str, detail: str, ref: str | None = None) -> dict:
-    return {"type": "error", "code": code, "detail": detail, "ref": ref}
+def error_event(code: str, detail: str, ref: str | None = None, **fields) -> dict:
+    return {"type": "error", "code": code, "detail": detail, "ref": ref, **fields}

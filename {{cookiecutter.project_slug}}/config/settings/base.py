@@ -134,6 +134,15 @@ CHAT_MAX_ROOM_MEMBERS = env.int("CHAT_MAX_ROOM_MEMBERS", default=500)
 CHAT_MESSAGES_PAGE_SIZE = env.int("CHAT_MESSAGES_PAGE_SIZE", default=50)
 # Bounds the memory a slow client costs: past this many queued frames its socket is closed (4408).
 CHAT_SOCKET_SEND_BUFFER = env.int("CHAT_SOCKET_SEND_BUFFER", default=1000)
+# Per-user limits on socket frames, "<frames>/<seconds>", shared by every process (Redis
+# layer): messages sent, and every other frame. Past one, a frame is answered "rate_limited".
+CHAT_RATE_LIMIT_MESSAGES = env("CHAT_RATE_LIMIT_MESSAGES", default="30/10")
+CHAT_RATE_LIMIT_FRAMES = env("CHAT_RATE_LIMIT_FRAMES", default="60/10")
+# A client that sends this many more frames after being refused, without one let through, is
+# not waiting as told: its socket is closed with 4429.
+CHAT_RATE_LIMIT_CLOSE_AFTER = env.int("CHAT_RATE_LIMIT_CLOSE_AFTER", default=20)
+# Sockets one user may hold open in one server process (tabs, devices); more are closed 4429.
+CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=20)
 # Browsers cannot set headers on a WebSocket handshake, so they trade their
 # credential for a single-use ticket (POST /api/auth/ws-ticket/) valid this long.
 CHAT_WS_TICKET_TTL_SECONDS = env.int("CHAT_WS_TICKET_TTL_SECONDS", default=30)

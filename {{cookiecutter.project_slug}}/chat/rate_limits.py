@@ -1,0 +1,122 @@
+"""Per-user rate limits on socket frames, shared by every process of the server.
+
+A limit allows a number of frames per window of seconds (`"30/10"`: 30 frames in any 10-second
+window, windows aligned on the clock so that every process agrees on them). The count lives in
+the cache, which every process shares on the Redis layer. Asking Redis for every frame would put
+a round trip on the send path, so a process takes a lease of several frames at once from the
+user's window and spends it locally: Redis is asked about once per LEASE_SHARE of a limit. With
+the in-memory layer the cache is this process's memory, asked directly.
+"""
+
+import asyncio
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache as memoized
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+
+# A lease is this share of a limit's frames (at least one): small enough that processes
+# sharing a user's window cannot overshoot it by much, large enough to spare Redis.
+LEASE_SHARE = 10
+# Past this many users' leases, the ones of windows gone by are dropped.
+MAX_LEASES = 10_000
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    frames: int
+    seconds: float
+
+    @property
+    def lease(self) -> int:
+        return max(1, self.frames // LEASE_SHARE)
+
+
+@memoized
+def parse_limit(name: str, text: str) -> Limit:
+    """`"<frames>/<seconds>"`, as the settings give it."""
+    frames, _, seconds = text.partition("/")
+    limit = Limit(name, int(frames), float(seconds))
+    if limit.frames < 1 or limit.seconds <= 0:
+        raise ValueError(f"{name} rate limit {text!r}: expected '<frames>/<seconds>', both > 0")
+    return limit
+
+
+def message_limit() -> Limit:
+    return parse_limit("messages", settings.CHAT_RATE_LIMIT_MESSAGES)
+
+
+def frame_limit() -> Limit:
+    return parse_limit("frames", settings.CHAT_RATE_LIMIT_FRAMES)
+
+
+@dataclass
+class Lease:
+    window: int
+    seconds: float
+    remaining: int = 0
+
+
+class RateLimiter:
+    def __init__(self, clock: Callable[[], float] = time.time):
+        # Wall-clock time: every process must agree on where a window starts.
+        self.clock = clock
+        self.leases: dict[tuple[str, int], Lease] = {}
+
+    async def retry_after(self, limit: Limit, user_id: int) -> float | None:
+        """None if the user may send one more frame now (it is counted); else the seconds
+        until the user's next window, when they may."""
+        now = self.clock()
+        window = int(now // limit.seconds)
+        lease = self.leases.get((limit.name, user_id))
+        if lease is None or lease.window != window:
+            lease = self.new_lease(limit, user_id, window)
+        if lease.remaining == 0:
+            lease.remaining = await take_from_window(limit, user_id, window)
+            if lease.remaining == 0:
+                return round((window + 1) * limit.seconds - now, 3)
+        lease.remaining -= 1
+        return None
+
+    def new_lease(self, limit: Limit, user_id: int, window: int) -> Lease:
+        if len(self.leases) >= MAX_LEASES:
+            now = self.clock()
+            self.leases = {
+                key: lease
+                for key, lease in self.leases.items()
+                if lease.window == int(now // lease.seconds)
+            }
+        lease = self.leases[(limit.name, user_id)] = Lease(window, limit.seconds)
+        return lease
+
+
+async def take_from_window(limit: Limit, user_id: int, window: int) -> int:
+    """Up to a lease of frames from the user's window in the shared count: how many it got."""
+    if isinstance(caches["default"], LocMemCache):
+        return count_in_window(limit, user_id, window)
+    return await asyncio.to_thread(count_in_window, limit, user_id, window)
+
+
+def count_in_window(limit: Limit, user_id: int, window: int) -> int:
+    key = f"rate:{limit.name}:{user_id}:{window}"
+    cache.add(key, 0, timeout=int(limit.seconds) + 1)
+    used = cache.incr(key, limit.lease)
+    return max(0, min(limit.lease, limit.frames - (used - limit.lease)))
+
+
+# One limiter per event loop, like the hub and the writer: a server process has one loop.
+_limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RateLimiter]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def get_rate_limiter() -> RateLimiter:
+    loop = asyncio.get_running_loop()
+    if loop not in _limiters:
+        _limiters[loop] = RateLimiter()
+    return _limiters[loop]

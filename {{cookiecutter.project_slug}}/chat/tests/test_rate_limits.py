@@ -1,0 +1,219 @@
+"""Per-user rate limits: frames past a limit are answered and dropped, abuse closes the socket,
+limits are shared by processes, and a flooder does not slow other users down."""
+
+import asyncio
+import json
+import statistics
+import sys
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.core.cache import cache
+from websockets.asyncio.client import connect
+
+from chat.consumers import CLOSE_RATE_LIMITED
+from chat.rate_limits import RateLimiter, parse_limit
+from chat.tests.frames import send_frame
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class HandClock:
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+async def allowed(limiter: RateLimiter, limit, user_id: int, frames: int) -> int:
+    return sum([await limiter.retry_after(limit, user_id) is None for _ in range(frames)])
+
+
+async def test_a_limit_lets_its_frames_through_per_window_then_says_when_to_retry():
+    clock = HandClock(1_000_003.0)  # 3 s into a 10-second window
+    limiter, limit = RateLimiter(clock), parse_limit("messages", "30/10")
+    assert await allowed(limiter, limit, 1, 30) == 30
+    assert await limiter.retry_after(limit, 1) == 7.0
+    assert await allowed(limiter, limit, 2, 30) == 30  # another user has a limit of their own
+    clock.now += 7.0
+    assert await allowed(limiter, limit, 1, 31) == 30
+
+
+async def test_processes_share_a_users_limit():
+    """Two limiters (two server processes) spend one window: together, at most its frames."""
+    clock = HandClock()
+    first, second = RateLimiter(clock), RateLimiter(clock)
+    limit = parse_limit("messages", "30/10")
+    total = 0
+    for _ in range(40):
+        total += await allowed(first, limit, 1, 1) + await allowed(second, limit, 1, 1)
+    assert total == 30
+
+
+@pytest.mark.parametrize("text", ["0/10", "5/0", "five/10", "5"])
+def test_a_limit_setting_that_is_not_frames_per_seconds_is_refused(text):
+    with pytest.raises(ValueError):
+        parse_limit("messages", text)
+
+
+async def test_sends_past_the_limit_are_answered_rate_limited_and_the_socket_stays_open(
+    open_socket, room, user, bob, settings
+):
+    settings.CHAT_RATE_LIMIT_MESSAGES = "3/60"
+    alice, bob_socket = await open_socket(user), await open_socket(bob)
+    for n in range(5):
+        await alice.send_json_to(send_frame(room, f"message {n}", f"c-{n}"))
+    answers = [await alice.receive_json_from() for _ in range(5)]
+    delivered = [answer["message"]["body"] for answer in answers if answer["type"] == "message.new"]
+    refused = [answer for answer in answers if answer["type"] == "error"]
+    assert delivered == ["message 0", "message 1", "message 2"]
+    assert [(error["code"], error["ref"]) for error in refused] == [
+        ("rate_limited", "c-3"),
+        ("rate_limited", "c-4"),
+    ]
+    assert all(0 < error["retry_after"] <= 60 for error in refused)
+    # bob's limit is his own.
+    await bob_socket.send_json_to(send_frame(room, "bob's", "b-1"))
+    bodies = {(await bob_socket.receive_json_from())["message"]["body"] for _ in range(4)}
+    assert "bob's" in bodies
+
+
+async def test_a_client_that_keeps_sending_past_its_limit_is_closed_4429(
+    open_socket, user, settings
+):
+    settings.CHAT_RATE_LIMIT_FRAMES = "2/60"
+    settings.CHAT_RATE_LIMIT_CLOSE_AFTER = 3
+    alice = await open_socket(user)
+    for _ in range(2 + 3):
+        await alice.send_json_to({"type": "no.such.type"})
+    codes = [(await alice.receive_json_from())["code"] for _ in range(5)]
+    assert codes == ["invalid", "invalid", "rate_limited", "rate_limited", "rate_limited"]
+    await alice.send_json_to({"type": "no.such.type"})  # one more after 3 refused: closed
+    assert await alice.receive_output() == {"type": "websocket.close", "code": CLOSE_RATE_LIMITED}
+
+
+async def test_sockets_past_the_per_user_cap_are_closed_4429(
+    connect_socket, open_socket, user, ws_credentials, settings
+):
+    settings.CHAT_MAX_SOCKETS_PER_USER = 2
+    await open_socket(user)
+    await open_socket(user)
+    third, connected = await connect_socket(await ws_credentials(user))
+    assert connected  # accepted only to carry the close code
+    assert await third.receive_output() == {"type": "websocket.close", "code": CLOSE_RATE_LIMITED}
+
+
+# What a flooder may cost another user's round trips: the median within twice the quiet one
+# plus 10 ms, and p99 within 3 times the quiet one plus 300 ms. A server process reads and
+# parses every frame a client sends before it can refuse one: 5,000 frames sent at once hold
+# others up for about as long as that takes (150 to 250 ms on a 2-core test machine, with or
+# without limits); the limits keep the flood from being stored and close the flooder, so it
+# ends there instead of going on for as long as its backlog lasts.
+FLOOD_P50_FACTOR, FLOOD_P50_SLACK_MS = 2, 10
+FLOOD_P99_FACTOR, FLOOD_P99_SLACK_MS = 3, 300
+# bob's round trips in each phase, quiet and loud.
+ROUND_TRIPS = 40
+
+
+async def round_trips(socket, room_id: int, count: int, tag: str) -> list[float]:
+    """Milliseconds from each send to its message.new on the sender's own socket."""
+    times = []
+    for n in range(count):
+        client_id = f"{tag}-{n}"
+        started = time.perf_counter()
+        await socket.send(json.dumps(send_frame_for(room_id, client_id)))
+        while True:
+            event = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            assert event["type"] != "error", event
+            if event.get("message", {}).get("client_id") == client_id:
+                break
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def send_frame_for(room_id: int, client_id: str) -> dict:
+    return {"type": "message.send", "room": room_id, "body": "ping", "client_id": client_id}
+
+
+def p99(times: list[float]) -> float:
+    return statistics.quantiles(times, n=100)[98]
+
+
+# The flooder, in a process of its own so that its sending does not hold up the test's own
+# event loop (bob's client): 5,000 sends framed beforehand and written in one go, so that the
+# flood costs the server all it can and the machine's CPU little else; nothing read.
+FLOODER = """
+import json, sys
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
+from websockets.sync.client import connect
+
+host, headers, room = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
+with connect(f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=headers) as alice:
+    alice.recv(10)  # session.ready
+    flood = b"".join(
+        Frame(Opcode.TEXT, json.dumps({"type": "message.send", "room": room, "body": "flood",
+                                       "client_id": f"f-{n}"}).encode()).serialize(mask=True)
+        for n in range(5000)
+    )
+    print("ready", flush=True)
+    sys.stdin.readline()  # go
+    try:
+        alice.socket.sendall(flood)
+        while True:
+            alice.recv(30)  # the answers, until the server closes the socket
+    except ConnectionClosed as closed:
+        print(closed.rcvd.code if closed.rcvd else None)
+"""
+
+
+async def test_a_flooder_does_not_slow_other_users_down(
+    start_server, user, bob, make_room, password, http_login, monkeypatch
+):
+    """On the production server, with limits that let bob's round trips through: alice sends
+    5,000 messages as fast as she can and never reads; bob's round trips meanwhile stay close to
+    what they are without her, and she is closed with 4429."""
+    monkeypatch.setenv("CHAT_RATE_LIMIT_MESSAGES", f"{2 * ROUND_TRIPS + 10}/10")
+    host = await asyncio.to_thread(start_server)
+    bobs_room = await sync_to_async(make_room)(bob)
+    alices_room = await sync_to_async(make_room)(user)
+    headers = {
+        who.username: await asyncio.to_thread(http_login, host, who.username, password)
+        for who in (user, bob)
+    }
+    url, origin = f"ws://{host}/ws/chat/", f"http://{host}"
+    async with connect(url, origin=origin, additional_headers=headers["bob"]) as bob_socket:
+        await bob_socket.recv()  # session.ready
+        quiet = await round_trips(bob_socket, bobs_room.pk, ROUND_TRIPS, "quiet")
+        flooder = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            FLOODER,
+            host,
+            json.dumps(headers["alice"]),
+            str(alices_room.pk),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        # Started and connected first: only the flood itself overlaps bob's round trips.
+        assert await asyncio.wait_for(flooder.stdout.readline(), 30) == b"ready\n"
+        flooder.stdin.write(b"go\n")
+        loud = await round_trips(bob_socket, bobs_room.pk, ROUND_TRIPS, "loud")
+        closed_with, _ = await asyncio.wait_for(flooder.communicate(), 60)
+    quiet_p50, loud_p50 = statistics.median(quiet), statistics.median(loud)
+    print(
+        f"\nbob's round trips, quiet: p50 {quiet_p50:.1f} ms, p99 {p99(quiet):.1f} ms; "
+        f"during the flood: p50 {loud_p50:.1f} ms, p99 {p99(loud):.1f} ms"
+    )
+    assert loud_p50 <= FLOOD_P50_FACTOR * quiet_p50 + FLOOD_P50_SLACK_MS
+    assert p99(loud) <= FLOOD_P99_FACTOR * p99(quiet) + FLOOD_P99_SLACK_MS
+    assert closed_with.decode().strip() == str(CLOSE_RATE_LIMITED)
