@@ -9,9 +9,9 @@ from channels.db import database_sync_to_async
 from django.urls import path
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
     TokenObtainPairView,
@@ -20,6 +20,8 @@ from rest_framework_simplejwt.views import (
 )
 
 from .identity import SocketIdentity
+from .serializers import login_username_field, password_field
+from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
 from .websocket_auth import CredentialAuthMiddleware
 
@@ -43,11 +45,19 @@ def access_token_expiry(request: Request) -> float:
     return float(request.auth["exp"])
 
 
+class LoginSerializer(TokenObtainPairSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Bounded like every login's fields: an oversized password is refused unhashed.
+        self.fields[self.username_field] = login_username_field()
+        self.fields["password"] = password_field()
+
+
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access and a refresh token."""
 
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    serializer_class = LoginSerializer
+    throttle_classes = LOGIN_THROTTLES
 
 
 urlpatterns = [

@@ -13,10 +13,10 @@ from rest_framework import permissions, serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from .identity import SocketIdentity
 from .serializers import LoginSerializer, UserSerializer
+from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
 from .websocket_auth import CredentialAuthMiddleware
 
@@ -44,8 +44,7 @@ class LoginView(knox_views.LoginView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = LOGIN_THROTTLES
 
     @extend_schema(
         request=LoginSerializer,

@@ -15,10 +15,10 @@ from rest_framework import permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .serializers import LoginSerializer, UserSerializer
+from .throttles import LOGIN_THROTTLES
 
 # Session cookie on the handshake; the Origin check in config/asgi.py stops cross-site sockets.
 websocket_auth_middleware = AuthMiddlewareStack
@@ -38,8 +38,7 @@ class LoginView(APIView):
     """Log in with username and password; the response sets the session cookie."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = LOGIN_THROTTLES
 
     @extend_schema(request=LoginSerializer, responses=UserSerializer)
     def post(self, request: Request) -> Response:

@@ -10,11 +10,11 @@ from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .identity import SocketIdentity
 from .serializers import LoginSerializer
+from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
 from .websocket_auth import CredentialAuthMiddleware
 
@@ -36,8 +36,7 @@ class ObtainTokenView(APIView):
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = LOGIN_THROTTLES
 
     @extend_schema(
         request=LoginSerializer,

@@ -1,9 +1,22 @@
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 User = get_user_model()
+
+
+def password_field() -> serializers.CharField:
+    """A password, refused (400) past PASSWORD_MAX_LENGTH before anything hashes it."""
+    return serializers.CharField(
+        write_only=True, max_length=settings.PASSWORD_MAX_LENGTH, style={"input_type": "password"}
+    )
+
+
+def login_username_field() -> serializers.CharField:
+    # No longer than a username can be: the lookup then never sees an oversized one.
+    return serializers.CharField(max_length=User._meta.get_field(User.USERNAME_FIELD).max_length)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -14,7 +27,7 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password = password_field()
 
     class Meta:
         model = User
@@ -35,8 +48,8 @@ class RegisterSerializer(serializers.ModelSerializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    username = login_username_field()
+    password = password_field()
 
     def validate(self, attrs):
         user = authenticate(

@@ -1,7 +1,7 @@
 from rest_framework import generics, permissions
-from rest_framework.throttling import ScopedRateThrottle
 
 from .serializers import RegisterSerializer, UserSerializer
+from .throttles import LoginAddressThrottle
 
 
 class RegisterView(generics.CreateAPIView):
@@ -10,8 +10,7 @@ class RegisterView(generics.CreateAPIView):
     serializer_class = RegisterSerializer
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [LoginAddressThrottle]
 
 
 class MeView(generics.RetrieveAPIView):

@@ -4,19 +4,66 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .direct_rooms import get_or_create_direct
-from .serializers import RoomSerializer
+from accounts.throttles import LiveRateThrottle
+
+from .direct_rooms import NO_CONVERSATION, find_direct, start_direct
+from .serializers import MessageSerializer, RoomSerializer
+from .services import NotFound, send_message
 from .views import payload, rooms_for
 
 
+class DirectStartThrottle(LiveRateThrottle):
+    """Attempts per user to start a conversation: the one request that tells whether a
+    user id exists, at the price of a message its user sees."""
+
+    scope = "direct"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+DirectConversation = inline_serializer(
+    "DirectConversation", {"room": RoomSerializer(), "message": MessageSerializer(allow_null=True)}
+)
+
+
 class DirectConversationView(APIView):
-    """Open the 1-to-1 conversation with another user: created the first time, then the same one."""
+    """Your 1-to-1 conversation with another user; a first message starts it."""
 
     @extend_schema(
-        request=inline_serializer("DirectRequest", {"user": serializers.IntegerField()}),
-        responses={201: RoomSerializer, 200: RoomSerializer},
+        request=inline_serializer(
+            "DirectRequest",
+            {
+                "user": serializers.IntegerField(),
+                "body": serializers.CharField(required=False, help_text="A message to send."),
+                "client_id": serializers.CharField(
+                    required=False, help_text="Required with body, as for every message."
+                ),
+            },
+        ),
+        responses={200: DirectConversation, 201: DirectConversation},
+        description=(
+            "200 with the conversation (and the message, if you sent one); 201 when your "
+            "message started it; 404 without a message if you have none with this user."
+        ),
     )
     def post(self, request: Request) -> Response:
-        room, created = get_or_create_direct(request.user, payload(request).get("user"))
-        data = RoomSerializer(rooms_for(request.user).get(pk=room.pk)).data
-        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        data = payload(request)
+        room = find_direct(request.user, data.get("user"))
+        message, created = None, False
+        if room is None:
+            if "body" not in data:
+                raise NotFound(NO_CONVERSATION)
+            throttle = DirectStartThrottle()
+            if not throttle.allow_request(request, self):
+                self.throttled(request, throttle.wait())
+            room, message, created = start_direct(
+                request.user, data["user"], data["body"], data.get("client_id")
+            )
+        elif "body" in data:
+            message, _ = send_message(request.user, room.pk, data["body"], data.get("client_id"))
+        body = {
+            "room": RoomSerializer(rooms_for(request.user).get(pk=room.pk)).data,
+            "message": MessageSerializer(message).data if message else None,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.throttles import throttle_login_view
 from core.views import health
 
 urlpatterns = [
+    # Before admin.site.urls, so this throttled view answers the admin's login URL.
+    path("admin/login/", throttle_login_view(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
     path("api/", include("chat.urls")),

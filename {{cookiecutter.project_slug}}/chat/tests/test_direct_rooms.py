@@ -1,9 +1,11 @@
-"""1-to-1 conversations: one per pair, by database constraint; nobody else gets in."""
+"""1-to-1 conversations: one per pair, by database constraint; nobody else gets in; started
+by a first message, so that probing user ids shows nobody anything and is throttled."""
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 
+from accounts.tests.throttling import use_production_throttle_rates
 from chat.models import Room
 
 # REST-only tests need no committed data: publishing (on commit) is the socket tests' job.
@@ -11,20 +13,97 @@ rest = pytest.mark.django_db
 live = pytest.mark.django_db(transaction=True)
 
 
-@rest
-def test_get_or_create_returns_one_conversation_per_pair(as_user, user, bob):
-    first = as_user(user).post("/api/direct/", {"user": bob.pk}, format="json")
-    assert first.status_code == 201
-    assert (first.data["kind"], first.data["member_count"]) == ("direct", 2)
-    again = as_user(bob).post("/api/direct/", {"user": user.pk}, format="json")
-    assert (again.status_code, again.data["id"]) == (200, first.data["id"])
+def first_message(other_id, client_id: str = "1", body: str = "hi") -> dict:
+    return {"user": other_id, "body": body, "client_id": client_id}
 
 
 @rest
-@pytest.mark.parametrize(("other", "status"), [("self", 400), (999999, 404), ("x", 400)])
-def test_get_or_create_refuses_bad_partners(as_user, user, other, status):
+def test_a_first_message_starts_one_conversation_per_pair(as_user, user, bob):
+    first = as_user(user).post("/api/direct/", first_message(bob.pk), format="json")
+    assert first.status_code == 201, first.data
+    room = first.data["room"]
+    assert (room["kind"], room["member_count"], room["role"]) == ("direct", 2, "member")
+    assert (first.data["message"]["body"], first.data["message"]["room"]) == ("hi", room["id"])
+
+    opened = as_user(bob).post("/api/direct/", {"user": user.pk}, format="json")
+    assert (opened.status_code, opened.data["room"]["id"], opened.data["message"]) == (
+        200,
+        room["id"],
+        None,
+    )
+    answer = as_user(bob).post("/api/direct/", first_message(user.pk, "b1", "hello"), format="json")
+    assert (answer.status_code, answer.data["room"]["id"]) == (200, room["id"])
+    assert answer.data["message"]["body"] == "hello"
+    assert Room.objects.filter(kind=Room.Kind.DIRECT).count() == 1
+
+
+@rest
+def test_without_a_message_every_user_looks_alike_and_nothing_is_created(
+    as_user, user, bob, make_user
+):
+    inactive = make_user("gone", is_active=False)
+    client = as_user(user)
+    answers = [
+        client.post("/api/direct/", {"user": other_id}, format="json")
+        for other_id in (bob.pk, inactive.pk, 999999)
+    ]
+    assert {(answer.status_code, str(answer.data["detail"])) for answer in answers} == {
+        (404, "No conversation with this user: send a first message to start one.")
+    }
+    assert not Room.objects.exists()
+    assert as_user(bob).get("/api/rooms/").data["results"] == []
+
+
+@rest
+def test_a_user_who_does_not_exist_and_an_inactive_one_look_alike(as_user, user, make_user):
+    inactive = make_user("gone", is_active=False)
+    answers = [
+        as_user(user).post("/api/direct/", first_message(other_id), format="json")
+        for other_id in (inactive.pk, 999999)
+    ]
+    assert [(answer.status_code, str(answer.data["detail"])) for answer in answers] == [
+        (404, "No such user.")
+    ] * 2
+    assert not Room.objects.exists()
+
+
+@rest
+@pytest.mark.parametrize(("other", "status"), [("self", 400), ("x", 400), (None, 400)])
+def test_refuses_bad_partners(as_user, user, other, status):
     target = user.pk if other == "self" else other
-    assert as_user(user).post("/api/direct/", {"user": target}, format="json").status_code == status
+    response = as_user(user).post("/api/direct/", first_message(target), format="json")
+    assert response.status_code == status
+
+
+@rest
+def test_a_refused_first_message_starts_nothing(as_user, user, bob):
+    response = as_user(user).post("/api/direct/", first_message(bob.pk, body="  "), format="json")
+    assert (response.status_code, list(response.data)) == (400, ["body"])
+    missing_client_id = {"user": bob.pk, "body": "hi"}
+    assert as_user(user).post("/api/direct/", missing_client_id, format="json").status_code == 400
+    assert not Room.objects.exists()
+
+
+@rest
+def test_starting_conversations_is_throttled_per_user(settings, as_user, user, bob, carol):
+    use_production_throttle_rates(settings)
+    limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["direct"].split("/")[0])
+    client = as_user(user)
+    assert client.post("/api/direct/", first_message(bob.pk), format="json").status_code == 201
+    probes = [
+        client.post("/api/direct/", first_message(1_000_000 + n, f"p{n}"), format="json")
+        for n in range(limit - 1)
+    ]
+    assert {probe.status_code for probe in probes} == {404}
+    refused = client.post("/api/direct/", first_message(carol.pk, "c"), format="json")
+    assert refused.status_code == 429
+    assert not Room.objects.filter(direct_pair__contains=str(carol.pk)).exists()
+    # A conversation you have is still yours to open and write to.
+    again = client.post("/api/direct/", first_message(bob.pk, "2", "again"), format="json")
+    assert again.status_code == 200
+    # The count is per user: another user starts theirs.
+    theirs = as_user(bob).post("/api/direct/", first_message(carol.pk), format="json")
+    assert theirs.status_code == 201
 
 
 @rest
@@ -42,16 +121,26 @@ def test_nobody_joins_a_direct_conversation(as_user, make_room, user, bob, carol
 
 
 @live
-async def test_both_users_sockets_follow_a_new_conversation(open_socket, as_user, user, bob):
+async def test_the_other_user_hears_of_a_conversation_with_its_first_message(
+    open_socket, as_user, user, bob
+):
     alice, bob_socket = await open_socket(user), await open_socket(bob)
-    created = await sync_to_async(as_user(user).post)(
-        "/api/direct/", {"user": bob.pk}, format="json"
-    )
+    post = sync_to_async(as_user(user).post)
+    assert (await post("/api/direct/", {"user": bob.pk}, format="json")).status_code == 404
+    created = await post("/api/direct/", first_message(bob.pk), format="json")
+    room_id = created.data["room"]["id"]
     for socket in (alice, bob_socket):
-        events = [await socket.receive_json_from(), await socket.receive_json_from()]
-        joined = [e for e in events if e["type"] == "room.joined"]
-        assert joined and joined[0]["room"]["id"] == created.data["id"]
+        # The probe without a message sent nothing: the first frame is of the conversation.
+        assert await socket.receive_json_from() == {
+            "type": "room.joined",
+            "room": {"id": room_id, "kind": "direct", "name": ""},
+        }
+        while (event := await socket.receive_json_from())["type"] != "message.new":
+            assert event["type"] == "member.joined"
+        assert event["message"]["body"] == "hi"
     await alice.send_json_to(
-        {"type": "message.send", "room": created.data["id"], "body": "hi", "client_id": "1"}
+        {"type": "message.send", "room": room_id, "body": "and then", "client_id": "2"}
     )
-    assert (await bob_socket.receive_json_from())["message"]["body"] == "hi"
+    while (event := await bob_socket.receive_json_from())["type"] != "message.new":
+        pass
+    assert event["message"]["body"] == "and then"

@@ -101,9 +101,22 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
-    # Login and registration are throttled per client address against password guessing.
-    "DEFAULT_THROTTLE_RATES": {"auth": env("DJANGO_AUTH_THROTTLE_RATE", default="20/minute")},
+    # The client address throttles count by is REMOTE_ADDR, never X-Forwarded-For, which any
+    # client can write: the server (uvicorn --proxy-headers) sets REMOTE_ADDR from that header
+    # only for the proxies in FORWARDED_ALLOW_IPS.
+    "NUM_PROXIES": 0,
+    "DEFAULT_THROTTLE_RATES": {
+        # Login and registration attempts per client address, against password guessing.
+        "auth": env("DJANGO_AUTH_THROTTLE_RATE", default="20/minute"),
+        # Login attempts per username from all addresses together, against guessing from many.
+        "auth_account": env("DJANGO_AUTH_ACCOUNT_THROTTLE_RATE", default="30/hour"),
+        # Attempts per user to open 1-to-1 conversations, against probing for users by id.
+        "direct": env("CHAT_DIRECT_THROTTLE_RATE", default="60/hour"),
+    },
 }
+
+# Longer passwords are refused (400) before any hashing or validation: they only cost CPU.
+PASSWORD_MAX_LENGTH = env.int("DJANGO_PASSWORD_MAX_LENGTH", default=256)
 
 # The API's schema and docs pages for anyone, or only for signed-in users (local.py: anyone).
 API_DOCS_PUBLIC = env.bool("DJANGO_API_DOCS_PUBLIC", default=False)

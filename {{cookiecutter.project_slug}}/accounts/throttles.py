@@ -1,0 +1,78 @@
+"""Throttles against password guessing, checked before any password is hashed.
+
+Every login (REST and the Django admin) counts against its client address and against
+the username it tries; registration against its address. The client address is
+REMOTE_ADDR (REST_FRAMEWORK["NUM_PROXIES"] = 0): the ASGI server rewrites it from
+X-Forwarded-For only for the proxies it trusts, so a client cannot pick its own.
+"""
+
+import hashlib
+import math
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class LiveRateThrottle(SimpleRateThrottle):
+    """A throttle whose rate is read from the settings at each request.
+
+    DRF copies DEFAULT_THROTTLE_RATES once, at import: settings overridden later (tests
+    of the production rates) would not reach its throttles.
+    """
+
+    @property
+    def THROTTLE_RATES(self) -> dict:  # the attribute SimpleRateThrottle reads
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+
+class LoginAddressThrottle(LiveRateThrottle):
+    """Login and registration attempts per client address."""
+
+    scope = "auth"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginAccountThrottle(LiveRateThrottle):
+    """Login attempts per username, from every address together: guessing one account's
+    password from many addresses is limited too. The cost: someone who keeps guessing
+    keeps that account's owner from logging in until they stop."""
+
+    scope = "auth_account"
+
+    def get_cache_key(self, request, view) -> str | None:
+        data = request.data if isinstance(request, Request) else request.POST
+        username = data.get("username") if hasattr(data, "get") else None
+        if not isinstance(username, str) or not username:
+            return None  # no password can be tried without a username
+        # Case-folded, so that "Alice" and "alice" share one count; hashed, so that any
+        # username makes a valid cache key.
+        digest = hashlib.sha256(username.casefold().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+LOGIN_THROTTLES = [LoginAddressThrottle, LoginAccountThrottle]
+
+
+def throttle_login_view(view):
+    """The login throttles for a plain Django login view (the admin's), on its POSTs."""
+
+    @wraps(view)
+    def throttled(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method == "POST":
+            for throttle in (throttle_class() for throttle_class in LOGIN_THROTTLES):
+                if not throttle.allow_request(request, None):
+                    response = HttpResponse(
+                        "Too many login attempts: try again later.\n",
+                        status=429,
+                        content_type="text/plain",
+                    )
+                    response["Retry-After"] = str(math.ceil(throttle.wait() or 1))
+                    return response
+        return view(request, *args, **kwargs)
+
+    return throttled
