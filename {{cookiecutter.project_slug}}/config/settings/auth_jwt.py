@@ -20,4 +20,6 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Marks each login's tokens, so logout can close that login's sockets.
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.auth_jwt.ObtainTokensSerializer",
 }
