@@ -9,6 +9,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from chat.consumers import CLOSE_UNAUTHENTICATED
+
 # An upper bound only: the close is expected well within a second.
 PATIENCE = 10
 
@@ -44,3 +46,15 @@ async def answers(socket: ClientConnection) -> bool:
     """Whether the server still reads the socket: a frame it cannot parse gets an error back."""
     await socket.send("{}")
     return json.loads(await asyncio.wait_for(socket.recv(), PATIENCE))["type"] == "error"
+
+
+async def logout_closes_only_that_logins_socket(host: str, user, password: str, http_session):
+    """Two logins of one user, a socket each: logging out one closes only its own socket."""
+    logins = [await asyncio.to_thread(http_session, host, user.username, password) for _ in "ab"]
+    sockets = [await open_real_socket(host, login.headers) for login in logins]
+
+    assert await asyncio.to_thread(logins[0].logout, host) in (200, 204)
+    assert await close_code(sockets[0]) == CLOSE_UNAUTHENTICATED
+    # Answered after the first socket's close: the revocation that closed it spared this one.
+    assert await answers(sockets[1])
+    await sockets[1].close()
