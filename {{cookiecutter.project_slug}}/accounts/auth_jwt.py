@@ -3,15 +3,25 @@
 Access tokens are short-lived: a socket closes with 4401 when its access token
 expires, unless the client sent a fresh one in-band first
 ({"type": "auth.refresh", "token": "<new access token>"}).
+
+Each login's tokens carry a `sid` claim naming the login: simplejwt copies it from the
+refresh token into every access token and keeps it when it rotates the refresh token.
+Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens.
 """
+
+import secrets
 
 from channels.db import database_sync_to_async
 from django.urls import path
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import (
+    TokenBlacklistSerializer,
+    TokenObtainPairSerializer,
+)
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
     TokenObtainPairView,
@@ -20,10 +30,14 @@ from rest_framework_simplejwt.views import (
 )
 
 from .identity import SocketIdentity
+from .revocation import close_sockets
 from .serializers import login_username_field, password_field
 from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
 from .websocket_auth import CredentialAuthMiddleware
+
+# Names the login a token comes from (see the module's docstring).
+LOGIN_CLAIM = "sid"
 
 
 @database_sync_to_async
@@ -34,23 +48,49 @@ def resolve_access_token(raw: str) -> SocketIdentity | None:
         user = authentication.get_user(token)  # refuses deleted and inactive users
     except (InvalidToken, TokenError, AuthenticationFailed):
         return None
-    return SocketIdentity(user, expires_at=float(token["exp"]))
+    return access_token_identity(user, token)
+
+
+def access_token_identity(user, token: Token) -> SocketIdentity:
+    return SocketIdentity(
+        user, expires_at=float(token["exp"]), credential_id=token.get(LOGIN_CLAIM)
+    )
 
 
 def websocket_auth_middleware(inner):
     return CredentialAuthMiddleware(inner, keyword="Bearer", resolve=resolve_access_token)
 
 
-def access_token_expiry(request: Request) -> float:
-    return float(request.auth["exp"])
+class LogoutSerializer(TokenBlacklistSerializer):
+    def validate(self, attrs: dict) -> dict:
+        refresh = self.token_class(attrs["refresh"])
+        refresh.blacklist()
+        # A refresh token from before logins had a sid cannot tell its sockets: close them all.
+        close_sockets(int(refresh[api_settings.USER_ID_CLAIM]), refresh.get(LOGIN_CLAIM))
+        return {}
+
+
+class LogoutView(TokenBlacklistView):
+    """Blacklist the refresh token, so it never mints access tokens again, and close the
+    sockets of its login."""
+
+    serializer_class = LogoutSerializer
 
 
 class LoginSerializer(TokenObtainPairSerializer):
+    """Username and password for the token pair of a new login, with its `sid`."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Bounded like every login's fields: an oversized password is refused unhashed.
         self.fields[self.username_field] = login_username_field()
         self.fields["password"] = password_field()
+
+    @classmethod
+    def get_token(cls, user):
+        refresh = super().get_token(user)
+        refresh[LOGIN_CLAIM] = secrets.token_urlsafe(16)
+        return refresh
 
 
 class LoginView(TokenObtainPairView):
@@ -64,11 +104,12 @@ urlpatterns = [
     path("token/", LoginView.as_view(), name="token"),
     path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
-    # Logout: blacklist the refresh token so it can never mint access tokens again.
-    path("logout/", TokenBlacklistView.as_view(), name="logout"),
+    path("logout/", LogoutView.as_view(), name="logout"),
     path(
         "ws-ticket/",
-        WebSocketTicketView.as_view(credential_expires_at=access_token_expiry),
+        WebSocketTicketView.as_view(
+            identity_of=lambda request: access_token_identity(request.user, request.auth)
+        ),
         name="ws-ticket",
     ),
 ]

@@ -1,20 +1,25 @@
 """Knox auth mode: one expiring, hashed-at-rest token per login (`Authorization: Token <token>`).
 
 Sockets close with 4401 when their token expires, unless the client sent a
-fresh token in-band first ({"type": "auth.refresh", "token": "..."}).
+fresh token in-band first ({"type": "auth.refresh", "token": "..."}), and when
+their token is deleted (logout, logoutall, the admin).
 """
 
 from channels.db import database_sync_to_async
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views as knox_views
 from knox.auth import TokenAuthentication
+from knox.models import AuthToken
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .identity import SocketIdentity
+from .revocation import close_sockets, credential_digest
 from .serializers import LoginSerializer, UserSerializer
 from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
@@ -27,16 +32,24 @@ def resolve_knox_token(token: str) -> SocketIdentity | None:
         user, auth_token = TokenAuthentication().authenticate_credentials(token.encode())
     except AuthenticationFailed:
         return None
+    return knox_identity(user, auth_token)
+
+
+def knox_identity(user, auth_token: AuthToken) -> SocketIdentity:
     expiry = auth_token.expiry.timestamp() if auth_token.expiry else None
-    return SocketIdentity(user, expires_at=expiry)
+    # The digest is already a hash of the token; hashed again, it names the token nowhere else.
+    return SocketIdentity(
+        user, expires_at=expiry, credential_id=credential_digest(auth_token.digest)
+    )
+
+
+@receiver(post_delete, sender=AuthToken)
+def close_the_sockets_of_a_deleted_token(sender, instance: AuthToken, **kwargs) -> None:
+    close_sockets(instance.user_id, credential_digest(instance.digest))
 
 
 def websocket_auth_middleware(inner):
     return CredentialAuthMiddleware(inner, keyword="Token", resolve=resolve_knox_token)
-
-
-def knox_token_expiry(request: Request) -> float | None:
-    return request.auth.expiry.timestamp() if request.auth.expiry else None
 
 
 class LoginView(knox_views.LoginView):
@@ -66,12 +79,12 @@ class LoginView(knox_views.LoginView):
 
 @extend_schema(request=None, responses={204: None})
 class LogoutView(knox_views.LogoutView):
-    """End the token this request authenticated with."""
+    """End the token this request authenticated with, and close its sockets."""
 
 
 @extend_schema(request=None, responses={204: None})
 class LogoutAllView(knox_views.LogoutAllView):
-    """End every token of the user (every device)."""
+    """End every token of the user (every device), and close their sockets."""
 
 
 urlpatterns = [
@@ -80,7 +93,9 @@ urlpatterns = [
     path("logoutall/", LogoutAllView.as_view(), name="logoutall"),
     path(
         "ws-ticket/",
-        WebSocketTicketView.as_view(credential_expires_at=knox_token_expiry),
+        WebSocketTicketView.as_view(
+            identity_of=lambda request: knox_identity(request.user, request.auth)
+        ),
         name="ws-ticket",
     ),
 ]

@@ -3,10 +3,13 @@
 Browser flow: GET csrf/ (sets the csrftoken cookie), POST login/ with the
 X-CSRFToken header, then open ws/chat/ from the same site: the browser sends
 the session cookie with the handshake.
+
+A socket closes with 4401 when its session expires or logs out (here, or in the admin).
 """
 
 from channels.auth import AuthMiddlewareStack
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, user_logged_out
+from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.urls import path
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -17,11 +20,48 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .revocation import close_sockets, credential_digest
 from .serializers import LoginSerializer, UserSerializer
 from .throttles import LOGIN_THROTTLES
 
-# Session cookie on the handshake; the Origin check in config/asgi.py stops cross-site sockets.
-websocket_auth_middleware = AuthMiddlewareStack
+
+class SessionCredentialMiddleware:
+    """Names the socket's session in its scope, for logout, and says when it expires."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        session = scope["session"]
+        if scope["user"].is_authenticated and session.session_key:
+            scope = {
+                **scope,
+                "credential_id": credential_digest(session.session_key),
+                "credential_expires_at": await stored_expiry(session),
+            }
+        return await self.inner(scope, receive, send)
+
+
+async def stored_expiry(session) -> float | None:
+    """When the stored session expires: database-backed engines (the default) only; with
+    other engines a socket outlives its session, until its logout."""
+    if not hasattr(session, "get_model_class"):
+        return None
+    sessions = session.get_model_class().objects.filter(session_key=session.session_key)
+    expires = await sessions.values_list("expire_date", flat=True).afirst()
+    return expires.timestamp() if expires else None
+
+
+def websocket_auth_middleware(inner):
+    # Session cookie on the handshake; the Origin check in config/asgi.py stops cross-site sockets.
+    return AuthMiddlewareStack(SessionCredentialMiddleware(inner))
+
+
+@receiver(user_logged_out)
+def close_the_sockets_of_the_session(sender, request, user, **kwargs) -> None:
+    # Sent before the session is flushed, so its key is still there.
+    if user is not None and request.session.session_key:
+        close_sockets(user.pk, credential_digest(request.session.session_key))
 
 
 class CsrfView(APIView):
@@ -53,7 +93,8 @@ class LoginView(APIView):
 
 
 class LogoutView(APIView):
-    """End the session (the CSRF token is required, as for every authenticated POST)."""
+    """End the session and close its sockets (the CSRF token is required, as for every
+    authenticated POST)."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:

@@ -1,9 +1,12 @@
 """DRF token auth mode: `Authorization: Token <key>` on REST and on WebSocket handshakes.
 
 Browsers, which cannot set handshake headers, connect with a ticket from ws-ticket/.
+Deleting the token (logout, the admin) closes every socket opened with it, with 4401.
 """
 
 from channels.db import database_sync_to_async
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -13,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .identity import SocketIdentity
+from .revocation import close_sockets, credential_digest
 from .serializers import LoginSerializer
 from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
@@ -24,7 +28,17 @@ def resolve_token(key: str) -> SocketIdentity | None:
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:
         return None
-    return SocketIdentity(token.user, expires_at=None)  # DRF tokens never expire
+    return token_identity(token)
+
+
+def token_identity(token: Token) -> SocketIdentity:
+    # DRF tokens never expire.
+    return SocketIdentity(token.user, expires_at=None, credential_id=credential_digest(token.key))
+
+
+@receiver(post_delete, sender=Token)
+def close_the_sockets_of_a_deleted_token(sender, instance: Token, **kwargs) -> None:
+    close_sockets(instance.user_id, credential_digest(instance.key))
 
 
 def websocket_auth_middleware(inner):
@@ -50,7 +64,7 @@ class ObtainTokenView(APIView):
 
 
 class LogoutView(APIView):
-    """Delete the token: every client using it, sockets included at their next handshake, is out."""
+    """Delete the token: every client using it is out, and its open sockets are closed."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
@@ -63,7 +77,7 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path(
         "ws-ticket/",
-        WebSocketTicketView.as_view(credential_expires_at=lambda request: None),
+        WebSocketTicketView.as_view(identity_of=lambda request: token_identity(request.auth)),
         name="ws-ticket",
     ),
 ]

@@ -7,7 +7,6 @@ nothing long-lived reaches URLs or access logs.
 
 import hashlib
 import secrets
-import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,7 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .clock import Clock
 from .identity import SocketIdentity
+
+# What ticket and credential expiry are measured by; tests hand in one they move by hand.
+clock = Clock()
 
 
 def _cache_key(ticket: str) -> str:
@@ -27,13 +30,17 @@ def _cache_key(ticket: str) -> str:
     return "ws-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def issue_ticket(user, credential_expires_at: float | None) -> str:
+def issue_ticket(identity: SocketIdentity) -> str:
+    """A ticket that opens one socket as `identity`, within CHAT_WS_TICKET_TTL_SECONDS."""
     ticket = secrets.token_urlsafe(32)
-    cache.set(
-        _cache_key(ticket),
-        {"user_id": user.pk, "expires_at": credential_expires_at},
-        timeout=settings.CHAT_WS_TICKET_TTL_SECONDS,
-    )
+    claim = {
+        "user_id": identity.user.pk,
+        "expires_at": identity.expires_at,
+        "credential_id": identity.credential_id,
+        "valid_until": clock.now() + settings.CHAT_WS_TICKET_TTL_SECONDS,
+    }
+    # The cache drops it soon after; `valid_until` is what decides.
+    cache.set(_cache_key(ticket), claim, timeout=settings.CHAT_WS_TICKET_TTL_SECONDS + 5)
     return ticket
 
 
@@ -43,11 +50,12 @@ async def redeem_ticket(ticket: str) -> SocketIdentity | None:
     # Two handshakes racing with one ticket: only the one whose delete succeeds gets in.
     if claim is None or not await cache.adelete(key):
         return None
+    now = clock.now()
     expires_at = claim["expires_at"]
-    if expires_at is not None and expires_at <= time.time():
+    if claim["valid_until"] <= now or (expires_at is not None and expires_at <= now):
         return None
     user = await get_user_model().objects.filter(pk=claim["user_id"], is_active=True).afirst()
-    return SocketIdentity(user, expires_at) if user else None
+    return SocketIdentity(user, expires_at, claim["credential_id"]) if user else None
 
 
 class TicketSerializer(serializers.Serializer):
@@ -58,11 +66,11 @@ class TicketSerializer(serializers.Serializer):
 class WebSocketTicketView(APIView):
     """Trade the request's credential for a single-use ticket: connect with `?ticket=<ticket>`."""
 
-    # Set by as_view(): when the credential that authenticated the request expires.
-    credential_expires_at: Callable[[Request], float | None] | None = None
+    # Set by as_view(): who the request is, and the credential it authenticated with.
+    identity_of: Callable[[Request], SocketIdentity] | None = None
 
     @extend_schema(request=None, responses={201: TicketSerializer})
     def post(self, request: Request) -> Response:
-        ticket = issue_ticket(request.user, self.credential_expires_at(request))
+        ticket = issue_ticket(self.identity_of(request))
         data = {"ticket": ticket, "expires_in": settings.CHAT_WS_TICKET_TTL_SECONDS}
         return Response(TicketSerializer(data).data, status=status.HTTP_201_CREATED)

@@ -50,6 +50,7 @@ class CredentialAuthMiddleware:
             **scope,
             "user": identity.user if identity else AnonymousUser(),
             "credential_expires_at": identity.expires_at if identity else None,
+            "credential_id": identity.credential_id if identity else None,
             # The consumer calls this for in-band re-authentication ({"type": "auth.refresh"}).
             "reauthenticate": self.resolve,
         }

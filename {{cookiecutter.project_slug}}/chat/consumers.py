@@ -15,7 +15,7 @@ behind is closed.
 import asyncio
 import json
 import logging
-import time
+import math
 from collections import deque
 from functools import partial
 
@@ -23,6 +23,8 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+
+from accounts.clock import Clock
 
 from . import services
 from .events import error_event, message_event
@@ -35,6 +37,7 @@ from .writer import get_writer
 logger = logging.getLogger(__name__)
 
 # Application close codes (4000-4999 are free for applications, RFC 6455 7.4.2).
+# Not authenticated, or no longer: the credential expired or was revoked (logout).
 CLOSE_UNAUTHENTICATED = 4401
 # The client fell too far behind; it reconnects and catches up by cursor (docs/websocket.md).
 CLOSE_TOO_SLOW = 4408
@@ -69,7 +72,12 @@ def room_ids_of(user) -> list[int]:
 class ChatConsumer(AsyncWebsocketConsumer):
     # Events reach sockets through the process's hub, not one layer channel per socket.
     channel_layer_alias = None
+    # What credential expiry is measured by; tests hand in one they move by hand.
+    clock = Clock()
     expiry_task: asyncio.Task | None = None
+    # Identifies the credential the socket was opened with (accounts/revocation.py).
+    credential_id: str | None = None
+    revoked = False
     # Writes the outbox to the client; exists only while the client has a backlog.
     writer: asyncio.Task | None = None
     # Closes the socket when its client has fallen behind.
@@ -101,6 +109,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_RATE_LIMITED)
             return
         self.user_id = user.pk
+        self.credential_id = self.scope.get("credential_id")
         self.write_now = (self.scope.get("extensions") or {}).get(WRITE_TEXT_NOW, {}).get("write")
         await get_hub().attach(self, await room_ids_of(user))
         self.attached = True
@@ -304,12 +313,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if identity.user.pk != self.scope["user"].pk:
             self.send_error("forbidden", "The credential belongs to another user.")
             return
+        self.credential_id = identity.credential_id
         self.close_when_credential_expires(identity.expires_at)
         self.send_event({"type": "auth.refreshed", "expires_at": identity.expires_at})
 
     handlers = {"auth.refresh": handle_auth_refresh}
 
     def close_when_credential_expires(self, expires_at: float | None) -> None:
+        if self.revoked:
+            return  # a refresh does not undo a logout
         if self.expiry_task is not None:
             self.expiry_task.cancel()
             self.expiry_task = None
@@ -317,8 +329,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.expiry_task = asyncio.create_task(self.close_at(expires_at))
 
     async def close_at(self, expires_at: float) -> None:
-        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self.clock.sleep_until(expires_at)
         await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    def revoke(self, credential_id: str | None) -> None:
+        """The hub's call when a credential of the user ends (logout, password change...):
+        close with 4401 if the socket was opened with it, or whatever it was opened with if None.
+        """
+        if credential_id is None or credential_id == self.credential_id:
+            self.close_when_credential_expires(-math.inf)
+            self.revoked = True
 
     def send_event(self, event: dict) -> None:
         self.push(encode(event))

@@ -17,6 +17,7 @@ from .services import (
     NotFound,
     SendRequest,
     add_member,
+    clean_id,
     send_message,
     send_messages,
 )
@@ -31,9 +32,7 @@ def pair_key(first_id: int, second_id: int) -> str:
 
 def find_direct(user, other_id) -> Room | None:
     """The conversation of `user` with the user of id `other_id`, if they have one."""
-    if not isinstance(other_id, int) or isinstance(other_id, bool):
-        raise Invalid("user must be an integer id.", "user")
-    if other_id == user.pk:
+    if clean_id(other_id, "user") == user.pk:
         raise Invalid("A conversation needs another user.", "user")
     return Room.objects.filter(direct_pair=pair_key(user.pk, other_id)).first()
 

@@ -7,7 +7,8 @@ socket in the room), the event carries the frame already encoded, and the
 process writes that same text to each of its local sockets.
 
 Groups: `chat.room.<id>` carries events for a room's members; `chat.user.<id>`
-carries membership changes to every socket of one user, in every process.
+carries membership changes and credential revocations to every socket of one user, in
+every process.
 
 The hub never waits on a socket: it pushes the frame, and the socket queues what its
 client has not taken yet (ChatConsumer.push), so one slow client cannot stall the room.
@@ -37,6 +38,9 @@ class Socket(Protocol):
 
     def push(self, frame: str) -> None:
         """Queue the frame for the client; never waits."""
+
+    def revoke(self, credential_id: str | None) -> None:
+        """Close if opened with that credential (None: with any); never waits."""
 
 
 def room_group(room_id: int) -> str:
@@ -137,6 +141,10 @@ class Hub:
             raise
 
     async def dispatch(self, event: dict) -> None:
+        if event["type"] == "fanout.revoke":
+            for socket in list(self.users.get(event["user"], ())):
+                socket.revoke(event["credential"])
+            return
         frame = event["frame"]
         if event["type"] == "fanout.room":
             sockets = list(self.rooms.get(event["room"], ()))
@@ -238,6 +246,12 @@ async def publish_membership(user_id: int, room_id: int, joined: bool, event: di
     await send_to_group(user_group(user_id), message)
 
 
+async def publish_revocation(user_id: int, credential_id: str | None) -> None:
+    """Close the user's sockets opened with that credential (None: all), in every process."""
+    message = {"type": "fanout.revoke", "user": user_id, "credential": credential_id}
+    await send_to_group(user_group(user_id), message)
+
+
 async def publish_many_to_rooms(events: list[tuple[int, dict]]) -> None:
     """publish_to_room for each (room id, event), in order: one hop from a sync caller."""
     for room_id, event in events:
@@ -260,3 +274,4 @@ async def send_to_group(group: str, message: dict) -> None:
 publish_to_room_sync = async_to_sync(publish_to_room)
 publish_many_to_rooms_sync = async_to_sync(publish_many_to_rooms)
 publish_membership_sync = async_to_sync(publish_membership)
+publish_revocation_sync = async_to_sync(publish_revocation)

@@ -6,7 +6,8 @@ from functools import partial
 import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
-from core.testing import header_login
+from accounts.tests.live_sockets import HttpLogin
+from core.testing import HttpClient, header_login
 
 
 @pytest.fixture
@@ -35,3 +36,23 @@ def expiring_credential():
         return f"Bearer {token}"
 
     return credential
+
+
+@pytest.fixture
+def http_session():
+    """http_session(host, username, password) -> HttpLogin: log in over HTTP, log out later."""
+
+    def login(host: str, username: str, password: str) -> HttpLogin:
+        credentials = {"username": username, "password": password}
+        status, tokens = HttpClient(f"http://{host}").request(
+            "POST", "/api/auth/token/", credentials
+        )
+        assert status == 200, tokens
+
+        def logout(host: str) -> int:
+            refresh = {"refresh": tokens["refresh"]}
+            return HttpClient(f"http://{host}").request("POST", "/api/auth/logout/", refresh)[0]
+
+        return HttpLogin([("Authorization", f"Bearer {tokens['access']}")], logout)
+
+    return login

@@ -5,6 +5,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.test import Client
 
+from accounts.tests.live_sockets import HttpLogin
 from core.testing import HttpClient
 
 
@@ -37,5 +38,34 @@ def http_login():
         assert status == 200, body
         session_id = client.cookie(settings.SESSION_COOKIE_NAME)
         return [("Cookie", f"{settings.SESSION_COOKIE_NAME}={session_id}")]
+
+    return login
+
+
+@pytest.fixture
+def http_session():
+    """http_session(host, username, password) -> HttpLogin: log in over HTTP, log out later."""
+
+    def login(host: str, username: str, password: str) -> HttpLogin:
+        client = HttpClient(f"http://{host}")
+        assert client.request("GET", "/api/auth/csrf/")[0] == 200
+        credentials = {"username": username, "password": password}
+        csrf = {"X-CSRFToken": client.cookie(settings.CSRF_COOKIE_NAME)}
+        status, body = client.request("POST", "/api/auth/login/", credentials, headers=csrf)
+        assert status == 200, body
+        # The login rotated the CSRF token.
+        csrf_token = client.cookie(settings.CSRF_COOKIE_NAME)
+        cookies = (
+            f"{settings.SESSION_COOKIE_NAME}={client.cookie(settings.SESSION_COOKIE_NAME)}; "
+            f"{settings.CSRF_COOKIE_NAME}={csrf_token}"
+        )
+
+        def logout(host: str) -> int:
+            headers = {"Cookie": cookies, "X-CSRFToken": csrf_token}
+            return HttpClient(f"http://{host}").request(
+                "POST", "/api/auth/logout/", headers=headers
+            )[0]
+
+        return HttpLogin([("Cookie", cookies)], logout)
 
     return login

@@ -1,6 +1,17 @@
-"""JWT mode: obtain, refresh (rotating), verify, and logout by blacklisting the refresh token."""
+"""JWT mode: obtain, refresh (rotating), verify, and logout by blacklisting the refresh token,
+which closes the sockets of that login."""
+
+import asyncio
 
 import pytest
+
+from accounts.tests.live_sockets import (
+    close_code,
+    logout_closes_only_that_logins_socket,
+    open_real_socket,
+)
+from chat.consumers import CLOSE_UNAUTHENTICATED
+from core.testing import HttpClient
 
 
 def obtain(api_client, user, password) -> dict:
@@ -54,3 +65,32 @@ def test_obtain_with_a_wrong_password_is_refused(api_client, user):
 def test_verify_rejects_a_forged_token(api_client):
     response = api_client.post("/api/auth/token/verify/", {"token": "a.b.c"}, format="json")
     assert response.status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_logout_closes_the_sockets_of_that_login_only(
+    live_server_host, user, password, http_session
+):
+    await logout_closes_only_that_logins_socket(live_server_host, user, password, http_session)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_logout_after_refreshes_closes_the_sockets_of_the_whole_login(
+    live_server_host, user, password
+):
+    host = live_server_host
+    client = HttpClient(f"http://{host}")
+    credentials = {"username": user.username, "password": password}
+    _, first = await asyncio.to_thread(client.request, "POST", "/api/auth/token/", credentials)
+    refresh = {"refresh": first["refresh"]}
+    _, second = await asyncio.to_thread(client.request, "POST", "/api/auth/token/refresh/", refresh)
+    sockets = [
+        await open_real_socket(host, [("Authorization", f"Bearer {tokens['access']}")])
+        for tokens in (first, second)
+    ]
+    # The rotated refresh token ends the login its first access token came from too.
+    refresh = {"refresh": second["refresh"]}
+    status, _ = await asyncio.to_thread(client.request, "POST", "/api/auth/logout/", refresh)
+    assert status == 200
+    for socket in sockets:
+        assert await close_code(socket) == CLOSE_UNAUTHENTICATED

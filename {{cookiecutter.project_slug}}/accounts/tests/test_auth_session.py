@@ -1,9 +1,11 @@
-"""Session mode: CSRF-protected login and logout; the session cookie opens the socket."""
+"""Session mode: CSRF-protected login and logout; the session cookie opens the socket, which
+closes when the session logs out or expires."""
 
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from accounts.tests.live_sockets import logout_closes_only_that_logins_socket
 from chat.consumers import CLOSE_UNAUTHENTICATED
 
 
@@ -87,3 +89,27 @@ async def test_auth_refresh_is_not_used_with_sessions(connect_socket, user, ws_c
     await communicator.send_json_to({"type": "auth.refresh", "token": "anything"})
     error = await communicator.receive_json_from()
     assert (error["type"], error["code"]) == ("error", "invalid")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_logout_closes_the_sockets_of_that_session_only(
+    live_server_host, user, password, http_session
+):
+    await logout_closes_only_that_logins_socket(live_server_host, user, password, http_session)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_socket_closes_4401_when_its_session_expires(
+    connect_socket, user, ws_credentials, manual_clock
+):
+    communicator, _ = await connect_socket(await ws_credentials(user))
+    assert (await communicator.receive_json_from())["type"] == "session.ready"
+
+    manual_clock.advance(settings.SESSION_COOKIE_AGE - 60)
+    await communicator.send_to(text_data="{}")
+    assert (await communicator.receive_json_from())["type"] == "error"
+    manual_clock.advance(120)
+    assert await communicator.receive_output(timeout=10) == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
+    }

@@ -1,7 +1,13 @@
-"""DRF token mode: obtain and delete the token over REST (sockets: test_credential_sockets.py)."""
+"""DRF token mode: obtain and delete the token over REST (sockets: test_credential_sockets.py);
+deleting it closes its sockets."""
+
+import asyncio
 
 import pytest
 from rest_framework.authtoken.models import Token
+
+from accounts.tests.live_sockets import close_code, open_real_socket
+from chat.consumers import CLOSE_UNAUTHENTICATED
 
 
 @pytest.mark.django_db
@@ -26,3 +32,16 @@ def test_token_with_a_wrong_password_is_refused(api_client, user):
     )
     assert response.status_code == 400
     assert "token" not in response.data
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_logout_closes_every_socket_of_the_token(
+    live_server_host, user, password, http_session
+):
+    # One token per user: two logins share it, and so do their sockets.
+    host = live_server_host
+    logins = [await asyncio.to_thread(http_session, host, user.username, password) for _ in "ab"]
+    sockets = [await open_real_socket(host, login.headers) for login in logins]
+    assert await asyncio.to_thread(logins[0].logout, host) == 204
+    for socket in sockets:
+        assert await close_code(socket) == CLOSE_UNAUTHENTICATED

@@ -5,6 +5,8 @@ import asyncio
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.identity import SocketIdentity
+from accounts.tests.clock import ManualClock
 from accounts.tickets import issue_ticket
 from chat.consumers import CLOSE_UNAUTHENTICATED
 
@@ -61,10 +63,12 @@ async def test_ticket_needs_authentication():
     assert response.status_code == 401
 
 
-async def test_expired_or_unknown_ticket_is_refused(connect_socket, user, settings):
-    settings.CHAT_WS_TICKET_TTL_SECONDS = 1
-    ticket = await asyncio.to_thread(issue_ticket, user, None)
-    await asyncio.sleep(1.2)
+async def test_expired_or_unknown_ticket_is_refused(connect_socket, user, monkeypatch):
+    clock = ManualClock()
+    monkeypatch.setattr("accounts.tickets.clock", clock)
+    identity = SocketIdentity(user, expires_at=None, credential_id=None)
+    ticket = await asyncio.to_thread(issue_ticket, identity)
+    clock.advance(30)
     communicator, _ = await connect_socket(query=f"ticket={ticket}")
     assert await communicator.receive_output() == CLOSED_4401
     communicator, _ = await connect_socket(query="ticket=made-up")

@@ -1,0 +1,31 @@
+"""Ending the sockets of a credential when it ends: logout, password change, deactivation.
+
+Each socket knows the credential it was opened with by an identifier (never the
+credential itself, which would then travel through the channel layer): a digest of the
+session key, DRF token or knox token, or the `sid` claim a JWT login shares with every
+token refreshed from it. When a credential ends, its sockets, in every process, close
+with 4401; when the user's password changes, or the user is deactivated or deleted,
+every socket of the user does.
+"""
+
+import hashlib
+from functools import partial
+
+from django.db import transaction
+
+from chat.fanout import publish_revocation_sync
+
+
+def credential_digest(secret: str) -> str:
+    """The identifier of a credential whose secret is `secret`."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def close_sockets(user_id: int, credential_id: str | None = None) -> None:
+    """Once the current transaction commits, close the user's sockets opened with that
+    credential (None: every socket of the user), in every server process.
+
+    A channel layer that cannot be reached must not fail the logout it follows: the
+    failure is logged, and those sockets stay open until their credential expires.
+    """
+    transaction.on_commit(partial(publish_revocation_sync, user_id, credential_id), robust=True)

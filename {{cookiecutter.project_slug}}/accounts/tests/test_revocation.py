@@ -1,0 +1,74 @@
+"""Logout closes the sockets of that login, and a password change, deactivation or deletion
+every socket of the user, with 4401 (accounts/revocation.py)."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts.tests.live_sockets import answers, close_code, open_real_socket
+from chat.consumers import CLOSE_UNAUTHENTICATED
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLOSED_4401 = {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_logout_closes_the_socket_of_that_login_4401(
+    live_server_host, user, password, http_session
+):
+    host = live_server_host
+    login = await asyncio.to_thread(http_session, host, user.username, password)
+    socket = await open_real_socket(host, login.headers)
+    assert await answers(socket)
+
+    assert await asyncio.to_thread(login.logout, host) in (200, 204)
+    assert await close_code(socket) == CLOSE_UNAUTHENTICATED
+
+
+def change_password(user) -> None:
+    user.set_password("another-horse-battery-staple")
+    user.save()
+
+
+def deactivate(user) -> None:
+    user.is_active = False
+    user.save()
+
+
+def delete(user) -> None:
+    user.delete()
+
+
+@pytest.mark.parametrize("change", [change_password, deactivate, delete])
+async def test_a_credential_change_closes_every_socket_of_the_user(
+    open_socket, user, make_user, change
+):
+    phone, laptop = await open_socket(user), await open_socket(user)
+    bob = await sync_to_async(make_user)("bob")
+    bystander = await open_socket(bob)
+
+    await sync_to_async(change)(user)
+
+    for socket in (phone, laptop):
+        assert await socket.receive_output(timeout=10) == CLOSED_4401
+    # Answered after alice's sockets were closed: bob's socket is still read.
+    await bystander.send_to(text_data="{}")
+    assert (await bystander.receive_json_from())["type"] == "error"
+
+
+async def test_saves_that_change_no_credential_leave_the_sockets_open(open_socket, user, make_user):
+    socket = await open_socket(user)
+    bob = await sync_to_async(make_user)("bob")
+    bobs_socket = await open_socket(bob)
+
+    user.first_name = "Alice"
+    await user.asave()  # a profile edit
+    await sync_to_async(user.check_password)("correct-horse-battery-staple")  # a login
+    await user.asave(update_fields=["last_login"])
+    # bob's revocation travels behind any that alice's saves could have sent.
+    await sync_to_async(deactivate)(bob)
+    assert await bobs_socket.receive_output(timeout=10) == CLOSED_4401
+
+    await socket.send_to(text_data="{}")
+    assert (await socket.receive_json_from())["type"] == "error"

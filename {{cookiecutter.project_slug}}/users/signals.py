@@ -1,0 +1,45 @@
+"""A user whose password changes, or who is deactivated or deleted, loses every open socket.
+
+Model signals, so the admin, `manage.py changepassword` and the shell trigger them as the
+API does. (QuerySet.update() sends no signals: save the users one by one.)
+"""
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from accounts.revocation import close_sockets
+
+from .models import User
+
+# Set on the instance between pre_save and post_save.
+ENDS_SOCKETS = "_save_ends_sockets"
+
+
+@receiver(pre_save, sender=User)
+def note_a_credential_change(sender, instance: User, update_fields=None, **kwargs) -> None:
+    if instance._state.adding:
+        return
+
+    def saves(field: str) -> bool:
+        return update_fields is None or field in update_fields
+
+    # set_password() keeps the new password in _password until the save; the hash upgrade
+    # Django makes at a login does not, and must not log the user out everywhere.
+    password_set = instance._password is not None and saves("password")
+    deactivated = (
+        not instance.is_active
+        and saves("is_active")
+        and sender._default_manager.filter(pk=instance.pk, is_active=True).exists()
+    )
+    setattr(instance, ENDS_SOCKETS, password_set or deactivated)
+
+
+@receiver(post_save, sender=User)
+def close_the_sockets_after_a_credential_change(sender, instance: User, **kwargs) -> None:
+    if instance.__dict__.pop(ENDS_SOCKETS, False):
+        close_sockets(instance.pk)
+
+
+@receiver(post_delete, sender=User)
+def close_the_sockets_of_a_deleted_user(sender, instance: User, **kwargs) -> None:
+    close_sockets(instance.pk)
