@@ -1,4 +1,4 @@
-"""Throttles against password guessing, checked before any password is hashed.
+"""Throttles: against password guessing, checked before any password is hashed, and on writes.
 
 Every login (REST and the Django admin) counts against its client address and against
 the username it tries; registration against its address. The client address is
@@ -11,6 +11,7 @@ import math
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -56,6 +57,18 @@ class LoginAccountThrottle(LiveRateThrottle):
 
 
 LOGIN_THROTTLES = [LoginAddressThrottle, LoginAccountThrottle]
+
+
+class WriteRateThrottle(LiveRateThrottle):
+    """Changes (POST, PUT, PATCH, DELETE) per signed-in user, on every endpoint that has no
+    throttles of its own: one user cannot flood the API, and the rooms, with changes."""
+
+    scope = "writes"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if request.method in SAFE_METHODS or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
 def throttle_login_view(view):

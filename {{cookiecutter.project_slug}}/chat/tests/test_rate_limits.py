@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from websockets.asyncio.client import connect
 
+from accounts.tests.throttling import use_production_throttle_rates
 from chat.consumers import CLOSE_RATE_LIMITED
 from chat.rate_limits import RateLimiter, parse_limit
 from chat.tests.frames import send_frame
@@ -217,3 +218,19 @@ async def test_a_flooder_does_not_slow_other_users_down(
     assert loud_p50 <= FLOOD_P50_FACTOR * quiet_p50 + FLOOD_P50_SLACK_MS
     assert p99(loud) <= FLOOD_P99_FACTOR * p99(quiet) + FLOOD_P99_SLACK_MS
     assert closed_with.decode().strip() == str(CLOSE_RATE_LIMITED)
+
+
+def test_rest_writes_past_the_users_limit_are_429_and_reads_go_on(as_user, room, user, settings):
+    use_production_throttle_rates(settings)
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "writes": "2/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    client = as_user(user)
+    answers = [
+        client.post(
+            f"/api/rooms/{room.pk}/messages/", {"body": "hi", "client_id": f"c-{n}"}, format="json"
+        )
+        for n in range(3)
+    ]
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert int(answers[2]["Retry-After"]) > 0
+    assert client.get(f"/api/rooms/{room.pk}/messages/").status_code == 200

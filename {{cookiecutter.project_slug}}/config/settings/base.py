@@ -105,7 +105,10 @@ REST_FRAMEWORK = {
     # client can write: the server (uvicorn --proxy-headers) sets REMOTE_ADDR from that header
     # only for the proxies in FORWARDED_ALLOW_IPS.
     "NUM_PROXIES": 0,
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
+        # Changes per signed-in user through the REST API (sends, edits, joins, ...).
+        "writes": env("DJANGO_WRITE_THROTTLE_RATE", default="120/minute"),
         # Login and registration attempts per client address, against password guessing.
         "auth": env("DJANGO_AUTH_THROTTLE_RATE", default="20/minute"),
         # Login attempts per username from all addresses together, against guessing from many.
