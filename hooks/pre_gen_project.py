@@ -21,7 +21,8 @@ ANSWERS = {
 DEPENDENCY_NAMES = {
     "django", "channels", "channels_redis", "daphne", "djangorestframework", "django_rest_knox",
     "djangorestframework_simplejwt", "django_environ", "psycopg", "redis", "pytest",
-    "pytest_django", "pytest_asyncio", "websockets", "ruff",
+    "pytest_django", "pytest_asyncio", "websockets", "ruff", "django_cors_headers", "corsheaders",
+    "hypothesis", "schemathesis", "uvicorn", "uvloop", "httptools", "drf_spectacular",
 }  # fmt: skip
 
 

@@ -89,6 +89,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     write_now = None
     # Frames refused by the rate limit since the last one let through.
     refused_in_a_row = 0
+    # Set once the socket is authenticated.
+    user_id: int | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,6 +104,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # HTTP 403, and 4401 tells it to authenticate again rather than to retry.
         await self.accept()
         if not user.is_authenticated:
+            # Who was refused, and why, is all that is logged: never a credential.
+            logger.info("refused a socket: no valid credential")
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         if len(get_hub().users.get(user.pk, ())) >= settings.CHAT_MAX_SOCKETS_PER_USER:
@@ -117,8 +121,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.send_event(
             {"type": "session.ready", "user": {"id": user.pk, "username": user.get_username()}}
         )
+        logger.info("socket opened for user %s", user.pk)
 
     async def disconnect(self, code):
+        if self.user_id is not None:
+            logger.info("socket of user %s closed (%s)", self.user_id, code)
         for task in (self.expiry_task, self.closer):
             if task is not None:
                 task.cancel()

@@ -1,8 +1,8 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to Channels.
 
 HTTP request bodies over HTTP_MAX_BODY_BYTES are refused before Django reads them. Every
-WebSocket handshake passes the Origin check first (cross-site WebSocket
-hijacking), then the authentication middleware of this project's auth mode.
+WebSocket handshake passes the Origin check first (WEBSOCKET_ALLOWED_ORIGINS, against
+cross-site WebSocket hijacking), then the authentication middleware of this project's auth mode.
 """
 
 import os
@@ -15,7 +15,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.security.websocket import OriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
@@ -24,8 +25,9 @@ from core.request_size import RequestBodyLimit  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            websocket_auth_middleware(URLRouter(websocket_urlpatterns))
+        "websocket": OriginValidator(
+            websocket_auth_middleware(URLRouter(websocket_urlpatterns)),
+            settings.WEBSOCKET_ALLOWED_ORIGINS,
         ),
     }
 )

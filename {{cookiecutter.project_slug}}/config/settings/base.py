@@ -10,8 +10,15 @@ from .channel_layer_{{ cookiecutter.channel_layer }} import CACHES, CHANNEL_LAYE
 from .environment import BASE_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Hosts this server answers to; WebSocket handshakes must come from one of them (Origin check).
+# Hosts this server answers to.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+# Origins (host patterns, "https://host" or "*.example.com") whose pages may open the socket:
+# any other Origin is refused at the handshake (cross-site WebSocket hijacking). By default the
+# hosts above, for a client served by this server; add the origin of a client served elsewhere.
+WEBSOCKET_ALLOWED_ORIGINS = env.list("DJANGO_WEBSOCKET_ALLOWED_ORIGINS", default=ALLOWED_HOSTS)
+# Origins of browser apps served elsewhere that may call the REST API (django-cors-headers);
+# none by default: pages of this server's own origin need no CORS.
+CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     # daphne first: its runserver serves HTTP and WebSockets from one process.
@@ -23,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     *AUTH_MODE_APPS,
@@ -35,6 +43,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware, so that its redirects carry CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -14,6 +14,7 @@ from .environment import BASE_DIR, env
 SECRET_KEY = "test-only-signing-key-not-used-outside-tests"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+WEBSOCKET_ALLOWED_ORIGINS = ALLOWED_HOSTS
 
 # A file, not :memory:, so a server process started by a test shares the test database.
 DATABASES["default"].setdefault("TEST", {})
