@@ -56,3 +56,31 @@ def http_session():
         return HttpLogin([("Authorization", f"Bearer {tokens['access']}")], logout)
 
     return login
+
+
+@pytest.fixture
+def rejected_credentials():
+    """Handshake and request headers that must not authenticate `user`, by kind.
+
+    No "logged out": an access token stays valid until it expires (minutes), as the README
+    says; logout closes the sockets it opened (test_revocation.py)."""
+
+    async def forged(user):
+        header, payload, signature = str(AccessToken.for_user(user)).split(".")
+        other_signature = signature[::-1] if signature != signature[::-1] else signature + "A"
+        return [("authorization", f"Bearer {header}.{payload}.{other_signature}")]
+
+    async def expired(user):
+        token = AccessToken.for_user(user)
+        token.set_exp(lifetime=timedelta(seconds=-1))
+        return [("authorization", f"Bearer {token}")]
+
+    async def fixed(headers):
+        return headers
+
+    return {
+        "malformed": lambda user: fixed([("authorization", "Bearer not.a.jwt")]),
+        "wrong keyword": lambda user: fixed([("authorization", f"Token {'0' * 40}")]),
+        "wrong": forged,
+        "expired": expired,
+    }

@@ -58,3 +58,26 @@ def http_session():
         return HttpLogin([("Authorization", authorization)], logout)
 
     return login
+
+
+@pytest.fixture
+def rejected_credentials():
+    """Handshake and request headers that must not authenticate `user`, by kind."""
+
+    async def token_of(user, *, seconds: float | None = None, logged_out: bool = False):
+        expiry = None if seconds is None else timedelta(seconds=seconds)
+        instance, token = await sync_to_async(AuthToken.objects.create)(user, expiry)
+        if logged_out:
+            await sync_to_async(instance.delete)()
+        return [("authorization", f"Token {token}")]
+
+    async def fixed(headers):
+        return headers
+
+    return {
+        "malformed": lambda user: fixed([("authorization", "Token")]),
+        "wrong keyword": lambda user: fixed([("authorization", f"Bearer {'0' * 64}")]),
+        "wrong": lambda user: fixed([("authorization", f"Token {'0' * 64}")]),
+        "expired": partial(token_of, seconds=-1),
+        "logged out": partial(token_of, logged_out=True),
+    }

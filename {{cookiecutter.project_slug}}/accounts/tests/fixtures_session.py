@@ -1,8 +1,11 @@
 """How tests authenticate in session mode: the session cookie, after a CSRF-protected login."""
 
+from functools import partial
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from accounts.tests.live_sockets import HttpLogin
@@ -69,3 +72,33 @@ def http_session():
         return HttpLogin([("Cookie", cookies)], logout)
 
     return login
+
+
+@pytest.fixture
+def rejected_credentials():
+    """Handshake and request headers that must not authenticate `user`, by kind."""
+
+    async def session_cookie(user, *, expired: bool = False, logged_out: bool = False):
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        if expired:
+            session = SessionStore(key)
+            await sync_to_async(session.set_expiry)(-60)
+            await sync_to_async(session.save)()
+        if logged_out:
+            await sync_to_async(client.logout)()
+        return [("cookie", f"{settings.SESSION_COOKIE_NAME}={key}")]
+
+    async def malformed(user):
+        return [("cookie", f"{settings.SESSION_COOKIE_NAME}=%%%; =")]
+
+    async def wrong(user):
+        return [("cookie", f"{settings.SESSION_COOKIE_NAME}={'x' * 32}")]
+
+    return {
+        "malformed": malformed,
+        "wrong": wrong,
+        "expired": partial(session_cookie, expired=True),
+        "logged out": partial(session_cookie, logged_out=True),
+    }

@@ -45,3 +45,23 @@ def http_session():
         return HttpLogin([("Authorization", authorization)], logout)
 
     return login
+
+
+@pytest.fixture
+def rejected_credentials():
+    """Handshake and request headers that must not authenticate `user`, by kind."""
+
+    async def logged_out(user):
+        token, _ = await Token.objects.aget_or_create(user=user)
+        await token.adelete()
+        return [("authorization", f"Token {token.key}")]
+
+    async def fixed(headers):
+        return headers
+
+    return {
+        "malformed": lambda user: fixed([("authorization", "Token")]),
+        "wrong keyword": lambda user: fixed([("authorization", f"Bearer {'0' * 40}")]),
+        "wrong": lambda user: fixed([("authorization", f"Token {'0' * 40}")]),
+        "logged out": logged_out,
+    }
