@@ -47,6 +47,16 @@ def pytest_sessionstart(session):
             )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgresql run only when the database is PostgreSQL (DATABASE_URL)."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+
+
 @pytest.fixture(autouse=True)
 def fresh_channel_layer():
     """A new channel layer object per test.

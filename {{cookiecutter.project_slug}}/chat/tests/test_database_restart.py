@@ -1,0 +1,46 @@
+"""The database drops the server's connection (a restart, a failover): the next send is stored
+all the same, and nothing acknowledged is lost. PostgreSQL only (SQLite has no connection to
+lose); the suite runs it when DATABASE_URL names PostgreSQL."""
+
+import psycopg
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+
+from chat.models import Message
+from chat.tests.frames import send_frame
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
+
+
+def backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def terminate(pid: int) -> None:
+    """What a database restart does to one connection, from a connection of its own."""
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+async def test_a_send_after_the_database_dropped_the_connection_is_stored(open_socket, room, user):
+    alice = await open_socket(user)
+    await alice.send_json_to(send_frame(room, "before", "c-1"))
+    assert (await alice.receive_json_from())["message"]["body"] == "before"
+    # The sends are stored on the thread that serves the consumers' database work.
+    await sync_to_async(terminate)(await sync_to_async(backend_pid)())
+    await alice.send_json_to(send_frame(room, "after", "c-2"))
+    answer = await alice.receive_json_from()
+    assert (answer["type"], answer["message"]["body"]) == ("message.new", "after")
+    stored = [body async for body in Message.objects.order_by("id").values_list("body", flat=True)]
+    assert stored == ["before", "after"]
