@@ -120,6 +120,19 @@ async def connect_socket():
         await communicator.disconnect()
 
 
+@pytest.fixture
+async def open_socket(connect_socket, ws_credentials):
+    """open_socket(user): a socket authenticated with a new credential, past its session.ready."""
+
+    async def open_(user):
+        communicator, connected = await connect_socket(await ws_credentials(user))
+        assert connected
+        assert (await communicator.receive_json_from())["type"] == "session.ready"
+        return communicator
+
+    return open_
+
+
 def _database_url() -> str:
     """A URL for the database this test run uses, for server processes started by tests."""
     database = connection.settings_dict

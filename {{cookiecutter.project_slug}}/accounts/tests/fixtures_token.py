@@ -5,8 +5,8 @@ from functools import partial
 import pytest
 from rest_framework.authtoken.models import Token
 
-from accounts.tests.live_sockets import HttpLogin
-from core.testing import HttpClient, header_login
+from accounts.tests.live_sockets import header_http_session
+from core.testing import header_login
 
 
 @pytest.fixture
@@ -29,22 +29,7 @@ def http_login():
 @pytest.fixture
 def http_session():
     """http_session(host, username, password) -> HttpLogin: log in over HTTP, log out later."""
-
-    def login(host: str, username: str, password: str) -> HttpLogin:
-        credentials = {"username": username, "password": password}
-        status, body = HttpClient(f"http://{host}").request("POST", "/api/auth/token/", credentials)
-        assert status == 200, body
-        authorization = f"Token {body['token']}"
-
-        def logout(host: str) -> int:
-            headers = {"Authorization": authorization}
-            return HttpClient(f"http://{host}").request(
-                "POST", "/api/auth/logout/", headers=headers
-            )[0]
-
-        return HttpLogin([("Authorization", authorization)], logout)
-
-    return login
+    return partial(header_http_session, path="/api/auth/token/", field="token", keyword="Token")
 
 
 @pytest.fixture

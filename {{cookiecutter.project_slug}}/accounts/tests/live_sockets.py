@@ -10,6 +10,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from chat.consumers import CLOSE_UNAUTHENTICATED
+from core.testing import HttpClient
 
 # An upper bound only: the close is expected well within a second.
 PATIENCE = 10
@@ -23,6 +24,23 @@ class HttpLogin:
     headers: list[tuple[str, str]]
     # Logs this login out through the server at the given host; returns the HTTP status.
     logout: Callable[[str], int]
+
+
+def header_http_session(
+    host: str, username: str, password: str, *, path: str, field: str, keyword: str
+) -> HttpLogin:
+    """Log in over HTTP at `path`; the handshake sends `<keyword> <the answer's field>`, and
+    logout posts it to /api/auth/logout/ (DRF token and knox modes)."""
+    credentials = {"username": username, "password": password}
+    status, body = HttpClient(f"http://{host}").request("POST", path, credentials)
+    assert status == 200, body
+    authorization = f"{keyword} {body[field]}"
+
+    def logout(host: str) -> int:
+        headers = {"Authorization": authorization}
+        return HttpClient(f"http://{host}").request("POST", "/api/auth/logout/", headers=headers)[0]
+
+    return HttpLogin([("Authorization", authorization)], logout)
 
 
 async def open_real_socket(host: str, headers) -> ClientConnection:

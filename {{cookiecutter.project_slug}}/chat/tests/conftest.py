@@ -52,19 +52,6 @@ def as_user(api_client):
 
 
 @pytest.fixture
-async def open_socket(connect_socket, ws_credentials):
-    """open_socket(user): an authenticated socket, past its session.ready."""
-
-    async def open_(user):
-        communicator, connected = await connect_socket(await ws_credentials(user))
-        assert connected
-        assert (await communicator.receive_json_from())["type"] == "session.ready"
-        return communicator
-
-    return open_
-
-
-@pytest.fixture
 def server_socket():
     """server_socket(user): the consumer behind the user's one open socket, as the hub holds it."""
 

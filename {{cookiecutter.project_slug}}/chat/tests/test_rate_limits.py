@@ -6,10 +6,10 @@ import json
 import statistics
 import sys
 import time
+import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.core.cache import cache
 from websockets.asyncio.client import connect
 
 from accounts.tests.throttling import use_production_throttle_rates
@@ -29,10 +29,15 @@ class HandClock:
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+def empty_cache(settings):
+    """A cache of this test's own: counts from other tests must not count (and clearing the
+    shared Redis would wipe every other run's channel layer groups)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"rate-limit-test-{uuid.uuid4().hex}",
+        }
+    }
 
 
 async def allowed(limiter: RateLimiter, limit, user_id: int, frames: int) -> int:
