@@ -61,7 +61,11 @@ FILES_BY_ANSWER = {
     },
     "channel_layer": {
         "in_memory": ["config/settings/channel_layer_in_memory.py"],
-        "redis": ["config/settings/channel_layer_redis.py", "chat/tests/test_two_processes.py"],
+        "redis": [
+            "config/settings/channel_layer_redis.py",
+            "chat/tests/test_two_processes.py",
+            "chat/tests/test_delivery_interruptions.py",
+        ],
     },
     "room_model": {
         "group": GROUP_ROOMS,
