@@ -148,7 +148,8 @@ class Client:
                 if when >= after and matches(frame):
                     return when, frame
             if time.monotonic() > deadline:
-                pytest.fail(f"{self.name} never received it; got {[f for _, f in self.frames]}")
+                last = [frame for _, frame in self.frames[-5:]]
+                pytest.fail(f"{self.name} never received it; last frames: {last}")
             await asyncio.sleep(0.02)
 
     def is_from_other(self, frame: dict) -> bool:
