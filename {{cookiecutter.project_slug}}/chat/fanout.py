@@ -191,20 +191,8 @@ class Hub:
                 logger.exception("fan-out event %s failed", event.get("type"))
 
     async def receive_event(self) -> dict:
-        """The layer's next event; a cancellation always ends the receive.
-
-        redis-py can swallow a cancellation that lands during a read (it becomes a timeout,
-        which it retries), and a shutdown would then wait forever on this task. So the read
-        runs apart, and a cancellation is repeated on it until it has really stopped.
-        """
-        receiving = asyncio.ensure_future(self.layer.receive(self.channel))
-        try:
-            return await asyncio.shield(receiving)
-        except asyncio.CancelledError:
-            while not receiving.done():
-                receiving.cancel()
-                await asyncio.wait([receiving], timeout=0.05)
-            raise
+        """The layer's next event; a cancellation always ends the receive."""
+        return await until_cancelled(self.layer.receive(self.channel))
 
     async def dispatch(self, event: dict) -> None:
         frame = event["frame"]
@@ -249,7 +237,7 @@ class Hub:
                 await asyncio.wait_for(self.layer_trouble.wait(), delay)
             self.layer_trouble.clear()
             try:
-                await self.check_layer()
+                await until_cancelled(self.check_layer())
             except Exception as error:
                 failures += 1
                 self.delivery_interrupted(error)
@@ -301,6 +289,24 @@ class Hub:
         for socket, room_ids in list(self.socket_rooms.items()):
             for room_id in room_ids:
                 socket.push(encode({"type": "room.resync", "room": room_id}))
+
+
+async def until_cancelled(awaitable: Coroutine) -> Any:
+    """Await a call to Redis so that a cancellation always ends it.
+
+    redis-py can swallow a cancellation that lands during a read (it becomes a timeout,
+    which it retries, or an error the hub's loops would retry), and a shutdown would then
+    wait forever on the hub's tasks. So the call runs apart, and a cancellation is repeated
+    on it until it has really stopped.
+    """
+    running = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        while not running.done():
+            running.cancel()
+            await asyncio.wait([running], timeout=0.05)
+        raise
 
 
 def retry_delay(failures: int) -> float:
