@@ -65,6 +65,7 @@ FILES_BY_ANSWER = {
             "config/settings/channel_layer_redis.py",
             "chat/tests/test_two_processes.py",
             "accounts/tests/test_revocation_across_processes.py",
+            "chat/tests/test_delivery_interruptions.py",
         ],
     },
     "room_model": {

@@ -154,7 +154,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def start_server(django_db_setup, tmp_path_factory):
     """Start a real server process (the production server command) on the test database;
-    returns its `host:port`.
+    returns its `host:port`. `start(env)` adds or overrides environment variables.
 
     Processes live until the end of the run; tests that use them need committed data,
     so they are marked `django_db(transaction=True)`.
@@ -162,13 +162,14 @@ def start_server(django_db_setup, tmp_path_factory):
     processes = []
     logs = tmp_path_factory.mktemp("servers")
 
-    def start() -> str:
+    def start(env: dict[str, str] | None = None) -> str:
         port = _free_port()
         log_path = logs / f"server-{port}.log"
-        env = {
+        environment = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": _database_url(),
+            **(env or {}),
         }
         # The production server as the README and the Dockerfile run it (config/serve.py).
         command = [sys.executable, "-m", "config.serve", "--host", "127.0.0.1"]
@@ -176,7 +177,7 @@ def start_server(django_db_setup, tmp_path_factory):
             process = subprocess.Popen(
                 [*command, "--port", str(port)],
                 cwd=settings.BASE_DIR,
-                env=env,
+                env=environment,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

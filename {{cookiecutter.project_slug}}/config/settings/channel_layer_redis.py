@@ -13,7 +13,10 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # A receive blocks in Redis for 5 s (BZPOPMIN); redis-py 8 also gives up reading
+            # after 5 s, so an idle receive would time out on our side just as Redis answers,
+            # dropping an event popped in that instant. Read longer than Redis blocks.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
             "prefix": f"{REDIS_KEY_PREFIX}:asgi",
             # One channel per process carries every room's events (chat/fanout.py): room for
             # bursts. Over capacity, group_send drops the event (logged at INFO).

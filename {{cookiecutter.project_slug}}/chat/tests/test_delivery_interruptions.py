@@ -1,0 +1,256 @@
+"""The hub and Redis: an idle receive is no error, and delivery resumes after Redis restarts.
+
+Redis keeps the layer's groups in memory only. These tests kill and restart a Redis of
+their own (never the one the settings name, which others may share).
+"""
+
+import asyncio
+import json
+import logging
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from urllib.parse import urlencode
+
+import pytest
+from channels.layers import InMemoryChannelLayer
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from websockets.asyncio.client import connect
+
+from chat import fanout
+from chat.fanout import LAYER_UNAVAILABLE, Hub
+from core.testing import HttpClient
+
+live = pytest.mark.django_db(transaction=True)
+# A restarted Redis must carry events again within this many seconds.
+RECOVERY_SECONDS = 5
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, which the test may kill and restart."""
+
+    def __init__(self, binary: str):
+        # No persistence: a restart comes back empty, as a Redis without a volume does.
+        self.command = [binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [*self.command, "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.answers():
+            assert self.process.poll() is None, "redis-server exited"
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.02)
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as client:
+                client.sendall(b"PING\r\n")
+                return client.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def private_redis():
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("needs redis-server on the PATH")
+    redis = PrivateRedis(binary)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.kill()
+
+
+class TimingOutLayer(InMemoryChannelLayer):
+    """The in-memory layer, except that its first receive times out as an idle redis-py read
+    does (redis-py 8 gives up reading after its 5 s socket timeout)."""
+
+    timed_out = False
+
+    async def receive(self, channel):
+        if not self.timed_out:
+            self.timed_out = True
+            raise RedisTimeoutError("Timeout reading from 127.0.0.1:6379")
+        return await super().receive(channel)
+
+
+async def test_an_idle_receive_timing_out_is_retried_at_once_and_logs_nothing(caplog, monkeypatch):
+    # A retry after a failure would wait an hour: the event can only come if none happens.
+    monkeypatch.setattr(fanout, "retry_delay", lambda failures: 3600)
+    hub = Hub()
+    hub.layer = TimingOutLayer()
+    received = asyncio.get_running_loop().create_future()
+
+    async def dispatch(event):
+        received.set_result(event)
+
+    monkeypatch.setattr(hub, "dispatch", dispatch)
+    with caplog.at_level(logging.WARNING, logger="chat.fanout"):
+        await hub.start()
+        await hub.layer.send(hub.channel, {"type": "fanout.room", "room": 1, "frame": "{}"})
+        try:
+            assert (await asyncio.wait_for(received, 10))["room"] == 1
+        finally:
+            for task in hub.tasks:
+                task.cancel()
+            await asyncio.wait(hub.tasks)
+    assert hub.layer.timed_out
+    assert caplog.records == []
+
+
+class Client:
+    """A real WebSocket client that keeps every frame it receives, and what it would do."""
+
+    def __init__(self, user, host: str, headers, websocket):
+        self.user, self.name = user, user.username
+        self.host, self.headers, self.websocket = host, headers, websocket
+        self.frames: list[tuple[float, dict]] = []
+        self.sent = 0
+        self.reader = asyncio.create_task(self.read())
+
+    async def read(self) -> None:
+        async for text in self.websocket:
+            self.frames.append((time.monotonic(), json.loads(text)))
+
+    async def send(self, room, body: str) -> None:
+        frame = {"type": "message.send", "room": room.pk, "body": body, "client_id": body}
+        await self.websocket.send(json.dumps(frame))
+
+    async def send_forever(self, room) -> None:
+        while True:
+            await self.send(room, f"{self.name}-{self.sent}")
+            self.sent += 1
+            await asyncio.sleep(0.05)
+
+    async def first(self, matches, after: float = 0.0) -> tuple[float, dict]:
+        """The first frame received at or after `after` that `matches`: (when, frame)."""
+        deadline = time.monotonic() + 10
+        while True:
+            for when, frame in self.frames:
+                if when >= after and matches(frame):
+                    return when, frame
+            if time.monotonic() > deadline:
+                last = [frame for _, frame in self.frames[-5:]]
+                pytest.fail(f"{self.name} never received it; last frames: {last}")
+            await asyncio.sleep(0.02)
+
+    def is_from_other(self, frame: dict) -> bool:
+        return frame["type"] == "message.new" and frame["message"]["sender"]["id"] != self.user.pk
+
+    def messages(self) -> list[dict]:
+        return [frame["message"] for _, frame in self.frames if frame["type"] == "message.new"]
+
+    def acknowledged(self) -> set[int]:
+        """Ids of this client's messages it saw come back (the acknowledgement)."""
+        return {m["id"] for m in self.messages() if m["client_id"].startswith(f"{self.name}-")}
+
+    def last_id_before(self, when: float) -> int:
+        return max(m["message"]["id"] for t, m in self.frames if t < when and "message" in m)
+
+    def fetch_after(self, room, after: int) -> list[dict]:
+        """What the docs tell a client to do on room.resync: page through ?after=<last id>."""
+        client = HttpClient(f"http://{self.host}")
+        path = f"/api/rooms/{room.pk}/messages/?{urlencode({'after': after})}"
+        messages = []
+        while path:
+            status, page = client.request("GET", path, headers=dict(self.headers))
+            assert status == 200, page
+            messages += page["results"]
+            path = page["next"] and page["next"].removeprefix(f"http://{self.host}")
+        return messages
+
+
+async def connect_client(host, user, password, http_login) -> Client:
+    headers = await asyncio.to_thread(http_login, host, user.username, password)
+    websocket = await connect(
+        f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=headers
+    )
+    client = Client(user, host, headers, websocket)
+    await client.first(lambda frame: frame["type"] == "session.ready")
+    return client
+
+
+def is_unavailable(frame: dict) -> bool:
+    return frame["type"] == "error" and frame["code"] == "unavailable" and frame["ref"] is None
+
+
+@live
+async def test_delivery_resumes_across_processes_after_redis_restarts(
+    private_redis, start_server, user, bob, room, password, http_login
+):
+    hosts = [start_server({"REDIS_URL": private_redis.url}) for _ in range(2)]
+    clients = [
+        await connect_client(host, who, password, http_login)
+        for host, who in zip(hosts, (user, bob), strict=True)
+    ]
+    senders = [asyncio.create_task(client.send_forever(room)) for client in clients]
+    try:
+        for client in clients:  # traffic flows both ways
+            await client.first(client.is_from_other)
+
+        private_redis.kill()
+        killed = time.monotonic()
+        for client in clients:
+            _, frame = await client.first(is_unavailable, after=killed)
+            assert frame == {
+                "type": "error",
+                "code": "unavailable",
+                "detail": LAYER_UNAVAILABLE,
+                "ref": None,
+            }
+
+        private_redis.start()
+        restarted = time.monotonic()
+        resynced = {}
+        for client in clients:
+            resynced[client], frame = await client.first(
+                lambda f: f["type"] == "room.resync", after=restarted
+            )
+            assert frame == {"type": "room.resync", "room": room.pk}
+            delivered, _ = await client.first(client.is_from_other, after=restarted)
+            recovery = delivered - restarted
+            print(f"{client.name}: first delivery from the other process {recovery:.2f} s after")
+            assert recovery < RECOVERY_SECONDS
+    finally:
+        for sender in senders:
+            sender.cancel()
+        await asyncio.gather(*senders, return_exceptions=True)
+
+    # One last message each, after everything else: once both have it, nothing is in flight.
+    for client in clients:
+        await client.send(room, f"{client.name}-last")
+    for client in clients:
+        for other in clients:
+            await client.first(
+                lambda f, body=f"{other.name}-last": (
+                    f["type"] == "message.new" and f["message"]["body"] == body
+                )
+            )
+    for client in clients:
+        await client.websocket.close()
+        await client.reader
+        # Exactly one `unavailable` for the outage: the next frames of its kind are resyncs.
+        assert len([f for _, f in client.frames if is_unavailable(f)]) == 1
+        cursor = client.last_id_before(resynced[client])
+        fetched = await asyncio.to_thread(client.fetch_after, room, cursor)
+        seen = {m["id"] for m in client.messages()} | {m["id"] for m in fetched}
+        for sender in clients:
+            assert sender.acknowledged() <= seen, f"{client.name} misses {sender.name}'s"
