@@ -15,17 +15,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from core.request_size import RequestBodyLimit  # noqa: E402
+from core.websocket_origins import CheckOrigin  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": RequestBodyLimit(django_asgi_app),
-        "websocket": OriginValidator(
+        "websocket": CheckOrigin(
             websocket_auth_middleware(URLRouter(websocket_urlpatterns)),
             settings.WEBSOCKET_ALLOWED_ORIGINS,
         ),

@@ -44,7 +44,7 @@ async def test_no_credential_is_refused_on_rest_and_socket(connect_socket):
     }
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example", "null", None])
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://[", None])
 async def test_a_valid_credential_from_a_foreign_origin_opens_no_socket(
     user, ws_credentials, connect_socket, origin
 ):
