@@ -186,6 +186,9 @@ class GeneratedProject:
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_LOG_LEVEL": "WARNING",
             "DATABASE_URL": database.url,
+            # The benchmark's clients send far faster than people, and hold thousands of sockets
+            # per user: limits out of reach, so that it measures delivery (the limiter still runs).
+            **UNREACHABLE_LIMITS,
         }
         if self.channel_layer == "redis":
             env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"}
@@ -216,6 +219,14 @@ class GeneratedProject:
             server.processes.append(process)
             server.ports.append(port)
         return server
+
+
+UNREACHABLE_LIMITS = {
+    "CHAT_RATE_LIMIT_MESSAGES": "1000000000/1",
+    "CHAT_RATE_LIMIT_FRAMES": "1000000000/1",
+    "CHAT_MAX_SOCKETS_PER_USER": "1000000",
+    "DJANGO_WRITE_THROTTLE_RATE": "1000000/s",
+}
 
 
 def start_raw(log: Path) -> Server:
