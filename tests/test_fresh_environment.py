@@ -38,8 +38,9 @@ def test_project_installs_and_passes_in_a_fresh_virtualenv(
     assert run([venv / "bin" / "python", "-c", probe], project, env).stdout.strip() == "True"
     if on_postgres:
         env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
-    completed = run(
-        [BIN / "uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"], project, env
-    )
+    # The fuzz and fault tests are left out (the main suite runs them): collecting them still
+    # proves their dependencies are installed.
+    pytest = ["pytest", "-q", "-p", "no:cacheprovider", "-m", "not fuzz and not faults"]
+    completed = run([BIN / "uv", "run", "--no-sync", *pytest], project, env)
     assert re.search(r"\d+ passed", completed.stdout)
     assert not re.search(r"\d+ (failed|error|skipped)", completed.stdout), completed.stdout

@@ -10,6 +10,7 @@ from django.db import connection
 from chat.models import Message
 from chat.tests.frames import send_frame
 
+# Not marked faults: it is quick, and the template's only PostgreSQL run leaves faults out.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 

@@ -193,6 +193,7 @@ def is_unavailable(frame: dict) -> bool:
 
 
 @live
+@pytest.mark.faults
 async def test_delivery_resumes_across_processes_after_redis_restarts(
     private_redis, start_server, user, bob, room, password, http_login
 ):

@@ -183,6 +183,7 @@ with connect(f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_header
 """
 
 
+@pytest.mark.faults
 async def test_a_flooder_does_not_slow_other_users_down(
     start_server, user, bob, make_room, password, http_login, monkeypatch
 ):
