@@ -21,12 +21,16 @@ TOKEN_AUTH_SOCKETS = [
 ]
 EXPIRING_CREDENTIALS = ["accounts/tests/test_expiring_credentials.py"]
 GROUP_ROOMS = [
-    "chat/group_rooms.py",
-    "chat/group_views.py",
+    "chat/domain/group_rooms.py",
+    "chat/api/group_views.py",
     "chat/tests/test_group_rooms.py",
     "chat/tests/test_group_fanout.py",
 ]
-DIRECT_ROOMS = ["chat/direct_rooms.py", "chat/direct_views.py", "chat/tests/test_direct_rooms.py"]
+DIRECT_ROOMS = [
+    "chat/domain/direct_rooms.py",
+    "chat/api/direct_views.py",
+    "chat/tests/test_direct_rooms.py",
+]
 FILES_BY_ANSWER = {
     "auth": {
         "session": [

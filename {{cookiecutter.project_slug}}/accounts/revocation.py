@@ -13,7 +13,7 @@ from functools import partial
 
 from django.db import transaction
 
-from chat.fanout import publish_revocation_sync
+from chat.realtime.publish import publish_revocation_sync
 
 
 def credential_digest(secret: str) -> str:

@@ -1,3 +1,11 @@
+"""Rooms, memberships and messages: one schema for every room model, on purpose.
+
+A project generated with group rooms only, or 1-to-1 conversations only, still has both kinds
+in its schema (`Room.kind`, `direct_pair`, roles): the code that serves the other kind is left
+out, the tables are not. So a project can add the other kind later by adding its code, without
+a migration that rewrites the history of its rooms.
+"""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -44,6 +52,7 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=6, choices=Role.choices, default=Role.MEMBER)
     joined = models.DateTimeField(auto_now_add=True)
+    # The member's read cursor: the newest message they have read (read state and unread counts).
     last_read_message = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

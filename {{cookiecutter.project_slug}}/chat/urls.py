@@ -3,12 +3,12 @@ from rest_framework.routers import SimpleRouter
 
 from core.converters import IdConverter
 {% if cookiecutter.room_model != "group" %}
-from .direct_views import DirectConversationView
+from .api.direct_views import DirectConversationView
 {%- endif %}
 {%- if cookiecutter.room_model != "direct" %}
-from .group_views import GroupRoomViewSet
+from .api.group_views import GroupRoomViewSet
 {%- endif %}
-from .views import MessageView, RoomMessagesView{% if cookiecutter.room_model == "direct" %}, RoomViewSet{% endif %}
+from .api.views import MessageView, RoomMessagesView{% if cookiecutter.room_model == "direct" %}, RoomViewSet{% endif %}
 
 register_converter(IdConverter, "id")
 router = SimpleRouter()

@@ -14,8 +14,8 @@ from uvicorn.main import main as uvicorn
 SERVER_OPTIONS = [
     "config.asgi:application",
     # uvicorn's sans-I/O WebSocket protocol, extended to write a room event's frame once for
-    # every socket (chat/uvicorn_protocol.py).
-    *("--ws", "chat.uvicorn_protocol:ChatWebSocketProtocol"),
+    # every socket (chat/realtime/uvicorn_protocol.py).
+    *("--ws", "chat.realtime.uvicorn_protocol:ChatWebSocketProtocol"),
     # Frames over 1 MiB close the socket (1009): a chat frame is a few KiB at most.
     *("--ws-max-size", "1048576"),
     # Heartbeats: a client that stops answering pings is closed within 40 s, so a vanished

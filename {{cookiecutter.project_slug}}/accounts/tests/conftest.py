@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.tests.clock import ManualClock
-from chat.consumers import ChatConsumer
+from chat.realtime.consumer import ChatConsumer
 
 
 @pytest.fixture

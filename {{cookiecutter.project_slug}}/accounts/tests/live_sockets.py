@@ -9,7 +9,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 from core.testing import HttpClient
 
 # An upper bound only: the close is expected well within a second.

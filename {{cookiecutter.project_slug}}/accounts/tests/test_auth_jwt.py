@@ -10,7 +10,7 @@ from accounts.tests.live_sockets import (
     logout_closes_only_that_logins_socket,
     open_real_socket,
 )
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 from core.testing import HttpClient
 
 

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from rest_framework.test import APIClient
 
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

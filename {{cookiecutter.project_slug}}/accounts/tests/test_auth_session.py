@@ -6,7 +6,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.tests.live_sockets import logout_closes_only_that_logins_socket
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 
 @pytest.fixture

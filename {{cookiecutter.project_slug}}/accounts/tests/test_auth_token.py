@@ -7,7 +7,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from accounts.tests.live_sockets import close_code, open_real_socket
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 
 @pytest.mark.django_db

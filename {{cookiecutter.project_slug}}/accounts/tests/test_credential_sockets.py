@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from accounts.identity import SocketIdentity
 from accounts.tests.clock import ManualClock
 from accounts.tickets import issue_ticket
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

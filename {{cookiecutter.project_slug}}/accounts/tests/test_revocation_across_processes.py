@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.tests.live_sockets import close_code, open_real_socket
-from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,8 +2,8 @@ import asyncio
 
 import pytest
 
-from chat.fanout import get_hub
 from chat.models import Membership, Room
+from chat.realtime.hub import get_hub
 
 
 @pytest.fixture

@@ -2,9 +2,11 @@
 
 import pytest
 
-from chat import fanout, services
+from chat.domain import sending, validation
+from chat.domain.errors import Invalid
+from chat.domain.sending import SendRequest, send_message, send_messages
 from chat.models import Message
-from chat.services import Invalid, SendRequest
+from chat.realtime import publish, send_batcher
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +25,7 @@ UNSTORABLE_SENDS = {
 @pytest.mark.parametrize("bad", UNSTORABLE_SENDS.values(), ids=UNSTORABLE_SENDS.keys())
 def test_an_unstorable_send_is_invalid_and_its_batch_is_stored(room, user, bob, bad):
     fields = {"room_id": room.pk, "body": "bad", "client_id": "c-bad", **bad}
-    outcomes = services.send_messages(
+    outcomes = send_messages(
         [
             SendRequest(bob, room.pk, "before", "c-1"),
             SendRequest(user, **fields),
@@ -43,8 +45,8 @@ def test_an_unstorable_send_is_invalid_and_its_batch_is_stored(room, user, bob, 
 
 def test_a_batch_the_database_refuses_is_stored_send_by_send(room, user, bob, monkeypatch):
     """Should a value the database refuses get past validation, it fails its own send only."""
-    monkeypatch.setattr(services, "is_storable", lambda text: True)
-    outcomes = services.send_messages(
+    monkeypatch.setattr(validation, "is_storable", lambda text: True)
+    outcomes = send_messages(
         [
             SendRequest(bob, room.pk, "before", "c-1"),
             SendRequest(user, room.pk, "a\ud800b", "c-bad"),  # no database can encode it
@@ -77,7 +79,7 @@ def test_a_rest_send_stored_while_publishing_fails_is_answered_201(
     def unreachable_layer(events):
         raise ConnectionError("the channel layer is unreachable")
 
-    monkeypatch.setattr(fanout, "publish_many_to_rooms_sync", unreachable_layer)
+    monkeypatch.setattr(sending, "publish_many_to_rooms_sync", unreachable_layer)
     response = as_user(user).post(
         f"/api/rooms/{room.pk}/messages/", {"body": "kept", "client_id": "c-1"}, format="json"
     )
@@ -88,12 +90,12 @@ def test_a_rest_send_stored_while_publishing_fails_is_answered_201(
 def test_a_rest_edit_committed_while_publishing_fails_is_answered_200(
     as_user, room, user, monkeypatch
 ):
-    message, _ = services.send_message(user, room.pk, "before", "c-1")
+    message, _ = send_message(user, room.pk, "before", "c-1")
 
     def unreachable_layer(room_id, event, **options):
         raise ConnectionError("the channel layer is unreachable")
 
-    monkeypatch.setattr(fanout, "publish_to_room_sync", unreachable_layer)
+    monkeypatch.setattr(publish, "publish_to_room_sync", unreachable_layer)
     response = as_user(user).patch(f"/api/messages/{message.pk}/", {"body": "after"}, format="json")
     assert response.status_code == 200
     message.refresh_from_db()
@@ -106,7 +108,7 @@ async def test_a_socket_send_stored_while_publishing_fails_is_acked_to_its_sende
     async def unreachable_layer(events):
         raise ConnectionError("the channel layer is unreachable")
 
-    monkeypatch.setattr(fanout, "publish_many_to_rooms", unreachable_layer)
+    monkeypatch.setattr(send_batcher, "publish_many_to_rooms", unreachable_layer)
     alice = await open_socket(user)
     await alice.send_json_to(send_frame(room, "kept", "c-1"))
     ack = await alice.receive_json_from()

@@ -1,4 +1,4 @@
-"""Sends stored together (services.send_messages, the socket writer's group commit) give each
+"""Sends stored together (domain.sending.send_messages, the socket batcher's group commit) give each
 sender exactly what a send on its own would have given."""
 
 import asyncio
@@ -8,20 +8,20 @@ import pytest
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
-from chat import services
-from chat import writer as writer_module
-from chat.consumers import MAX_SENDS_IN_FLIGHT
+from chat.domain.errors import Forbidden, Invalid, NotFound
+from chat.domain.sending import SendRequest, send_message, send_messages
 from chat.models import Message
-from chat.services import Forbidden, Invalid, NotFound, SendRequest
+from chat.realtime import send_batcher
+from chat.realtime.send_batcher import get_send_batcher
+from chat.realtime.send_pipeline import MAX_SENDS_IN_FLIGHT
 from chat.tests.frames import bodies_received, send_frame
-from chat.writer import get_writer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_each_send_of_a_batch_gets_its_own_outcome(room, user, bob, carol):
-    earlier, _ = services.send_message(user, room.pk, "earlier", "c-earlier")
-    outcomes = services.send_messages(
+    earlier, _ = send_message(user, room.pk, "earlier", "c-earlier")
+    outcomes = send_messages(
         [
             SendRequest(user, room.pk, " hello ", "c-1"),
             SendRequest(bob, room.pk, "hi", "c-1"),  # same client_id, other sender: fine
@@ -44,7 +44,7 @@ def test_each_send_of_a_batch_gets_its_own_outcome(room, user, bob, carol):
 
 def queries_of_a_batch(requests) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
-        outcomes = services.send_messages(requests)
+        outcomes = send_messages(requests)
     assert all(isinstance(outcome, tuple) for outcome in outcomes), outcomes
     return [query["sql"].split()[0] for query in queries]
 
@@ -72,13 +72,13 @@ def test_the_largest_batch_is_stored_as_its_messages_say(room, user, bob, insert
     """More rows than one INSERT may carry on SQLite: each message still gets its own row."""
     requests = [
         SendRequest((user, bob)[n % 2], room.pk, f"message {n}", f"c-{n}")
-        for n in range(writer_module.MAX_BATCH)
+        for n in range(send_batcher.MAX_BATCH)
     ]
-    outcomes = services.send_messages(requests)
+    outcomes = send_messages(requests)
     messages = [message for message, created in outcomes if created]
-    assert len(messages) == writer_module.MAX_BATCH
+    assert len(messages) == send_batcher.MAX_BATCH
     stored = {message.pk: message for message in Message.objects.filter(room=room)}
-    assert len(stored) == writer_module.MAX_BATCH
+    assert len(stored) == send_batcher.MAX_BATCH
     for request, message in zip(requests, messages, strict=True):
         row = stored[message.pk]
         assert (row.sender_id, row.body, row.client_id) == (
@@ -91,8 +91,8 @@ def test_the_largest_batch_is_stored_as_its_messages_say(room, user, bob, insert
 
 
 def test_a_resend_in_a_batch_still_gets_the_first_message(room, user):
-    ((first, _),) = services.send_messages([SendRequest(user, room.pk, "first", "c-1")])
-    outcomes = services.send_messages(
+    ((first, _),) = send_messages([SendRequest(user, room.pk, "first", "c-1")])
+    outcomes = send_messages(
         [SendRequest(user, room.pk, "new", "c-2"), SendRequest(user, room.pk, "again", "c-1")]
     )
     assert [(message.body, created) for message, created in outcomes] == [
@@ -105,8 +105,10 @@ def test_a_resend_in_a_batch_still_gets_the_first_message(room, user):
 
 async def test_sends_from_many_sockets_at_once_all_arrive_in_order(open_socket, room, user, bob):
     alice_socket, bob_socket = await open_socket(user), await open_socket(bob)
-    writer = get_writer()
-    sends = [writer.submit(SendRequest(user, room.pk, f"message {n}", f"c-{n}")) for n in range(40)]
+    batcher = get_send_batcher()
+    sends = [
+        batcher.submit(SendRequest(user, room.pk, f"message {n}", f"c-{n}")) for n in range(40)
+    ]
     outcomes = await asyncio.gather(*sends)
     assert all(outcome.echoed for outcome in outcomes)
     for socket in (alice_socket, bob_socket):
@@ -115,26 +117,26 @@ async def test_sends_from_many_sockets_at_once_all_arrive_in_order(open_socket, 
 
 @pytest.fixture
 def hold_store(monkeypatch):
-    """(release, batch sizes): each batch waits in the writer's store until release()."""
+    """(release, batch sizes): each batch waits in the batcher's store until release()."""
     released, sizes = threading.Event(), []
-    store_batch = writer_module.store_batch
+    store_batch = send_batcher.store_batch
 
     def held_store_batch(requests):
         sizes.append(len(requests))
         released.wait(timeout=10)
         return store_batch(requests)
 
-    monkeypatch.setattr(writer_module, "store_batch", held_store_batch)
+    monkeypatch.setattr(send_batcher, "store_batch", held_store_batch)
     return released.set, sizes
 
 
 async def queued_sends(count: int) -> None:
-    """Wait until `count` sends wait in the writer's queue behind the batch being stored."""
+    """Wait until `count` sends wait in the batcher's queue behind the batch being stored."""
     for _ in range(500):
-        if len(get_writer().queue) == count:
+        if len(get_send_batcher().queue) == count:
             return
         await asyncio.sleep(0.01)
-    raise AssertionError(f"{len(get_writer().queue)} sends queued, not {count}")
+    raise AssertionError(f"{len(get_send_batcher().queue)} sends queued, not {count}")
 
 
 async def test_a_socket_reads_its_next_send_while_the_last_is_stored(
@@ -161,7 +163,7 @@ async def test_a_socket_has_at_most_max_sends_in_flight(open_socket, hold_store,
     # One send in the store, the rest of the allowance queued; the socket reads no further.
     await queued_sends(MAX_SENDS_IN_FLIGHT - 1)
     await asyncio.sleep(0.1)
-    assert len(get_writer().queue) == MAX_SENDS_IN_FLIGHT - 1
+    assert len(get_send_batcher().queue) == MAX_SENDS_IN_FLIGHT - 1
     release()
     assert await bodies_received(alice, count) == [f"message {n}" for n in range(count)]
 
@@ -169,16 +171,16 @@ async def test_a_socket_has_at_most_max_sends_in_flight(open_socket, hold_store,
 async def test_a_send_that_fails_to_store_is_answered_and_the_socket_goes_on(
     open_socket, room, user, monkeypatch
 ):
-    send_messages = services.send_messages
+    store = send_messages
     failures = iter([OperationalError("the database is restarting")] * 2)
 
     def failing_once(requests, publish=None):
         failure = next(failures, None)
         if failure is not None:
-            raise failure  # twice: the writer's retry fails too
-        return send_messages(requests, publish)
+            raise failure  # twice: the batcher's retry fails too
+        return store(requests, publish)
 
-    monkeypatch.setattr(services, "send_messages", failing_once)
+    monkeypatch.setattr(send_batcher, "send_messages", failing_once)
     alice = await open_socket(user)
     await alice.send_json_to(send_frame(room, "lost", "c-1"))
     answer = await alice.receive_json_from()

@@ -19,8 +19,9 @@ from channels.layers import InMemoryChannelLayer
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from websockets.asyncio.client import connect
 
-from chat import fanout
-from chat.fanout import LAYER_UNAVAILABLE, Hub
+from chat.realtime import hub as hub_module
+from chat.realtime.hub import Hub
+from chat.realtime.layer_watch import LAYER_UNAVAILABLE
 from core.testing import HttpClient
 
 live = pytest.mark.django_db(transaction=True)
@@ -94,7 +95,7 @@ class TimingOutLayer(InMemoryChannelLayer):
 
 async def test_an_idle_receive_timing_out_is_retried_at_once_and_logs_nothing(caplog, monkeypatch):
     # A retry after a failure would wait an hour: the event can only come if none happens.
-    monkeypatch.setattr(fanout, "retry_delay", lambda failures: 3600)
+    monkeypatch.setattr(hub_module, "retry_delay", lambda failures: 3600)
     hub = Hub()
     hub.layer = TimingOutLayer()
     received = asyncio.get_running_loop().create_future()
@@ -103,7 +104,7 @@ async def test_an_idle_receive_timing_out_is_retried_at_once_and_logs_nothing(ca
         received.set_result(event)
 
     monkeypatch.setattr(hub, "dispatch", dispatch)
-    with caplog.at_level(logging.WARNING, logger="chat.fanout"):
+    with caplog.at_level(logging.WARNING, logger="chat.realtime"):
         await hub.start()
         await hub.layer.send(hub.channel, {"type": "fanout.room", "room": 1, "frame": "{}"})
         try:

@@ -3,9 +3,9 @@
 import pytest
 from django.utils import timezone
 
-from chat.events import message_payload
+from chat.api.serializers import MessageSerializer
+from chat.domain.events import message_payload
 from chat.models import Message
-from chat.serializers import MessageSerializer
 
 pytestmark = pytest.mark.django_db
 

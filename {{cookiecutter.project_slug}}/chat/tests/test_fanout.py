@@ -1,13 +1,13 @@
-"""The process's hub (chat/fanout.py): how it receives, stops, and writes to slow sockets."""
+"""The process's hub (chat/realtime/hub.py): how it receives, stops, and writes to slow sockets."""
 
 import asyncio
 
 import pytest
 from channels.layers import InMemoryChannelLayer
 
-from chat.consumers import CLOSE_TOO_SLOW
-from chat.events import room_event
-from chat.fanout import Hub, encode, get_hub
+from chat.domain.events import room_event
+from chat.realtime.frames import CLOSE_TOO_SLOW, encode
+from chat.realtime.hub import Hub, get_hub
 from chat.tests.frames import bodies_received, send_frame
 
 live = pytest.mark.django_db(transaction=True)
@@ -80,7 +80,7 @@ async def test_a_dead_socket_costs_the_room_nothing(open_socket, server_socket, 
         await alice.send_json_to(send_frame(room, body, str(n)))
     for socket in (alice, live_tab):
         assert await bodies_received(socket, len(bodies)) == bodies
-    assert dead_consumer.closing
+    assert dead_consumer.outbox.closed
 
 
 @live

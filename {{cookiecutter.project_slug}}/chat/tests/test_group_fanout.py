@@ -3,7 +3,7 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.fanout import get_hub
+from chat.realtime.hub import get_hub
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)

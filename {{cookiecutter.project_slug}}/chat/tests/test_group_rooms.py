@@ -6,9 +6,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from chat.group_rooms import join_group
+from chat.domain.errors import Forbidden
+from chat.domain.group_rooms import join_group
 from chat.models import Membership, Room
-from chat.services import Forbidden
 
 # REST-only tests need no committed data: publishing (on commit) is the socket tests' job.
 rest = pytest.mark.django_db

@@ -13,8 +13,8 @@ from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
 
 from accounts.tests.throttling import use_production_throttle_rates
-from chat.consumers import CLOSE_RATE_LIMITED
-from chat.rate_limits import RateLimiter, parse_limit
+from chat.realtime.frames import CLOSE_RATE_LIMITED
+from chat.realtime.rate_limits import RateLimiter, parse_limit
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)

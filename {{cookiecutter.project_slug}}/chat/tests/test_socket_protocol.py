@@ -2,7 +2,8 @@
 
 import pytest
 
-from chat.consumers import CLOSE_UNAUTHENTICATED, ChatConsumer
+from chat.realtime.consumer import FRAME_HANDLERS, FrameHandler
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,7 +79,7 @@ async def test_a_frame_whose_handler_fails_is_answered_and_the_socket_stays_open
     async def failing_handler(consumer, frame):
         raise RuntimeError("a bug")
 
-    monkeypatch.setitem(ChatConsumer.handlers, "auth.refresh", failing_handler)
+    monkeypatch.setitem(FRAME_HANDLERS, "auth.refresh", FrameHandler(failing_handler))
     communicator = await open_socket(user)
     for _ in range(2):
         await communicator.send_json_to({"type": "auth.refresh", "token": "t"})

@@ -1,16 +1,21 @@
-"""The production server's protocol (chat/uvicorn_protocol.py), served by uvicorn in the test's
-own event loop, so that a test can pause a connection's writing as its transport would."""
+"""The production server's protocol (chat/realtime/uvicorn_protocol.py), served by uvicorn in
+the test's own event loop, so that a test can pause a connection's writing as its transport
+would."""
 
 import asyncio
 import json
 import socket
+import subprocess
+import sys
 
 import pytest
 import uvicorn
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
+from chat.realtime.frames import CLOSE_SERVER_ERROR
+from chat.realtime.uvicorn_protocol import ChatWebSocketProtocol, missing_from
 from chat.tests.frames import send_frame
-from chat.uvicorn_protocol import ChatWebSocketProtocol
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +27,7 @@ async def production_protocol():
     listener.bind(("127.0.0.1", 0))
     config = uvicorn.Config(
         "config.asgi:application",
-        ws="chat.uvicorn_protocol:ChatWebSocketProtocol",
+        ws="chat.realtime.uvicorn_protocol:ChatWebSocketProtocol",
         ws_max_size=2**20,
         lifespan="off",
         log_level="warning",
@@ -91,7 +96,7 @@ async def test_frames_go_out_in_order_when_the_client_falls_behind_and_catches_u
         await asyncio.wait_for(bob_client.recv(), 0.3)
 
     bob_protocol.resume_writing()
-    # Pushed before the outbox's writer has woken up: it must still go out after the backlog.
+    # Pushed before the outbox's drain has woken up: it must still go out after the backlog.
     server_socket(bob).send_event({"type": "test.after_backlog"})
     assert await bodies(bob_client, 2) == ["queued 1", "queued 2"]
     assert (await next_event(bob_client))["type"] == "test.after_backlog"
@@ -116,3 +121,74 @@ async def test_compressed_and_uncompressed_clients_read_the_same_room_events(
     assert await bodies(bob_client, 3) == sent
     await alice.close()
     await bob_client.close()
+
+
+async def test_a_failing_direct_write_falls_back_to_the_asgi_send(
+    open_client, user, bob, room, monkeypatch
+):
+    def broken_write(self, text):
+        raise AttributeError("'ChatWebSocketProtocol' object has no attribute 'conn'")
+
+    # What an upgrade of uvicorn that renamed an attribute would do to every direct write.
+    monkeypatch.setattr(ChatWebSocketProtocol, "write_text_now", broken_write)
+    alice, _ = await open_client(user)
+    bob_client, _ = await open_client(bob)
+    sent = [f"message {n}" for n in range(3)]
+    for n, body in enumerate(sent):
+        await alice.send(json.dumps(send_frame(room, body, f"c-{n}")))
+    assert await bodies(alice, 3) == sent
+    assert await bodies(bob_client, 3) == sent
+    await alice.close()
+    await bob_client.close()
+
+
+async def test_a_socket_whose_writes_all_fail_is_closed_1011_not_left_silent(
+    open_client, server_socket, user, room, monkeypatch
+):
+    def broken_write(self, text):
+        raise AttributeError("'ChatWebSocketProtocol' object has no attribute 'conn'")
+
+    monkeypatch.setattr(ChatWebSocketProtocol, "write_text_now", broken_write)
+    alice, _ = await open_client(user)
+    consumer = server_socket(user)
+    asgi_send = consumer.base_send
+
+    async def text_frames_fail(message):
+        if message["type"] == "websocket.send":
+            raise RuntimeError("the server failed to send a text frame")
+        await asgi_send(message)
+
+    consumer.base_send = text_frames_fail
+    await alice.send(json.dumps(send_frame(room, "never delivered", "c-1")))
+    with pytest.raises(ConnectionClosed):
+        await asyncio.wait_for(alice.recv(), 10)
+    assert alice.close_code == CLOSE_SERVER_ERROR
+
+
+def test_an_incompatible_uvicorn_fails_at_import_naming_the_version_and_the_name():
+    # A uvicorn whose protocol lost a name the direct writes rely on, in a fresh interpreter.
+    script = (
+        "from uvicorn.protocols.websockets import websockets_sansio_impl as sansio\n"
+        "del sansio.WebSocketsSansIOProtocol.handle_connect\n"
+        "import chat.realtime.uvicorn_protocol\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert "IncompatibleUvicorn" in result.stderr
+    assert f"uvicorn {uvicorn.__version__}" in result.stderr
+    assert "'handle_connect'" in result.stderr
+
+
+def test_the_import_check_names_every_attribute_uvicorn_no_longer_uses():
+    class RenamedProtocol(ChatWebSocketProtocol.__bases__[0]):
+        pass
+
+    assert missing_from(RenamedProtocol) == []
+
+    class Unrelated:
+        def handle_connect(self, event):
+            return self.scope, self.response
+
+    assert missing_from(Unrelated) == ["writable", "conn", "disconnected", "transport"]

@@ -8,7 +8,7 @@ https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels.layers.InMemoryChannelLayer",
-        # One channel per process carries every room's events (chat/fanout.py): room for bursts.
+        # One channel per process carries all rooms' events (chat/realtime/hub.py): room for bursts.
         "CONFIG": {"capacity": 1000},
     }
 }

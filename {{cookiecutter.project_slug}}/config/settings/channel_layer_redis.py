@@ -18,7 +18,7 @@ CHANNEL_LAYERS = {
             # dropping an event popped in that instant. Read longer than Redis blocks.
             "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
             "prefix": f"{REDIS_KEY_PREFIX}:asgi",
-            # One channel per process carries every room's events (chat/fanout.py): room for
+            # One channel per process carries every room's events (chat/realtime/hub.py): room for
             # bursts. Over capacity, group_send drops the event (logged at INFO).
             "capacity": 1000,
         },

@@ -11,8 +11,11 @@ from rest_framework.views import APIView
 
 from core.text import ID_PATTERN
 
-from . import services
-from .models import Membership, Message, Room
+from ..domain.access import membership_for, room_for
+from ..domain.errors import Invalid
+from ..domain.messages import delete_message, edit_message
+from ..domain.sending import send_message
+from ..models import Membership, Message, Room
 from .serializers import (
     MembershipSerializer,
     MessageCreateSerializer,
@@ -25,7 +28,7 @@ from .serializers import (
 def payload(request: Request) -> dict:
     """The JSON object a write request must send."""
     if not isinstance(request.data, dict):
-        raise services.Invalid("Send a JSON object.")
+        raise Invalid("Send a JSON object.")
     return request.data
 
 
@@ -58,13 +61,13 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        room = services.room_for(request.user, int(pk))
+        room = room_for(request.user, int(pk))
         return Response(self.get_serializer(rooms_for(request.user).get(pk=room.pk)).data)
 
     @extend_schema(responses=MembershipSerializer(many=True))
     @action(detail=True, methods=["get"])
     def members(self, request: Request, pk: str) -> Response:
-        services.membership_for(request.user, int(pk))
+        membership_for(request.user, int(pk))
         memberships = Membership.objects.filter(room_id=int(pk)).select_related("user")
         page = self.paginate_queryset(memberships.order_by("joined", "id"))
         return self.get_paginated_response(MembershipSerializer(page, many=True).data)
@@ -95,13 +98,13 @@ class RoomMessagesView(APIView):
         responses=MessagePage,
     )
     def get(self, request: Request, room_id: int) -> Response:
-        services.membership_for(request.user, room_id)
+        membership_for(request.user, room_id)
         cursor = {}
         for name in ("before", "after"):
             value = request.query_params.get(name)
             if value is not None:
                 if not re.fullmatch(ID_PATTERN, value):
-                    raise services.Invalid(f"{name} must be a message id.", name)
+                    raise Invalid(f"{name} must be a message id.", name)
                 cursor[name] = int(value)
         size = settings.CHAT_MESSAGES_PAGE_SIZE
         messages = Message.objects.filter(room_id=room_id).select_related("sender")
@@ -125,7 +128,7 @@ class RoomMessagesView(APIView):
     )
     def post(self, request: Request, room_id: int) -> Response:
         data = payload(request)
-        message, created = services.send_message(
+        message, created = send_message(
             request.user, room_id, data.get("body"), data.get("client_id")
         )
         return Response(
@@ -139,10 +142,10 @@ class MessageView(APIView):
 
     @extend_schema(request=MessageEditSerializer, responses=MessageSerializer)
     def patch(self, request: Request, message_id: int) -> Response:
-        message = services.edit_message(request.user, message_id, payload(request).get("body"))
+        message = edit_message(request.user, message_id, payload(request).get("body"))
         return Response(MessageSerializer(message).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, message_id: int) -> Response:
-        services.delete_message(request.user, message_id)
+        delete_message(request.user, message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,6 @@ the in-memory layer the cache is this process's memory, asked directly.
 
 import asyncio
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache as memoized
@@ -18,6 +17,8 @@ from functools import cache as memoized
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+
+from .per_loop import per_loop
 
 # A lease is this share of a limit's frames (at least one): small enough that processes
 # sharing a user's window cannot overshoot it by much, large enough to spare Redis.
@@ -109,14 +110,5 @@ def count_in_window(limit: Limit, user_id: int, window: int) -> int:
     return max(0, min(limit.lease, limit.frames - (used - limit.lease)))
 
 
-# One limiter per event loop, like the hub and the writer: a server process has one loop.
-_limiters: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RateLimiter]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def get_rate_limiter() -> RateLimiter:
-    loop = asyncio.get_running_loop()
-    if loop not in _limiters:
-        _limiters[loop] = RateLimiter()
-    return _limiters[loop]
+# One limiter per event loop, like the hub: a server process has one loop.
+get_rate_limiter = per_loop(RateLimiter)

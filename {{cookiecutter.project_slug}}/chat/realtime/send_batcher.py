@@ -1,23 +1,24 @@
 """Group commit for sends from sockets: the messages that arrive together are stored together.
 
 Storing is the cost of a small room's message: a thread hop, a few queries and a commit.
-A process's sockets hand their sends to one writer; while it stores one batch (one
-transaction through services.send_messages), the next batch gathers. Under light load
+A process's sockets hand their sends to one batcher; while it stores one batch (one
+transaction through chat/domain/sending.py), the next batch gathers. Under light load
 a batch is one message and nothing waits; under heavy load the per-message cost falls
 with the batch size. Every sender still learns its own result only after the commit.
 """
 
 import asyncio
 import logging
-import weakref
 from typing import NamedTuple
 
 from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, connection
 
-from . import fanout, services
-from .models import Message
-from .services import ChatError, SendRequest
+from ..domain.errors import ChatError
+from ..domain.sending import SendRequest, send_messages
+from ..models import Message
+from .per_loop import per_loop
+from .publish import publish_many_to_rooms
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,10 @@ def store_batch(requests: list[SendRequest]) -> tuple[list, list]:
     # kept between batches (no reconnect per batch), so after the database has gone away
     # (a restart, a failover) the first batch fails: reconnect and retry it once.
     try:
-        return services.send_messages(requests, publish=committed.extend), committed
+        return send_messages(requests, publish=committed.extend), committed
     except (InterfaceError, OperationalError):
         connection.close()
-        return services.send_messages(requests, publish=committed.extend), committed
+        return send_messages(requests, publish=committed.extend), committed
 
 
 class Stored(NamedTuple):
@@ -49,7 +50,7 @@ class Stored(NamedTuple):
     echoed: bool
 
 
-class MessageWriter:
+class SendBatcher:
     def __init__(self):
         self.queue: list[tuple[SendRequest, asyncio.Future]] = []
         self.flushing: asyncio.Task | None = None
@@ -88,7 +89,7 @@ class MessageWriter:
             return [error] * len(requests)
         try:
             # From this loop, not from the database thread: no hop back and forth.
-            await fanout.publish_many_to_rooms(committed)
+            await publish_many_to_rooms(committed)
             published = True
         except Exception:
             # The messages are stored: their senders get their acks all the same, and the
@@ -103,14 +104,5 @@ class MessageWriter:
         ]
 
 
-# One writer per event loop, like the hub: a server process has one loop.
-_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, MessageWriter]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def get_writer() -> MessageWriter:
-    loop = asyncio.get_running_loop()
-    if loop not in _writers:
-        _writers[loop] = MessageWriter()
-    return _writers[loop]
+# One batcher per event loop, like the hub: a server process has one loop.
+get_send_batcher = per_loop(SendBatcher)

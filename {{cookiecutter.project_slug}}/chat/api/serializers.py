@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Membership, Message, Room
+from ..models import Membership, Message, Room
 
 
 class UserRefSerializer(serializers.Serializer):

@@ -6,9 +6,10 @@ from rest_framework.views import APIView
 
 from accounts.throttles import LiveRateThrottle
 
-from .direct_rooms import NO_CONVERSATION, find_direct, start_direct
+from ..domain.direct_rooms import NO_CONVERSATION, find_direct, start_direct
+from ..domain.errors import NotFound
+from ..domain.sending import send_message
 from .serializers import MessageSerializer, RoomSerializer
-from .services import NotFound, send_message
 from .views import payload, rooms_for
 
 

@@ -6,8 +6,8 @@ from rest_framework.response import Response
 
 from core.text import ID_PATTERN
 
-from . import group_rooms
-from .models import Room
+from ..domain import group_rooms
+from ..models import Room
 from .serializers import RoomSerializer
 from .views import RoomViewSet, payload, rooms_for
 

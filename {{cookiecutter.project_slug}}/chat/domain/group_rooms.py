@@ -3,18 +3,13 @@
 from django.conf import settings
 from django.db import transaction
 
-from . import fanout
+from ..models import Membership, Room
+from ..realtime import publish
+from .after_commit import publish_after_commit
+from .errors import Forbidden, Invalid, NotFound
 from .events import room_event
-from .models import Membership, Room
-from .services import (
-    Forbidden,
-    Invalid,
-    NotFound,
-    add_member,
-    clean_text,
-    publish_after_commit,
-    remove_membership,
-)
+from .memberships import add_member, remove_membership
+from .validation import clean_text
 
 
 def clean_name(name) -> str:
@@ -111,7 +106,7 @@ def rename_group(actor, room_id: int, name) -> Room:
         room.name = name
         room.save(update_fields=["name"])
         publish_after_commit(
-            lambda: fanout.publish_to_room_sync(room.pk, room_event("room.updated", room))
+            lambda: publish.publish_to_room_sync(room.pk, room_event("room.updated", room))
         )
     return room
 
@@ -122,4 +117,4 @@ def delete_group(actor, room_id: int) -> None:
         event = room_event("room.left", room)
         room_pk = room.pk
         room.delete()
-        publish_after_commit(lambda: fanout.publish_to_room_sync(room_pk, event, closes_room=True))
+        publish_after_commit(lambda: publish.publish_to_room_sync(room_pk, event, closes_room=True))

@@ -9,18 +9,12 @@ user who does not exist, one who is inactive, and one you have not talked to yet
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from . import fanout
-from .models import Message, Room
-from .services import (
-    ChatError,
-    Invalid,
-    NotFound,
-    SendRequest,
-    add_member,
-    clean_id,
-    send_message,
-    send_messages,
-)
+from ..models import Message, Room
+from ..realtime.publish import publish_membership_sync
+from .errors import ChatError, Invalid, NotFound
+from .memberships import add_member
+from .sending import SendRequest, send_message, send_messages
+from .validation import clean_id
 
 NO_CONVERSATION = "No conversation with this user: send a first message to start one."
 
@@ -77,6 +71,6 @@ def deliver_to_users(*user_ids: int):
             for user_id in user_ids:
                 # A join again is harmless (the sockets already follow the room) and
                 # delivers the event after the room.joined that came before it.
-                fanout.publish_membership_sync(user_id, room_id, True, event)
+                publish_membership_sync(user_id, room_id, True, event)
 
     return publish

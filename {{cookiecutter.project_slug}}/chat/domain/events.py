@@ -2,11 +2,15 @@
 
 from rest_framework import serializers
 
-from .models import Message, Room
-from .serializers import UserRefSerializer
+from ..models import Message, Room
 
 # The serializer's own field, so timestamps read exactly as they do over REST.
 _timestamp = serializers.DateTimeField()
+
+
+def user_ref(user) -> dict:
+    """UserRefSerializer's output (chat/api/serializers.py), as events carry a user."""
+    return {"id": user.pk, "username": user.username}
 
 
 def message_payload(message: Message) -> dict:
@@ -15,7 +19,7 @@ def message_payload(message: Message) -> dict:
     return {
         "id": message.pk,
         "room": message.room_id,
-        "sender": None if sender is None else {"id": sender.pk, "username": sender.username},
+        "sender": None if sender is None else user_ref(sender),
         "body": message.body,
         "created": _timestamp.to_representation(message.created),
         "edited": _timestamp.to_representation(message.edited),
@@ -33,8 +37,4 @@ def room_event(event_type: str, room: Room) -> dict:
 
 
 def member_event(event_type: str, room_id: int, user) -> dict:
-    return {"type": event_type, "room": room_id, "user": UserRefSerializer(user).data}
-
-
-def error_event(code: str, detail: str, ref: str | None = None, **fields) -> dict:
-    return {"type": "error", "code": code, "detail": detail, "ref": ref, **fields}
+    return {"type": event_type, "room": room_id, "user": user_ref(user)}

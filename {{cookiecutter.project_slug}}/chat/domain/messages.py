@@ -1,0 +1,53 @@
+"""Editing and deleting a stored message: its sender edits, its sender or a moderator deletes."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Membership, Message
+from ..realtime import publish
+from .after_commit import publish_after_commit
+from .errors import Forbidden, NotFound
+from .events import message_event
+from .validation import clean_body
+
+
+def editable_message(user, message_id: int) -> tuple[Message, Membership]:
+    message = Message.objects.select_related("sender").filter(pk=message_id).first()
+    if message is None or message.deleted is not None:
+        raise NotFound("No such message.")
+    membership = Membership.objects.filter(room_id=message.room_id, user=user).first()
+    if membership is None:
+        raise NotFound("No such message.")
+    return message, membership
+
+
+def edit_message(user, message_id: int, body) -> Message:
+    body = clean_body(body)
+    with transaction.atomic():
+        message, _ = editable_message(user, message_id)
+        if message.sender_id != user.pk:
+            raise Forbidden("Only the sender can edit a message.")
+        message.body, message.edited = body, timezone.now()
+        message.save(update_fields=["body", "edited"])
+        publish_after_commit(
+            lambda: publish.publish_to_room_sync(
+                message.room_id, message_event("message.updated", message)
+            )
+        )
+    return message
+
+
+def delete_message(user, message_id: int) -> Message:
+    """Soft delete: the row stays (history keeps its place), the body goes."""
+    with transaction.atomic():
+        message, membership = editable_message(user, message_id)
+        if message.sender_id != user.pk and not membership.moderates:
+            raise Forbidden("Only the sender or a room owner or admin can delete a message.")
+        message.body, message.deleted = "", timezone.now()
+        message.save(update_fields=["body", "deleted"])
+        publish_after_commit(
+            lambda: publish.publish_to_room_sync(
+                message.room_id, message_event("message.deleted", message)
+            )
+        )
+    return message

@@ -1,0 +1,171 @@
+"""Storing sends: the one way a message is created, from a socket's batch or a REST request.
+
+The sends that arrive together (chat/realtime/send_batcher.py gathers a socket's) are stored in
+one transaction, each validated and authorised on its own, with a fallback that keeps one bad
+send from failing the others. The SQL this runs for every batch is in chat/storage.py.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import DataError, IntegrityError, transaction
+
+from ..models import Message
+from ..realtime.publish import publish_many_to_rooms_sync
+from ..storage import insert_messages, member_pairs
+from .access import membership_for
+from .after_commit import publish_after_commit
+from .errors import ChatError, Invalid, NotFound
+from .events import message_event
+from .validation import clean_body, clean_client_id, clean_id
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """One send as the client gave it: nothing is trusted until send_messages checks it."""
+
+    user: Any
+    room_id: Any
+    body: Any
+    client_id: Any
+
+
+def send_message(user, room_id, body, client_id) -> tuple[Message, bool]:
+    """Store and publish a message; a known client_id returns the first message (created=False)."""
+    result = send_messages([SendRequest(user, room_id, body, client_id)])[0]
+    if isinstance(result, ChatError):
+        raise result
+    return result
+
+
+def send_messages(
+    requests: list[SendRequest], publish: Callable[[list], None] | None = None
+) -> list[tuple[Message, bool] | ChatError]:
+    """Store a batch of sends in one transaction, each validated and authorised on its own.
+
+    The sends that arrive together share two queries and one commit (group commit)
+    instead of paying them each (a resend among them costs a second try). Every result
+    is what send_message would have given for that send alone: (message, created) or the
+    ChatError that refuses it. Once the transaction has committed, `publish` gets the new
+    messages' (room id, event) pairs; by default they go to the rooms' sockets at once.
+    """
+    results: list = [None] * len(requests)
+    accepted = []
+    for index, request in enumerate(requests):
+        try:
+            body, client_id = clean_body(request.body), clean_client_id(request.client_id)
+            clean_id(request.room_id, "room")
+        except ChatError as error:
+            results[index] = error
+            continue
+        accepted.append((index, request, body, client_id))
+    if not accepted:
+        return results
+    try:
+        return store_accepted(requests, accepted, results, publish)
+    except REFUSED_VALUES as error:
+        # Validation keeps such values out; should the database still refuse one, it fails
+        # that send alone, never the other senders' sends that shared its batch.
+        if len(accepted) > 1:
+            return one_by_one(requests, accepted, results, publish)
+        logger.warning("the database refused a send's values (%s)", type(error).__name__)
+        results = list(results)
+        results[accepted[0][0]] = Invalid("The message cannot be stored as sent.")
+        return results
+
+
+# What a database raises for a value it cannot store: the sender's input, not an outage.
+REFUSED_VALUES = (DataError, UnicodeError, OverflowError)
+
+
+def store_accepted(requests, accepted, results: list, publish) -> list:
+    users = {request.user.pk for _, request, _, _ in accepted}
+    members = member_pairs(users, {request.room_id for _, request, _, _ in accepted})
+    # Nearly every send is new: store the batch first, and look for earlier sends with the
+    # same client_id only if the database refuses it as a duplicate.
+    try:
+        return place_sends(accepted, members, {}, results, publish)
+    except IntegrityError:
+        pass
+    known = {
+        (message.sender_id, message.client_id): message
+        for message in Message.objects.filter(
+            sender_id__in=users, client_id__in={client_id for *_, client_id in accepted}
+        ).select_related("sender")
+    }
+    try:
+        return place_sends(accepted, members, known, results, publish)
+    except IntegrityError:
+        return settle_race(requests, accepted, results, publish)
+
+
+def one_by_one(requests, accepted, results: list, publish) -> list:
+    """Each accepted send of a failed batch stored on its own, so a failure stays its own."""
+    results = list(results)
+    for index, *_ in accepted:
+        results[index] = send_messages([requests[index]], publish)[0]
+    return results
+
+
+def place_sends(accepted, members: set, known: dict, results: list, publish) -> list:
+    """Authorise each accepted send, resolve resends against `known`, store the new ones."""
+    results = list(results)
+    new: list[Message] = []
+    for index, request, body, client_id in accepted:
+        try:
+            if (request.user.pk, request.room_id) not in members:
+                membership_for(request.user, request.room_id)  # NotFound or Forbidden
+            key = (request.user.pk, client_id)
+            if key in known:
+                # Sent before, or earlier in this batch: the first message stands.
+                results[index] = (check_resend(known[key], request.room_id), False)
+                continue
+        except ChatError as error:
+            results[index] = error
+            continue
+        known[key] = Message(
+            room_id=request.room_id, sender=request.user, body=body, client_id=client_id
+        )
+        new.append(known[key])
+        results[index] = (known[key], True)
+    if new:
+        store_and_publish(new, publish)
+    return results
+
+
+def store_and_publish(messages: list[Message], publish: Callable[[list], None] | None) -> None:
+    publish = publish or publish_many_to_rooms_sync
+    with transaction.atomic():
+        insert_messages(messages)
+        events = [(message.room_id, message_event("message.new", message)) for message in messages]
+        publish_after_commit(lambda: publish(events))
+
+
+def settle_race(requests, accepted, results: list, publish) -> list:
+    """The batch hit a concurrent change (a client_id sent from another process, a room deleted)."""
+    if len(accepted) > 1:
+        return one_by_one(requests, accepted, results, publish)
+    results = list(results)
+    index, request, _, client_id = accepted[0]
+    winner = (
+        Message.objects.select_related("sender")
+        .filter(sender_id=request.user.pk, client_id=client_id)
+        .first()
+    )
+    try:
+        if winner is None:
+            raise NotFound("No such room.")
+        results[index] = (check_resend(winner, request.room_id), False)
+    except ChatError as error:
+        results[index] = error
+    return results
+
+
+def check_resend(message: Message, room_id: int) -> Message:
+    if message.room_id != room_id:
+        raise Invalid("This client_id was already used for a message in another room.", "client_id")
+    return message

@@ -1,0 +1,273 @@
+"""The one WebSocket a user's client keeps open: the chat protocol, one handler per frame type.
+
+Thin on purpose: each handler parses its frame, calls the domain (chat/domain, which
+authorises, stores and publishes) and replies. A new frame type is a new handler in
+FRAME_HANDLERS, nothing else. The transport is apart: frames go out through the socket's
+outbox (outbox.py), sends are stored in batches through the send pipeline (send_pipeline.py),
+and room events reach the socket from the process's hub (hub.py), already encoded.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from accounts.clock import Clock
+
+from ..domain.errors import ChatError
+from ..domain.events import message_event
+from ..domain.sending import SendRequest
+from ..models import Membership
+from .credential_expiry import CredentialExpiry
+from .frames import (
+    CLOSE_RATE_LIMITED,
+    CLOSE_SERVER_ERROR,
+    CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHENTICATED,
+    client_id_of,
+    encode,
+    error_event,
+    parse_frame,
+)
+from .hub import get_hub
+from .outbox import WRITE_TEXT_NOW, Outbox
+from .rate_limits import Limit, frame_limit, get_rate_limiter, message_limit
+from .send_batcher import Stored
+from .send_pipeline import SendPipeline
+
+logger = logging.getLogger(__name__)
+
+STORE_FAILED = "The message could not be stored. Send it again with the same client_id."
+
+
+@database_sync_to_async
+def room_ids_of(user) -> list[int]:
+    return list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+
+
+class FrameHandler(NamedTuple):
+    handle: Callable[["ChatConsumer", dict], Awaitable[None]]
+    # The rate limit the frame counts against (chat/realtime/rate_limits.py).
+    limit: Callable[[], Limit] = frame_limit
+    # Answered only after the sends the client sent before it: every frame but a send.
+    after_sends: bool = True
+
+
+# Frame type -> its handler; each handler registers itself with @handles below.
+FRAME_HANDLERS: dict[str, FrameHandler] = {}
+
+
+def handles(frame_type: str, **options):
+    def register(handle):
+        FRAME_HANDLERS[frame_type] = FrameHandler(handle, **options)
+        return handle
+
+    return register
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    # Events reach sockets through the process's hub, not one layer channel per socket.
+    channel_layer_alias = None
+    # What credential expiry is measured by; tests hand in one they move by hand.
+    clock = Clock()
+    # Closes the socket when its client has fallen behind or its writes failed.
+    closer: asyncio.Task | None = None
+    attached = False
+    # Identifies the credential the socket was opened with (accounts/revocation.py).
+    credential_id: str | None = None
+    # Frames refused by the rate limit since the last one let through.
+    refused_in_a_row = 0
+    # Set once the socket is authenticated.
+    user_id: int | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outbox = Outbox(
+            self.send_text_frame,
+            settings.CHAT_SOCKET_SEND_BUFFER,
+            on_overflow=lambda: self.close_later(CLOSE_TOO_SLOW, "its client fell behind"),
+            on_failure=lambda: self.close_later(CLOSE_SERVER_ERROR, "writing to it failed"),
+        )
+        # What the hub calls for every socket of a room: the outbox's own, with no hop between.
+        self.push = self.outbox.push
+        self.sends = SendPipeline(self.answer_stored, self.answer_refused, self.answer_failed)
+        self.expiry = CredentialExpiry(self.clock, self.close_unauthenticated)
+
+    async def connect(self):
+        user = self.scope["user"]
+        # Accept before closing: a close during the handshake reaches the client as a bare
+        # HTTP 403, and 4401 tells it to authenticate again rather than to retry.
+        await self.accept()
+        if not user.is_authenticated:
+            # Who was refused, and why, is all that is logged: never a credential.
+            logger.info("refused a socket: no valid credential")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if len(get_hub().users.get(user.pk, ())) >= settings.CHAT_MAX_SOCKETS_PER_USER:
+            logger.warning("refusing a socket of user %s: too many sockets open", user.pk)
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
+        self.user_id = user.pk
+        self.credential_id = self.scope.get("credential_id")
+        extensions = self.scope.get("extensions") or {}
+        self.outbox.write_now = extensions.get(WRITE_TEXT_NOW, {}).get("write")
+        await get_hub().attach(self, await room_ids_of(user))
+        self.attached = True
+        self.expiry.expire_at(self.scope.get("credential_expires_at"))
+        self.send_event(
+            {"type": "session.ready", "user": {"id": user.pk, "username": user.get_username()}}
+        )
+        logger.info("socket opened for user %s", user.pk)
+
+    async def disconnect(self, code):
+        if self.user_id is not None:
+            logger.info("socket of user %s closed (%s)", self.user_id, code)
+        self.expiry.cancel()
+        if self.closer is not None:
+            self.closer.cancel()
+        self.outbox.close()
+        await self.detach()
+
+    async def detach(self) -> None:
+        if self.attached:
+            self.attached = False
+            # Shielded: cut short (a disconnect cancels the closer), it would leave this
+            # socket in the hub's registry.
+            await asyncio.shield(get_hub().detach(self))
+
+    async def send_text_frame(self, text: str) -> None:
+        # The ASGI send itself: AsyncWebsocketConsumer.send adds nothing for text.
+        await self.base_send({"type": "websocket.send", "text": text})
+
+    def close_later(self, code: int, reason: str) -> None:
+        """Close from a callback that cannot wait (the hub's push, the outbox's drain)."""
+        if self.closer is None:
+            logger.info("closing a socket of user %s: %s", self.user_id, reason)
+            self.closer = asyncio.create_task(self.detach_and_close(code))
+
+    async def detach_and_close(self, code: int) -> None:
+        await self.detach()
+        await self.close(code=code)
+
+    async def close_unauthenticated(self) -> None:
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def close(self, code=None, reason=None):
+        # What the client was not sent, it fetches by cursor after reconnecting: the close
+        # does not wait behind it (a client that is not reading would hold it forever).
+        self.outbox.close()
+        await super().close(code, reason)
+
+    async def dispatch(self, message):
+        # Channels' own dispatch first hops to a thread to close stale database connections,
+        # for every frame. The database work here runs through database_sync_to_async and
+        # the batcher, which look after their connections, so that hop is pure cost.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.attached:
+            return  # refused at the handshake, or on its way out
+        frame, problem = parse_frame(text_data)
+        handler = None if problem else FRAME_HANDLERS.get(frame["type"])
+        limit = frame_limit() if handler is None else handler.limit()
+        if await self.over_rate_limit(limit, frame):
+            return
+        if handler is None or handler.after_sends:
+            await self.sends.settle()
+        if handler is None:
+            self.send_error("invalid", problem or f"Unknown frame type {frame['type'][:64]!r}.")
+            return
+        try:
+            await handler.handle(self, frame)
+        except Exception:
+            # A bug must cost this frame, not the socket: the client is told, and reads on.
+            logger.exception("handling a %r frame of user %s failed", frame["type"], self.user_id)
+            self.send_error("internal", "The server failed to handle this frame.")
+
+    async def over_rate_limit(self, limit: Limit, frame: dict | None) -> bool:
+        """Whether the frame is over the user's limit: then it is answered and dropped, and a
+        client that goes on sending CHAT_RATE_LIMIT_CLOSE_AFTER frames regardless is closed."""
+        retry_after = await get_rate_limiter().retry_after(limit, self.user_id)
+        if retry_after is None:
+            self.refused_in_a_row = 0
+            return False
+        self.refused_in_a_row += 1
+        if self.refused_in_a_row == 1:
+            logger.info("user %s is over the %s rate limit", self.user_id, limit.name)
+        if self.refused_in_a_row > settings.CHAT_RATE_LIMIT_CLOSE_AFTER:
+            logger.warning(
+                "closing a socket of user %s: it kept sending past its limit", self.user_id
+            )
+            await self.detach_and_close(CLOSE_RATE_LIMITED)
+            return True
+        detail = f"Over the limit of {limit.frames} {limit.name} in {limit.seconds:g} seconds."
+        client_id = client_id_of(frame) if limit.name == "messages" else None
+        self.send_event(error_event("rate_limited", detail, client_id, retry_after=retry_after))
+        return True
+
+    # The protocol: one handler per frame type the client may send (docs/websocket.md).
+
+    @handles("message.send", limit=message_limit, after_sends=False)
+    async def handle_message_send(self, frame: dict) -> None:
+        """Read on at once: the send's outcome comes back when the batcher has stored it."""
+        request = SendRequest(
+            self.scope["user"], frame.get("room"), frame.get("body"), frame.get("client_id")
+        )
+        await self.sends.submit(request, client_id_of(frame))
+
+    @handles("auth.refresh")
+    async def handle_auth_refresh(self, frame: dict) -> None:
+        reauthenticate = self.scope.get("reauthenticate")
+        if reauthenticate is None:
+            self.send_error(
+                "invalid", "This server authenticates sockets by session; nothing to refresh."
+            )
+            return
+        token = frame.get("token")
+        if not isinstance(token, str) or not token:
+            self.send_error("invalid", '"token" must be a non-empty string.')
+            return
+        identity = await reauthenticate(token)
+        if identity is None:
+            self.send_error("invalid", "The credential was rejected.")
+            return
+        if identity.user.pk != self.scope["user"].pk:
+            self.send_error("forbidden", "The credential belongs to another user.")
+            return
+        self.credential_id = identity.credential_id
+        self.expiry.expire_at(identity.expires_at)
+        self.send_event({"type": "auth.refreshed", "expires_at": identity.expires_at})
+
+    # Answers to sends, from the send pipeline.
+
+    def answer_stored(self, stored: Stored) -> None:
+        if not stored.echoed:
+            # The room's event did not ack this send (a resend, say): ack this socket itself.
+            self.send_event(message_event("message.new", stored.message))
+
+    def answer_refused(self, error: ChatError, client_id: str | None) -> None:
+        self.send_error(error.code, error.message, client_id)
+
+    def answer_failed(self, client_id: str | None) -> None:
+        self.send_error("unavailable", STORE_FAILED, client_id)
+
+    def revoke(self, credential_id: str | None) -> None:
+        """The hub's call when a credential of the user ends (logout, password change...):
+        close with 4401 if the socket was opened with it, or whatever it was opened with if None.
+        """
+        if credential_id is None or credential_id == self.credential_id:
+            self.expiry.revoke()
+
+    def send_event(self, event: dict) -> None:
+        self.push(encode(event))
+
+    def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
+        self.send_event(error_event(code, detail, client_id))

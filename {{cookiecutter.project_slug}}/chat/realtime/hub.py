@@ -1,0 +1,210 @@
+"""Per-process fan-out: a server process receives each room event once and writes it to its sockets.
+
+Channels' tutorial gives every socket its own channel-layer channel and group
+membership, so one message to a room of N members costs N layer deliveries and
+N JSON encodings. Here each process joins a room's group once (while it has a
+socket in the room), the event carries the frame already encoded, and the
+process writes that same text to each of its local sockets.
+
+Groups: `chat.room.<id>` carries events for a room's members; `chat.user.<id>`
+carries membership changes and credential revocations to every socket of one user, in
+every process.
+
+The hub never waits on a socket: it pushes the frame, and the socket queues what its
+client has not taken yet (chat/realtime/outbox.py), so one slow client cannot stall the room.
+
+Publishing is chat/realtime/publish.py; watching Redis for outages and restarts, which make
+the hub re-add its groups, is chat/realtime/layer_watch.py.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Protocol
+
+from channels.layers import get_channel_layer
+
+from .layer_watch import RECEIVE_TIMEOUTS, LayerWatch, retry_delay, until_cancelled
+from .per_loop import per_loop
+
+logger = logging.getLogger(__name__)
+
+# Channel layers forget group members after a day (group_expiry): re-add well before.
+GROUP_REFRESH_SECONDS = 60 * 60
+
+
+class Socket(Protocol):
+    user_id: int
+
+    def push(self, frame: str) -> None:
+        """Queue the frame for the client; never waits."""
+
+    def revoke(self, credential_id: str | None) -> None:
+        """Close if opened with that credential (None: with any); never waits."""
+
+
+def room_group(room_id: int) -> str:
+    return f"chat.room.{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"chat.user.{user_id}"
+
+
+class Hub:
+    """The sockets of this process, indexed by room and by user, and their layer subscriptions."""
+
+    def __init__(self):
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.rooms: dict[int, set[Socket]] = defaultdict(set)
+        self.users: dict[int, set[Socket]] = defaultdict(set)
+        self.socket_rooms: dict[Socket, set[int]] = {}
+        # Group add/discard for one group must not interleave (Redis may reorder them).
+        self.subscriptions = asyncio.Lock()
+        self.tasks: list[asyncio.Task] = []
+        # Watches a Redis layer for outages and restarts; None for the in-memory layer.
+        self.watch: LayerWatch | None = None
+
+    async def start(self) -> None:
+        if self.channel is None:
+            channel = await self.layer.new_channel()
+            # Made before any group exists, so that no restart goes unseen.
+            self.watch = await LayerWatch.made_for(self, channel)
+            self.channel = channel
+            self.tasks = [
+                asyncio.create_task(self.receive_forever()),
+                asyncio.create_task(self.refresh_groups_forever()),
+            ]
+            if self.watch is not None:
+                self.tasks.append(asyncio.create_task(self.watch.watch_forever()))
+
+    async def attach(self, socket: Socket, room_ids: Iterable[int]) -> None:
+        async with self.subscriptions:
+            await self.start()
+            try:
+                if not self.users.get(socket.user_id):
+                    await self.layer.group_add(user_group(socket.user_id), self.channel)
+                self.users[socket.user_id].add(socket)
+                self.socket_rooms[socket] = set()
+                for room_id in room_ids:
+                    await self.subscribe(socket, room_id)
+            except BaseException:
+                # The layer failed (Redis down): the socket is refused, so it must not stay.
+                await self.forget(socket)
+                raise
+
+    async def detach(self, socket: Socket) -> None:
+        async with self.subscriptions:
+            await self.forget(socket)
+
+    async def forget(self, socket: Socket) -> None:
+        for room_id in self.socket_rooms.pop(socket, set()):
+            await self.unsubscribe(socket, room_id)
+        sockets = self.users.get(socket.user_id)
+        if sockets is not None:
+            sockets.discard(socket)
+            if not sockets:
+                del self.users[socket.user_id]
+                await self.leave_group(user_group(socket.user_id))
+
+    async def subscribe(self, socket: Socket, room_id: int) -> None:
+        if not self.rooms.get(room_id):
+            await self.layer.group_add(room_group(room_id), self.channel)
+        self.rooms[room_id].add(socket)
+        self.socket_rooms[socket].add(room_id)
+
+    async def unsubscribe(self, socket: Socket, room_id: int) -> None:
+        sockets = self.rooms.get(room_id)
+        if sockets is None:
+            return
+        sockets.discard(socket)
+        self.socket_rooms.get(socket, set()).discard(room_id)
+        if not sockets:
+            del self.rooms[room_id]
+            await self.leave_group(room_group(room_id))
+
+    async def leave_group(self, group: str) -> None:
+        """group_discard, which may fail while Redis is down: the socket leaves all the same.
+
+        Left in the group, the channel gets events nobody here wants until Redis forgets the
+        group (on restart, or group_expiry): cheaper than sockets that cannot close.
+        """
+        try:
+            await self.layer.group_discard(group, self.channel)
+        except Exception:
+            self.layer_failed()
+
+    async def receive_forever(self) -> None:
+        # This task is the process's only way to hear of room events: it must outlive errors
+        # (a Redis timeout or reconnect), or every socket of the process goes silent.
+        failures = 0
+        while True:
+            try:
+                event = await self.receive_event()
+            except RECEIVE_TIMEOUTS:
+                continue  # nothing to receive for a while: ask again at once
+            except Exception:
+                failures += 1
+                self.layer_failed()
+                if failures == 1 and not (self.watch and self.watch.down):
+                    # The watch logs outages; this is for a receive failing on its own.
+                    logger.warning("channel layer receive failed; retrying", exc_info=True)
+                await asyncio.sleep(retry_delay(failures))
+                continue
+            failures = 0
+            try:
+                await self.dispatch(event)
+            except Exception:
+                logger.exception("fan-out event %s failed", event.get("type"))
+
+    async def receive_event(self) -> dict:
+        """The layer's next event; a cancellation always ends the receive."""
+        return await until_cancelled(self.layer.receive(self.channel))
+
+    async def dispatch(self, event: dict) -> None:
+        if event["type"] == "fanout.revoke":
+            for socket in list(self.users.get(event["user"], ())):
+                socket.revoke(event["credential"])
+            return
+        frame = event["frame"]
+        if event["type"] == "fanout.room":
+            sockets = list(self.rooms.get(event["room"], ()))
+            if event.get("closes_room"):
+                async with self.subscriptions:
+                    for socket in sockets:
+                        await self.unsubscribe(socket, event["room"])
+        else:
+            sockets = list(self.users.get(event["user"], ()))
+            async with self.subscriptions:
+                for socket in sockets:
+                    if socket not in self.socket_rooms:
+                        continue  # detached meanwhile
+                    if event["type"] == "fanout.join":
+                        await self.subscribe(socket, event["room"])
+                    else:
+                        await self.unsubscribe(socket, event["room"])
+        for socket in sockets:
+            socket.push(frame)
+
+    def layer_failed(self) -> None:
+        """A call to the layer failed: the watch looks at it now rather than on its round."""
+        if self.watch is not None:
+            self.watch.trouble.set()
+
+    async def refresh_groups_forever(self) -> None:
+        while True:
+            await asyncio.sleep(GROUP_REFRESH_SECONDS)
+            async with self.subscriptions:
+                await self.add_all_groups()
+
+    async def add_all_groups(self) -> None:
+        """Add this process's channel to every group it needs; the caller holds the lock."""
+        groups = [room_group(r) for r in self.rooms] + [user_group(u) for u in self.users]
+        for group in groups:
+            await self.layer.group_add(group, self.channel)
+
+
+# One hub per event loop: a server process has one loop; each async test has its own.
+get_hub = per_loop(Hub)

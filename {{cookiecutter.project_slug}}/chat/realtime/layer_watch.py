@@ -1,0 +1,190 @@
+"""Delivery through Redis interrupted and resumed: how a process's hub survives a Redis outage.
+
+Redis keeps the groups and the queued events in memory only: while it is unreachable, events
+go nowhere, and once it restarts it has forgotten every group. So the hub watches it (a marker
+key it keeps there tells a restart from mere silence): while it is down the hub tells its
+sockets (`unavailable`); once it answers again the hub re-adds its groups, re-reads its users'
+rooms, and asks every socket to fetch what it missed (`room.resync`, docs/websocket.md).
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from channels.db import database_sync_to_async
+
+from ..models import Membership
+from .frames import encode, error_event
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+try:  # redis-py comes with the Redis layer only
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+except ImportError:
+    RedisTimeoutError = TimeoutError
+
+logger = logging.getLogger(__name__)
+
+# How often the hub makes sure Redis still holds its groups: the longest a restart that
+# raised no error goes unnoticed.
+LAYER_CHECK_SECONDS = 1.0
+# Retries while the layer fails back off up to this: soon enough to resume, without spinning.
+LAYER_RETRY_MAX_SECONDS = 1.0
+# The hub rewrites its marker every check; the expiry only cleans up after a process that died.
+LAYER_MARKER_TTL_SECONDS = 60
+# What a receive raises when nothing came within the Redis client's socket timeout: idle,
+# not broken (redis-py 8 times out after 5 s, as long as the layer blocks in Redis).
+RECEIVE_TIMEOUTS = (RedisTimeoutError, TimeoutError)
+LAYER_UNAVAILABLE = (
+    "Live delivery is interrupted. When it resumes, room.resync asks you to fetch what you missed."
+)
+
+
+class LayerMarker:
+    """A key of the hub's in each Redis of a channels-redis layer: gone means Redis lost its state.
+
+    A Redis that restarts between two receives can come back without the hub ever seeing an
+    error (redis-py reconnects), with none of the hub's groups: the marker is how it knows.
+    """
+
+    @staticmethod
+    def supports(layer) -> bool:
+        return hasattr(layer, "ring_size") and hasattr(layer, "connection")
+
+    def __init__(self, layer, channel: str):
+        self.layer = layer
+        self.key = f"{layer.prefix}:hub:{channel}"
+
+    async def state_lost(self) -> bool:
+        """Whether some Redis lost the marker since the last call; (re)writes it."""
+        lost = False
+        for index in range(self.layer.ring_size):
+            previous = await self.layer.connection(index).set(
+                self.key, 1, ex=LAYER_MARKER_TTL_SECONDS, get=True
+            )
+            lost = lost or previous is None
+        return lost
+
+
+class LayerWatch:
+    """Checks the layer every LAYER_CHECK_SECONDS, and at once when a call to it failed.
+
+    Only its task changes `down`, so the states of an outage cannot race.
+    """
+
+    @classmethod
+    async def made_for(cls, hub: "Hub", channel: str) -> "LayerWatch | None":
+        """A watch for the hub's layer, its marker written; None for a layer without Redis."""
+        if not LayerMarker.supports(hub.layer):
+            return None
+        marker = LayerMarker(hub.layer, channel)
+        await marker.state_lost()
+        return cls(hub, marker)
+
+    def __init__(self, hub: "Hub", marker: LayerMarker):
+        self.hub = hub
+        self.marker = marker
+        # Set from the first failure the watch sees until delivery has resumed.
+        self.down = False
+        self.interrupted_at = 0.0
+        # Set by a failed call to the layer: the watch looks now rather than on its round.
+        self.trouble = asyncio.Event()
+
+    async def watch_forever(self) -> None:
+        failures = 0
+        while True:
+            delay = retry_delay(failures) if failures else LAYER_CHECK_SECONDS
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.trouble.wait(), delay)
+            self.trouble.clear()
+            try:
+                await until_cancelled(self.check_layer())
+            except Exception as error:
+                failures += 1
+                self.delivery_interrupted(error)
+            else:
+                failures = 0
+
+    async def check_layer(self) -> None:
+        """Resume delivery if it was interrupted; raises while the layer is unreachable."""
+        state_lost = await self.marker.state_lost()
+        if state_lost or self.down:
+            await self.resume_delivery(state_lost)
+
+    def delivery_interrupted(self, error: Exception) -> None:
+        """Once per outage: log it and tell every socket, which catches up once it is over."""
+        if self.down:
+            return
+        self.down = True
+        self.interrupted_at = time.monotonic()
+        logger.error("channel layer unreachable: live delivery interrupted", exc_info=error)
+        frame = encode(error_event("unavailable", LAYER_UNAVAILABLE))
+        for socket in list(self.hub.socket_rooms):
+            socket.push(frame)
+
+    async def resume_delivery(self, state_lost: bool) -> None:
+        """Subscribe again to what Redis forgot, and have every socket fetch what it missed.
+
+        Joins and leaves published meanwhile were lost too: the database says which rooms
+        each user is in now (a user removed meanwhile must not go on receiving the room).
+        """
+        hub = self.hub
+        async with hub.subscriptions:
+            rooms_by_user = await rooms_of_users(list(hub.users))
+            for user_id, sockets in list(hub.users.items()):
+                rooms = rooms_by_user.get(user_id, set())
+                for socket in list(sockets):
+                    following = hub.socket_rooms.get(socket, set())
+                    for room_id in following - rooms:
+                        await hub.unsubscribe(socket, room_id)
+                    for room_id in rooms - following:
+                        await hub.subscribe(socket, room_id)
+            await hub.add_all_groups()
+        if self.down:
+            logger.warning(
+                "channel layer back after %.1f s: groups re-added, sockets asked to resync",
+                time.monotonic() - self.interrupted_at,
+            )
+        else:
+            logger.warning("channel layer lost its state (restarted?): groups re-added")
+        self.down = False
+        for socket, room_ids in list(hub.socket_rooms.items()):
+            for room_id in room_ids:
+                socket.push(encode({"type": "room.resync", "room": room_id}))
+
+
+async def until_cancelled(awaitable: Coroutine) -> Any:
+    """Await a call to Redis so that a cancellation always ends it.
+
+    redis-py can swallow a cancellation that lands during a read (it becomes a timeout,
+    which it retries, or an error the hub's loops would retry), and a shutdown would then
+    wait forever on the hub's tasks. So the call runs apart, and a cancellation is repeated
+    on it until it has really stopped.
+    """
+    running = asyncio.ensure_future(awaitable)
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        while not running.done():
+            running.cancel()
+            await asyncio.wait([running], timeout=0.05)
+        raise
+
+
+def retry_delay(failures: int) -> float:
+    """Back off from 50 ms, doubling, up to LAYER_RETRY_MAX_SECONDS."""
+    return min(0.05 * 2 ** (failures - 1), LAYER_RETRY_MAX_SECONDS)
+
+
+@database_sync_to_async
+def rooms_of_users(user_ids: list[int]) -> dict[int, set[int]]:
+    rooms = defaultdict(set)
+    memberships = Membership.objects.filter(user_id__in=user_ids)
+    for user_id, room_id in memberships.values_list("user_id", "room_id"):
+        rooms[user_id].add(room_id)
+    return rooms

@@ -1,0 +1,64 @@
+"""Publishing: how the domain reaches every socket of a room or of a user, in every process.
+
+The domain calls these once a change has committed (chat/domain/after_commit.py). Each message
+carries its frame already encoded, so a room event is encoded once whatever the number of
+recipients; each process's hub (chat/realtime/hub.py) writes it to its own sockets.
+"""
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+from .frames import encode
+from .hub import get_hub, room_group, user_group
+
+
+def room_message(room_id: int, event: dict) -> dict:
+    return {"type": "fanout.room", "room": room_id, "frame": encode(event)}
+
+
+async def publish_to_room(room_id: int, event: dict, *, closes_room: bool = False) -> None:
+    """Deliver `event` to every socket following the room, in every process."""
+    message = room_message(room_id, event)
+    if closes_room:
+        message["closes_room"] = True
+    await send_to_group(room_group(room_id), message)
+
+
+async def publish_many_to_rooms(events: list[tuple[int, dict]]) -> None:
+    """publish_to_room for each (room id, event), in order: one hop from a sync caller."""
+    for room_id, event in events:
+        await send_to_group(room_group(room_id), room_message(room_id, event))
+
+
+async def publish_membership(user_id: int, room_id: int, joined: bool, event: dict) -> None:
+    """(Un)subscribe every socket of the user, in every process, then deliver `event` to them."""
+    message = {
+        "type": "fanout.join" if joined else "fanout.leave",
+        "user": user_id,
+        "room": room_id,
+        "frame": encode(event),
+    }
+    await send_to_group(user_group(user_id), message)
+
+
+async def publish_revocation(user_id: int, credential_id: str | None) -> None:
+    """Close the user's sockets opened with that credential (None: all), in every process."""
+    message = {"type": "fanout.revoke", "user": user_id, "credential": credential_id}
+    await send_to_group(user_group(user_id), message)
+
+
+async def send_to_group(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        # Every socket lives in this process: hand the event straight to its hub. The
+        # in-memory layer would queue it and scan all its groups and channels first,
+        # on every send and every receive.
+        await get_hub().dispatch(message)
+    else:
+        await layer.group_send(group, message)
+
+
+publish_to_room_sync = async_to_sync(publish_to_room)
+publish_many_to_rooms_sync = async_to_sync(publish_many_to_rooms)
+publish_membership_sync = async_to_sync(publish_membership)
+publish_revocation_sync = async_to_sync(publish_revocation)
