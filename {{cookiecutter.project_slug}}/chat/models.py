@@ -7,7 +7,7 @@ a migration that rewrites the history of its rooms.
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 
 
@@ -26,6 +26,9 @@ class Room(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     # "<lower user id>:<higher user id>" for a direct conversation: unique, so one pair has one.
     direct_pair = models.CharField(max_length=41, null=True, blank=True, unique=True)
+    # The seq of the room's newest message: raised in the transaction that stores messages, so
+    # that each gets the next number (chat/storage.py reserve_seqs).
+    last_seq = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -90,13 +93,55 @@ class Message(models.Model):
     deleted = models.DateTimeField(null=True, blank=True)
     # Chosen by the sender's client; a resend with the same id returns the first message.
     client_id = models.CharField(max_length=64)
+    # 1, 2, 3... per room, in the order the messages were stored: a client that sees a number
+    # skipped knows it missed a message (docs/websocket.md, "Gaps").
+    seq = models.BigIntegerField(editable=False)
+    # The message this one answers, in the same room; kept, and shown deleted, if deleted.
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["sender", "client_id"], name="message_client_id_once")
+            models.UniqueConstraint(fields=["sender", "client_id"], name="message_client_id_once"),
+            models.UniqueConstraint(fields=["room", "seq"], name="message_seq_once_per_room"),
         ]
         # History pages are "this room, ids before/after N": one index serves both.
         indexes = [models.Index(fields=["room", "id"], name="message_room_id")]
 
     def __str__(self) -> str:
         return f"message {self.pk} in room {self.room_id}"
+
+    def save(self, *args, **kwargs):
+        # Sends are numbered in batches (chat/storage.py); a message saved on its own (the
+        # admin, a data migration, a test) takes the room's next number here.
+        if self.seq is None:
+            with transaction.atomic():
+                rooms = Room.objects.filter(pk=self.room_id)
+                rooms.update(last_seq=models.F("last_seq") + 1)
+                self.seq = rooms.values_list("last_seq", flat=True).get()
+                super().save(*args, **kwargs)
+            return
+        super().save(*args, **kwargs)
+
+
+class Reaction(models.Model):
+    """One user's emoji on one message; a user may put several different emoji on a message."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="reactions", db_index=False
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Its index also serves the lookups of a page's reactions by message.
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="reaction_once_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id} on {self.message_id}"

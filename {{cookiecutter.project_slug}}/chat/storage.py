@@ -1,15 +1,15 @@
 """The raw SQL of the send path: what every batch of sends runs, written for speed.
 
-The rest of the project goes through the ORM. These two statements run once per batch of
+The rest of the project goes through the ORM. These statements run once per batch of
 sends, where building the ORM's query would cost more CPU than the database takes to answer
 (each function says what it saves). They still use the models' own
 metadata (tables, columns, each field's pre_save and database preparation), so a migration
 that renames a column changes them too. Keep anything else out of this module.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from .models import Membership, Message
+from .models import Membership, Message, Room
 
 
 def member_pairs(user_ids: set[int], room_ids: set[int]) -> set[tuple[int, int]]:
@@ -66,3 +66,28 @@ def insert_messages(messages: list[Message]) -> None:
             for message, (pk,) in zip(batch, cursor.fetchall(), strict=True):
                 message.pk = pk
                 message._state.adding, message._state.db = False, db.alias
+
+
+def reserve_seqs(counts: dict[int, int]) -> dict[int, int]:
+    """Reserve `count` message numbers in each room; returns each room's first reserved `seq`.
+
+    One UPDATE for the whole batch, in the caller's transaction: the room rows stay locked
+    until it commits, so concurrent batches to a room get consecutive, distinct numbers, in
+    the order they commit. A room deleted meanwhile raises IntegrityError, as its insert would.
+    """
+    db = transaction.get_connection()
+    quote = db.ops.quote_name
+    table, pk = quote(Room._meta.db_table), quote(Room._meta.pk.column)
+    last_seq = quote(Room._meta.get_field("last_seq").column)
+    rooms = sorted(counts)  # one lock order for every batch
+    raise_by = " ".join(["WHEN %s THEN %s"] * len(rooms))
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {last_seq} = {last_seq} + CASE {pk} {raise_by} END "
+            f"WHERE {pk} IN ({', '.join(['%s'] * len(rooms))}) RETURNING {pk}, {last_seq}",
+            [value for room in rooms for value in (room, counts[room])] + rooms,
+        )
+        reserved = {room: last - counts[room] + 1 for room, last in cursor.fetchall()}
+    if len(reserved) != len(rooms):
+        raise IntegrityError("a room was deleted while messages were being stored in it")
+    return reserved

@@ -8,7 +8,7 @@ from .api.direct_views import DirectConversationView
 {%- if cookiecutter.room_model != "direct" %}
 from .api.group_views import GroupRoomViewSet
 {%- endif %}
-from .api.views import MessageView, RoomMessagesView{% if cookiecutter.room_model == "direct" %}, RoomViewSet{% endif %}
+from .api.views import MessageReactionsView, MessageView, RoomMessagesView{% if cookiecutter.room_model == "direct" %}, RoomViewSet{% endif %}
 
 register_converter(IdConverter, "id")
 router = SimpleRouter()
@@ -18,6 +18,11 @@ urlpatterns = [
     *router.urls,
     path("rooms/<id:room_id>/messages/", RoomMessagesView.as_view(), name="room-messages"),
     path("messages/<id:message_id>/", MessageView.as_view(), name="message"),
+    path(
+        "messages/<id:message_id>/reactions/",
+        MessageReactionsView.as_view(),
+        name="message-reactions",
+    ),
 {%- if cookiecutter.room_model != "group" %}
     path("direct/", DirectConversationView.as_view(), name="direct"),
 {%- endif %}

@@ -9,8 +9,9 @@ from accounts.throttles import LiveRateThrottle
 from ..domain.direct_rooms import NO_CONVERSATION, find_direct, start_direct
 from ..domain.errors import NotFound
 from ..domain.sending import send_message
+from .room_list import rooms_for
 from .serializers import MessageSerializer, RoomSerializer
-from .views import payload, rooms_for
+from .views import payload
 
 
 class DirectStartThrottle(LiveRateThrottle):

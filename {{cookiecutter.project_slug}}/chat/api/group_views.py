@@ -8,8 +8,9 @@ from core.text import ID_PATTERN
 
 from ..domain import group_rooms
 from ..models import Room
+from .room_list import rooms_for
 from .serializers import RoomSerializer
-from .views import RoomViewSet, payload, rooms_for
+from .views import RoomViewSet, payload
 
 
 class GroupRoomViewSet(RoomViewSet):

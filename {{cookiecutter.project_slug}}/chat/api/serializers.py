@@ -1,6 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..domain.events import excerpt
 from ..models import Membership, Message, Room
+from .room_list import attach_last_messages
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -8,7 +11,36 @@ class UserRefSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
 
 
+class ExcerptSerializer(serializers.Serializer):
+    """A short quote of a message (chat/domain/events.py excerpt)."""
+
+    id = serializers.IntegerField()
+    sender = UserRefSerializer(allow_null=True)
+    excerpt = serializers.CharField(help_text="The first characters of the body.")
+    created = serializers.DateTimeField()
+    deleted = serializers.BooleanField()
+
+
+class ReactionCountSerializer(serializers.Serializer):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    me = serializers.BooleanField(help_text="Whether you reacted with this emoji.")
+
+
+class PeerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class RoomListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        # The last messages of the whole list at once, not one query per room.
+        return super().to_representation(attach_last_messages(list(data)))
+
+
 class RoomSerializer(serializers.ModelSerializer):
+    """A room as the list shows it; the figures come from chat/api/room_list.py rooms_for()."""
+
     member_count = serializers.IntegerField(read_only=True, default=None)
     role = serializers.CharField(
         read_only=True,
@@ -16,36 +48,102 @@ class RoomSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Your role here; null if you are not a member.",
     )
+    unread = serializers.SerializerMethodField(
+        help_text="Messages after your read cursor, not yours; null if you are not a member."
+    )
+    last_message = serializers.SerializerMethodField()
+    peer = serializers.SerializerMethodField(help_text="The other person, in a 1-to-1.")
 
     class Meta:
         model = Room
-        fields = ["id", "kind", "name", "created", "member_count", "role"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "created",
+            "member_count",
+            "role",
+            "unread",
+            "last_message",
+            "peer",
+        ]
         read_only_fields = ["id", "kind", "created"]
+        list_serializer_class = RoomListSerializer
+
+    def get_unread(self, room: Room) -> int | None:
+        return room.unread if room.role is not None else None
+
+    @extend_schema_field(ExcerptSerializer(allow_null=True))
+    def get_last_message(self, room: Room) -> dict | None:
+        if not hasattr(room, "last_message"):
+            attach_last_messages([room])
+        return None if room.last_message is None else excerpt(room.last_message)
+
+    @extend_schema_field(PeerSerializer(allow_null=True))
+    def get_peer(self, room: Room) -> dict | None:
+        if room.peer_id is None:
+            return None
+        return {"id": room.peer_id, "username": room.peer_username}
 
 
 class MembershipSerializer(serializers.ModelSerializer):
     user = UserRefSerializer(read_only=True)
+    last_read = serializers.IntegerField(
+        source="last_read_message_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The newest message this member has read (their read receipt).",
+    )
 
     class Meta:
         model = Membership
-        fields = ["user", "role", "joined"]
+        fields = ["user", "role", "joined", "last_read"]
         read_only_fields = fields
 
 
 class MessageSerializer(serializers.ModelSerializer):
-    """The one shape of a message, on REST and in every socket event."""
+    """The one shape of a message, on REST and in every socket event.
+
+    `reactions` come from the view's context (`reactions`: message id -> counts, chat/api/
+    reactions.py), read for a whole page at once.
+    """
 
     sender = UserRefSerializer(read_only=True, allow_null=True)
+    reply_to = serializers.SerializerMethodField()
+    reactions = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
-        fields = ["id", "room", "sender", "body", "created", "edited", "deleted", "client_id"]
-        read_only_fields = ["id", "room", "sender", "created", "edited", "deleted"]
+        fields = [
+            "id",
+            "room",
+            "seq",
+            "sender",
+            "body",
+            "created",
+            "edited",
+            "deleted",
+            "client_id",
+            "reply_to",
+            "reactions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ExcerptSerializer(allow_null=True))
+    def get_reply_to(self, message: Message) -> dict | None:
+        return excerpt(message.reply_to) if message.reply_to_id is not None else None
+
+    @extend_schema_field(ReactionCountSerializer(many=True))
+    def get_reactions(self, message: Message) -> list:
+        return self.context.get("reactions", {}).get(message.pk, [])
 
 
 class MessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
     client_id = serializers.CharField(help_text="Chosen by the client (a UUID); resending is safe.")
+    reply_to = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The id of a message of the same room."
+    )
 
 
 class MessageEditSerializer(serializers.Serializer):

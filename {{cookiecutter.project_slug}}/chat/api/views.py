@@ -1,7 +1,6 @@
 import re
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Subquery
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,8 +13,11 @@ from core.text import ID_PATTERN
 from ..domain.access import membership_for, room_for
 from ..domain.errors import Invalid
 from ..domain.messages import delete_message, edit_message
+from ..domain.reactions import add_reaction, reaction_counts, remove_reaction
+from ..domain.read_state import mark_read, unread_total
 from ..domain.sending import send_message
 from ..models import Membership, Message, Room
+from .room_list import rooms_for
 from .serializers import (
     MembershipSerializer,
     MessageCreateSerializer,
@@ -32,19 +34,18 @@ def payload(request: Request) -> dict:
     return request.data
 
 
-def rooms_for(user):
-    """Rooms with the member count and the user's role, in one query whatever their number."""
-    member_count = (
-        Membership.objects.filter(room=OuterRef("pk"))
-        .order_by()
-        .values("room")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    role = Membership.objects.filter(room=OuterRef("pk"), user=user).values("role")[:1]
-    return Room.objects.annotate(
-        member_count=Subquery(member_count, output_field=IntegerField()), role=Subquery(role)
-    )
+ReadRequest = inline_serializer(
+    "ReadRequest", {"message": serializers.IntegerField(help_text="The newest message read.")}
+)
+ReadState = inline_serializer(
+    "ReadState",
+    {
+        "room": serializers.IntegerField(),
+        "message": serializers.IntegerField(help_text="Your read cursor now."),
+        "unread": serializers.IntegerField(help_text="Messages after it, not yours."),
+    },
+)
+UnreadTotal = inline_serializer("UnreadTotal", {"total": serializers.IntegerField()})
 
 
 class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -56,9 +57,8 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
-        return (
-            rooms_for(self.request.user).filter(memberships__user=self.request.user).order_by("-id")
-        )
+        """Your rooms, the most recently active first."""
+        return rooms_for(self.request.user).filter(memberships__user=self.request.user)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         room = room_for(request.user, int(pk))
@@ -71,6 +71,19 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         memberships = Membership.objects.filter(room_id=int(pk)).select_related("user")
         page = self.paginate_queryset(memberships.order_by("joined", "id"))
         return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+
+    @extend_schema(request=ReadRequest, responses=ReadState)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        """Move your read cursor up to a message (never back); every tab of yours hears of it."""
+        state = mark_read(request.user, int(pk), payload(request).get("message"))
+        return Response({key: state[key] for key in ("room", "message", "unread")})
+
+    @extend_schema(responses=UnreadTotal)
+    @action(detail=False, methods=["get"])
+    def unread(self, request: Request) -> Response:
+        """Unread messages in all your rooms together (each room's own is in the list)."""
+        return Response({"total": unread_total(request.user)})
 
 
 # A cursor: an id as the server hands them out (1 to 18 digits).
@@ -107,7 +120,9 @@ class RoomMessagesView(APIView):
                     raise Invalid(f"{name} must be a message id.", name)
                 cursor[name] = int(value)
         size = settings.CHAT_MESSAGES_PAGE_SIZE
-        messages = Message.objects.filter(room_id=room_id).select_related("sender")
+        messages = Message.objects.filter(room_id=room_id).select_related(
+            "sender", "reply_to__sender"
+        )
         if "after" in cursor:
             page = list(messages.filter(id__gt=cursor["after"]).order_by("id")[: size + 1])
         else:
@@ -119,7 +134,9 @@ class RoomMessagesView(APIView):
             page = page[:size]
             direction = "after" if "after" in cursor else "before"
             following = request.build_absolute_uri(f"{request.path}?{direction}={page[-1].pk}")
-        return Response({"results": MessageSerializer(page, many=True).data, "next": following})
+        context = {"reactions": reaction_counts([message.pk for message in page], request.user)}
+        results = MessageSerializer(page, many=True, context=context).data
+        return Response({"results": results, "next": following})
 
     @extend_schema(
         request=MessageCreateSerializer,
@@ -129,7 +146,7 @@ class RoomMessagesView(APIView):
     def post(self, request: Request, room_id: int) -> Response:
         data = payload(request)
         message, created = send_message(
-            request.user, room_id, data.get("body"), data.get("client_id")
+            request.user, room_id, data.get("body"), data.get("client_id"), data.get("reply_to")
         )
         return Response(
             MessageSerializer(message).data,
@@ -143,9 +160,45 @@ class MessageView(APIView):
     @extend_schema(request=MessageEditSerializer, responses=MessageSerializer)
     def patch(self, request: Request, message_id: int) -> Response:
         message = edit_message(request.user, message_id, payload(request).get("body"))
-        return Response(MessageSerializer(message).data)
+        context = {"reactions": reaction_counts([message.pk], request.user)}
+        return Response(MessageSerializer(message, context=context).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, message_id: int) -> Response:
         delete_message(request.user, message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+ReactionRequest = inline_serializer(
+    "ReactionRequest", {"emoji": serializers.CharField(help_text="One emoji.")}
+)
+ReactionState = inline_serializer(
+    "ReactionState",
+    {
+        "message": serializers.IntegerField(),
+        "emoji": serializers.CharField(),
+        "count": serializers.IntegerField(help_text="Reactions with this emoji now."),
+        "me": serializers.BooleanField(help_text="Whether yours is among them."),
+    },
+)
+
+
+class MessageReactionsView(APIView):
+    """React to a message of one of your rooms, or take your reaction back: both idempotent."""
+
+    @extend_schema(
+        request=ReactionRequest,
+        responses={201: ReactionState, 200: ReactionState},
+        description="201 when your reaction was added; 200 if it was there already.",
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        state, created = add_reaction(request.user, message_id, payload(request).get("emoji"))
+        return Response(state, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("emoji", str, required=True, description="The emoji.")],
+        responses=ReactionState,
+    )
+    def delete(self, request: Request, message_id: int) -> Response:
+        state = remove_reaction(request.user, message_id, request.query_params.get("emoji"))
+        return Response(state)

@@ -13,23 +13,48 @@ def user_ref(user) -> dict:
     return {"id": user.pk, "username": user.username}
 
 
-def message_payload(message: Message) -> dict:
-    """MessageSerializer's output, built directly: this runs for every message sent."""
+# Characters of a message quoted by a reply, or shown as a room's last message.
+EXCERPT_LENGTH = 100
+
+
+def excerpt(message: Message) -> dict:
+    """A short quote of a message: a reply's `reply_to`, a room's `last_message`."""
     sender = message.sender
     return {
         "id": message.pk,
+        "sender": None if sender is None else user_ref(sender),
+        "excerpt": message.body[:EXCERPT_LENGTH],
+        "created": _timestamp.to_representation(message.created),
+        "deleted": message.deleted is not None,
+    }
+
+
+def message_payload(message: Message) -> dict:
+    """MessageSerializer's output, built directly: this runs for every message sent.
+
+    Without `reactions`, which only the events about reactions change (and REST adds).
+    """
+    sender = message.sender
+    reply_to = message.reply_to if message.reply_to_id is not None else None
+    return {
+        "id": message.pk,
         "room": message.room_id,
+        "seq": message.seq,
         "sender": None if sender is None else user_ref(sender),
         "body": message.body,
         "created": _timestamp.to_representation(message.created),
         "edited": _timestamp.to_representation(message.edited),
         "deleted": _timestamp.to_representation(message.deleted),
         "client_id": message.client_id,
+        "reply_to": None if reply_to is None else excerpt(reply_to),
     }
 
 
 def message_event(event_type: str, message: Message) -> dict:
-    return {"type": event_type, "message": message_payload(message)}
+    payload = message_payload(message)
+    if event_type == "message.new":
+        payload["reactions"] = []  # none yet: the shape of a message in history
+    return {"type": event_type, "message": payload}
 
 
 def room_event(event_type: str, room: Room) -> dict:
@@ -38,3 +63,18 @@ def room_event(event_type: str, room: Room) -> dict:
 
 def member_event(event_type: str, room_id: int, user) -> dict:
     return {"type": event_type, "room": room_id, "user": user_ref(user)}
+
+
+def reaction_event(event_type: str, message: Message, user, emoji: str, count: int) -> dict:
+    return {
+        "type": event_type,
+        "room": message.room_id,
+        "message": message.pk,
+        "user": user_ref(user),
+        "emoji": emoji,
+        "count": count,
+    }
+
+
+def read_event(room_id: int, user, message_id: int | None) -> dict:
+    return {"type": "room.read", "room": room_id, "user": user_ref(user), "message": message_id}

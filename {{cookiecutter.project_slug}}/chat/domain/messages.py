@@ -8,20 +8,28 @@ from ..realtime import publish
 from .after_commit import publish_after_commit
 from .errors import Forbidden, NotFound
 from .events import message_event
-from .validation import clean_body
+from .validation import clean_body, clean_id
 
 
-def editable_message(user, message_id: int) -> tuple[Message, Membership]:
-    message = Message.objects.select_related("sender").filter(pk=message_id).first()
-    if message is None or message.deleted is not None:
+def readable_message(user, message_id) -> Message:
+    """The message, if `user` belongs to its room; NotFound otherwise (its existence included)."""
+    message_id = clean_id(message_id, "message")
+    message = Message.objects.select_related("sender", "reply_to__sender").filter(pk=message_id)
+    message = message.filter(room__memberships__user=user).first()
+    if message is None:
         raise NotFound("No such message.")
-    membership = Membership.objects.filter(room_id=message.room_id, user=user).first()
-    if membership is None:
+    return message
+
+
+def editable_message(user, message_id) -> tuple[Message, Membership]:
+    message = readable_message(user, message_id)
+    if message.deleted is not None:
         raise NotFound("No such message.")
+    membership = Membership.objects.get(room_id=message.room_id, user=user)
     return message, membership
 
 
-def edit_message(user, message_id: int, body) -> Message:
+def edit_message(user, message_id, body) -> Message:
     body = clean_body(body)
     with transaction.atomic():
         message, _ = editable_message(user, message_id)
@@ -37,7 +45,7 @@ def edit_message(user, message_id: int, body) -> Message:
     return message
 
 
-def delete_message(user, message_id: int) -> Message:
+def delete_message(user, message_id) -> Message:
     """Soft delete: the row stays (history keeps its place), the body goes."""
     with transaction.atomic():
         message, membership = editable_message(user, message_id)

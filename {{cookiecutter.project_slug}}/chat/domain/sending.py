@@ -6,15 +6,16 @@ send from failing the others. The SQL this runs for every batch is in chat/stora
 """
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DataError, IntegrityError, transaction
 
 from ..models import Message
 from ..realtime.publish import publish_many_to_rooms_sync
-from ..storage import insert_messages, member_pairs
+from ..storage import insert_messages, member_pairs, reserve_seqs
 from .access import membership_for
 from .after_commit import publish_after_commit
 from .errors import ChatError, Invalid, NotFound
@@ -32,11 +33,23 @@ class SendRequest:
     room_id: Any
     body: Any
     client_id: Any
+    # The message this one answers, if any: one of the same room.
+    reply_to: Any = None
 
 
-def send_message(user, room_id, body, client_id) -> tuple[Message, bool]:
+class Accepted(NamedTuple):
+    """A send whose values passed validation, cleaned: what is left is to authorise and store it."""
+
+    index: int
+    request: SendRequest
+    body: str
+    client_id: str
+    reply_to: int | None
+
+
+def send_message(user, room_id, body, client_id, reply_to=None) -> tuple[Message, bool]:
     """Store and publish a message; a known client_id returns the first message (created=False)."""
-    result = send_messages([SendRequest(user, room_id, body, client_id)])[0]
+    result = send_messages([SendRequest(user, room_id, body, client_id, reply_to)])[0]
     if isinstance(result, ChatError):
         raise result
     return result
@@ -59,10 +72,11 @@ def send_messages(
         try:
             body, client_id = clean_body(request.body), clean_client_id(request.client_id)
             clean_id(request.room_id, "room")
+            reply_to = None if request.reply_to is None else clean_id(request.reply_to, "reply_to")
         except ChatError as error:
             results[index] = error
             continue
-        accepted.append((index, request, body, client_id))
+        accepted.append(Accepted(index, request, body, client_id, reply_to))
     if not accepted:
         return results
     try:
@@ -74,7 +88,7 @@ def send_messages(
             return one_by_one(requests, accepted, results, publish)
         logger.warning("the database refused a send's values (%s)", type(error).__name__)
         results = list(results)
-        results[accepted[0][0]] = Invalid("The message cannot be stored as sent.")
+        results[accepted[0].index] = Invalid("The message cannot be stored as sent.")
         return results
 
 
@@ -82,9 +96,9 @@ def send_messages(
 REFUSED_VALUES = (DataError, UnicodeError, OverflowError)
 
 
-def store_accepted(requests, accepted, results: list, publish) -> list:
-    users = {request.user.pk for _, request, _, _ in accepted}
-    members = member_pairs(users, {request.room_id for _, request, _, _ in accepted})
+def store_accepted(requests, accepted: list[Accepted], results: list, publish) -> list:
+    users = {send.request.user.pk for send in accepted}
+    members = member_pairs(users, {send.request.room_id for send in accepted})
     # Nearly every send is new: store the batch first, and look for earlier sends with the
     # same client_id only if the database refuses it as a duplicate.
     try:
@@ -94,7 +108,7 @@ def store_accepted(requests, accepted, results: list, publish) -> list:
     known = {
         (message.sender_id, message.client_id): message
         for message in Message.objects.filter(
-            sender_id__in=users, client_id__in={client_id for *_, client_id in accepted}
+            sender_id__in=users, client_id__in={send.client_id for send in accepted}
         ).select_related("sender")
     }
     try:
@@ -106,16 +120,17 @@ def store_accepted(requests, accepted, results: list, publish) -> list:
 def one_by_one(requests, accepted, results: list, publish) -> list:
     """Each accepted send of a failed batch stored on its own, so a failure stays its own."""
     results = list(results)
-    for index, *_ in accepted:
-        results[index] = send_messages([requests[index]], publish)[0]
+    for send in accepted:
+        results[send.index] = send_messages([requests[send.index]], publish)[0]
     return results
 
 
-def place_sends(accepted, members: set, known: dict, results: list, publish) -> list:
+def place_sends(accepted: list[Accepted], members: set, known: dict, results, publish) -> list:
     """Authorise each accepted send, resolve resends against `known`, store the new ones."""
     results = list(results)
     new: list[Message] = []
-    for index, request, body, client_id in accepted:
+    replied = reply_targets({send.reply_to for send in accepted if send.reply_to is not None})
+    for index, request, body, client_id, reply_to in accepted:
         try:
             if (request.user.pk, request.room_id) not in members:
                 membership_for(request.user, request.room_id)  # NotFound or Forbidden
@@ -124,11 +139,18 @@ def place_sends(accepted, members: set, known: dict, results: list, publish) -> 
                 # Sent before, or earlier in this batch: the first message stands.
                 results[index] = (check_resend(known[key], request.room_id), False)
                 continue
+            target = None if reply_to is None else replied.get(reply_to)
+            if reply_to is not None and (target is None or target.room_id != request.room_id):
+                raise Invalid("reply_to must be a message of the same room.", "reply_to")
         except ChatError as error:
             results[index] = error
             continue
         known[key] = Message(
-            room_id=request.room_id, sender=request.user, body=body, client_id=client_id
+            room_id=request.room_id,
+            sender=request.user,
+            body=body,
+            client_id=client_id,
+            reply_to=target,
         )
         new.append(known[key])
         results[index] = (known[key], True)
@@ -140,9 +162,19 @@ def place_sends(accepted, members: set, known: dict, results: list, publish) -> 
 def store_and_publish(messages: list[Message], publish: Callable[[list], None] | None) -> None:
     publish = publish or publish_many_to_rooms_sync
     with transaction.atomic():
+        number(messages)
         insert_messages(messages)
         events = [(message.room_id, message_event("message.new", message)) for message in messages]
         publish_after_commit(lambda: publish(events))
+
+
+def number(messages: list[Message]) -> None:
+    """Give each message the next seq of its room, in the batch's order."""
+    counts = Counter(message.room_id for message in messages)
+    next_seq = reserve_seqs(counts)
+    for message in messages:
+        message.seq = next_seq[message.room_id]
+        next_seq[message.room_id] += 1
 
 
 def settle_race(requests, accepted, results: list, publish) -> list:
@@ -150,7 +182,7 @@ def settle_race(requests, accepted, results: list, publish) -> list:
     if len(accepted) > 1:
         return one_by_one(requests, accepted, results, publish)
     results = list(results)
-    index, request, _, client_id = accepted[0]
+    index, request, _, client_id, _ = accepted[0]
     winner = (
         Message.objects.select_related("sender")
         .filter(sender_id=request.user.pk, client_id=client_id)
@@ -163,6 +195,14 @@ def settle_race(requests, accepted, results: list, publish) -> list:
     except ChatError as error:
         results[index] = error
     return results
+
+
+def reply_targets(message_ids: set[int]) -> dict[int, Message]:
+    """The messages replied to by a batch, by id: one query, none when nobody replies."""
+    if not message_ids:
+        return {}
+    messages = Message.objects.select_related("sender").filter(pk__in=message_ids)
+    return {message.pk: message for message in messages}
 
 
 def check_resend(message: Message, room_id: int) -> Message:

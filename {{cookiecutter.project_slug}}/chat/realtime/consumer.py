@@ -19,9 +19,14 @@ from django.conf import settings
 
 from accounts.clock import Clock
 
+from ..domain.access import membership_for
 from ..domain.errors import ChatError
-from ..domain.events import message_event
+from ..domain.events import message_event, read_event, user_ref
+from ..domain.messages import delete_message, edit_message
+from ..domain.reactions import add_reaction, remove_reaction
+from ..domain.read_state import mark_read
 from ..domain.sending import SendRequest
+from ..domain.validation import clean_id
 from ..models import Membership
 from .credential_expiry import CredentialExpiry
 from .frames import (
@@ -36,9 +41,11 @@ from .frames import (
 )
 from .hub import get_hub
 from .outbox import WRITE_TEXT_NOW, Outbox
+from .publish import publish_to_room_others
 from .rate_limits import Limit, frame_limit, get_rate_limiter, message_limit
 from .send_batcher import Stored
 from .send_pipeline import SendPipeline
+from .typing import get_typing_relay, typing_timings
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +127,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.attached = True
         self.expiry.expire_at(self.scope.get("credential_expires_at"))
         self.send_event(
-            {"type": "session.ready", "user": {"id": user.pk, "username": user.get_username()}}
+            {
+                "type": "session.ready",
+                "user": {"id": user.pk, "username": user.get_username()},
+                "typing": typing_timings(),
+            }
         )
         logger.info("socket opened for user %s", user.pk)
 
@@ -132,6 +143,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.closer.cancel()
         self.outbox.close()
         await self.detach()
+        if self.user_id is not None and not get_hub().users.get(self.user_id):
+            # The user's last socket here: nobody will stop what it was typing.
+            for room_id in get_typing_relay().stop_all(self.user_id):
+                await publish_to_room_others(
+                    room_id, self.user_id, self.typing_event("typing.stop", room_id)
+                )
 
     async def detach(self) -> None:
         if self.attached:
@@ -187,6 +204,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         try:
             await handler.handle(self, frame)
+        except ChatError as refused:
+            # The domain's refusal of this frame: answered to this socket, which reads on.
+            self.send_error(refused.code, refused.message, client_id_of(frame))
         except Exception:
             # A bug must cost this frame, not the socket: the client is told, and reads on.
             logger.exception("handling a %r frame of user %s failed", frame["type"], self.user_id)
@@ -219,7 +239,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def handle_message_send(self, frame: dict) -> None:
         """Read on at once: the send's outcome comes back when the batcher has stored it."""
         request = SendRequest(
-            self.scope["user"], frame.get("room"), frame.get("body"), frame.get("client_id")
+            self.scope["user"],
+            frame.get("room"),
+            frame.get("body"),
+            frame.get("client_id"),
+            frame.get("reply_to"),
         )
         await self.sends.submit(request, client_id_of(frame))
 
@@ -245,6 +269,69 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.credential_id = identity.credential_id
         self.expiry.expire_at(identity.expires_at)
         self.send_event({"type": "auth.refreshed", "expires_at": identity.expires_at})
+
+    @handles("message.edit")
+    async def handle_message_edit(self, frame: dict) -> None:
+        """Answered by the room's `message.updated`, this socket's included."""
+        await database_sync_to_async(edit_message)(
+            self.scope["user"], frame.get("message"), frame.get("body")
+        )
+
+    @handles("message.delete")
+    async def handle_message_delete(self, frame: dict) -> None:
+        """Answered by the room's `message.deleted`, this socket's included."""
+        await database_sync_to_async(delete_message)(self.scope["user"], frame.get("message"))
+
+    @handles("typing.start")
+    async def handle_typing_start(self, frame: dict) -> None:
+        room_id = await self.followed_room(frame)
+        if get_typing_relay().start(self.user_id, room_id):
+            await publish_to_room_others(
+                room_id, self.user_id, self.typing_event("typing.start", room_id)
+            )
+
+    @handles("typing.stop")
+    async def handle_typing_stop(self, frame: dict) -> None:
+        room_id = await self.followed_room(frame)
+        if get_typing_relay().stop(self.user_id, room_id):
+            await publish_to_room_others(
+                room_id, self.user_id, self.typing_event("typing.stop", room_id)
+            )
+
+    async def followed_room(self, frame: dict) -> int:
+        """The frame's room, which the user must belong to: as the hub knows it, without a query
+        unless the room is not among the socket's (then the database says why)."""
+        room_id = clean_id(frame.get("room"), "room")
+        if room_id not in get_hub().socket_rooms.get(self, ()):
+            await database_sync_to_async(membership_for)(self.scope["user"], room_id)
+        return room_id
+
+    def typing_event(self, kind: str, room_id: int) -> dict:
+        return {"type": kind, "room": room_id, "user": user_ref(self.scope["user"])}
+
+    @handles("room.read")
+    async def handle_room_read(self, frame: dict) -> None:
+        """Answered by the `room.read` event to the user's sockets; or, if the cursor was
+        already there or past it, by one to this socket alone with where it is."""
+        state = await database_sync_to_async(mark_read)(
+            self.scope["user"], frame.get("room"), frame.get("message")
+        )
+        if not state["moved"]:
+            self.send_event(read_event(state["room"], self.scope["user"], state["message"]))
+
+    @handles("reaction.add")
+    async def handle_reaction_add(self, frame: dict) -> None:
+        """Answered by the room's `reaction.added`; nothing if the reaction was there already."""
+        await database_sync_to_async(add_reaction)(
+            self.scope["user"], frame.get("message"), frame.get("emoji")
+        )
+
+    @handles("reaction.remove")
+    async def handle_reaction_remove(self, frame: dict) -> None:
+        """Answered by the room's `reaction.removed`; nothing if there was no such reaction."""
+        await database_sync_to_async(remove_reaction)(
+            self.scope["user"], frame.get("message"), frame.get("emoji")
+        )
 
     # Answers to sends, from the send pipeline.
 

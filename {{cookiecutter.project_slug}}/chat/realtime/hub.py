@@ -25,6 +25,8 @@ from typing import Protocol
 
 from channels.layers import get_channel_layer
 
+from .frames import encode
+from .gaps import RoomSequences
 from .layer_watch import RECEIVE_TIMEOUTS, LayerWatch, retry_delay, until_cancelled
 from .per_loop import per_loop
 
@@ -64,6 +66,8 @@ class Hub:
         # Group add/discard for one group must not interleave (Redis may reorder them).
         self.subscriptions = asyncio.Lock()
         self.tasks: list[asyncio.Task] = []
+        # The seq of each followed room's messages as they arrive, to notice one that did not.
+        self.sequences = RoomSequences()
         # Watches a Redis layer for outages and restarts; None for the in-memory layer.
         self.watch: LayerWatch | None = None
 
@@ -123,6 +127,7 @@ class Hub:
         self.socket_rooms.get(socket, set()).discard(room_id)
         if not sockets:
             del self.rooms[room_id]
+            self.sequences.forget(room_id)
             await self.leave_group(room_group(room_id))
 
     async def leave_group(self, group: str) -> None:
@@ -164,29 +169,49 @@ class Hub:
         return await until_cancelled(self.layer.receive(self.channel))
 
     async def dispatch(self, event: dict) -> None:
-        if event["type"] == "fanout.revoke":
-            for socket in list(self.users.get(event["user"], ())):
-                socket.revoke(event["credential"])
-            return
-        frame = event["frame"]
-        if event["type"] == "fanout.room":
-            sockets = list(self.rooms.get(event["room"], ()))
+        kind = event["type"]
+        if kind == "fanout.room":
+            room_id = event["room"]
+            sockets = list(self.rooms.get(room_id, ()))
             if event.get("closes_room"):
                 async with self.subscriptions:
                     for socket in sockets:
-                        await self.unsubscribe(socket, event["room"])
-        else:
-            sockets = list(self.users.get(event["user"], ()))
-            async with self.subscriptions:
+                        await self.unsubscribe(socket, room_id)
+            frame = event["frame"]
+            for socket in sockets:
+                socket.push(frame)
+            seq = event.get("seq")
+            if seq is not None and sockets and self.sequences.received(room_id, seq):
+                logger.warning("room %s: a message did not arrive; its sockets resync", room_id)
+                resync = encode({"type": "room.resync", "room": room_id})
                 for socket in sockets:
-                    if socket not in self.socket_rooms:
-                        continue  # detached meanwhile
-                    if event["type"] == "fanout.join":
-                        await self.subscribe(socket, event["room"])
-                    else:
-                        await self.unsubscribe(socket, event["room"])
+                    socket.push(resync)
+        elif kind == "fanout.room_others":
+            for socket in list(self.rooms.get(event["room"], ())):
+                if socket.user_id != event["except_user"]:
+                    socket.push(event["frame"])
+        elif kind == "fanout.user":
+            for socket in list(self.users.get(event["user"], ())):
+                socket.push(event["frame"])
+        elif kind == "fanout.revoke":
+            for socket in list(self.users.get(event["user"], ())):
+                socket.revoke(event["credential"])
+        else:
+            await self.change_membership(event)
+
+    async def change_membership(self, event: dict) -> None:
+        """fanout.join or fanout.leave: (un)subscribe every socket of the user, then tell them."""
+        sockets = list(self.users.get(event["user"], ()))
+        async with self.subscriptions:
+            for socket in sockets:
+                if socket not in self.socket_rooms:
+                    continue  # detached meanwhile
+                if event["type"] == "fanout.join":
+                    await self.subscribe(socket, event["room"])
+                else:
+                    await self.unsubscribe(socket, event["room"])
         for socket in sockets:
-            socket.push(frame)
+            socket.push(event["frame"])
 
     def layer_failed(self) -> None:
         """A call to the layer failed: the watch looks at it now rather than on its round."""

@@ -13,7 +13,11 @@ from .hub import get_hub, room_group, user_group
 
 
 def room_message(room_id: int, event: dict) -> dict:
-    return {"type": "fanout.room", "room": room_id, "frame": encode(event)}
+    message = {"type": "fanout.room", "room": room_id, "frame": encode(event)}
+    if event["type"] == "message.new":
+        # The hub checks the room's numbers as they arrive (chat/realtime/gaps.py).
+        message["seq"] = event["message"]["seq"]
+    return message
 
 
 async def publish_to_room(room_id: int, event: dict, *, closes_room: bool = False) -> None:
@@ -28,6 +32,24 @@ async def publish_many_to_rooms(events: list[tuple[int, dict]]) -> None:
     """publish_to_room for each (room id, event), in order: one hop from a sync caller."""
     for room_id, event in events:
         await send_to_group(room_group(room_id), room_message(room_id, event))
+
+
+async def publish_to_room_others(room_id: int, user_id: int, event: dict) -> None:
+    """Deliver `event` to the sockets following the room, but for the user's own."""
+    message = {
+        "type": "fanout.room_others",
+        "room": room_id,
+        "except_user": user_id,
+        "frame": encode(event),
+    }
+    await send_to_group(room_group(room_id), message)
+
+
+async def publish_to_user(user_id: int, event: dict) -> None:
+    """Deliver `event` to every socket of the user, in every process."""
+    await send_to_group(
+        user_group(user_id), {"type": "fanout.user", "user": user_id, "frame": encode(event)}
+    )
 
 
 async def publish_membership(user_id: int, room_id: int, joined: bool, event: dict) -> None:
@@ -61,4 +83,5 @@ async def send_to_group(group: str, message: dict) -> None:
 publish_to_room_sync = async_to_sync(publish_to_room)
 publish_many_to_rooms_sync = async_to_sync(publish_many_to_rooms)
 publish_membership_sync = async_to_sync(publish_membership)
+publish_to_user_sync = async_to_sync(publish_to_user)
 publish_revocation_sync = async_to_sync(publish_revocation)

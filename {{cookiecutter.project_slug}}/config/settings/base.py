@@ -167,6 +167,14 @@ CHAT_RATE_LIMIT_FRAMES = env("CHAT_RATE_LIMIT_FRAMES", default="60/10")
 # A client that sends this many more frames after being refused, without one let through, is
 # not waiting as told: its socket is closed with 4429.
 CHAT_RATE_LIMIT_CLOSE_AFTER = env.int("CHAT_RATE_LIMIT_CLOSE_AFTER", default=20)
+# Above this many members, a read moves only the reader's own sockets' badges: pushing every
+# read receipt to every member costs members x readers frames. Receipts stay readable on request
+# (GET /api/rooms/<id>/members/, `last_read`).
+CHAT_READ_RECEIPTS_MAX_MEMBERS = env.int("CHAT_READ_RECEIPTS_MAX_MEMBERS", default=50)
+# Typing indicators: clients repeat typing.start this often while typing (the server relays at
+# most one per user and room per interval), and show one for this long unless repeated.
+CHAT_TYPING_REFRESH_SECONDS = env.float("CHAT_TYPING_REFRESH_SECONDS", default=3.0)
+CHAT_TYPING_TIMEOUT_SECONDS = env.float("CHAT_TYPING_TIMEOUT_SECONDS", default=6.0)
 # Sockets one user may hold open in one server process (tabs, devices); more are closed 4429.
 CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=20)
 # Browsers cannot set headers on a WebSocket handshake, so they trade their

@@ -1,0 +1,45 @@
+"""Rooms as the room list shows them: role, members, unread, last message and the 1-to-1's peer.
+
+A constant number of queries whatever the number of rooms: one for the page of rooms, every
+figure a subquery of it, and one for the last messages of the whole page.
+"""
+
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from ..domain.read_state import with_unread
+from ..models import Membership, Message, Room
+
+
+def rooms_for(user):
+    """Rooms annotated for `user`, latest activity first (last message, else creation)."""
+    member_count = (
+        Membership.objects.filter(room=OuterRef("pk"))
+        .order_by()
+        .values("room")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
+    peer = Membership.objects.filter(room=OuterRef("pk"), room__kind=Room.Kind.DIRECT).exclude(
+        user=user
+    )
+    latest = Message.objects.filter(room=OuterRef("pk")).order_by("-id")
+    rooms = Room.objects.annotate(
+        member_count=Subquery(member_count, output_field=IntegerField()),
+        role=Subquery(mine.values("role")[:1]),
+        peer_id=Subquery(peer.values("user_id")[:1]),
+        peer_username=Subquery(peer.values("user__username")[:1]),
+        last_message_id=Subquery(latest.values("id")[:1]),
+        last_activity=Coalesce(Subquery(latest.values("created")[:1]), F("created")),
+    )
+    return with_unread(rooms, user).order_by("-last_activity", "-id")
+
+
+def attach_last_messages(rooms: list[Room]) -> list[Room]:
+    """Set each room's `last_message` (or None): one query for them all."""
+    ids = [room.last_message_id for room in rooms if room.last_message_id is not None]
+    messages = Message.objects.select_related("sender").in_bulk(ids) if ids else {}
+    for room in rooms:
+        room.last_message = messages.get(room.last_message_id)
+    return rooms

@@ -1,0 +1,82 @@
+"""Reactions: emoji members put on messages, each once per user, added and removed idempotently."""
+
+import emoji as emoji_data
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min, Q
+
+from ..models import Reaction
+from ..realtime import publish
+from .after_commit import publish_after_commit
+from .errors import Invalid, NotFound
+from .events import reaction_event
+from .messages import readable_message
+from .validation import clean_text
+
+
+def clean_emoji(value) -> str:
+    """One emoji, modifiers and joined sequences included (a flag, a family, a skin tone)."""
+    value = clean_text(value, "emoji")
+    if len(value) > Reaction._meta.get_field("emoji").max_length or not emoji_data.is_emoji(value):
+        raise Invalid("emoji must be a single emoji.", "emoji")
+    return value
+
+
+def add_reaction(user, message_id, emoji) -> tuple[dict, bool]:
+    """React; reacting again with the same emoji changes nothing. Returns (state, created)."""
+    emoji = clean_emoji(emoji)
+    with transaction.atomic():
+        message = readable_message(user, message_id)
+        if message.deleted is not None:
+            raise NotFound("No such message.")
+        try:
+            with transaction.atomic():
+                Reaction.objects.create(message=message, user=user, emoji=emoji)
+            created = True
+        except IntegrityError:
+            created = False  # already there (or added at the same moment from another tab)
+        state = reaction_state(message, user, emoji)
+        if created:
+            event = reaction_event("reaction.added", message, user, emoji, state["count"])
+            publish_after_commit(lambda: publish.publish_to_room_sync(message.room_id, event))
+    return state, created
+
+
+def remove_reaction(user, message_id, emoji) -> dict:
+    """Take a reaction back; taking back one that is not there changes nothing."""
+    emoji = clean_emoji(emoji)
+    with transaction.atomic():
+        message = readable_message(user, message_id)
+        removed, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+        state = reaction_state(message, user, emoji)
+        if removed:
+            event = reaction_event("reaction.removed", message, user, emoji, state["count"])
+            publish_after_commit(lambda: publish.publish_to_room_sync(message.room_id, event))
+    return state
+
+
+def reaction_state(message, user, emoji: str) -> dict:
+    reactions = Reaction.objects.filter(message=message, emoji=emoji)
+    counts = reactions.aggregate(count=Count("pk"), me=Count("pk", filter=Q(user=user)))
+    return {
+        "message": message.pk,
+        "emoji": emoji,
+        "count": counts["count"],
+        "me": bool(counts["me"]),
+    }
+
+
+def reaction_counts(message_ids: list[int], user) -> dict[int, list[dict]]:
+    """Each message's reactions, in the order first used, with whether `user` is among them:
+    one query for a whole page of messages."""
+    counts: dict[int, list[dict]] = {}
+    rows = (
+        Reaction.objects.filter(message_id__in=message_ids)
+        .values("message_id", "emoji")
+        .annotate(count=Count("pk"), mine=Max("user_id", filter=Q(user=user)), first=Min("pk"))
+        .order_by("message_id", "first")
+    )
+    for row in rows:
+        counts.setdefault(row["message_id"], []).append(
+            {"emoji": row["emoji"], "count": row["count"], "me": row["mine"] is not None}
+        )
+    return counts

@@ -1,0 +1,63 @@
+"""Typing indicators: relayed to the room's other members, never stored, at a bounded rate.
+
+A client sends `typing.start` when its user starts typing and again every
+CHAT_TYPING_REFRESH_SECONDS while they go on; the others show it for
+CHAT_TYPING_TIMEOUT_SECONDS unless refreshed, and drop it at once on `typing.stop` or on the
+user's next message. Both timings reach clients in `session.ready`. The relay lets through at
+most one start per user and room per refresh interval (all the user's tabs on this process
+together), and a stop only after a start it let through.
+"""
+
+from django.conf import settings
+
+from accounts.clock import Clock
+
+from .per_loop import per_loop
+
+# Past this many users typing at once, entries of starts gone stale are dropped.
+MAX_TRACKED = 10_000
+
+
+def typing_timings() -> dict:
+    """What clients must follow, as session.ready gives it."""
+    return {
+        "refresh_seconds": settings.CHAT_TYPING_REFRESH_SECONDS,
+        "timeout_seconds": settings.CHAT_TYPING_TIMEOUT_SECONDS,
+    }
+
+
+class TypingRelay:
+    def __init__(self, clock: Clock | None = None):
+        self.clock = clock or Clock()
+        # (user id, room id) -> when a start of theirs was last relayed.
+        self.started: dict[tuple[int, int], float] = {}
+
+    def start(self, user_id: int, room_id: int) -> bool:
+        """Whether to relay this start: not if one went out less than a refresh ago."""
+        now = self.clock.now()
+        last = self.started.get((user_id, room_id))
+        if last is not None and now - last < settings.CHAT_TYPING_REFRESH_SECONDS:
+            return False
+        if len(self.started) >= MAX_TRACKED:
+            self.drop_stale(now)
+        self.started[(user_id, room_id)] = now
+        return True
+
+    def stop(self, user_id: int, room_id: int) -> bool:
+        """Whether to relay this stop: only after a start that went out."""
+        return self.started.pop((user_id, room_id), None) is not None
+
+    def stop_all(self, user_id: int) -> list[int]:
+        """The rooms where the user's typing was relayed: their last socket here has closed."""
+        rooms = [room for user, room in self.started if user == user_id]
+        for room_id in rooms:
+            del self.started[(user_id, room_id)]
+        return rooms
+
+    def drop_stale(self, now: float) -> None:
+        timeout = settings.CHAT_TYPING_TIMEOUT_SECONDS
+        self.started = {key: at for key, at in self.started.items() if now - at < timeout}
+
+
+# One relay per event loop, like the hub: a server process has one loop.
+get_typing_relay = per_loop(TypingRelay)

@@ -1,0 +1,332 @@
+"""Conversation state over the socket and REST: read cursors and unread counts, typing,
+reactions, replies, edits and deletes, message numbers, and the room list's summaries.
+
+An absence is proven by a later frame: after the action that must not reach a socket, something
+that does reach it is sent, and it must be the next frame the socket reads.
+"""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts.tests.clock import ManualClock
+from chat.models import Message, Room
+from chat.realtime.frames import encode
+from chat.realtime.hub import get_hub
+from chat.realtime.typing import get_typing_relay
+from chat.tests.frames import send_frame
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def next_of(socket) -> dict:
+    return await socket.receive_json_from(timeout=5)
+
+
+async def say(sender, room, body: str, *readers) -> int:
+    """Send a message and read its message.new on the sender and each reader; its id."""
+    await sender.send_json_to(send_frame(room, body, f"c-{body}"))
+    message = (await next_of(sender))["message"]
+    for reader in readers:
+        assert (await next_of(reader))["message"]["id"] == message["id"]
+    return message["id"]
+
+
+def ref(user) -> dict:
+    return {"id": user.pk, "username": user.username}
+
+
+# Read state
+
+
+async def test_reading_moves_the_cursor_forward_only_and_tells_every_tab(
+    open_socket, room, user, bob
+):
+    tab, other_tab, bob_socket = (
+        await open_socket(user),
+        await open_socket(user),
+        await open_socket(bob),
+    )
+    first = await say(bob_socket, room, "first", tab, other_tab)
+    second = await say(bob_socket, room, "second", tab, other_tab)
+
+    await tab.send_json_to({"type": "room.read", "room": room.pk, "message": second})
+    read = {"type": "room.read", "room": room.pk, "user": ref(user), "message": second}
+    for socket in (tab, other_tab, bob_socket):
+        assert await next_of(socket) == read
+
+    # Back to an older message: the cursor stays, and only the asking tab is told where it is.
+    await tab.send_json_to({"type": "room.read", "room": room.pk, "message": first})
+    assert await next_of(tab) == read
+    third = await say(bob_socket, room, "third", tab)
+    assert (await next_of(other_tab))["message"]["id"] == third
+
+
+async def test_a_read_of_another_rooms_message_is_refused(
+    open_socket, make_room, room, user, carol
+):
+    elsewhere = await sync_to_async(make_room)(user, carol, kind=Room.Kind.DIRECT)
+    tab = await open_socket(user)
+    other = await say(tab, elsewhere, "elsewhere")
+    await tab.send_json_to(
+        {"type": "room.read", "room": room.pk, "message": other, "client_id": "r"}
+    )
+    error = await next_of(tab)
+    assert (error["type"], error["code"], error["ref"]) == ("error", "not_found", "r")
+    await tab.send_json_to({"type": "room.read", "room": room.pk, "message": "1"})
+    assert (await next_of(tab))["code"] == "invalid"
+
+
+def test_unread_counts_in_the_room_list_and_in_total(as_user, room, user, bob):
+    alice = as_user(user)
+    sent = [
+        Message.objects.create(room=room, sender=sender, body=body, client_id=body)
+        for sender, body in [(bob, "b1"), (user, "mine"), (bob, "b2"), (bob, "b3")]
+    ]
+    (summary,) = alice.get("/api/rooms/").json()["results"]
+    assert summary["unread"] == 3  # all of bob's; never one's own
+    assert alice.get("/api/rooms/unread/").json() == {"total": 3}
+
+    answer = alice.post(f"/api/rooms/{room.pk}/read/", {"message": sent[2].pk}, format="json")
+    assert answer.status_code == 200
+    assert answer.json() == {"room": room.pk, "message": sent[2].pk, "unread": 1}
+    sent[3].deleted, sent[3].body = sent[2].created, ""
+    sent[3].save()
+    assert alice.get("/api/rooms/").json()["results"][0]["unread"] == 0
+    assert alice.get("/api/rooms/unread/").json() == {"total": 0}
+
+    bob_client = as_user(bob)
+    members = bob_client.get(f"/api/rooms/{room.pk}/members/").json()["results"]
+    assert {member["user"]["id"]: member["last_read"] for member in members} == {
+        user.pk: sent[2].pk,
+        bob.pk: None,
+    }
+
+
+async def test_above_the_receipt_size_only_the_readers_tabs_hear_of_a_read(
+    open_socket, room, user, bob, settings
+):
+    settings.CHAT_READ_RECEIPTS_MAX_MEMBERS = 1
+    tab, other_tab, bob_socket = (
+        await open_socket(user),
+        await open_socket(user),
+        await open_socket(bob),
+    )
+    message = await say(bob_socket, room, "hello", tab, other_tab)
+    await tab.send_json_to({"type": "room.read", "room": room.pk, "message": message})
+    for socket in (tab, other_tab):
+        assert (await next_of(socket))["type"] == "room.read"
+    later = await say(tab, room, "later", other_tab)
+    assert (await next_of(bob_socket))["message"]["id"] == later
+
+
+# Typing
+
+
+async def test_typing_reaches_the_others_at_a_bounded_rate_and_is_never_stored(
+    open_socket, room, user, bob
+):
+    clock = ManualClock()
+    tab, other_tab, bob_socket = (
+        await open_socket(user),
+        await open_socket(user),
+        await open_socket(bob),
+    )
+    get_typing_relay().clock = clock
+    start = {"type": "typing.start", "room": room.pk}
+    await tab.send_json_to(start)
+    assert await next_of(bob_socket) == {"type": "typing.start", "room": room.pk, "user": ref(user)}
+    await tab.send_json_to(start)  # within the refresh interval: not relayed
+    clock.advance(3)
+    await tab.send_json_to(start)  # a refresh later: relayed
+    assert (await next_of(bob_socket))["type"] == "typing.start"
+    await tab.send_json_to({"type": "typing.stop", "room": room.pk})
+    assert await next_of(bob_socket) == {"type": "typing.stop", "room": room.pk, "user": ref(user)}
+    await tab.send_json_to({"type": "typing.stop", "room": room.pk})  # nothing started
+    marker = await say(tab, room, "marker", bob_socket)
+    # The typist's own tabs heard none of it.
+    assert (await next_of(other_tab))["message"]["id"] == marker
+    assert await Message.objects.acount() == 1
+
+
+async def test_a_typist_whose_last_socket_closes_stops_typing(open_socket, room, user, bob):
+    tab, bob_socket = await open_socket(user), await open_socket(bob)
+    await tab.send_json_to({"type": "typing.start", "room": room.pk})
+    assert (await next_of(bob_socket))["type"] == "typing.start"
+    await tab.disconnect()
+    assert await next_of(bob_socket) == {"type": "typing.stop", "room": room.pk, "user": ref(user)}
+
+
+async def test_typing_in_a_room_one_is_not_in_is_refused(open_socket, make_room, user, bob, carol):
+    elsewhere = await sync_to_async(make_room)(bob, carol, kind=Room.Kind.DIRECT)
+    tab = await open_socket(user)
+    await tab.send_json_to({"type": "typing.start", "room": elsewhere.pk})
+    assert (await next_of(tab))["code"] == "not_found"
+
+
+# Edits, deletes, reactions and replies over the socket
+
+
+async def test_edit_and_delete_over_the_socket_follow_the_rest_rules(open_socket, room, user, bob):
+    tab, bob_socket = await open_socket(user), await open_socket(bob)
+    message = await say(tab, room, "tpyo", bob_socket)
+    await bob_socket.send_json_to({"type": "message.edit", "message": message, "body": "mine now"})
+    assert (await next_of(bob_socket))["code"] == "forbidden"
+    await tab.send_json_to({"type": "message.edit", "message": message, "body": "typo"})
+    for socket in (tab, bob_socket):
+        updated = await next_of(socket)
+        assert (updated["type"], updated["message"]["body"]) == ("message.updated", "typo")
+        assert updated["message"]["edited"] is not None
+    await tab.send_json_to({"type": "message.delete", "message": message})
+    for socket in (tab, bob_socket):
+        deleted = await next_of(socket)
+        assert (deleted["type"], deleted["message"]["body"]) == ("message.deleted", "")
+    await tab.send_json_to({"type": "message.edit", "message": message, "body": "again"})
+    assert (await next_of(tab))["code"] == "not_found"
+    await tab.send_json_to({"type": "message.delete", "message": True})
+    assert (await next_of(tab))["code"] == "invalid"
+
+
+async def test_reactions_are_idempotent_and_counted_in_history(
+    open_socket, as_user, room, user, bob
+):
+    tab, bob_socket = await open_socket(user), await open_socket(bob)
+    message = await say(bob_socket, room, "react to me", tab)
+    add = {"type": "reaction.add", "message": message, "emoji": "👍🏽"}
+    await tab.send_json_to(add)
+    added = {
+        "type": "reaction.added",
+        "room": room.pk,
+        "message": message,
+        "user": ref(user),
+        "emoji": "👍🏽",
+        "count": 1,
+    }
+    for socket in (tab, bob_socket):
+        assert await next_of(socket) == added
+    await tab.send_json_to(add)  # again: nothing changes, nobody is told
+    marker = await say(tab, room, "marker")
+    assert (await next_of(bob_socket))["message"]["id"] == marker
+
+    history = sync_to_async(
+        lambda viewer: as_user(viewer).get(f"/api/rooms/{room.pk}/messages/").json()
+    )
+    reacted = next(m for m in (await history(user))["results"] if m["id"] == message)
+    assert reacted["reactions"] == [{"emoji": "👍🏽", "count": 1, "me": True}]
+    reacted = next(m for m in (await history(bob))["results"] if m["id"] == message)
+    assert reacted["reactions"] == [{"emoji": "👍🏽", "count": 1, "me": False}]
+
+    await tab.send_json_to({"type": "reaction.remove", "message": message, "emoji": "👍🏽"})
+    for socket in (tab, bob_socket):
+        assert await next_of(socket) == {**added, "type": "reaction.removed", "count": 0}
+    for emoji in ("a", "👍👍", "<b>", 7):
+        await tab.send_json_to({"type": "reaction.add", "message": message, "emoji": emoji})
+        assert (await next_of(tab))["code"] == "invalid"
+
+
+def test_reactions_over_rest(as_user, room, user, bob):
+    message = Message.objects.create(room=room, sender=bob, body="hi", client_id="1")
+    url = f"/api/messages/{message.pk}/reactions/"
+    alice = as_user(user)
+    assert alice.post(url, {"emoji": "🎉"}, format="json").status_code == 201
+    again = alice.post(url, {"emoji": "🎉"}, format="json")
+    assert (again.status_code, again.json()["count"]) == (200, 1)
+    gone = alice.delete(url + "?emoji=%F0%9F%8E%89")
+    assert gone.json() == {"message": message.pk, "emoji": "🎉", "count": 0, "me": False}
+    assert alice.post(url, {"emoji": "no"}, format="json").status_code == 400
+
+
+async def test_a_reply_quotes_its_message_and_shows_it_deleted(
+    open_socket, as_user, make_room, room, user, bob, carol
+):
+    tab, bob_socket = await open_socket(user), await open_socket(bob)
+    question = await say(bob_socket, room, "lunch?", tab)
+    await tab.send_json_to({**send_frame(room, "yes!", "c-reply"), "reply_to": question})
+    reply = (await next_of(tab))["message"]
+    assert reply["reply_to"]["id"] == question
+    assert (reply["reply_to"]["excerpt"], reply["reply_to"]["sender"]) == ("lunch?", ref(bob))
+    assert reply["reply_to"]["deleted"] is False
+    await next_of(bob_socket)
+
+    elsewhere = await sync_to_async(make_room)(user, carol, kind=Room.Kind.DIRECT)
+    await tab.send_json_to({**send_frame(elsewhere, "wrong room", "c-x"), "reply_to": question})
+    error = await next_of(tab)
+    assert (error["code"], error["ref"]) == ("invalid", "c-x")
+
+    await bob_socket.send_json_to({"type": "message.delete", "message": question})
+    await next_of(tab)
+    page = await sync_to_async(
+        lambda: as_user(user).get(f"/api/rooms/{room.pk}/messages/").json()
+    )()
+    quoted = next(m for m in page["results"] if m["id"] == reply["id"])["reply_to"]
+    assert (quoted["deleted"], quoted["excerpt"]) == (True, "")
+
+
+# Message numbers and gaps
+
+
+async def test_messages_are_numbered_per_room_in_the_order_stored(
+    open_socket, as_user, make_room, room, user, carol
+):
+    elsewhere = await sync_to_async(make_room)(user, carol, kind=Room.Kind.DIRECT)
+    tab = await open_socket(user)
+    for n in range(3):
+        await tab.send_json_to(send_frame(room, f"here {n}", f"h{n}"))
+        await tab.send_json_to(send_frame(elsewhere, f"there {n}", f"t{n}"))
+    received = [(await next_of(tab))["message"] for _ in range(6)]
+    assert [m["seq"] for m in received if m["room"] == room.pk] == [1, 2, 3]
+    assert [m["seq"] for m in received if m["room"] == elsewhere.pk] == [1, 2, 3]
+    post = await sync_to_async(as_user(user).post)(
+        f"/api/rooms/{room.pk}/messages/", {"body": "rest", "client_id": "r"}, format="json"
+    )
+    assert post.json()["seq"] == 4
+
+
+async def test_a_message_that_does_not_arrive_makes_the_rooms_sockets_resync(
+    open_socket, room, user
+):
+    tab = await open_socket(user)
+    hub = get_hub()
+
+    async def arrives(seq: int) -> None:
+        frame = encode({"type": "message.new", "seq": seq})
+        await hub.dispatch({"type": "fanout.room", "room": room.pk, "frame": frame, "seq": seq})
+        assert (await next_of(tab))["seq"] == seq
+
+    await arrives(1)
+    await arrives(3)  # 2 may be on its way from another process
+    await arrives(2)  # it was: no gap
+    await arrives(5)
+    await arrives(6)  # 4 never came
+    assert await next_of(tab) == {"type": "room.resync", "room": room.pk}
+
+
+# The room list
+
+
+@pytest.mark.parametrize("count", [1, 10, 100])
+def test_the_room_list_costs_the_same_queries_for_any_number_of_rooms(
+    as_user, make_room, make_user, user, django_assert_max_num_queries, count
+):
+    others = [make_user(f"u{n}") for n in range(count)]
+    for other in others:
+        room = make_room(user, other, kind=Room.Kind.DIRECT)
+        Message.objects.create(room=room, sender=other, body="hi", client_id=f"c{other.pk}")
+    with django_assert_max_num_queries(3):  # count, page, the page's last messages
+        page = as_user(user).get("/api/rooms/?limit=200").json()
+    assert len(page["results"]) == count
+    assert all(summary["unread"] == 1 for summary in page["results"])
+
+
+def test_the_room_list_says_what_happened_where(as_user, make_room, room, user, bob, carol):
+    quiet = make_room(user, carol, kind=Room.Kind.DIRECT)
+    Message.objects.create(room=room, sender=bob, body="x" * 300, client_id="1")
+    rooms = as_user(user).get("/api/rooms/").json()["results"]
+    assert [summary["id"] for summary in rooms] == [room.pk, quiet.pk]  # latest activity first
+    busy, direct = rooms
+    assert busy["last_message"]["excerpt"] == "x" * 100
+    assert busy["last_message"]["sender"] == ref(bob)
+    assert direct["last_message"] is None
+    assert direct["peer"] == ref(carol)
+    Message.objects.create(room=quiet, sender=user, body="now here", client_id="2")
+    rooms = as_user(user).get("/api/rooms/").json()["results"]
+    assert [summary["id"] for summary in rooms] == [quiet.pk, room.pk]
