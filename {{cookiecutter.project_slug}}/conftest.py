@@ -151,6 +151,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+class ServerAddress(str):
+    """A server process's `host:port`, which also holds the process (to kill it, say)."""
+
+    def __new__(cls, address: str, process: subprocess.Popen):
+        instance = super().__new__(cls, address)
+        instance.process = process
+        return instance
+
+
 @pytest.fixture(scope="session")
 def start_server(django_db_setup, tmp_path_factory):
     """Start a real server process (the production server command) on the test database;
@@ -186,7 +195,7 @@ def start_server(django_db_setup, tmp_path_factory):
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return f"127.0.0.1:{port}"
+                return ServerAddress(f"127.0.0.1:{port}", process)
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"server on port {port} did not start:\n{log_path.read_text()}")

@@ -94,11 +94,18 @@ class MembershipSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The newest message this member has read (their read receipt).",
     )
+    online = serializers.SerializerMethodField(
+        help_text="Whether a socket of theirs is open; null when the server keeps no presence."
+    )
 
     class Meta:
         model = Membership
-        fields = ["user", "role", "joined", "last_read"]
+        fields = ["user", "role", "joined", "last_read", "online"]
         read_only_fields = fields
+
+    def get_online(self, membership: Membership) -> bool | None:
+        online = self.context.get("online")
+        return None if online is None else membership.user_id in online
 
 
 class MessageSerializer(serializers.ModelSerializer):

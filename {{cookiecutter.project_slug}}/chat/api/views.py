@@ -17,6 +17,7 @@ from ..domain.reactions import add_reaction, reaction_counts, remove_reaction
 from ..domain.read_state import mark_read, unread_total
 from ..domain.sending import send_message
 from ..models import Membership, Message, Room
+from ..realtime.presence import online_among_sync
 from .room_list import rooms_for
 from .serializers import (
     MembershipSerializer,
@@ -70,7 +71,9 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         membership_for(request.user, int(pk))
         memberships = Membership.objects.filter(room_id=int(pk)).select_related("user")
         page = self.paginate_queryset(memberships.order_by("joined", "id"))
-        return self.get_paginated_response(MembershipSerializer(page, many=True).data)
+        online = online_among_sync([membership.user_id for membership in page])
+        data = MembershipSerializer(page, many=True, context={"online": online}).data
+        return self.get_paginated_response(data)
 
     @extend_schema(request=ReadRequest, responses=ReadState)
     @action(detail=True, methods=["post"])

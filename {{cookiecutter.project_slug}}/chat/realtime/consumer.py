@@ -41,6 +41,7 @@ from .frames import (
 )
 from .hub import get_hub
 from .outbox import WRITE_TEXT_NOW, Outbox
+from .presence import get_presence
 from .publish import publish_to_room_others
 from .rate_limits import Limit, frame_limit, get_rate_limiter, message_limit
 from .send_batcher import Stored
@@ -85,6 +86,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # Closes the socket when its client has fallen behind or its writes failed.
     closer: asyncio.Task | None = None
     attached = False
+    # The rooms the socket followed when it was detached from the hub.
+    followed: set[int] = frozenset()
+    # Counted among its user's sockets for presence (chat/realtime/presence.py).
+    present = False
     # Identifies the credential the socket was opened with (accounts/revocation.py).
     credential_id: str | None = None
     # Frames refused by the rate limit since the last one let through.
@@ -123,7 +128,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.credential_id = self.scope.get("credential_id")
         extensions = self.scope.get("extensions") or {}
         self.outbox.write_now = extensions.get(WRITE_TEXT_NOW, {}).get("write")
-        await get_hub().attach(self, await room_ids_of(user))
+        room_ids = await room_ids_of(user)
+        await get_hub().attach(self, room_ids)
         self.attached = True
         self.expiry.expire_at(self.scope.get("credential_expires_at"))
         self.send_event(
@@ -131,8 +137,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "type": "session.ready",
                 "user": {"id": user.pk, "username": user.get_username()},
                 "typing": typing_timings(),
+                "presence": settings.CHAT_PRESENCE,
             }
         )
+        await get_presence().socket_opened(user, room_ids)
+        self.present = True
         logger.info("socket opened for user %s", user.pk)
 
     async def disconnect(self, code):
@@ -143,6 +152,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.closer.cancel()
         self.outbox.close()
         await self.detach()
+        if self.present:
+            self.present = False
+            await get_presence().socket_closed(self.scope["user"], self.followed)
         if self.user_id is not None and not get_hub().users.get(self.user_id):
             # The user's last socket here: nobody will stop what it was typing.
             for room_id in get_typing_relay().stop_all(self.user_id):
@@ -153,6 +165,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def detach(self) -> None:
         if self.attached:
             self.attached = False
+            self.followed = set(get_hub().socket_rooms.get(self, ()))
             # Shielded: cut short (a disconnect cancels the closer), it would leave this
             # socket in the hub's registry.
             await asyncio.shield(get_hub().detach(self))

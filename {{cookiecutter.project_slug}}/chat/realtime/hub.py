@@ -32,6 +32,8 @@ from .per_loop import per_loop
 
 logger = logging.getLogger(__name__)
 
+# Every process's hub is in this group: presence changes go to all of them at once.
+PRESENCE_GROUP = "chat.presence"
 # Channel layers forget group members after a day (group_expiry): re-add well before.
 GROUP_REFRESH_SECONDS = 60 * 60
 
@@ -76,6 +78,7 @@ class Hub:
             channel = await self.layer.new_channel()
             # Made before any group exists, so that no restart goes unseen.
             self.watch = await LayerWatch.made_for(self, channel)
+            await self.layer.group_add(PRESENCE_GROUP, channel)
             self.channel = channel
             self.tasks = [
                 asyncio.create_task(self.receive_forever()),
@@ -190,6 +193,14 @@ class Hub:
             for socket in list(self.rooms.get(event["room"], ())):
                 if socket.user_id != event["except_user"]:
                     socket.push(event["frame"])
+        elif kind == "fanout.presence":
+            told = set()
+            for room_id in event["rooms"]:
+                told.update(self.rooms.get(room_id, ()))
+            frame = event["frame"]
+            for socket in told:
+                if socket.user_id != event["user"]:
+                    socket.push(frame)
         elif kind == "fanout.user":
             for socket in list(self.users.get(event["user"], ())):
                 socket.push(event["frame"])
@@ -226,7 +237,7 @@ class Hub:
 
     async def add_all_groups(self) -> None:
         """Add this process's channel to every group it needs; the caller holds the lock."""
-        groups = [room_group(r) for r in self.rooms] + [user_group(u) for u in self.users]
+        groups = [PRESENCE_GROUP, *map(room_group, self.rooms), *map(user_group, self.users)]
         for group in groups:
             await self.layer.group_add(group, self.channel)
 

@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from .frames import encode
-from .hub import get_hub, room_group, user_group
+from .hub import PRESENCE_GROUP, get_hub, room_group, user_group
 
 
 def room_message(room_id: int, event: dict) -> dict:
@@ -50,6 +50,18 @@ async def publish_to_user(user_id: int, event: dict) -> None:
     await send_to_group(
         user_group(user_id), {"type": "fanout.user", "user": user_id, "frame": encode(event)}
     )
+
+
+async def publish_presence(user: dict, status: str, room_ids: list[int]) -> None:
+    """Tell the people who share a room with the user that they are now online or offline:
+    one message, to every process, whatever the number of rooms (chat/realtime/presence.py)."""
+    message = {
+        "type": "fanout.presence",
+        "user": user["id"],
+        "rooms": room_ids,
+        "frame": encode({"type": "presence", "user": user, "status": status}),
+    }
+    await send_to_group(PRESENCE_GROUP, message)
 
 
 async def publish_membership(user_id: int, room_id: int, joined: bool, event: dict) -> None:

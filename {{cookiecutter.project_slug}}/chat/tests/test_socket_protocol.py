@@ -15,6 +15,7 @@ async def test_authenticated_socket_gets_session_ready(connect_socket, user, ws_
         "type": "session.ready",
         "user": {"id": user.pk, "username": "alice"},
         "typing": {"refresh_seconds": 3.0, "timeout_seconds": 6.0},
+        "presence": False,
     }
 
 

@@ -175,6 +175,13 @@ CHAT_READ_RECEIPTS_MAX_MEMBERS = env.int("CHAT_READ_RECEIPTS_MAX_MEMBERS", defau
 # most one per user and room per interval), and show one for this long unless repeated.
 CHAT_TYPING_REFRESH_SECONDS = env.float("CHAT_TYPING_REFRESH_SECONDS", default=3.0)
 CHAT_TYPING_TIMEOUT_SECONDS = env.float("CHAT_TYPING_TIMEOUT_SECONDS", default=6.0)
+# Presence events and the members' `online` flag. Off, the server tracks and tells nothing: for
+# a project that does not show presence, the traffic it saves is the heaviest of a chat server.
+CHAT_PRESENCE = env.bool("CHAT_PRESENCE", default=True)
+# Presence: each server process renews its liveness in Redis this often, and a process that
+# stops renewing it (killed) has its users taken offline once it expires, within TTL + heartbeat.
+CHAT_PRESENCE_HEARTBEAT_SECONDS = env.float("CHAT_PRESENCE_HEARTBEAT_SECONDS", default=10.0)
+CHAT_PRESENCE_TTL_SECONDS = env.float("CHAT_PRESENCE_TTL_SECONDS", default=30.0)
 # Sockets one user may hold open in one server process (tabs, devices); more are closed 4429.
 CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=20)
 # Browsers cannot set headers on a WebSocket handshake, so they trade their

@@ -3,8 +3,14 @@
 import os
 import uuid
 
-# Keys in a shared Redis are namespaced per test run, so parallel runs never see each other.
+# Keys in a shared Redis are namespaced per test run, so parallel runs never see each other,
+# and per pytest-xdist worker: each has a database of its own, so the same room ids. The server
+# processes a test starts inherit the test's prefix.
 os.environ.setdefault("REDIS_KEY_PREFIX", f"test-{uuid.uuid4().hex[:12]}")
+if (_worker := os.environ.get("PYTEST_XDIST_WORKER")) and not os.environ[
+    "REDIS_KEY_PREFIX"
+].endswith(f"-{_worker}"):
+    os.environ["REDIS_KEY_PREFIX"] += f"-{_worker}"
 
 from .base import *  # noqa: F403
 from .base import DATABASES, REST_FRAMEWORK
@@ -33,3 +39,7 @@ REST_FRAMEWORK = {
 # Tests send bursts far beyond a person's pace; the rate limit tests set their own limits.
 CHAT_RATE_LIMIT_MESSAGES = env("CHAT_RATE_LIMIT_MESSAGES", default="1000000/1")
 CHAT_RATE_LIMIT_FRAMES = env("CHAT_RATE_LIMIT_FRAMES", default="1000000/1")
+
+# Presence events would interleave with the frames most tests read in order; the presence
+# tests turn it on (and pass CHAT_PRESENCE=true to the server processes they start).
+CHAT_PRESENCE = env.bool("CHAT_PRESENCE", default=False)

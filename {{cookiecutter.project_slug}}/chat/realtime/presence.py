@@ -1,0 +1,215 @@
+"""Presence: a user is online while any socket of theirs is open, in any server process.
+
+Who hears of it: the people who share a room with them, once per change (`presence` events,
+online or offline), never per room or per pair. A change costs one channel-layer message, to
+the group every server process joins, carrying the user's room ids; each process writes the
+event once to each of its sockets in any of those rooms (chat/realtime/hub.py).
+
+Where it is kept: with the in-memory layer, in the one process's memory. With Redis, each
+process records its users in Redis and keeps a key of its own alive (CHAT_PRESENCE_TTL_SECONDS);
+a process that dies without closing its sockets (SIGKILL) lets that key expire, and the next
+sweep of a surviving process takes its users offline. So a user is never left online for longer
+than the TTL plus one heartbeat.
+"""
+
+import asyncio
+import logging
+import uuid
+from collections import Counter
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from ..models import Membership
+from .layer_watch import LayerMarker
+from .per_loop import per_loop
+from .publish import publish_presence
+
+logger = logging.getLogger(__name__)
+
+
+class LocalPresence:
+    """The in-memory layer: one process holds every socket, so its memory is the truth."""
+
+    def __init__(self):
+        self.users: set[int] = set()
+
+    async def arrived(self, user_id: int) -> bool:
+        """Record the user's first socket in this process; whether they just came online."""
+        self.users.add(user_id)
+        return True
+
+    async def departed(self, user_id: int) -> bool:
+        """Record that the user's last socket here closed; whether they just went offline."""
+        self.users.discard(user_id)
+        return True
+
+    async def online(self, user_ids: list[int]) -> set[int]:
+        return self.users.intersection(user_ids)
+
+    async def heartbeat(self) -> list[int]:
+        return []  # nothing else can die: this process holds every socket
+
+
+class RedisPresence:
+    """Every process shares Redis: a set of processes per user, and a key alive per process."""
+
+    def __init__(self, layer):
+        self.redis = layer.connection(0)
+        self.process = uuid.uuid4().hex
+        self.prefix = f"{layer.prefix}:presence"
+
+    def key(self, *parts) -> str:
+        return ":".join([self.prefix, *map(str, parts)])
+
+    async def arrived(self, user_id: int) -> bool:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.key("user", user_id), self.process)
+            pipe.sadd(self.key("process", self.process), user_id)
+            pipe.smembers(self.key("user", user_id))
+            *_, processes = await pipe.execute()
+        return not await self.any_alive(processes, besides=self.process)
+
+    async def departed(self, user_id: int) -> bool:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.srem(self.key("user", user_id), self.process)
+            pipe.srem(self.key("process", self.process), user_id)
+            pipe.smembers(self.key("user", user_id))
+            *_, processes = await pipe.execute()
+        return not await self.any_alive(processes, besides=self.process)
+
+    async def any_alive(self, processes, besides: str) -> bool:
+        others = [p.decode() if isinstance(p, bytes) else p for p in processes]
+        others = [process for process in others if process != besides]
+        if not others:
+            return False
+        return bool(await self.redis.exists(*(self.key("alive", p) for p in others)))
+
+    async def online(self, user_ids: list[int]) -> set[int]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user_id in user_ids:
+                pipe.smembers(self.key("user", user_id))
+            memberships = await pipe.execute()
+        processes = {p for members in memberships for p in members}
+        if not processes:
+            return set()
+        processes = [p.decode() if isinstance(p, bytes) else p for p in processes]
+        alive = await self.redis.mget([self.key("alive", p) for p in processes])
+        living = {p for p, flag in zip(processes, alive, strict=True) if flag is not None}
+        return {
+            user_id
+            for user_id, members in zip(user_ids, memberships, strict=True)
+            if any((p.decode() if isinstance(p, bytes) else p) in living for p in members)
+        }
+
+    async def heartbeat(self) -> list[int]:
+        """Keep this process alive in Redis; take the users of processes that died offline.
+
+        Returns the users who went offline: several processes may sweep at once, and only the
+        one that claims a dead process (removes it from the set) deals with its users.
+        """
+        ttl = settings.CHAT_PRESENCE_TTL_SECONDS
+        await self.redis.set(self.key("alive", self.process), 1, ex=max(1, round(ttl)))
+        await self.redis.sadd(self.key("processes"), self.process)
+        gone = []
+        for process in await self.redis.smembers(self.key("processes")):
+            process = process.decode() if isinstance(process, bytes) else process
+            if process == self.process or await self.redis.exists(self.key("alive", process)):
+                continue
+            if not await self.redis.srem(self.key("processes"), process):
+                continue  # another process claimed it
+            users = await self.redis.smembers(self.key("process", process))
+            await self.redis.delete(self.key("process", process))
+            for user_id in map(int, users):
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.srem(self.key("user", user_id), process)
+                    pipe.smembers(self.key("user", user_id))
+                    _, remaining = await pipe.execute()
+                if not await self.any_alive(remaining, besides=""):
+                    gone.append(user_id)
+        return gone
+
+
+class Presence:
+    """This process's side of presence: counts each user's sockets here, and announces a user
+    whose first socket opens or whose last one closes, if that changes them anywhere."""
+
+    def __init__(self):
+        layer = get_channel_layer()
+        self.store = RedisPresence(layer) if LayerMarker.supports(layer) else LocalPresence()
+        self.sockets: Counter[int] = Counter()
+        # Changes are recorded one at a time, in the order sockets open and close.
+        self.changing = asyncio.Lock()
+        self.beating: asyncio.Task | None = None
+
+    async def socket_opened(self, user, room_ids) -> None:
+        if not settings.CHAT_PRESENCE:
+            return
+        self.start()
+        async with self.changing:
+            self.sockets[user.pk] += 1
+            if self.sockets[user.pk] == 1 and await self.store.arrived(user.pk):
+                await publish_presence(user_ref(user), "online", list(room_ids))
+
+    async def socket_closed(self, user, room_ids) -> None:
+        if not settings.CHAT_PRESENCE:
+            return
+        async with self.changing:
+            self.sockets[user.pk] -= 1
+            if self.sockets[user.pk] > 0:
+                return
+            del self.sockets[user.pk]
+            if await self.store.departed(user.pk):
+                await publish_presence(user_ref(user), "offline", list(room_ids))
+
+    def start(self) -> None:
+        if self.beating is None:
+            self.beating = asyncio.create_task(self.beat_forever())
+
+    async def beat_forever(self) -> None:
+        while True:
+            try:
+                gone = await departed_users(await self.store.heartbeat())
+                for user_id, username, room_ids in gone:
+                    ref = {"id": user_id, "username": username}
+                    await publish_presence(ref, "offline", room_ids)
+            except Exception:
+                # Redis unreachable, say: the layer watch tells the sockets; try again later.
+                logger.warning("presence heartbeat failed", exc_info=True)
+            await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS)
+
+
+def user_ref(user) -> dict:
+    return {"id": user.pk, "username": user.username}
+
+
+@database_sync_to_async
+def departed_users(user_ids: list[int]) -> list[tuple[int, str, list[int]]]:
+    """(id, username, room ids) of users whose process died: one query each, whatever the number."""
+    if not user_ids:
+        return []
+    rooms: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
+    for user_id, room_id in Membership.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "room_id"
+    ):
+        rooms[user_id].append(room_id)
+    names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    return [(user_id, names[user_id], rooms[user_id]) for user_id in user_ids if user_id in names]
+
+
+# One per event loop, like the hub: a server process has one loop.
+get_presence = per_loop(Presence)
+
+
+async def online_among(user_ids: list[int]) -> set[int] | None:
+    """Which of these users are online; None when presence is off (CHAT_PRESENCE)."""
+    if not settings.CHAT_PRESENCE:
+        return None
+    return await get_presence().store.online(user_ids)
+
+
+# For REST views, which run in a thread of the server's loop.
+online_among_sync = async_to_sync(online_among)

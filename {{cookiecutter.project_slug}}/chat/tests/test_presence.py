@@ -1,0 +1,88 @@
+"""Presence: online while any socket of the user is open, told on change only, to the people who
+share a room with them, at one channel-layer message per change whatever the number of rooms."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat.models import Membership, Room
+from chat.realtime import publish
+from chat.realtime.hub import PRESENCE_GROUP
+from chat.tests.frames import send_frame
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def presence_on(settings):
+    settings.CHAT_PRESENCE = True
+
+
+def presence(user, status: str) -> dict:
+    return {
+        "type": "presence",
+        "user": {"id": user.pk, "username": user.username},
+        "status": status,
+    }
+
+
+async def next_of(socket) -> dict:
+    return await socket.receive_json_from(timeout=5)
+
+
+async def test_presence_changes_reach_the_people_who_share_a_room_once(
+    open_socket, room, user, bob, carol
+):
+    alice, outsider = await open_socket(user), await open_socket(carol)
+    first_tab = await open_socket(bob)
+    assert await next_of(alice) == presence(bob, "online")
+    second_tab = await open_socket(bob)  # already online: nobody is told
+    await second_tab.disconnect()  # still online
+    await first_tab.disconnect()
+    assert await next_of(alice) == presence(bob, "offline")
+    # The outsider shares no room with bob: the next frame it reads answers its own.
+    await outsider.send_to(text_data="{}")
+    assert (await next_of(outsider))["type"] == "error"
+
+
+async def test_a_room_list_member_read_says_who_is_online(as_user, open_socket, room, user, bob):
+    await open_socket(bob)
+    members = await sync_to_async(
+        lambda: as_user(user).get(f"/api/rooms/{room.pk}/members/").json()["results"]
+    )()
+    assert {member["user"]["id"]: member["online"] for member in members} == {
+        user.pk: False,
+        bob.pk: True,
+    }
+
+
+async def test_a_change_costs_one_layer_message_and_one_frame_per_socket(
+    open_socket, make_room, make_user, user, monkeypatch
+):
+    """A user in 20 rooms with the same friend: one message per change, one frame to the friend."""
+    friend = await sync_to_async(make_user)("friend")
+
+    @sync_to_async
+    def rooms_with_the_friend():
+        for n in range(20):
+            room = Room.objects.create(kind=Room.Kind.GROUP, name=f"r{n}")
+            Membership.objects.create(room=room, user=user)
+            Membership.objects.create(room=room, user=friend)
+        return room
+
+    last_room = await rooms_with_the_friend()
+    sent = []
+    send_to_group = publish.send_to_group
+
+    async def counting(group, message):
+        sent.append(group)
+        await send_to_group(group, message)
+
+    monkeypatch.setattr(publish, "send_to_group", counting)
+    friend_socket = await open_socket(friend)
+    sent.clear()
+    await open_socket(user)
+    assert sent == [PRESENCE_GROUP]
+    assert await next_of(friend_socket) == presence(user, "online")
+    # Exactly one: the next frame the friend reads is a later message.
+    await friend_socket.send_json_to(send_frame(last_room, "after", "c-1"))
+    assert (await next_of(friend_socket))["type"] == "message.new"

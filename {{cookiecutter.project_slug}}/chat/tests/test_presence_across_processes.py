@@ -1,0 +1,58 @@
+"""Presence across server processes sharing Redis, and a process that dies without a word."""
+
+import asyncio
+import json
+import signal
+
+import pytest
+import redis
+from django.conf import settings
+from websockets.asyncio.client import connect
+
+from chat.tests.frames import send_frame
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The surviving process sweeps this often; the test hands it the dead one's expiry.
+FAST_HEARTBEAT = {"CHAT_PRESENCE": "true", "CHAT_PRESENCE_HEARTBEAT_SECONDS": "0.1"}
+
+
+async def open_client(host, user, password, http_login):
+    headers = await asyncio.to_thread(http_login, host, user.username, password)
+    client = await connect(
+        f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=headers
+    )
+    assert json.loads(await client.recv())["type"] == "session.ready"
+    return client
+
+
+async def next_frame(client) -> dict:
+    # An upper bound, not a wait: the frame is expected well before.
+    return json.loads(await asyncio.wait_for(client.recv(), 10))
+
+
+async def test_a_user_is_online_while_a_socket_is_open_in_any_process_and_a_killed_process_lets_go(
+    start_server, user, bob, room, password, http_login
+):
+    first, second, watcher_host = (start_server(FAST_HEARTBEAT) for _ in range(3))
+    watcher = await open_client(watcher_host, bob, password, http_login)
+    tab_on_first = await open_client(first, user, password, http_login)
+    assert (await next_frame(watcher))["status"] == "online"
+    tab_on_second = await open_client(second, user, password, http_login)
+    await tab_on_second.close()  # a socket is still open on the first process: still online
+    # Nothing about it reached the watcher: its next frame is a message sent after.
+    await tab_on_first.send(json.dumps(send_frame(room, "still here", "c-1")))
+    assert (await next_frame(watcher))["type"] == "message.new"
+
+    # The first process dies without closing its sockets; its liveness key expires (here: is
+    # removed, standing in for the TTL), and a surviving process takes its users offline.
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(timeout=10)
+    store = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] + ":presence"
+    for process in store.smembers(f"{prefix}:user:{user.pk}"):
+        store.delete(f"{prefix}:alive:{process.decode()}")
+    offline = await next_frame(watcher)
+    assert (offline["user"]["id"], offline["status"]) == (user.pk, "offline")
+    tab_on_first.transport.abort()
+    await watcher.close()
