@@ -8,7 +8,15 @@ from .api.direct_views import DirectConversationView
 {%- if cookiecutter.room_model != "direct" %}
 from .api.group_views import GroupRoomViewSet
 {%- endif %}
-from .api.views import MessageReactionsView, MessageView, RoomMessagesView{% if cookiecutter.room_model == "direct" %}, RoomViewSet{% endif %}
+from .api.views import (
+    MessageReactionsView,
+    MessageSearchView,
+    MessageView,
+    RoomMessagesView,
+{%- if cookiecutter.room_model == "direct" %}
+    RoomViewSet,
+{%- endif %}
+)
 
 register_converter(IdConverter, "id")
 router = SimpleRouter()
@@ -17,6 +25,7 @@ router.register("rooms", {{ "RoomViewSet" if cookiecutter.room_model == "direct"
 urlpatterns = [
     *router.urls,
     path("rooms/<id:room_id>/messages/", RoomMessagesView.as_view(), name="room-messages"),
+    path("messages/search/", MessageSearchView.as_view(), name="message-search"),
     path("messages/<id:message_id>/", MessageView.as_view(), name="message"),
     path(
         "messages/<id:message_id>/reactions/",

@@ -4,6 +4,7 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +16,7 @@ from ..domain.errors import Invalid
 from ..domain.messages import delete_message, edit_message
 from ..domain.reactions import add_reaction, reaction_counts, remove_reaction
 from ..domain.read_state import mark_read, unread_total
+from ..domain.search import search_messages
 from ..domain.sending import send_message
 from ..models import Membership, Message, Room
 from ..realtime.presence import online_among_sync
@@ -205,3 +207,37 @@ class MessageReactionsView(APIView):
     def delete(self, request: Request, message_id: int) -> Response:
         state = remove_reaction(request.user, message_id, request.query_params.get("emoji"))
         return Response(state)
+
+
+class MessageSearchView(ListAPIView):
+    """Search the messages of your rooms (or of one, `?room=<id>`), newest first."""
+
+    serializer_class = MessageSerializer
+    queryset = Message.objects.none()  # typed for the schema; get_queryset() serves requests
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description='Words, or "a phrase".'),
+            OpenApiParameter("room", MESSAGE_ID, description="Only this room of yours"),
+        ]
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        room = self.request.query_params.get("room")
+        if room is not None and not re.fullmatch(ID_PATTERN, room):
+            raise Invalid("room must be a room id.", "room")
+        return search_messages(
+            self.request.user,
+            self.request.query_params.get("q", ""),
+            None if room is None else int(room),
+        )
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "reactions": self.page_reactions}
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.page_reactions = reaction_counts([message.pk for message in page], self.request.user)
+        return page

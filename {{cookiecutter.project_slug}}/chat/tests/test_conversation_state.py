@@ -5,10 +5,15 @@ An absence is proven by a later frame: after the action that must not reach a so
 that does reach it is sent, and it must be the next frame the socket reads.
 """
 
+from importlib import import_module
+
 import pytest
 from asgiref.sync import sync_to_async
+from django.apps import apps
+from django.db import connection
 
 from accounts.tests.clock import ManualClock
+from chat.domain.search import search_messages
 from chat.models import Message, Room
 from chat.realtime.frames import encode
 from chat.realtime.hub import get_hub
@@ -16,6 +21,7 @@ from chat.realtime.typing import get_typing_relay
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
+search_index_migration = import_module("chat.migrations.0002_message_search_index")
 
 
 async def next_of(socket) -> dict:
@@ -330,3 +336,41 @@ def test_the_room_list_says_what_happened_where(as_user, make_room, room, user, 
     Message.objects.create(room=quiet, sender=user, body="now here", client_id="2")
     rooms = as_user(user).get("/api/rooms/").json()["results"]
     assert [summary["id"] for summary in rooms] == [quiet.pk, room.pk]
+
+
+# Search
+
+
+def test_search_finds_words_in_my_rooms_only(as_user, make_room, room, user, bob, carol):
+    theirs = make_room(bob, carol, kind=Room.Kind.DIRECT)
+    for where, sender, body in [
+        (room, bob, "Lunch at noon?"),
+        (room, user, "lunch is good"),
+        (room, bob, "dinner later"),
+        (theirs, carol, "lunch without alice"),
+    ]:
+        Message.objects.create(room=where, sender=sender, body=body, client_id=body)
+    alice = as_user(user)
+    found = alice.get("/api/messages/search/?q=lunch").json()
+    assert [m["body"] for m in found["results"]] == ["lunch is good", "Lunch at noon?"]
+    assert found["count"] == 2
+    one_room = alice.get(f"/api/messages/search/?q=dinner&room={room.pk}").json()
+    assert [m["body"] for m in one_room["results"]] == ["dinner later"]
+    assert alice.get(f"/api/messages/search/?q=lunch&room={theirs.pk}").status_code == 404
+    assert alice.get("/api/messages/search/?q=").status_code == 400
+    assert alice.get("/api/messages/search/?q=x&room=abc").status_code == 400
+
+
+@pytest.mark.postgresql
+def test_search_on_postgresql_uses_its_index(as_user, room, user):
+    # The suite builds tables without migrations: create the index as migration 0002 does.
+    with connection.schema_editor() as editor:
+        search_index_migration.create_index(apps, editor)
+    Message.objects.create(room=room, sender=user, body="needle", client_id="n")
+    query = search_messages(user, "needle")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        plan = query.explain()
+        cursor.execute("RESET enable_seqscan")
+    assert "message_body_search" in plan
+    assert [m.body for m in query] == ["needle"]
