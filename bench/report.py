@@ -81,6 +81,13 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
         for label, entry in entries.items():
             entry["ratios"]["memory_vs_floor"] = ratios(runs, label, FLOOR, "kib_per_socket")
             entry["ratios"]["memory_vs_tutorial"] = ratios(runs, label, tutorial, "kib_per_socket")
+    elif scenario == "state_traffic":
+        for entry in entries.values():
+            metrics = entry["metrics"]
+            message = metrics["message_cpu_us_per_delivery"]["median"]
+            entry["ratios"]["typing_delivery_vs_message"] = spread(
+                [metrics["typing_cpu_us_per_delivery"]["median"] / message]
+            )
     elif scenario == "scale_out":
         for label, entry in entries.items():
             one = re.sub(r"\d+ processes", "1 process", label)
@@ -139,6 +146,19 @@ TABLES = {
             ("KiB per socket", lambda m, r: show(m["kib_per_socket"])),
             ("x floor", lambda m, r: show(r["memory_vs_floor"], 2)),
             ("x tutorial", lambda m, r: show(r["memory_vs_tutorial"], 2)),
+        ],
+    ),
+    "state_traffic": (
+        "**Conversation state**: in the {fanout_receivers}-receiver room, every member types "
+        "(start and stop, each to every other member) and reads each new message.",
+        [
+            ("message CPU per delivery (us)", lambda m, r: show(m["message_cpu_us_per_delivery"])),
+            ("typing events/s", lambda m, r: show(m["typing_events_per_s"], 0)),
+            ("typing CPU per event (us)", lambda m, r: show(m["typing_cpu_us_per_event"], 0)),
+            ("typing CPU per delivery (us)", lambda m, r: show(m["typing_cpu_us_per_delivery"])),
+            ("x message delivery", lambda m, r: show(r["typing_delivery_vs_message"], 2)),
+            ("reads/s", lambda m, r: show(m["reads_per_s"], 0)),
+            ("CPU per read (us)", lambda m, r: show(m["read_cpu_us_per_read"], 0)),
         ],
     ),
     "scale_out": (

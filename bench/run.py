@@ -33,6 +33,7 @@ from servers import (
     raise_open_files_limit,
     start_raw,
 )
+from state_traffic import state_traffic
 
 FULL = {
     "runs": 3,
@@ -209,6 +210,8 @@ class Bench:
             self.measure("small_rooms", label, config, lambda s: small_rooms(s, size))
         for label, config in configurations(quick)["idle"]:
             self.measure("idle", label, config, lambda s: idle(s, size))
+        for label, config in configurations(quick)["state_traffic"]:
+            self.measure("state_traffic", label, config, lambda s: state_traffic(s, size))
         for label, config in configurations(quick)["scale_out"]:
             processes = config.get("processes", 1)
             self.measure("scale_out", label, config, lambda s, p=processes: fanout(s, size, p))
@@ -232,6 +235,9 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
                 ("generated, uvicorn, SQLite", {"server": "generated", "asgi": "uvicorn"}),
             ],
             "idle": [("generated, uvicorn", {"server": "generated", "asgi": "uvicorn"})],
+            "state_traffic": [
+                ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
+            ],
             "scale_out": [
                 (
                     "generated, uvicorn, Redis, 2 processes",
@@ -281,14 +287,29 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
             {"server": "tutorial", "asgi": "daphne", "layer": "redis", "processes": 2},
         )
     )
-    return {"fanout": fanout, "small_rooms": small, "idle": idle_, "scale_out": scale}
+    state = [
+        (
+            f"generated, uvicorn, {layer_label}",
+            {"server": "generated", "asgi": "uvicorn", "layer": layer},
+        )
+        for layer, layer_label in (("in_memory", "in-memory"), ("redis", "Redis"))
+    ]
+    return {
+        "fanout": fanout,
+        "small_rooms": small,
+        "idle": idle_,
+        "state_traffic": state,
+        "scale_out": scale,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="seconds, small N (the CI mode)")
     parser.add_argument("--runs", type=int, help="runs of each scenario (full: 3)")
-    parser.add_argument("--only", nargs="*", help="scenarios: fanout small_rooms idle scale_out")
+    parser.add_argument(
+        "--only", nargs="*", help="scenarios: fanout small_rooms idle state_traffic scale_out"
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     args = parser.parse_args()
