@@ -70,7 +70,7 @@ FILES_BY_ANSWER = {
             "chat/tests/test_two_processes.py",
             "accounts/tests/test_revocation_across_processes.py",
             "chat/tests/test_delivery_interruptions.py",
-            "chat/tests/test_presence_across_processes.py",
+            "chat/tests/test_state_across_processes.py",
         ],
     },
     "room_model": {

@@ -1,4 +1,5 @@
-"""Presence across server processes sharing Redis, and a process that dies without a word."""
+"""Conversation state across server processes sharing Redis: presence (and a process that dies
+without a word), read cursors across tabs, and a room's sockets catching up on a lost message."""
 
 import asyncio
 import json
@@ -6,9 +7,12 @@ import signal
 
 import pytest
 import redis
+from channels.layers import get_channel_layer
 from django.conf import settings
 from websockets.asyncio.client import connect
 
+from chat.realtime.frames import encode
+from chat.realtime.hub import room_group
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,3 +60,40 @@ async def test_a_user_is_online_while_a_socket_is_open_in_any_process_and_a_kill
     assert (offline["user"]["id"], offline["status"]) == (user.pk, "offline")
     tab_on_first.transport.abort()
     await watcher.close()
+
+
+async def test_reading_in_one_tab_clears_the_badge_in_a_tab_on_another_process(
+    start_server, live_server_host, user, bob, room, password, http_login
+):
+    other_host = start_server()
+    tab = await open_client(live_server_host, user, password, http_login)
+    far_tab = await open_client(other_host, user, password, http_login)
+    bob_client = await open_client(other_host, bob, password, http_login)
+    await bob_client.send(json.dumps(send_frame(room, "unread", "c-1")))
+    message = (await next_frame(tab))["message"]
+    assert (await next_frame(far_tab))["message"]["id"] == message["id"]
+    await tab.send(json.dumps({"type": "room.read", "room": room.pk, "message": message["id"]}))
+    read = await next_frame(far_tab)
+    assert (read["type"], read["user"]["id"], read["message"]) == (
+        "room.read",
+        user.pk,
+        message["id"],
+    )
+    for client in (tab, far_tab, bob_client):
+        await client.close()
+
+
+async def test_a_message_lost_between_processes_makes_the_rooms_sockets_catch_up(
+    live_server_host, user, bob, room, password, http_login
+):
+    """Two events of the room reach the server process with a number between them skipped,
+    as when the layer drops one: its sockets in the room are told to resync."""
+    tab = await open_client(live_server_host, user, password, http_login)
+    layer = get_channel_layer()
+    for seq in (1, 3, 4):  # 2 is lost, and 4 comes after it should have
+        event = {"type": "message.new", "message": {"seq": seq}}
+        message = {"type": "fanout.room", "room": room.pk, "frame": encode(event), "seq": seq}
+        await layer.group_send(room_group(room.pk), message)
+        assert (await next_frame(tab))["message"]["seq"] == seq
+    assert await next_frame(tab) == {"type": "room.resync", "room": room.pk}
+    await tab.close()
