@@ -66,17 +66,18 @@ class RedisPresence:
         return ":".join([self.prefix, *map(str, parts)])
 
     async def arrived(self, user_id: int) -> bool:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(self.key("user", user_id), self.process)
-            pipe.sadd(self.key("process", self.process), user_id)
-            pipe.smembers(self.key("user", user_id))
-            *_, processes = await pipe.execute()
-        return not await self.any_alive(processes, besides=self.process)
+        return await self.record(user_id, joining=True)
 
     async def departed(self, user_id: int) -> bool:
+        return await self.record(user_id, joining=False)
+
+    async def record(self, user_id: int, joining: bool) -> bool:
+        """Add (or remove) this process to the user's, and tell whether no other process has
+        them: in one transaction, so two processes changing one user see each other."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.srem(self.key("user", user_id), self.process)
-            pipe.srem(self.key("process", self.process), user_id)
+            change = pipe.sadd if joining else pipe.srem
+            change(self.key("user", user_id), self.process)
+            change(self.key("process", self.process), user_id)
             pipe.smembers(self.key("user", user_id))
             *_, processes = await pipe.execute()
         return not await self.any_alive(processes, besides=self.process)

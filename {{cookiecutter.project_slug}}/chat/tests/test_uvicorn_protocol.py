@@ -113,42 +113,40 @@ async def test_compressed_and_uncompressed_clients_read_the_same_room_events(
     bob_client, _ = await open_client(bob, compression=None)
     assert [extension.name for extension in alice.protocol.extensions] == ["permessage-deflate"]
     assert bob_client.protocol.extensions == []
+    await both_read_what_alice_sends(alice, bob_client, room, "é")
 
-    sent = [f"message {n}: " + "é" * (n + 1) for n in range(3)]
+
+async def both_read_what_alice_sends(alice, bob_client, room, accent: str = "") -> None:
+    sent = [f"message {n}{accent * (n + 1)}" for n in range(3)]
     for n, body in enumerate(sent):
         await alice.send(json.dumps(send_frame(room, body, f"c-{n}")))
     assert await bodies(alice, 3) == sent
     assert await bodies(bob_client, 3) == sent
     await alice.close()
     await bob_client.close()
+
+
+@pytest.fixture
+def broken_direct_writes(monkeypatch):
+    """What an upgrade of uvicorn that renamed an attribute would do to every direct write."""
+
+    def broken_write(self, text):
+        raise AttributeError("'ChatWebSocketProtocol' object has no attribute 'conn'")
+
+    monkeypatch.setattr(ChatWebSocketProtocol, "write_text_now", broken_write)
 
 
 async def test_a_failing_direct_write_falls_back_to_the_asgi_send(
-    open_client, user, bob, room, monkeypatch
+    open_client, broken_direct_writes, user, bob, room
 ):
-    def broken_write(self, text):
-        raise AttributeError("'ChatWebSocketProtocol' object has no attribute 'conn'")
-
-    # What an upgrade of uvicorn that renamed an attribute would do to every direct write.
-    monkeypatch.setattr(ChatWebSocketProtocol, "write_text_now", broken_write)
     alice, _ = await open_client(user)
     bob_client, _ = await open_client(bob)
-    sent = [f"message {n}" for n in range(3)]
-    for n, body in enumerate(sent):
-        await alice.send(json.dumps(send_frame(room, body, f"c-{n}")))
-    assert await bodies(alice, 3) == sent
-    assert await bodies(bob_client, 3) == sent
-    await alice.close()
-    await bob_client.close()
+    await both_read_what_alice_sends(alice, bob_client, room)
 
 
 async def test_a_socket_whose_writes_all_fail_is_closed_1011_not_left_silent(
-    open_client, server_socket, user, room, monkeypatch
+    open_client, broken_direct_writes, server_socket, user, room
 ):
-    def broken_write(self, text):
-        raise AttributeError("'ChatWebSocketProtocol' object has no attribute 'conn'")
-
-    monkeypatch.setattr(ChatWebSocketProtocol, "write_text_now", broken_write)
     alice, _ = await open_client(user)
     consumer = server_socket(user)
     asgi_send = consumer.base_send
