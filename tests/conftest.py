@@ -1,33 +1,15 @@
-"""Shared by the template's tests: the prompt combinations and a per-worker cache of bakes."""
+"""The template tests' fixtures: a per-worker cache of bakes, the services bakes need.
 
-import itertools
-import json
+Helpers that test modules import are in support.py (a conftest is loaded by pytest, not
+imported by tests)."""
+
 import os
-import signal
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
-
-TEMPLATE = Path(__file__).resolve().parent.parent
-CHOICES = {
-    key: value
-    for key, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
-    if isinstance(value, list)
-}
-COMBINATIONS = [
-    dict(zip(CHOICES, values, strict=True)) for values in itertools.product(*CHOICES.values())
-]
-
-
-def combination_id(answers: dict) -> str:
-    docker = "docker" if answers["use_docker"] == "yes" else "nodocker"
-    return "-".join([answers["auth"], answers["channel_layer"], answers["room_model"], docker])
+from support import combination_id, service_unavailable
 
 
 def pytest_collection_modifyitems(items):
@@ -54,40 +36,6 @@ def bake(cookies_session):
     return bake_once
 
 
-def run(command: list[str], cwd: Path, env: dict | None = None, timeout: float = 600):
-    """Run a command, failing the test with its output when it fails."""
-    try:
-        completed = subprocess.run(
-            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as expired:
-        pytest.fail(
-            f"{' '.join(map(str, command))} took over {timeout}s in {cwd}\n"
-            f"--- stdout\n{(expired.stdout or b'').decode()[-6000:]}\n"
-            f"--- stderr\n{(expired.stderr or b'').decode()[-6000:]}"
-        )
-    if completed.returncode != 0:
-        pytest.fail(
-            f"{' '.join(map(str, command))} exited {completed.returncode} in {cwd}\n"
-            f"--- stdout\n{completed.stdout[-6000:]}\n--- stderr\n{completed.stderr[-6000:]}"
-        )
-    return completed
-
-
-def project_env(**overrides: str) -> dict:
-    """The environment a generated project's commands run in: ours, minus pytest's own traces."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTEST_", "DJANGO_", "VIRTUAL_ENV"))
-    }
-    return {**env, **overrides}
-
-
-PYTHON = sys.executable
-BIN = Path(sys.executable).parent
-
-
 @pytest.fixture
 def postgres_database():
     """A fresh, uniquely named PostgreSQL database on the local server; dropped afterwards."""
@@ -105,14 +53,6 @@ def postgres_database():
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def service_unavailable(name: str, where: str, error: Exception):
-    """Fail under CI (a missing service is a broken run); elsewhere skip, saying what to start."""
-    message = f"{name} is not reachable at {where} ({error})."
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " CI must provide it.")
-    pytest.skip(message + " Start it (see README, 'Running the tests') to run this test.")
-
-
 @pytest.fixture
 def services_for(request):
     """services_for(answers): make sure the services a baked project's tests need are up."""
@@ -125,38 +65,3 @@ def services_for(request):
                 service_unavailable("Redis", "127.0.0.1:6379", error)
 
     return check
-
-
-def start_process(command: list[str], cwd: Path, env: dict) -> subprocess.Popen:
-    """Start a server command in its own process group, output captured."""
-    return subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def stop_process(process: subprocess.Popen) -> str:
-    """Stop the process and everything it started; returns its output."""
-    os.killpg(process.pid, signal.SIGTERM)
-    return process.communicate(timeout=30)[0]
-
-
-def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
-    """Wait until `url` answers 200, failing with the process's output if it dies or times out."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGTERM)
-            pytest.fail(f"{url} never answered:\n{process.communicate()[0][-4000:]}")
-        time.sleep(0.3)

@@ -5,7 +5,7 @@ non-zero otherwise). The full run is a documented command, not a test."""
 import json
 
 import pytest
-from conftest import PYTHON, TEMPLATE, project_env, run
+from support import PYTHON, TEMPLATE, project_env, run
 
 SCENARIOS = {"fanout", "small_rooms", "idle", "scale_out"}
 

@@ -3,15 +3,14 @@
 import json
 import os
 import re
-import socket
 import uuid
 
-import pytest
-from conftest import (
+from support import (
     BIN,
     COMBINATIONS,
     PYTHON,
-    combination_id,
+    combinations,
+    free_port,
     project_env,
     run,
     start_process,
@@ -42,10 +41,6 @@ call_command("check", fail_level="WARNING")
 call_command("makemigrations", check=True, dry_run=True)
 """
 MARKUP = re.compile(r"\{\{|\{%|\{#|cookiecutter\.")
-
-
-def combinations(selection=COMBINATIONS):
-    return pytest.mark.parametrize("answers", selection, ids=map(combination_id, selection))
 
 
 @combinations()
@@ -160,12 +155,6 @@ def test_docker_artefacts_pass_hadolint_and_the_compose_schema(bake, answers):
     readme = (project / "README.md").read_text()
     assert "python -m config.serve --host 0.0.0.0 --port 8000" in readme
     assert '"-m", "config.serve"' in (project / "conftest.py").read_text()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def dockerfile_command(project) -> list[str]:

@@ -7,7 +7,7 @@ dependency of every combination; these prove each generated list is complete alo
 import re
 
 import pytest
-from conftest import BIN, project_env, run
+from support import BIN, project_env, run
 
 SAMPLES = [
     # The defaults, on SQLite.

@@ -4,7 +4,7 @@ import json
 import subprocess
 
 import pytest
-from conftest import BIN, TEMPLATE
+from support import BIN, TEMPLATE
 
 
 def cookiecutter(tmp_path, *answers: str) -> subprocess.CompletedProcess:

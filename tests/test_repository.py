@@ -10,9 +10,10 @@ import subprocess
 import urllib.request
 
 import pytest
-from conftest import (
+from support import (
     BIN,
     TEMPLATE,
+    free_port,
     service_unavailable,
     start_process,
     stop_process,
@@ -52,9 +53,12 @@ def test_readme_documents_every_option(option):
 
 
 def test_readme_generate_and_run_command_serves_an_authenticated_websocket(tmp_path):
-    """The README's first command, verbatim, in a clean home: the server it starts answers HTTP
-    and accepts a WebSocket after a session login (the default auth mode)."""
+    """The README's first command, verbatim but for the port, in a clean home: the server it
+    starts answers HTTP and accepts a WebSocket after a session login (the default auth mode)."""
     command = re.search(r"```sh\n(uvx cookiecutter[^\n]*)\n```", README).group(1)
+    assert command.endswith(" runserver"), "the command ends by starting the server"
+    host = f"127.0.0.1:{free_port()}"
+    command += f" {host}"  # runserver's default, 8000, may be taken on this machine
     env = {
         key: value
         for key, value in os.environ.items()
@@ -63,8 +67,8 @@ def test_readme_generate_and_run_command_serves_an_authenticated_websocket(tmp_p
     env |= {"HOME": str(tmp_path), "UV_CACHE_DIR": uv_cache_dir()}
     server = start_process(["bash", "-c", command], TEMPLATE, env)
     try:
-        wait_for_http("http://127.0.0.1:8000/healthz/", server, timeout=240)
-        ready = asyncio.run(log_in_and_open_socket("127.0.0.1:8000"))
+        wait_for_http(f"http://{host}/healthz/", server, timeout=240)
+        ready = asyncio.run(log_in_and_open_socket(host))
     finally:
         output = stop_process(server)
     assert ready["type"] == "session.ready", output

@@ -1,0 +1,118 @@
+"""Helpers the template's test modules import: the prompt combinations, running commands,
+starting servers. Fixtures live in conftest.py, which pytest loads itself."""
+
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.project_slug}}"
+CHOICES = {
+    key: value
+    for key, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
+    if isinstance(value, list)
+}
+COMBINATIONS = [
+    dict(zip(CHOICES, values, strict=True)) for values in itertools.product(*CHOICES.values())
+]
+PYTHON = sys.executable
+BIN = Path(sys.executable).parent
+
+
+def combination_id(answers: dict) -> str:
+    docker = "docker" if answers["use_docker"] == "yes" else "nodocker"
+    return "-".join([answers["auth"], answers["channel_layer"], answers["room_model"], docker])
+
+
+def combinations(selection=COMBINATIONS):
+    """Parametrize a test over `answers`, one id per combination."""
+    return pytest.mark.parametrize("answers", selection, ids=map(combination_id, selection))
+
+
+def run(command: list, cwd: Path, env: dict | None = None, timeout: float = 600):
+    """Run a command, failing the test with its output when it fails."""
+    try:
+        completed = subprocess.run(
+            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as expired:
+        pytest.fail(
+            f"{' '.join(map(str, command))} took over {timeout}s in {cwd}\n"
+            f"--- stdout\n{(expired.stdout or b'').decode()[-6000:]}\n"
+            f"--- stderr\n{(expired.stderr or b'').decode()[-6000:]}"
+        )
+    if completed.returncode != 0:
+        pytest.fail(
+            f"{' '.join(map(str, command))} exited {completed.returncode} in {cwd}\n"
+            f"--- stdout\n{completed.stdout[-6000:]}\n--- stderr\n{completed.stderr[-6000:]}"
+        )
+    return completed
+
+
+def project_env(**overrides: str) -> dict:
+    """The environment a generated project's commands run in: ours, minus pytest's own traces."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "DJANGO_", "VIRTUAL_ENV"))
+    }
+    return {**env, **overrides}
+
+
+def service_unavailable(name: str, where: str, error: Exception):
+    """Fail under CI (a missing service is a broken run); elsewhere skip, saying what to start."""
+    message = f"{name} is not reachable at {where} ({error})."
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " CI must provide it.")
+    pytest.skip(message + " Start it (see README, 'Running the tests') to run this test.")
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server a test starts (never a fixed one)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_process(command: list, cwd: Path, env: dict) -> subprocess.Popen:
+    """Start a server command in its own process group, output captured."""
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def stop_process(process: subprocess.Popen) -> str:
+    """Stop the process and everything it started; returns its output."""
+    os.killpg(process.pid, signal.SIGTERM)
+    return process.communicate(timeout=30)[0]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
+    """Wait until `url` answers 200, failing with the process's output if it dies or times out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGTERM)
+            pytest.fail(f"{url} never answered:\n{process.communicate()[0][-4000:]}")
+        time.sleep(0.3)
