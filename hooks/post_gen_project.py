@@ -1,16 +1,18 @@
-"""Shape the generated project to the answers, give it its own secret, print the next steps."""
+"""Shape the generated project to the answers, give it its own secret, lock its
+dependencies, print the next steps.
 
+Cookiecutter renders the answers into the string below as JSON (a raw string, so an
+answer's quotes and backslashes stay data), and the hook parses it only when run: the
+file is plain Python that ruff checks and the template's tests import (tests/test_hooks.py).
+"""
+
+import json
 import secrets
 import shutil
+import subprocess
 from pathlib import Path
 
-ANSWERS = {
-    "project_slug": {{ cookiecutter.project_slug | tojson }},
-    "auth": {{ cookiecutter.auth | tojson }},
-    "channel_layer": {{ cookiecutter.channel_layer | tojson }},
-    "room_model": {{ cookiecutter.room_model | tojson }},
-    "use_docker": {{ cookiecutter.use_docker | tojson }},
-}
+ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
 # The files that exist only for some answers. A file listed under several answers of
 # one question stays when any of them was chosen; the others' files are removed.
@@ -86,6 +88,7 @@ FILES_BY_ANSWER = {
 
 
 def excluded_paths(answers: dict) -> set[str]:
+    """The table's paths that these answers leave out."""
     excluded = set()
     for question, files_by_answer in FILES_BY_ANSWER.items():
         kept = set(files_by_answer[answers[question]])
@@ -99,6 +102,11 @@ def remove(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink()
+
+
+def remove_unchosen(project: Path, answers: dict) -> None:
+    for relative in sorted(excluded_paths(answers)):
+        remove(project / relative)
 
 
 # Lines of .env.example left empty for a value generated per project.
@@ -116,20 +124,57 @@ def write_env_file(project: Path) -> None:
     (project / ".env").write_text("\n".join(lines) + "\n")
 
 
-def main() -> None:
-    project = Path.cwd()
-    for relative in sorted(excluded_paths(ANSWERS)):
-        remove(project / relative)
+# uv resolves from its cache in a second or two; a cold cache or a slow index takes longer,
+# and a hook that hangs is worse than a project without a lock file yet.
+LOCK_TIMEOUT = 180
+
+
+def lock(project: Path) -> str | None:
+    """Write uv.lock (every dependency pinned, for `uv sync --frozen` and the Dockerfile).
+
+    Returns None once it is written, else why not (no uv, offline, ...): generation
+    succeeds all the same, and the next steps say to run `uv lock`.
+    """
+    uv = shutil.which("uv")
+    if uv is None:
+        return "uv is not on PATH"
+    try:
+        completed = subprocess.run(
+            [uv, "lock", "--quiet"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=LOCK_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return f"uv lock took over {LOCK_TIMEOUT} s"
+    except OSError as error:
+        return f"uv could not run ({error})"
+    if completed.returncode != 0:
+        lines = completed.stderr.strip().splitlines()
+        return lines[-1].strip() if lines else f"uv lock exited {completed.returncode}"
+    return None
+
+
+def next_steps(slug: str, lock_problem: str | None) -> str:
+    steps = [f"\nCreated {slug}/. Next steps:", f"  cd {slug}"]
+    if lock_problem:
+        steps.append(
+            f"  uv lock   # pins every dependency in uv.lock; not done now: {lock_problem}"
+        )
+    steps += [
+        "  uv run python manage.py migrate && uv run python manage.py runserver   # serve",
+        "  uv run pytest                                                         # test",
+        "See README.md for the API, the WebSocket protocol and deployment.\n",
+    ]
+    return "\n".join(steps)
+
+
+def main(project: Path, answers: dict) -> None:
+    remove_unchosen(project, answers)
     write_env_file(project)
-    slug = ANSWERS["project_slug"]
-    print(
-        f"\nCreated {slug}/. Next steps:\n"
-        f"  cd {slug}\n"
-        "  uv run python manage.py migrate && uv run python manage.py runserver   # serve\n"
-        "  uv run pytest                                                         # test\n"
-        "See README.md for the API, the WebSocket protocol and deployment.\n"
-    )
+    print(next_steps(answers["project_slug"], lock(project)))
 
 
 if __name__ == "__main__":
-    main()
+    main(Path.cwd(), json.loads(ANSWERS_JSON))

@@ -1,6 +1,7 @@
 """Helpers the template's test modules import: the prompt combinations, running commands,
 starting servers. Fixtures live in conftest.py, which pytest loads itself."""
 
+import importlib.util
 import itertools
 import json
 import os
@@ -26,6 +27,54 @@ COMBINATIONS = [
 ]
 PYTHON = sys.executable
 BIN = Path(sys.executable).parent
+
+
+def default_answers() -> dict:
+    """cookiecutter.json's defaults, as --no-input would answer (the slug rendered)."""
+    from cookiecutter.environment import StrictEnvironment
+
+    context = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    answers: dict = {}
+    for key, value in context.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, list):
+            answers[key] = value[0]
+        else:
+            answers[key] = StrictEnvironment().from_string(value).render(cookiecutter=answers)
+    return answers
+
+
+def render(relative: str, answers: dict) -> str:
+    """A file of the project template rendered for these answers, without baking."""
+    from cookiecutter.environment import StrictEnvironment
+
+    context = {**default_answers(), **answers}
+    environment = StrictEnvironment(context={"cookiecutter": context}, keep_trailing_newline=True)
+    text = (PROJECT_TEMPLATE / relative).read_text()
+    return environment.from_string(text).render(cookiecutter=context)
+
+
+def template_files() -> set[str]:
+    """The project template's files, as paths relative to it."""
+    return {
+        str(path.relative_to(PROJECT_TEMPLATE))
+        for path in PROJECT_TEMPLATE.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
+def covers(listed: str, path: str) -> bool:
+    """A path of the hook's removal table covers itself and, for a directory, all under it."""
+    return path == listed or path.startswith(listed + "/")
+
+
+def load_hook(name: str):
+    """A hook of hooks/ as a module, not rendered: its functions take the answers as arguments."""
+    spec = importlib.util.spec_from_file_location(name, TEMPLATE / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def combination_id(answers: dict) -> str:

@@ -1,18 +1,20 @@
 """The prompts: defaults bake, each pre-generation rule refuses a bad answer by name."""
 
 import json
+import os
 import subprocess
 
 import pytest
 from support import BIN, TEMPLATE
 
 
-def cookiecutter(tmp_path, *answers: str) -> subprocess.CompletedProcess:
+def cookiecutter(tmp_path, *answers: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [BIN / "cookiecutter", "--no-input", "-o", str(tmp_path / "out"), str(TEMPLATE), *answers],
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -34,6 +36,8 @@ def test_defaults_bake_the_embedded_setup(tmp_path):
     assert "sqlite" in (project / "config" / "settings" / "base.py").read_text()
     assert not (project / "Dockerfile").exists()
     assert "uv run python manage.py migrate" in completed.stdout  # next steps printed
+    assert (project / "uv.lock").exists()
+    assert "uv lock" not in completed.stdout  # locked: no step left to do
     config = project / ".pre-commit-config.yaml"
     validated = subprocess.run(
         [BIN / "pre-commit", "validate-config", str(config)], capture_output=True, text=True
@@ -41,23 +45,34 @@ def test_defaults_bake_the_embedded_setup(tmp_path):
     assert validated.returncode == 0, validated.stdout + validated.stderr
 
 
-@pytest.mark.parametrize(
-    ("answer", "message"),
-    [
-        ("project_name=   project_slug=chat", "project_name is empty"),
-        ("project_slug=Chat-Server", "project_slug 'Chat-Server' is not a lowercase Python"),
-        ("project_slug=1chat", "project_slug '1chat' is not a lowercase Python"),
-        ("project_slug=class", "project_slug 'class' is not a lowercase Python"),
-        ("project_slug=channels", "project_slug 'channels' is the name of one of the project's"),
-        ("email=not-an-address", "email 'not-an-address' is not an e-mail address"),
-        ("timezone=Mars/Olympus", "timezone 'Mars/Olympus' is not an IANA time zone"),
-    ],
-)
-def test_pre_gen_rule_refuses_a_bad_answer_by_name(tmp_path, answer, message):
-    completed = cookiecutter(tmp_path, *answer.split("   "))
+def test_a_bad_answer_stops_generation_before_anything_is_written(tmp_path):
+    """The pre-generation hook runs and its refusal stops cookiecutter (each rule is unit-tested
+    in test_hooks.py)."""
+    completed = cookiecutter(tmp_path, "project_slug=Chat-Server", "email=nobody")
     assert completed.returncode != 0
-    assert message in completed.stderr
+    assert "project_slug 'Chat-Server' is not a lowercase Python" in completed.stderr
+    assert "email 'nobody' is not an e-mail address" in completed.stderr
     assert not any((tmp_path / "out").glob("*/*"))  # nothing generated
+
+
+def test_quotes_and_backslashes_in_answers_reach_the_project_unchanged(tmp_path):
+    name = 'The "Quoted" \\ Chat'
+    completed = cookiecutter(tmp_path, f"project_name={name}", "project_slug=quoted")
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / "out" / "quoted" / "README.md").read_text().startswith(f"# {name}\n")
+
+
+def test_offline_generation_succeeds_and_says_to_run_uv_lock(tmp_path):
+    """No network and nothing in uv's cache: the project is generated without uv.lock, and the
+    next steps give the command that writes it."""
+    completed = cookiecutter(
+        tmp_path, env={"UV_OFFLINE": "1", "UV_CACHE_DIR": str(tmp_path / "empty-cache")}
+    )
+    assert completed.returncode == 0, completed.stderr
+    project = tmp_path / "out" / "chat_server"
+    assert (project / "manage.py").exists()
+    assert not (project / "uv.lock").exists()
+    assert "\n  uv lock   # pins every dependency in uv.lock; not done now:" in completed.stdout
 
 
 @pytest.mark.parametrize(
