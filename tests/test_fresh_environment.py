@@ -1,10 +1,13 @@
-"""Sampled combinations installed from their own pyproject into a fresh virtualenv with uv.
+"""Sampled combinations installed from their own lock file into a fresh virtualenv with uv.
 
 The main suite runs every bake in the template's environment, which holds every
-dependency of every combination; these prove each generated list is complete alone.
+dependency of every combination; these prove each generated list is complete alone, and
+that a baked project installs exactly the versions its uv.lock pins.
 """
 
+import json
 import re
+import tomllib
 
 import pytest
 from support import BIN, project_env, run
@@ -17,6 +20,15 @@ SAMPLES = [
     # Knox with Redis, 1-to-1 only.
     ({"auth": "knox", "channel_layer": "redis", "room_model": "direct"}, False),
 ]
+
+# Every distribution in the environment, by normalised name.
+INSTALLED = """
+import importlib.metadata, json, re
+print(json.dumps({
+    re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower(): dist.version
+    for dist in importlib.metadata.distributions()
+}))
+"""
 
 
 @pytest.mark.slow
@@ -32,7 +44,20 @@ def test_project_installs_and_passes_in_a_fresh_virtualenv(
     project = result.project_path
     venv = tmp_path / "venv"
     env = project_env(UV_PROJECT_ENVIRONMENT=str(venv))
-    run([BIN / "uv", "sync", "--quiet"], project, env)
+    # --frozen: the versions of the uv.lock the post-generation hook wrote, not resolved again.
+    run([BIN / "uv", "sync", "--frozen", "--quiet"], project, env)
+    installed = json.loads(run([venv / "bin" / "python", "-c", INSTALLED], project, env).stdout)
+    locked = {
+        package["name"]: package.get("version")
+        for package in tomllib.loads((project / "uv.lock").read_text())["package"]
+    }
+    differ = {
+        name: (version, locked.get(name))
+        for name, version in installed.items()
+        if locked.get(name) != version
+    }
+    assert differ == {}, "(installed, locked) versions"
+    assert {"uvicorn", "websockets", "django"} <= installed.keys()
     # Nothing of the template's environment is importable there.
     probe = "import importlib.util as u; print(u.find_spec('cookiecutter') is None)"
     assert run([venv / "bin" / "python", "-c", probe], project, env).stdout.strip() == "True"
