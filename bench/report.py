@@ -173,7 +173,8 @@ TABLES = {
     ),
 }
 
-# The issue's targets, for the production server: (scenario, server, what, value, bound).
+# What the production server must reach against the floor and the tutorial shape:
+# (scenario, server, what, value, bound); a negative bound is a minimum.
 PRODUCTION = "generated, uvicorn"
 TARGETS = [
     ("fanout", f"{PRODUCTION}, in-memory", "CPU per delivery, x floor", "r:cpu_vs_floor", 1.5),
@@ -237,7 +238,7 @@ def table(summary: dict) -> str:
         lines.append("")
     met = targets(summary)
     if met:
-        lines += ["Targets (issue 4), for the production server:", "", *met, ""]
+        lines += ["Targets for the production server (uvicorn), each with its bound:", "", *met, ""]
     return "\n".join(lines)
 
 
