@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from chat.domain.errors import Forbidden, Invalid, NotFound
 from chat.domain.sending import SendRequest, send_message, send_messages
-from chat.models import Message
+from chat.models import Message, Room
 from chat.realtime import send_batcher
 from chat.realtime.send_batcher import SendBatcher, get_send_batcher
 from chat.realtime.send_pipeline import MAX_SENDS_IN_FLIGHT
@@ -35,7 +35,9 @@ def test_each_send_of_a_batch_gets_its_own_outcome(room, user, bob, carol):
     )
     (first, created), (bobs, bob_created) = outcomes[0], outcomes[1]
     assert (first.body, created, bobs.body, bob_created) == ("hello", True, "hi", True)
-    assert [type(outcome) for outcome in outcomes[2:6]] == [Forbidden, Invalid, Invalid, NotFound]
+    # An outsider is refused a group's room and told a 1-to-1 conversation does not exist.
+    outsider = {Room.Kind.GROUP: Forbidden, Room.Kind.DIRECT: NotFound}[room.kind]
+    assert [type(outcome) for outcome in outcomes[2:6]] == [outsider, Invalid, Invalid, NotFound]
     assert outcomes[6] == (earlier, False)
     assert outcomes[7] == (first, False)
     stored = list(Message.objects.order_by("id").values_list("body", flat=True))

@@ -187,15 +187,16 @@ with connect(f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_header
 
 @pytest.mark.faults
 async def test_a_flooder_does_not_slow_other_users_down(
-    start_server, user, bob, make_room, password, http_login, monkeypatch
+    start_server, user, bob, carol, make_user, make_room, password, http_login, monkeypatch
 ):
     """On the production server, with limits that let bob's round trips through: alice sends
     5,000 messages as fast as she can and never reads; bob's round trips meanwhile stay close to
     what they are without her, and she is closed with 4429."""
     monkeypatch.setenv("CHAT_RATE_LIMIT_MESSAGES", f"{2 * ROUND_TRIPS + 10}/10")
     host = await asyncio.to_thread(start_server)
-    bobs_room = await sync_to_async(make_room)(bob)
-    alices_room = await sync_to_async(make_room)(user)
+    # Rooms apart: none of alice's messages is for bob.
+    bobs_room = await sync_to_async(make_room)(bob, carol)
+    alices_room = await sync_to_async(make_room)(user, await sync_to_async(make_user)("dave"))
     headers = {
         who.username: await asyncio.to_thread(http_login, host, who.username, password)
         for who in (user, bob)
