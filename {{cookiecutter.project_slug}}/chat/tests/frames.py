@@ -7,7 +7,9 @@ def send_frame(room, body="hello", client_id="c-1") -> dict:
 
 async def bodies_received(socket, count: int) -> list[str]:
     """The bodies of the socket's next `count` frames, which must be messages."""
-    return [(await socket.receive_json_from())["message"]["body"] for _ in range(count)]
+    frames = [await socket.receive_json_from() for _ in range(count)]
+    assert all(frame["type"] == "message.new" for frame in frames), frames
+    return [frame["message"]["body"] for frame in frames]
 
 
 # A frame the server cannot parse: it answers with an error, and nothing else.

@@ -58,7 +58,10 @@ async def next_event(client) -> dict:
 
 
 async def bodies(client, count: int) -> list[str]:
-    return [(await next_event(client))["message"]["body"] for _ in range(count)]
+    """The bodies of the client's next `count` frames, which must be messages."""
+    events = [await next_event(client) for _ in range(count)]
+    assert all(event["type"] == "message.new" for event in events), events
+    return [event["message"]["body"] for event in events]
 
 
 @pytest.fixture
