@@ -104,7 +104,7 @@ def test_edit_is_for_the_sender_only(as_user, room, user, bob, carol):
 
 
 def test_delete_by_the_sender_is_soft(as_user, room, user, bob):
-    """(A group's owner and admins may delete others' messages: test_group_rooms.py.)"""
+    # A group's owner and admins may delete others' messages too: test_group_rooms.py.
     mine = Message.objects.create(room=room, sender=bob, body="a", client_id="1")
     assert as_user(bob).delete(f"/api/messages/{mine.pk}/").status_code == 204
     mine.refresh_from_db()
