@@ -14,8 +14,12 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-# How a test authenticates, per auth mode: ws_headers and http_login fixtures.
-pytest_plugins = ["accounts.tests.fixtures_{{ cookiecutter.auth }}"]
+# Fixtures that depend on the answers: how a test authenticates in this auth mode
+# (ws_credentials, http_login...), and the rooms this project has (room, make_room).
+pytest_plugins = [
+    "accounts.tests.fixtures_{{ cookiecutter.auth }}",
+    "chat.tests.fixtures_{{ 'direct' if cookiecutter.room_model == 'direct' else 'group' }}",
+]
 
 PASSWORD = "correct-horse-battery-staple"
 ORIGIN = "http://testserver"

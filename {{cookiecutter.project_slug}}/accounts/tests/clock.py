@@ -7,10 +7,11 @@ from accounts.clock import Clock
 
 
 class ManualClock(Clock):
-    """Starts at the wall clock's time, then moves only when the test advances it."""
+    """Starts at the given moment (the wall clock's time by default), then moves only when the
+    test advances it. `now` is also a clock for code handed a plain `() -> float` (RateLimiter)."""
 
-    def __init__(self):
-        self.moment = time.time()
+    def __init__(self, moment: float | None = None):
+        self.moment = time.time() if moment is None else moment
         self.sleepers: list[tuple[float, asyncio.Future]] = []
 
     def now(self) -> float:

@@ -1,8 +1,10 @@
+"""Fixtures of the chat tests. `room` and `make_room`, which build the rooms the project has,
+are in the fixtures_<group or direct>.py module that the root conftest.py loads."""
+
 import asyncio
 
 import pytest
 
-from chat.models import Membership, Room
 from chat.realtime.hub import get_hub
 
 
@@ -15,31 +17,6 @@ def bob(make_user):
 def carol(make_user):
     """Belongs to no room of the fixtures: the outsider."""
     return make_user("carol")
-
-
-@pytest.fixture
-def make_room():
-    """make_room(owner, *members, kind=...) -> a room with those memberships, made directly."""
-
-    def make(owner, *members, kind=Room.Kind.GROUP, name="general"):
-        if kind == Room.Kind.DIRECT:
-            ids = sorted(user.pk for user in (owner, *members))
-            room = Room.objects.create(kind=kind, direct_pair=f"{ids[0]}:{ids[1]}")
-        else:
-            room = Room.objects.create(kind=kind, name=name, created_by=owner)
-        owner_role = Membership.Role.OWNER if kind == Room.Kind.GROUP else Membership.Role.MEMBER
-        Membership.objects.create(room=room, user=owner, role=owner_role)
-        for member in members:
-            Membership.objects.create(room=room, user=member)
-        return room
-
-    return make
-
-
-@pytest.fixture
-def room(make_room, user, bob):
-    """A group room: alice owns it, bob is a member."""
-    return make_room(user, bob)
 
 
 @pytest.fixture

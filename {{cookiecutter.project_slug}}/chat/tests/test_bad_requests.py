@@ -68,9 +68,9 @@ def test_paging_beyond_bigint_answers_a_page(as_user, room, user, query):
     assert isinstance(response.data["results"], list)
 
 
-def test_a_page_is_never_larger_than_the_maximum(as_user, make_room, user, settings):
+def test_a_page_is_never_larger_than_the_maximum(as_user, make_room, make_user, user, settings):
     for n in range(3):
-        make_room(user, name=f"room {n}")
+        make_room(user, make_user(f"u{n}"))
     from core.pagination import BoundedLimitOffsetPagination
 
     assert BoundedLimitOffsetPagination.max_limit == settings.REST_MAX_PAGE_SIZE

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from chat.domain.errors import Forbidden, Invalid, NotFound
 from chat.domain.sending import SendRequest, send_message, send_messages
-from chat.models import Message
+from chat.models import Message, Room
 from chat.realtime import send_batcher
-from chat.realtime.send_batcher import get_send_batcher
+from chat.realtime.send_batcher import SendBatcher, get_send_batcher
 from chat.realtime.send_pipeline import MAX_SENDS_IN_FLIGHT
 from chat.tests.frames import bodies_received, send_frame
 
@@ -35,7 +35,9 @@ def test_each_send_of_a_batch_gets_its_own_outcome(room, user, bob, carol):
     )
     (first, created), (bobs, bob_created) = outcomes[0], outcomes[1]
     assert (first.body, created, bobs.body, bob_created) == ("hello", True, "hi", True)
-    assert [type(outcome) for outcome in outcomes[2:6]] == [Forbidden, Invalid, Invalid, NotFound]
+    # An outsider is refused a group's room and told a 1-to-1 conversation does not exist.
+    outsider = {Room.Kind.GROUP: Forbidden, Room.Kind.DIRECT: NotFound}[room.kind]
+    assert [type(outcome) for outcome in outcomes[2:6]] == [outsider, Invalid, Invalid, NotFound]
     assert outcomes[6] == (earlier, False)
     assert outcomes[7] == (first, False)
     stored = list(Message.objects.order_by("id").values_list("body", flat=True))
@@ -130,17 +132,31 @@ def hold_store(monkeypatch):
     return released.set, sizes
 
 
-async def queued_sends(count: int) -> None:
-    """Wait until `count` sends wait in the batcher's queue behind the batch being stored."""
-    for _ in range(500):
-        if len(get_send_batcher().queue) == count:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{len(get_send_batcher().queue)} sends queued, not {count}")
+@pytest.fixture
+def queued_sends(monkeypatch):
+    """queued_sends(count): wait until `count` sends wait in the batcher's queue, told by the
+    submit that queues the count-th (no polling)."""
+    reached: dict[int, asyncio.Event] = {}
+    submit = SendBatcher.submit
+
+    def submit_and_tell(self, request):
+        outcome = submit(self, request)
+        if len(self.queue) in reached:
+            reached[len(self.queue)].set()
+        return outcome
+
+    monkeypatch.setattr(SendBatcher, "submit", submit_and_tell)
+
+    async def wait_for_count(count: int) -> None:
+        event = reached.setdefault(count, asyncio.Event())
+        if len(get_send_batcher().queue) != count:
+            await asyncio.wait_for(event.wait(), 10)  # an upper bound only
+
+    return wait_for_count
 
 
 async def test_a_socket_reads_its_next_send_while_the_last_is_stored(
-    open_socket, hold_store, room, user, bob
+    open_socket, hold_store, queued_sends, room, user, bob
 ):
     release, batch_sizes = hold_store
     alice, bob_socket = await open_socket(user), await open_socket(bob)
@@ -154,18 +170,22 @@ async def test_a_socket_reads_its_next_send_while_the_last_is_stored(
     assert batch_sizes == [1, 4]
 
 
-async def test_a_socket_has_at_most_max_sends_in_flight(open_socket, hold_store, room, user):
-    release, _ = hold_store
+async def test_a_socket_has_at_most_max_sends_in_flight(
+    open_socket, hold_store, queued_sends, room, user
+):
+    release, batch_sizes = hold_store
     alice = await open_socket(user)
     count = MAX_SENDS_IN_FLIGHT + 10
     for n in range(count):
         await alice.send_json_to(send_frame(room, f"message {n}", f"c-{n}"))
-    # One send in the store, the rest of the allowance queued; the socket reads no further.
+    # One send in the store, the rest of the allowance queued.
     await queued_sends(MAX_SENDS_IN_FLIGHT - 1)
-    await asyncio.sleep(0.1)
-    assert len(get_send_batcher().queue) == MAX_SENDS_IN_FLIGHT - 1
     release()
     assert await bodies_received(alice, count) == [f"message {n}" for n in range(count)]
+    # The socket read no further while the first was stored: the batch stored next, made of
+    # every send queued by then, holds the allowance and not one more.
+    assert batch_sizes[:2] == [1, MAX_SENDS_IN_FLIGHT - 1]
+    assert sum(batch_sizes) == count
 
 
 async def test_a_send_that_fails_to_store_is_answered_and_the_socket_goes_on(

@@ -124,12 +124,22 @@ class Client:
         self.user, self.name = user, user.username
         self.host, self.headers, self.websocket = host, headers, websocket
         self.frames: list[tuple[float, dict]] = []
+        # Notified at each frame received, and when the socket closes.
+        self.received = asyncio.Condition()
+        self.open = True
         self.sent = 0
         self.reader = asyncio.create_task(self.read())
 
     async def read(self) -> None:
-        async for text in self.websocket:
-            self.frames.append((time.monotonic(), json.loads(text)))
+        try:
+            async for text in self.websocket:
+                async with self.received:
+                    self.frames.append((time.monotonic(), json.loads(text)))
+                    self.received.notify_all()
+        finally:
+            async with self.received:
+                self.open = False
+                self.received.notify_all()
 
     async def send(self, room, body: str) -> None:
         frame = {"type": "message.send", "room": room.pk, "body": body, "client_id": body}
@@ -143,15 +153,21 @@ class Client:
 
     async def first(self, matches, after: float = 0.0) -> tuple[float, dict]:
         """The first frame received at or after `after` that `matches`: (when, frame)."""
-        deadline = time.monotonic() + 30  # an upper bound only
-        while True:
-            for when, frame in self.frames:
-                if when >= after and matches(frame):
-                    return when, frame
-            if time.monotonic() > deadline:
-                last = [frame for _, frame in self.frames[-5:]]
-                pytest.fail(f"{self.name} never received it; last frames: {last}")
-            await asyncio.sleep(0.02)
+        checked = 0
+        try:
+            async with self.received, asyncio.timeout(30):  # an upper bound only
+                while True:
+                    for when, frame in self.frames[checked:]:
+                        if when >= after and matches(frame):
+                            return when, frame
+                    checked = len(self.frames)
+                    if not self.open:
+                        break
+                    await self.received.wait()  # until the next frame, or the close
+        except TimeoutError:
+            pass
+        last = [frame for _, frame in self.frames[-5:]]
+        pytest.fail(f"{self.name} never received it; last frames: {last}")
 
     def is_from_other(self, frame: dict) -> bool:
         return frame["type"] == "message.new" and frame["message"]["sender"]["id"] != self.user.pk

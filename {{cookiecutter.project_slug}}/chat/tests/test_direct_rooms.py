@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.tests.throttling import use_production_throttle_rates
 from chat.models import Room
+from chat.tests.fixtures_direct import direct_room
 
 # REST-only tests need no committed data: publishing (on commit) is the socket tests' job.
 rest = pytest.mark.django_db
@@ -107,17 +108,33 @@ def test_starting_conversations_is_throttled_per_user(settings, as_user, user, b
 
 
 @rest
-def test_the_pair_is_unique_in_the_database(make_room, user, bob):
-    make_room(user, bob, kind=Room.Kind.DIRECT)
+def test_the_pair_is_unique_in_the_database(user, bob):
+    direct_room(user, bob)
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_room(bob, user, kind=Room.Kind.DIRECT)
+        direct_room(bob, user)
 
 
 @rest
-def test_nobody_joins_a_direct_conversation(as_user, make_room, user, bob, carol):
-    room = make_room(user, bob, kind=Room.Kind.DIRECT)
-    assert as_user(carol).post(f"/api/rooms/{room.pk}/join/").status_code in (404, 405)
-    assert as_user(carol).get(f"/api/rooms/{room.pk}/").status_code == 404
+def test_nobody_else_sees_joins_or_writes_to_a_conversation(as_user, user, bob, carol):
+    room = direct_room(user, bob)
+    client = as_user(carol)
+    assert client.post(f"/api/rooms/{room.pk}/join/").status_code in (404, 405)
+    assert client.get(f"/api/rooms/{room.pk}/").status_code == 404
+    assert client.get(f"/api/rooms/{room.pk}/members/").status_code == 404
+    assert client.get(f"/api/rooms/{room.pk}/messages/").status_code == 404
+    message = {"body": "hello", "client_id": "c-1"}
+    assert client.post(f"/api/rooms/{room.pk}/messages/", message, format="json").status_code == 404
+    assert client.get("/api/rooms/").data["results"] == []
+
+
+@rest
+def test_the_room_list_shows_my_conversations_only(as_user, user, bob, carol):
+    mine = direct_room(user, bob)
+    direct_room(bob, carol)
+    rooms = as_user(user).get("/api/rooms/").data["results"]
+    assert [(r["id"], r["kind"], r["member_count"], r["role"]) for r in rooms] == [
+        (mine.pk, "direct", 2, "member")
+    ]
 
 
 @live

@@ -19,7 +19,12 @@ class CancellationSwallowingLayer(InMemoryChannelLayer):
 
     swallowed = False
 
+    def __init__(self, **config):
+        super().__init__(**config)
+        self.receiving = asyncio.Event()
+
     async def receive(self, channel):
+        self.receiving.set()
         while True:
             try:
                 return await super().receive(channel)
@@ -33,10 +38,10 @@ async def test_a_hub_stops_when_cancelled_even_if_the_layer_swallows_a_cancellat
     hub = Hub()
     hub.layer = CancellationSwallowingLayer()
     await hub.start()
-    await asyncio.sleep(0)  # let the receive start waiting
+    await hub.layer.receiving.wait()
     for task in hub.tasks:
         task.cancel()
-    _, still_running = await asyncio.wait(hub.tasks, timeout=5)
+    _, still_running = await asyncio.wait(hub.tasks, timeout=10)  # an upper bound only
     assert hub.layer.swallowed
     assert not still_running
 
@@ -129,9 +134,9 @@ async def test_a_socket_closing_while_a_join_waits_is_not_subscribed_again(
     # already counts the socket among the user's.
     async with hub.subscriptions:
         await tab.send_input({"type": "websocket.disconnect", "code": 1001})
-        await asyncio.wait_for(detaching.wait(), timeout=1)
+        await asyncio.wait_for(detaching.wait(), timeout=10)  # an upper bound only
         joining = asyncio.create_task(hub.dispatch(join))
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # one turn of the loop: the join starts, and waits on the lock
     await joining  # and its frame, pushed to the closed socket, raised nothing
     await tab.wait()
     assert (hub.rooms, hub.users, hub.socket_rooms) == ({}, {}, {})

@@ -8,7 +8,8 @@ from django.db import connection
 
 from chat.domain.errors import Forbidden
 from chat.domain.group_rooms import join_group
-from chat.models import Membership, Room
+from chat.models import Membership, Message, Room
+from chat.tests.frames import assert_nothing_on_its_way
 
 # REST-only tests need no committed data: publishing (on commit) is the socket tests' job.
 rest = pytest.mark.django_db
@@ -67,6 +68,45 @@ def test_removing_members(as_user, room, user, bob, carol):
     assert as_user(carol).delete(f"/api/rooms/{room.pk}/members/{bob.pk}/").status_code == 204
     assert as_user(user).delete(f"/api/rooms/{room.pk}/members/{carol.pk}/").status_code == 204
     assert list(room.memberships.values_list("user__username", flat=True)) == ["alice"]
+
+
+@rest
+def test_outsiders_see_a_group_but_cannot_act(as_user, room, carol):
+    client = as_user(carol)
+    assert client.get(f"/api/rooms/{room.pk}/").data["role"] is None
+    message = {"body": "hello", "client_id": "c-1"}
+    assert client.post(f"/api/rooms/{room.pk}/messages/", message, format="json").status_code == 403
+    assert client.get(f"/api/rooms/{room.pk}/messages/").status_code == 403
+    assert client.get(f"/api/rooms/{room.pk}/members/").status_code == 403
+
+
+@rest
+def test_owners_and_admins_delete_others_messages_members_do_not(
+    as_user, room, user, bob, carol, make_user
+):
+    Membership.objects.create(room=room, user=carol, role="admin")
+    dave = make_user("dave")
+    Membership.objects.create(room=room, user=dave)
+    messages = [
+        Message.objects.create(room=room, sender=bob, body=f"m{n}", client_id=f"{n}")
+        for n in range(3)
+    ]
+    assert as_user(dave).delete(f"/api/messages/{messages[0].pk}/").status_code == 403
+    assert as_user(user).delete(f"/api/messages/{messages[1].pk}/").status_code == 204  # owner
+    assert as_user(carol).delete(f"/api/messages/{messages[2].pk}/").status_code == 204  # admin
+    assert [m.deleted is not None for m in Message.objects.order_by("id")] == [False, True, True]
+
+
+@rest
+def test_room_list_is_mine_only_with_names_counts_and_roles(as_user, make_room, user, bob, carol):
+    make_room(user, bob, name="one")
+    make_room(bob, user, name="two")
+    make_room(carol, name="not mine")
+    rooms = as_user(user).get("/api/rooms/").data["results"]
+    assert {(r["name"], r["member_count"], r["role"]) for r in rooms} == {
+        ("one", 2, "owner"),
+        ("two", 2, "member"),
+    }
 
 
 @rest
@@ -130,9 +170,10 @@ async def test_leaving_or_removal_stops_delivery_at_once(open_socket, as_user, r
     await alice.send_json_to(
         {"type": "message.send", "room": room.pk, "body": "x", "client_id": "1"}
     )
+    # alice has it back: the hub has pushed it to every socket it holds in the room.
     assert (await alice.receive_json_from())["type"] == "message.new"
     for tab in bob_tabs:
-        assert await tab.receive_nothing(timeout=0.3)
+        await assert_nothing_on_its_way(tab)
 
 
 @live

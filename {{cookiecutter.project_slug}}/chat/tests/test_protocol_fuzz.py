@@ -115,9 +115,8 @@ class FuzzedSocket:
 
 
 @pytest.fixture
-def open_socket_to_server(live_server_host, user, password, http_login, make_room):
+def open_socket_to_server(live_server_host, user, password, http_login, room):
     """open_socket_to_server() -> a context manager: a FuzzedSocket of `user`, in a room."""
-    room = make_room(user)
     headers = http_login(live_server_host, user.username, password)
 
     @contextmanager

@@ -3,7 +3,7 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.models import Message
+from chat.models import Message, Room
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,8 +36,10 @@ async def test_resending_a_client_id_acks_the_original_and_stores_nothing_new(
     await bob_socket.receive_json_from()
     await alice_socket.send_json_to(send_frame(room, "different text, same id"))
     assert await alice_socket.receive_json_from() == original
-    assert await bob_socket.receive_nothing(timeout=0.2)
-    assert await Message.objects.acount() == 1
+    # The resend reached nobody else: bob's next frame is the message sent after it.
+    await alice_socket.send_json_to(send_frame(room, "after the resend", "c-2"))
+    assert (await bob_socket.receive_json_from())["message"]["body"] == "after the resend"
+    assert await Message.objects.acount() == 2
 
 
 @pytest.mark.parametrize(
@@ -64,13 +66,20 @@ async def test_refused_sends_get_an_error_naming_the_client_id(
     assert (await socket.receive_json_from())["type"] == "message.new"
 
 
+# An outsider is refused a group's room (which anyone may see) and told a 1-to-1 conversation
+# does not exist.
+OUTSIDER_ERROR = {Room.Kind.GROUP: "forbidden", Room.Kind.DIRECT: "not_found"}
+
+
 async def test_outsiders_cannot_post_by_room_id(open_socket, room, carol, bob):
     outsider, member = await open_socket(carol), await open_socket(bob)
     await outsider.send_json_to(send_frame(room))
     error = await outsider.receive_json_from()
-    assert (error["code"], error["ref"]) == ("forbidden", "c-1")
-    assert await member.receive_nothing(timeout=0.2)
-    assert not await Message.objects.aexists()
+    assert (error["code"], error["ref"]) == (OUTSIDER_ERROR[room.kind], "c-1")
+    # Nothing reached the member: the next frame bob gets is his own message, sent after.
+    await member.send_json_to(send_frame(room, "after the outsider", "b-1"))
+    assert (await member.receive_json_from())["message"]["body"] == "after the outsider"
+    assert await Message.objects.acount() == 1
 
 
 async def test_rest_changes_reach_sockets_like_socket_ones(open_socket, as_user, room, user, bob):
