@@ -27,11 +27,13 @@ GROUP_ROOMS = [
     "chat/api/group_views.py",
     "chat/tests/test_group_rooms.py",
     "chat/tests/test_group_fanout.py",
+    "chat/tests/fixtures_group.py",
 ]
 DIRECT_ROOMS = [
     "chat/domain/direct_rooms.py",
     "chat/api/direct_views.py",
     "chat/tests/test_direct_rooms.py",
+    "chat/tests/fixtures_direct.py",
 ]
 FILES_BY_ANSWER = {
     "auth": {
