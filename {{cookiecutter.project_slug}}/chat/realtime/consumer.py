@@ -129,7 +129,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         extensions = self.scope.get("extensions") or {}
         self.outbox.write_now = extensions.get(WRITE_TEXT_NOW, {}).get("write")
         room_ids = await room_ids_of(user)
-        await get_hub().attach(self, room_ids)
+        # Events may reach the socket while the hub subscribes it room by room: they wait, so
+        # that session.ready comes first and means "from here on, every event".
+        arrived_meanwhile: list[str] = []
+        self.push = arrived_meanwhile.append
+        try:
+            await get_hub().attach(self, room_ids)
+        finally:
+            self.push = self.outbox.push
         self.attached = True
         self.expiry.expire_at(self.scope.get("credential_expires_at"))
         self.send_event(
@@ -140,6 +147,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "presence": settings.CHAT_PRESENCE,
             }
         )
+        for frame in arrived_meanwhile:
+            self.push(frame)
         await get_presence().socket_opened(user, room_ids)
         self.present = True
         logger.info("socket opened for user %s", user.pk)

@@ -5,15 +5,17 @@ An absence is proven by a later frame: after the action that must not reach a so
 that does reach it is sent, and it must be the next frame the socket reads.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.apps import apps
-from django.db import connection
+from django.db import close_old_connections, connection
 
 from accounts.tests.clock import ManualClock
 from chat.domain.search import search_messages
+from chat.domain.sending import send_message
 from chat.models import Message, Room
 from chat.realtime.frames import encode
 from chat.realtime.hub import get_hub
@@ -287,6 +289,24 @@ async def test_messages_are_numbered_per_room_in_the_order_stored(
         f"/api/rooms/{room.pk}/messages/", {"body": "rest", "client_id": "r"}, format="json"
     )
     assert post.json()["seq"] == 4
+
+
+def test_concurrent_senders_get_distinct_consecutive_numbers(room, user, bob):
+    """Senders in several threads at once, each its own connection and transaction: the room's
+    numbers are 1..n, none twice, in the order the messages were stored."""
+
+    def send_some(sender, thread: int) -> None:
+        try:
+            for n in range(5):
+                send_message(sender, room.pk, f"{thread}-{n}", f"c-{thread}-{n}")
+        finally:
+            close_old_connections()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for future in [pool.submit(send_some, (user, bob)[t % 2], t) for t in range(6)]:
+            future.result()
+    numbers = list(Message.objects.filter(room=room).order_by("id").values_list("seq", flat=True))
+    assert numbers == list(range(1, 31))
 
 
 async def test_a_message_that_does_not_arrive_makes_the_rooms_sockets_resync(

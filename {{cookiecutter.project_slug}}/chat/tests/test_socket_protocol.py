@@ -3,7 +3,8 @@
 import pytest
 
 from chat.realtime.consumer import FRAME_HANDLERS, FrameHandler
-from chat.realtime.frames import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED, encode
+from chat.realtime.hub import get_hub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,3 +88,19 @@ async def test_a_frame_whose_handler_fails_is_answered_and_the_socket_stays_open
         await communicator.send_json_to({"type": "auth.refresh", "token": "t"})
         error = await communicator.receive_json_from()
         assert (error["type"], error["code"]) == ("error", "internal")
+
+
+async def test_session_ready_comes_before_any_event_that_arrives_while_subscribing(
+    connect_socket, ws_credentials, room, user, monkeypatch
+):
+    hub = get_hub()
+    attach = hub.attach
+
+    async def attach_while_a_room_event_arrives(socket, room_ids):
+        await attach(socket, room_ids)
+        socket.push(encode({"type": "test.during_attach"}))  # as the hub would, meanwhile
+
+    monkeypatch.setattr(hub, "attach", attach_while_a_room_event_arrives)
+    communicator, _ = await connect_socket(await ws_credentials(user))
+    assert (await communicator.receive_json_from())["type"] == "session.ready"
+    assert (await communicator.receive_json_from())["type"] == "test.during_attach"
