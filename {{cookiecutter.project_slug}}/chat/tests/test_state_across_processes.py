@@ -13,6 +13,7 @@ from websockets.asyncio.client import connect
 
 from chat.realtime.frames import encode
 from chat.realtime.hub import room_group
+from chat.realtime.publish import publish_to_room_others
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,3 +98,10 @@ async def test_a_message_lost_between_processes_makes_the_rooms_sockets_catch_up
         assert (await next_frame(tab))["message"]["seq"] == seq
     assert await next_frame(tab) == {"type": "room.resync", "room": room.pk}
     await tab.close()
+
+
+async def test_more_sockets_publishing_at_once_than_the_redis_pool_holds_all_get_through():
+    """redis-py refuses a connection past its pool's cap (100) instead of waiting for one."""
+    await asyncio.gather(
+        *(publish_to_room_others(1, user_id, {"type": "typing.start"}) for user_id in range(300))
+    )
