@@ -7,7 +7,7 @@ import json
 import pytest
 from support import PYTHON, TEMPLATE, project_env, run
 
-SCENARIOS = {"fanout", "small_rooms", "idle", "scale_out"}
+SCENARIOS = {"fanout", "small_rooms", "idle", "state_traffic", "scale_out"}
 
 
 @pytest.mark.xdist_group("bench")
@@ -22,6 +22,10 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
             if scenario == "idle":
                 assert metrics["sockets"]["median"] == summary["sizes"]["idle_sockets"], label
                 assert metrics["kib_per_socket"]["median"] > 0, label
+            elif scenario == "state_traffic":
+                # Every round waited for all its frames (bench/state_traffic.py), or it failed.
+                assert metrics["typing_events_per_s"]["median"] > 0, label
+                assert metrics["reads_per_s"]["median"] > 0, label
             else:
                 assert metrics["messages"]["median"] > 0, label
                 assert metrics["cpu_us_per_delivery"]["median"] > 0, label
