@@ -36,6 +36,7 @@ async def next_frame(client) -> dict:
     return json.loads(await asyncio.wait_for(client.recv(), 10))
 
 
+@pytest.mark.faults  # a server process killed: with the other fault tests, on a covering subset
 async def test_a_user_is_online_while_a_socket_is_open_in_any_process_and_a_killed_process_lets_go(
     start_server, user, bob, room, password, http_login
 ):
