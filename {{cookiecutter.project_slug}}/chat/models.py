@@ -27,7 +27,7 @@ class Room(models.Model):
     # "<lower user id>:<higher user id>" for a direct conversation: unique, so one pair has one.
     direct_pair = models.CharField(max_length=41, null=True, blank=True, unique=True)
     # The seq of the room's newest message: raised in the transaction that stores messages, so
-    # that each gets the next number (chat/storage.py reserve_seqs).
+    # that each gets the next number (chat/storage.py store_numbered).
     last_seq = models.BigIntegerField(default=0, editable=False)
 
     class Meta:

@@ -6,16 +6,15 @@ send from failing the others. The SQL this runs for every batch is in chat/stora
 """
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError
 
 from ..models import Message
 from ..realtime.publish import publish_many_to_rooms_sync
-from ..storage import insert_messages, member_pairs, reserve_seqs
+from ..storage import member_pairs, store_numbered
 from .access import membership_for
 from .after_commit import publish_after_commit
 from .errors import ChatError, Invalid, NotFound
@@ -161,20 +160,9 @@ def place_sends(accepted: list[Accepted], members: set, known: dict, results, pu
 
 def store_and_publish(messages: list[Message], publish: Callable[[list], None] | None) -> None:
     publish = publish or publish_many_to_rooms_sync
-    with transaction.atomic():
-        number(messages)
-        insert_messages(messages)
-        events = [(message.room_id, message_event("message.new", message)) for message in messages]
-        publish_after_commit(lambda: publish(events))
-
-
-def number(messages: list[Message]) -> None:
-    """Give each message the next seq of its room, in the batch's order."""
-    counts = Counter(message.room_id for message in messages)
-    next_seq = reserve_seqs(counts)
-    for message in messages:
-        message.seq = next_seq[message.room_id]
-        next_seq[message.room_id] += 1
+    store_numbered(messages)
+    events = [(message.room_id, message_event("message.new", message)) for message in messages]
+    publish_after_commit(lambda: publish(events))
 
 
 def settle_race(requests, accepted, results: list, publish) -> list:

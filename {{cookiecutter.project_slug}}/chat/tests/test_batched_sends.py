@@ -5,7 +5,7 @@ import asyncio
 import threading
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from chat.domain.errors import Forbidden, Invalid, NotFound
@@ -14,6 +14,7 @@ from chat.models import Message, Room
 from chat.realtime import send_batcher
 from chat.realtime.send_batcher import SendBatcher, get_send_batcher
 from chat.realtime.send_pipeline import MAX_SENDS_IN_FLIGHT
+from chat.storage import store_numbered
 from chat.tests.frames import bodies_received, send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,8 +58,41 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(room, user):
         [SendRequest(user, room.pk, f"message {n}", f"c-{n}") for n in range(30)]
     )
     assert one == thirty
-    # New sends: the memberships, then the insert; no lookup of earlier client_ids.
-    assert [sql for sql in one if sql in ("SELECT", "INSERT")] == ["SELECT", "INSERT"]
+    # New sends: the memberships, then the numbered insert; no lookup of earlier client_ids.
+    if connection.vendor == "postgresql":
+        # last_seq raised and the rows inserted in one statement, atomic on its own.
+        assert one == ["SELECT", "WITH"]
+    else:
+        assert [sql for sql in one if sql in ("SELECT", "UPDATE", "INSERT")] == [
+            "SELECT",
+            "UPDATE",
+            "INSERT",
+        ]
+
+
+def test_a_resend_inside_the_callers_transaction_leaves_it_usable(room, user):
+    """The refused insert of a resend must not abort a transaction the caller has open."""
+    first, _ = send_message(user, room.pk, "first", "c-1")
+    with transaction.atomic():
+        outcomes = send_messages(
+            [SendRequest(user, room.pk, "again", "c-1"), SendRequest(user, room.pk, "new", "c-2")]
+        )
+        assert Message.objects.filter(room=room).count() == 2
+    assert outcomes[0] == (first, False)
+    assert outcomes[1][0].seq == first.seq + 1
+
+
+def test_a_batch_with_a_room_deleted_meanwhile_stores_nothing(room, user):
+    """All or nothing: a message that cannot be numbered fails its whole batch."""
+    messages = [
+        Message(room_id=room.pk, sender=user, body="stays out too", client_id="c-1"),
+        Message(room_id=room.pk + 1000, sender=user, body="its room is gone", client_id="c-2"),
+    ]
+    with pytest.raises(IntegrityError):
+        store_numbered(messages)
+    assert not Message.objects.exists()
+    room.refresh_from_db()
+    assert room.last_seq == 0
 
 
 @pytest.fixture(params=["returning", "no returning"])
