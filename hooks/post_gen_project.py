@@ -24,15 +24,20 @@ TOKEN_AUTH_SOCKETS = [
 EXPIRING_CREDENTIALS = ["accounts/tests/test_expiring_credentials.py"]
 GROUP_ROOMS = [
     "chat/domain/group_rooms.py",
+    "chat/domain/group_moderation.py",
+    "chat/domain/invitations.py",
     "chat/api/group_views.py",
     "chat/tests/test_group_rooms.py",
+    "chat/tests/test_group_membership.py",
     "chat/tests/test_group_fanout.py",
     "chat/tests/fixtures_group.py",
 ]
 DIRECT_ROOMS = [
     "chat/domain/direct_rooms.py",
+    "chat/domain/blocks.py",
     "chat/api/direct_views.py",
     "chat/tests/test_direct_rooms.py",
+    "chat/tests/test_direct_privacy.py",
     "chat/tests/fixtures_direct.py",
 ]
 FILES_BY_ANSWER = {

@@ -18,8 +18,20 @@ class Room(models.Model):
         GROUP = "group"
         DIRECT = "direct"
 
+    class Visibility(models.TextChoices):
+        # Listed in discovery; anyone may join.
+        PUBLIC = "public"
+        # Invitation only: absent from discovery, and unknown (404) to everyone but its
+        # members and the users invited to it. Every 1-to-1 conversation is private.
+        PRIVATE = "private"
+
     kind = models.CharField(max_length=6, choices=Kind.choices)
     name = models.CharField(max_length=100, blank=True)
+    visibility = models.CharField(
+        max_length=7, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    # Whether a member who joins later reads the messages from before they joined.
+    history_visible = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -42,6 +54,10 @@ class Room(models.Model):
     def __str__(self) -> str:
         return self.name or f"{self.kind} room {self.pk}"
 
+    @property
+    def is_private(self) -> bool:
+        return self.kind == self.Kind.DIRECT or self.visibility == self.Visibility.PRIVATE
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):
@@ -59,6 +75,15 @@ class Membership(models.Model):
     last_read_message = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The id of the room's newest message when the member joined a room whose history is
+    # hidden from newcomers: they read only the messages after it (0: all of them).
+    history_from = models.BigIntegerField(default=0, editable=False)
+    # A 1-to-1 hidden from the member's room list through this message id: it comes back
+    # when a newer message arrives, so nothing is written when one does.
+    hidden_through = models.BigIntegerField(null=True, blank=True, editable=False)
+    # In a 1-to-1, the other member blocked this one: their sends are refused. Kept with the
+    # Block in one transaction, so the send path checks it in the membership query it makes.
+    blocked_by_peer = models.BooleanField(default=False, editable=False)
 
     class Meta:
         constraints = [
@@ -145,3 +170,82 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emoji} by {self.user_id} on {self.message_id}"
+
+
+class Invitation(models.Model):
+    """A pending invitation to a group room: accepted (it becomes a membership) or declined."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="invitation_once_per_room")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} invited to {self.room_id}"
+
+
+class Ban(models.Model):
+    """A user banned from a group room: they cannot join, be invited or be added until unbanned."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "user"], name="ban_once_per_room")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} banned from {self.room_id}"
+
+
+class Block(models.Model):
+    """`blocker` refuses `blocked`: their 1-to-1 messages, invitations and new conversations."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class Report(models.Model):
+    """A member's report of a message: shown to the room's owner and admins, and to staff."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    # Set by staff in the admin once dealt with; open reports are the ones without it.
+    resolved = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "reporter"], name="report_once_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"report of {self.message_id} by {self.reporter_id}"

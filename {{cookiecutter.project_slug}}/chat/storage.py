@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from .models import Membership, Message, Room
 
 
-def member_pairs(user_ids: set[int], room_ids: set[int]) -> set[tuple[int, int]]:
-    """The (user id, room id) pairs among these that are memberships.
+def senders_history_cuts(user_ids: set[int], room_ids: set[int]) -> dict[tuple[int, int], int]:
+    """(user id, room id) -> the member's history cut, for the memberships among these whose
+    member may send (not blocked by the other member of a 1-to-1).
 
     Plain SQL, because every batch of sends runs it: the ORM takes longer to build this
     query than the database takes to answer it (about 0.2 ms of CPU, a third of storing a
@@ -25,15 +26,18 @@ def member_pairs(user_ids: set[int], room_ids: set[int]) -> set[tuple[int, int]]
     db = transaction.get_connection()
     quote = db.ops.quote_name
     meta = Membership._meta
-    user, room = (quote(meta.get_field(name).column) for name in ("user", "room"))
+    user, room, history_from, blocked = (
+        quote(meta.get_field(name).column)
+        for name in ("user", "room", "history_from", "blocked_by_peer")
+    )
     query = (
-        f"SELECT {user}, {room} FROM {quote(meta.db_table)} "
+        f"SELECT {user}, {room}, {history_from} FROM {quote(meta.db_table)} "
         f"WHERE {user} IN ({', '.join(['%s'] * len(user_ids))}) "
-        f"AND {room} IN ({', '.join(['%s'] * len(room_ids))})"
+        f"AND {room} IN ({', '.join(['%s'] * len(room_ids))}) AND NOT {blocked}"
     )
     with db.cursor() as cursor:
         cursor.execute(query, [*user_ids, *room_ids])
-        return set(map(tuple, cursor.fetchall()))
+        return {(user_id, room_id): cut for user_id, room_id, cut in cursor.fetchall()}
 
 
 def store_numbered(messages: list[Message]) -> None:

@@ -3,13 +3,19 @@ from rest_framework.routers import SimpleRouter
 
 from core.converters import IdConverter
 {% if cookiecutter.room_model != "group" %}
-from .api.direct_views import DirectConversationView
+from .api.direct_views import (
+    BlocksView,
+    BlockView,
+    DirectConversationView,
+    HideConversationView,
+)
 {%- endif %}
 {%- if cookiecutter.room_model != "direct" %}
-from .api.group_views import GroupRoomViewSet
+from .api.group_views import GroupRoomViewSet, InvitationViewSet
 {%- endif %}
 from .api.views import (
     MessageReactionsView,
+    MessageReportsView,
     MessageSearchView,
     MessageView,
     RoomMessagesView,
@@ -21,6 +27,9 @@ from .api.views import (
 register_converter(IdConverter, "id")
 router = SimpleRouter()
 router.register("rooms", {{ "RoomViewSet" if cookiecutter.room_model == "direct" else "GroupRoomViewSet" }}, basename="room")
+{%- if cookiecutter.room_model != "direct" %}
+router.register("invitations", InvitationViewSet, basename="invitation")
+{%- endif %}
 
 urlpatterns = [
     *router.urls,
@@ -32,7 +41,11 @@ urlpatterns = [
         MessageReactionsView.as_view(),
         name="message-reactions",
     ),
+    path("messages/<id:message_id>/reports/", MessageReportsView.as_view(), name="message-reports"),
 {%- if cookiecutter.room_model != "group" %}
     path("direct/", DirectConversationView.as_view(), name="direct"),
+    path("rooms/<id:room_id>/hide/", HideConversationView.as_view(), name="room-hide"),
+    path("blocks/", BlocksView.as_view(), name="blocks"),
+    path("blocks/<id:user_id>/", BlockView.as_view(), name="block"),
 {%- endif %}
 ]

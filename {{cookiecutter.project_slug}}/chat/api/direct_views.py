@@ -1,16 +1,19 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.throttles import LiveRateThrottle
 
-from ..domain.direct_rooms import NO_CONVERSATION, find_direct, start_direct
+from ..domain.blocks import block_user, unblock_user, user_blocks
+from ..domain.direct_rooms import NO_CONVERSATION, find_direct, hide_direct, start_direct
 from ..domain.errors import NotFound
 from ..domain.sending import send_message
+from ..models import Block
 from .room_list import rooms_for
-from .serializers import MessageSerializer, RoomSerializer
+from .serializers import BlockSerializer, MessageSerializer, RoomSerializer, UserIdSerializer
 from .views import payload
 
 
@@ -69,3 +72,41 @@ class DirectConversationView(APIView):
             "message": MessageSerializer(message).data if message else None,
         }
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class HideConversationView(APIView):
+    """Hide a 1-to-1 from your room list; its next message brings it back."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request, room_id: int) -> Response:
+        hide_direct(request.user, room_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BlocksView(ListAPIView):
+    """The users you block: they cannot message you 1-to-1, start a conversation with you or
+    invite you to a room."""
+
+    serializer_class = BlockSerializer
+    queryset = Block.objects.none()  # typed for the schema; get_queryset() serves requests
+
+    def get_queryset(self):
+        return user_blocks(self.request.user)
+
+    @extend_schema(
+        request=UserIdSerializer,
+        responses={201: BlockSerializer, 200: BlockSerializer},
+        description="201 when you block the user; 200 if you did already.",
+    )
+    def post(self, request: Request) -> Response:
+        block, created = block_user(request.user, payload(request).get("user"))
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(BlockSerializer(block).data, status=code)
+
+
+class BlockView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, user_id: int) -> Response:
+        """Unblock the user."""
+        unblock_user(request.user, user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

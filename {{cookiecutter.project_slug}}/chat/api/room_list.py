@@ -4,7 +4,7 @@ A constant number of queries whatever the number of rooms: one for the page of r
 figure a subquery of it, and one for the last messages of the whole page.
 """
 
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from ..domain.read_state import with_unread
@@ -24,16 +24,28 @@ def rooms_for(user):
     peer = Membership.objects.filter(room=OuterRef("pk"), room__kind=Room.Kind.DIRECT).exclude(
         user=user
     )
-    latest = Message.objects.filter(room=OuterRef("pk")).order_by("-id")
     rooms = Room.objects.annotate(
         member_count=Subquery(member_count, output_field=IntegerField()),
         role=Subquery(mine.values("role")[:1]),
+        history_from=Coalesce(Subquery(mine.values("history_from")[:1]), 0),
+        hidden_through=Subquery(mine.values("hidden_through")[:1]),
         peer_id=Subquery(peer.values("user_id")[:1]),
         peer_username=Subquery(peer.values("user__username")[:1]),
+    )
+    # The last message the user may read: a newcomer to a room that hides its history sees
+    # none from before they joined.
+    latest = Message.objects.filter(room=OuterRef("pk"), id__gt=OuterRef("history_from"))
+    latest = latest.order_by("-id")
+    rooms = rooms.annotate(
         last_message_id=Subquery(latest.values("id")[:1]),
         last_activity=Coalesce(Subquery(latest.values("created")[:1]), F("created")),
     )
     return with_unread(rooms, user).order_by("-last_activity", "-id")
+
+
+def listed(rooms):
+    """The rooms the user's list shows: not the 1-to-1s they hid, until a newer message."""
+    return rooms.filter(Q(hidden_through__isnull=True) | Q(last_message_id__gt=F("hidden_through")))
 
 
 def attach_last_messages(rooms: list[Room]) -> list[Room]:

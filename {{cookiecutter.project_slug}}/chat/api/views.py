@@ -11,21 +11,24 @@ from rest_framework.views import APIView
 
 from core.text import ID_PATTERN
 
-from ..domain.access import membership_for, room_for
+from ..domain.access import membership_for, room_for, visible_messages
 from ..domain.errors import Invalid
 from ..domain.messages import delete_message, edit_message
 from ..domain.reactions import add_reaction, reaction_counts, remove_reaction
 from ..domain.read_state import mark_read, unread_total
+from ..domain.reports import report_message
 from ..domain.search import search_messages
 from ..domain.sending import send_message
 from ..models import Membership, Message, Room
 from ..realtime.presence import online_among_sync
-from .room_list import rooms_for
+from .room_list import listed, rooms_for
 from .serializers import (
     MembershipSerializer,
     MessageCreateSerializer,
     MessageEditSerializer,
     MessageSerializer,
+    ReportRequestSerializer,
+    ReportSerializer,
     RoomSerializer,
 )
 
@@ -61,7 +64,7 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         """Your rooms, the most recently active first."""
-        return rooms_for(self.request.user).filter(memberships__user=self.request.user)
+        return listed(rooms_for(self.request.user).filter(memberships__user=self.request.user))
 
     def retrieve(self, request: Request, pk: str) -> Response:
         room = room_for(request.user, int(pk))
@@ -116,7 +119,7 @@ class RoomMessagesView(APIView):
         responses=MessagePage,
     )
     def get(self, request: Request, room_id: int) -> Response:
-        membership_for(request.user, room_id)
+        membership = membership_for(request.user, room_id)
         cursor = {}
         for name in ("before", "after"):
             value = request.query_params.get(name)
@@ -125,9 +128,7 @@ class RoomMessagesView(APIView):
                     raise Invalid(f"{name} must be a message id.", name)
                 cursor[name] = int(value)
         size = settings.CHAT_MESSAGES_PAGE_SIZE
-        messages = Message.objects.filter(room_id=room_id).select_related(
-            "sender", "reply_to__sender"
-        )
+        messages = visible_messages(membership).select_related("sender", "reply_to__sender")
         if "after" in cursor:
             page = list(messages.filter(id__gt=cursor["after"]).order_by("id")[: size + 1])
         else:
@@ -207,6 +208,20 @@ class MessageReactionsView(APIView):
     def delete(self, request: Request, message_id: int) -> Response:
         state = remove_reaction(request.user, message_id, request.query_params.get("emoji"))
         return Response(state)
+
+
+class MessageReportsView(APIView):
+    """Report a message of one of your rooms to its owner and admins, and to staff."""
+
+    @extend_schema(
+        request=ReportRequestSerializer,
+        responses={201: ReportSerializer, 200: ReportSerializer},
+        description="201 with your report; 200 with it if you had reported this message already.",
+    )
+    def post(self, request: Request, message_id: int) -> Response:
+        report, created = report_message(request.user, message_id, payload(request).get("reason"))
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(ReportSerializer(report).data, status=code)
 
 
 class MessageSearchView(ListAPIView):

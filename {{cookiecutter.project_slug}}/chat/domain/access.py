@@ -1,16 +1,23 @@
 """Who may see a room and who belongs to it: the checks every read and write starts with."""
 
-from ..models import Membership, Room
+from ..models import Invitation, Membership, Message, Room
 from .errors import Forbidden, NotFound
 from .validation import clean_id
 
 
 def room_for(user, room_id) -> Room:
-    """The room, if `user` may see it: group rooms are public, 1-to-1 rooms only to their two."""
+    """The room, if `user` may see it: public groups to anyone; private groups to their members
+    and the users invited; 1-to-1 conversations (always private) to their two members."""
     room = Room.objects.filter(pk=clean_id(room_id, "room")).first()
-    if room is None or (room.kind == Room.Kind.DIRECT and not is_member(user, room.pk)):
+    if room is None or (room.is_private and not may_see(user, room)):
         raise NotFound("No such room.")
     return room
+
+
+def may_see(user, room: Room) -> bool:
+    if is_member(user, room.pk):
+        return True
+    return room.kind == Room.Kind.GROUP and Invitation.objects.filter(room=room, user=user).exists()
 
 
 def is_member(user, room_id: int) -> bool:
@@ -27,3 +34,16 @@ def membership_for(user, room_id) -> Membership:
         room_for(user, room_id)  # raises NotFound for rooms the user may not even see
         raise Forbidden("You are not a member of this room.")
     return membership
+
+
+def sender_membership(user, room_id) -> Membership:
+    """The membership of a user who may send to the room, or the error that refuses them."""
+    membership = membership_for(user, room_id)
+    if membership.blocked_by_peer:
+        raise Forbidden("This user has blocked you: your messages are refused.")
+    return membership
+
+
+def visible_messages(membership: Membership):
+    """The room's messages this member may read: those after their history cut, if any."""
+    return Message.objects.filter(room_id=membership.room_id, id__gt=membership.history_from)

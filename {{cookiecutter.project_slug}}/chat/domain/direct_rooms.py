@@ -9,9 +9,11 @@ user who does not exist, one who is inactive, and one you have not talked to yet
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from ..models import Message, Room
-from ..realtime.publish import publish_membership_sync
-from .errors import ChatError, Invalid, NotFound
+from ..models import Block, Membership, Message, Room
+from ..realtime.publish import publish_membership_sync, publish_to_user_sync
+from .access import membership_for
+from .after_commit import publish_after_commit
+from .errors import ChatError, Forbidden, Invalid, NotFound
 from .memberships import add_member
 from .sending import SendRequest, send_message, send_messages
 from .validation import clean_id
@@ -40,12 +42,23 @@ def start_direct(user, other_id: int, body, client_id) -> tuple[Room, Message, b
     other = get_user_model().objects.filter(pk=other_id, is_active=True).first()
     if other is None:
         raise NotFound("No such user.")
+    if Block.objects.filter(blocker=other, blocked=user).exists():
+        raise Forbidden("This user has blocked you: you cannot start a conversation.")
     key = pair_key(user.pk, other.pk)
     try:
         with transaction.atomic():
-            room = Room.objects.create(kind=Room.Kind.DIRECT, direct_pair=key, created_by=user)
+            room = Room.objects.create(
+                kind=Room.Kind.DIRECT,
+                direct_pair=key,
+                created_by=user,
+                visibility=Room.Visibility.PRIVATE,
+            )
             add_member(room, user)
-            add_member(room, other)
+            peer = add_member(room, other)
+            if Block.objects.filter(blocker=user, blocked=other).exists():
+                # They may read what the blocker sends; their own sends stay refused.
+                peer.blocked_by_peer = True
+                peer.save(update_fields=["blocked_by_peer"])
             request = SendRequest(user, room.pk, body, client_id)
             (result,) = send_messages([request], publish=deliver_to_users(user.pk, other.pk))
             if isinstance(result, ChatError):
@@ -74,3 +87,17 @@ def deliver_to_users(*user_ids: int):
                 publish_membership_sync(user_id, room_id, True, event)
 
     return publish
+
+
+def hide_direct(user, room_id) -> Membership:
+    """Hide a 1-to-1 from the user's room list until its next message; their tabs hear of it."""
+    with transaction.atomic():
+        membership = membership_for(user, room_id)
+        if membership.room.kind != Room.Kind.DIRECT:
+            raise Invalid("Only 1-to-1 conversations can be hidden.", "room")
+        newest = Message.objects.filter(room_id=membership.room_id).order_by("-id")
+        membership.hidden_through = newest.values_list("id", flat=True).first() or 0
+        membership.save(update_fields=["hidden_through"])
+        event = {"type": "room.hidden", "room": membership.room_id}
+        publish_after_commit(lambda: publish_to_user_sync(user.pk, event))
+    return membership

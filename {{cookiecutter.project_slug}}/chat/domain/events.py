@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from ..models import Message, Room
+from ..models import Invitation, Message, Room
 
 # The serializer's own field, so timestamps read exactly as they do over REST.
 _timestamp = serializers.DateTimeField()
@@ -57,12 +57,42 @@ def message_event(event_type: str, message: Message) -> dict:
     return {"type": event_type, "message": payload}
 
 
+def room_ref(room: Room) -> dict:
+    return {
+        "id": room.pk,
+        "kind": room.kind,
+        "name": room.name,
+        "visibility": room.visibility,
+        "history_visible": room.history_visible,
+    }
+
+
 def room_event(event_type: str, room: Room) -> dict:
-    return {"type": event_type, "room": {"id": room.pk, "kind": room.kind, "name": room.name}}
+    return {"type": event_type, "room": room_ref(room)}
 
 
-def member_event(event_type: str, room_id: int, user) -> dict:
-    return {"type": event_type, "room": room_id, "user": user_ref(user)}
+def member_event(event_type: str, room_id: int, user, **changes) -> dict:
+    return {"type": event_type, "room": room_id, "user": user_ref(user), **changes}
+
+
+def invitation_payload(invitation: Invitation) -> dict:
+    """InvitationSerializer's output (chat/api/serializers.py), as the invitee's tabs get it."""
+    inviter = invitation.invited_by
+    return {
+        "id": invitation.pk,
+        "room": room_ref(invitation.room),
+        "invited_by": None if inviter is None else user_ref(inviter),
+        "created": _timestamp.to_representation(invitation.created),
+    }
+
+
+def invitation_event(invitation: Invitation) -> dict:
+    return {"type": "invitation.new", "invitation": invitation_payload(invitation)}
+
+
+def invitation_removed_event(invitation: Invitation) -> dict:
+    """The invitation is gone (accepted, declined, withdrawn): the invitee's tabs drop it."""
+    return {"type": "invitation.removed", "invitation": invitation.pk, "room": invitation.room_id}
 
 
 def reaction_event(event_type: str, message: Message, user, emoji: str, count: int) -> dict:

@@ -1,16 +1,35 @@
-"""Joining and leaving rooms in the caller's transaction; the user's sockets follow at commit."""
+"""Joining and leaving rooms, roles, invitations ending, rooms deleted: each in the caller's
+transaction, the sockets concerned following at commit."""
 
-from ..models import Membership, Room
+from ..models import Invitation, Membership, Message, Room
 from ..realtime import publish
 from .after_commit import publish_after_commit
-from .events import member_event, room_event
+from .events import invitation_removed_event, member_event, room_event
 
 
 def add_member(room: Room, user, role: str = Membership.Role.MEMBER) -> Membership:
     """Within the caller's transaction: the user's sockets follow the room once it commits."""
-    membership = Membership.objects.create(room=room, user=user, role=role)
+    membership = Membership.objects.create(
+        room=room, user=user, role=role, history_from=history_cut(room)
+    )
     publish_after_commit(lambda: publish_joined(room, user))
     return membership
+
+
+def history_cut(room: Room) -> int:
+    """Where a newcomer's history starts: at the room's newest message if it hides the past."""
+    if room.history_visible:
+        return 0
+    newest = Message.objects.filter(room=room).order_by("-id").values_list("id", flat=True)
+    return newest.first() or 0
+
+
+def change_role(membership: Membership, role: str) -> None:
+    """Within the caller's transaction: the room's sockets hear of the new role at commit."""
+    membership.role = role
+    membership.save(update_fields=["role"])
+    event = member_event("member.updated", membership.room_id, membership.user, role=role)
+    publish_after_commit(lambda: publish.publish_to_room_sync(membership.room_id, event))
 
 
 def publish_joined(room: Room, user) -> None:
@@ -28,3 +47,22 @@ def remove_membership(membership: Membership) -> None:
 def publish_left(room: Room, user) -> None:
     publish.publish_membership_sync(user.pk, room.pk, False, room_event("room.left", room))
     publish.publish_to_room_sync(room.pk, member_event("member.left", room.pk, user))
+
+
+def withdraw_invitation(invitation: Invitation | None) -> None:
+    """Within the caller's transaction: the invitee's tabs drop the invitation at commit."""
+    if invitation is None:
+        return
+    event, user_id = invitation_removed_event(invitation), invitation.user_id
+    invitation.delete()
+    publish_after_commit(lambda: publish.publish_to_user_sync(user_id, event))
+
+
+def delete_room(room: Room) -> None:
+    """Within the caller's transaction: every member's sockets leave the room at commit, and
+    every invitee's drop their invitation."""
+    event, room_pk = room_event("room.left", room), room.pk
+    for invitation in room.invitations.all():
+        withdraw_invitation(invitation)
+    room.delete()
+    publish_after_commit(lambda: publish.publish_to_room_sync(room_pk, event, closes_room=True))

@@ -1,6 +1,7 @@
 """Editing and deleting a stored message: its sender edits, its sender or a moderator deletes."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..models import Membership, Message
@@ -12,10 +13,13 @@ from .validation import clean_body, clean_id
 
 
 def readable_message(user, message_id) -> Message:
-    """The message, if `user` belongs to its room; NotFound otherwise (its existence included)."""
+    """The message, if `user` belongs to its room and may read it (a newcomer to a room that
+    hides its history reads only what came after); NotFound otherwise, its existence included."""
     message_id = clean_id(message_id, "message")
     message = Message.objects.select_related("sender", "reply_to__sender").filter(pk=message_id)
-    message = message.filter(room__memberships__user=user).first()
+    message = message.filter(
+        room__memberships__user=user, id__gt=F("room__memberships__history_from")
+    ).first()
     if message is None:
         raise NotFound("No such message.")
     return message
@@ -51,11 +55,17 @@ def delete_message(user, message_id) -> Message:
         message, membership = editable_message(user, message_id)
         if message.sender_id != user.pk and not membership.moderates:
             raise Forbidden("Only the sender or a room owner or admin can delete a message.")
-        message.body, message.deleted = "", timezone.now()
-        message.save(update_fields=["body", "deleted"])
-        publish_after_commit(
-            lambda: publish.publish_to_room_sync(
-                message.room_id, message_event("message.deleted", message)
-            )
-        )
+        soft_delete(message)
     return message
+
+
+def soft_delete(message: Message) -> None:
+    """Within the caller's transaction: the body goes, the room's sockets hear of it at commit.
+    Also how staff delete a message in the admin (chat/domain/staff.py)."""
+    message.body, message.deleted = "", timezone.now()
+    message.save(update_fields=["body", "deleted"])
+    publish_after_commit(
+        lambda: publish.publish_to_room_sync(
+            message.room_id, message_event("message.deleted", message)
+        )
+    )

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 
 from ..models import Membership, Message, Room
 from ..realtime import publish
-from .access import membership_for
+from .access import membership_for, visible_messages
 from .after_commit import publish_after_commit
 from .errors import NotFound
 from .events import read_event
@@ -26,7 +26,7 @@ def mark_read(user, room_id, message_id) -> dict:
     message_id = clean_id(message_id, "message")
     with transaction.atomic():
         membership = membership_for(user, room_id)
-        if not Message.objects.filter(pk=message_id, room_id=membership.room_id).exists():
+        if not visible_messages(membership).filter(pk=message_id).exists():
             raise NotFound("No such message in this room.", "message")
         earlier = Q(last_read_message__isnull=True) | Q(last_read_message_id__lt=message_id)
         moved = Membership.objects.filter(earlier, pk=membership.pk).update(
@@ -67,9 +67,11 @@ def with_unread(rooms, user):
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return rooms.annotate(read_cursor=Subquery(cursor.values("last_read_message_id")[:1])).annotate(
-        unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0)
-    )
+    # A newcomer to a room that hides its history has read up to their cut, as far as counts go.
+    read_cursor = Coalesce("last_read_message_id", "history_from")
+    return rooms.annotate(
+        read_cursor=Subquery(cursor.annotate(at=read_cursor).values("at")[:1])
+    ).annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
 
 
 def unread_total(user) -> int:

@@ -7,6 +7,7 @@ match a case-insensitive substring. Deleted messages and rooms the user is not i
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
+from django.db.models import F
 
 from ..models import Message
 from .access import membership_for
@@ -34,8 +35,10 @@ def search_messages(user, query, room_id=None):
     )
     if room_id is not None:
         messages = messages.filter(room_id=membership_for(user, room_id).room_id)
-    else:
-        messages = messages.filter(room__memberships__user=user)
+    # Only what the user may read: a newcomer to a room that hides its history, what came after.
+    messages = messages.filter(
+        room__memberships__user=user, id__gt=F("room__memberships__history_from")
+    )
     if connection.vendor == "postgresql":
         words = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
         messages = messages.annotate(words=body_vector()).filter(words=words)

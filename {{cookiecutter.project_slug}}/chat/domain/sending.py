@@ -14,8 +14,8 @@ from django.db import DataError, IntegrityError
 
 from ..models import Message
 from ..realtime.publish import publish_many_to_rooms_sync
-from ..storage import member_pairs, store_numbered
-from .access import membership_for
+from ..storage import senders_history_cuts, store_numbered
+from .access import sender_membership
 from .after_commit import publish_after_commit
 from .errors import ChatError, Invalid, NotFound
 from .events import message_event
@@ -97,11 +97,11 @@ REFUSED_VALUES = (DataError, UnicodeError, OverflowError)
 
 def store_accepted(requests, accepted: list[Accepted], results: list, publish) -> list:
     users = {send.request.user.pk for send in accepted}
-    members = member_pairs(users, {send.request.room_id for send in accepted})
+    senders = senders_history_cuts(users, {send.request.room_id for send in accepted})
     # Nearly every send is new: store the batch first, and look for earlier sends with the
     # same client_id only if the database refuses it as a duplicate.
     try:
-        return place_sends(accepted, members, {}, results, publish)
+        return place_sends(accepted, senders, {}, results, publish)
     except IntegrityError:
         pass
     known = {
@@ -111,7 +111,7 @@ def store_accepted(requests, accepted: list[Accepted], results: list, publish) -
         ).select_related("sender")
     }
     try:
-        return place_sends(accepted, members, known, results, publish)
+        return place_sends(accepted, senders, known, results, publish)
     except IntegrityError:
         return settle_race(requests, accepted, results, publish)
 
@@ -124,22 +124,25 @@ def one_by_one(requests, accepted, results: list, publish) -> list:
     return results
 
 
-def place_sends(accepted: list[Accepted], members: set, known: dict, results, publish) -> list:
+def place_sends(accepted: list[Accepted], senders: dict, known: dict, results, publish) -> list:
     """Authorise each accepted send, resolve resends against `known`, store the new ones."""
     results = list(results)
     new: list[Message] = []
     replied = reply_targets({send.reply_to for send in accepted if send.reply_to is not None})
     for index, request, body, client_id, reply_to in accepted:
         try:
-            if (request.user.pk, request.room_id) not in members:
-                membership_for(request.user, request.room_id)  # NotFound or Forbidden
+            history_from = senders.get((request.user.pk, request.room_id))
+            if history_from is None:  # NotFound, Forbidden, or a membership added meanwhile
+                history_from = sender_membership(request.user, request.room_id).history_from
             key = (request.user.pk, client_id)
             if key in known:
                 # Sent before, or earlier in this batch: the first message stands.
                 results[index] = (check_resend(known[key], request.room_id), False)
                 continue
             target = None if reply_to is None else replied.get(reply_to)
-            if reply_to is not None and (target is None or target.room_id != request.room_id):
+            if reply_to is not None and (
+                target is None or target.room_id != request.room_id or target.pk <= history_from
+            ):
                 raise Invalid("reply_to must be a message of the same room.", "reply_to")
         except ChatError as error:
             results[index] = error

@@ -150,7 +150,13 @@ async def test_the_other_user_hears_of_a_conversation_with_its_first_message(
         # The probe without a message sent nothing: the first frame is of the conversation.
         assert await socket.receive_json_from() == {
             "type": "room.joined",
-            "room": {"id": room_id, "kind": "direct", "name": ""},
+            "room": {
+                "id": room_id,
+                "kind": "direct",
+                "name": "",
+                "visibility": "private",
+                "history_visible": True,
+            },
         }
         while (event := await socket.receive_json_from())["type"] != "message.new":
             assert event["type"] == "member.joined"

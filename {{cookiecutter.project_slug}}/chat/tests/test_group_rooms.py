@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 
 from chat.domain.errors import Forbidden
-from chat.domain.group_rooms import join_group
+from chat.domain.group_rooms import join_group, leave_group
 from chat.models import Membership, Message, Room
 from chat.tests.frames import assert_nothing_on_its_way
 
@@ -53,11 +53,32 @@ def test_discover_join_leave(as_user, room, carol):
 
 
 @rest
-def test_owner_leaving_hands_the_room_on(as_user, room, user, bob):
-    as_user(user).post(f"/api/rooms/{room.pk}/leave/")
-    assert Membership.objects.get(room=room, user=bob).role == "owner"
-    as_user(bob).post(f"/api/rooms/{room.pk}/leave/")
+def test_the_owner_hands_the_room_over_before_leaving(as_user, room, user, bob):
+    refused = as_user(user).post(f"/api/rooms/{room.pk}/leave/")
+    assert refused.status_code == 403
+    assert "transfer" in refused.data["detail"]
+    transfer = {"user": bob.pk}
+    assert (
+        as_user(bob).post(f"/api/rooms/{room.pk}/transfer/", transfer, format="json").status_code
+        == 403
+    )
+    handed = as_user(user).post(f"/api/rooms/{room.pk}/transfer/", transfer, format="json")
+    assert (handed.status_code, handed.data["role"]) == (200, "owner")
+    assert Membership.objects.get(room=room, user=user).role == "admin"
+    assert as_user(user).post(f"/api/rooms/{room.pk}/leave/").status_code == 204
+    # The last member leaving deletes the room, owner or not.
+    assert as_user(bob).post(f"/api/rooms/{room.pk}/leave/").status_code == 204
     assert not Room.objects.filter(pk=room.pk).exists()
+
+
+@rest
+def test_an_owner_whose_account_goes_hands_the_room_to_an_admin_first(room, user, bob, carol):
+    Membership.objects.create(room=room, user=carol, role="admin")
+    leave_group(user, room.pk, hand_over=True)
+    assert dict(room.memberships.values_list("user__username", "role")) == {
+        "bob": "member",
+        "carol": "owner",
+    }
 
 
 @rest

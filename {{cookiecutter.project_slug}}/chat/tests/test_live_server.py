@@ -2,12 +2,17 @@
 as the README says."""
 
 import asyncio
+import http.cookiejar
 import json
+import urllib.parse
+import urllib.request
 
 import pytest
+from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from chat.models import Message
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,3 +103,48 @@ async def test_two_real_clients_exchange_messages(
     live_server_host, user, bob, room, password, http_login
 ):
     await exchange([live_server_host] * 2, user, bob, password, http_login, room)
+
+
+def admin_session(host: str, username: str, password: str):
+    """An HTTP client logged in to the admin through its login form, as staff would be."""
+    cookies = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+    opener.open(f"http://{host}/admin/login/", timeout=10).read()
+    token = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+    form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    with opener.open(
+        f"http://{host}/admin/login/?next=/admin/",
+        urllib.parse.urlencode(form).encode(),
+        timeout=10,
+    ) as response:
+        assert response.url.endswith("/admin/"), "the admin login failed"
+    return opener, cookies
+
+
+def admin_post(session, host: str, path: str, form: dict) -> None:
+    opener, cookies = session
+    token = next(cookie.value for cookie in cookies if cookie.name == "csrftoken")
+    data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}).encode()
+    request = urllib.request.Request(
+        f"http://{host}{path}", data, headers={"Referer": f"http://{host}{path}"}
+    )
+    opener.open(request, timeout=10).read()
+
+
+async def test_a_message_deleted_in_the_admin_disappears_from_a_real_client_live(
+    live_server_host, user, bob, room, password, http_login, make_user
+):
+    host = live_server_host
+    await sync_to_async(make_user)("staff", is_staff=True, is_superuser=True)
+    message = await Message.objects.acreate(room=room, sender=bob, body="spam", client_id="s")
+    headers = await asyncio.to_thread(http_login, host, user.username, password)
+    async with connect(
+        f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=headers
+    ) as socket:
+        await receive_type(socket, "session.ready")
+        session = await asyncio.to_thread(admin_session, host, "staff", password)
+        await asyncio.to_thread(
+            admin_post, session, host, f"/admin/chat/message/{message.pk}/delete/", {"post": "yes"}
+        )
+        event = await receive_type(socket, "message.deleted")
+        assert (event["message"]["id"], event["message"]["body"]) == (message.pk, "")

@@ -1,0 +1,42 @@
+"""Members report messages; a room's owner and admins read the reports of their room, staff
+read all of them in the admin."""
+
+from django.db import IntegrityError, transaction
+
+from ..models import Report
+from .access import membership_for
+from .errors import Forbidden, Invalid
+from .messages import readable_message
+from .validation import clean_text
+
+
+def clean_reason(reason) -> str:
+    reason = clean_text("" if reason is None else reason, "reason").strip()
+    if len(reason) > Report._meta.get_field("reason").max_length:
+        raise Invalid("reason is too long.", "reason")
+    return reason
+
+
+def report_message(user, message_id, reason) -> tuple[Report, bool]:
+    """Report a message of one of your rooms, once; a second report is the first. Returns
+    (report, created)."""
+    reason = clean_reason(reason)
+    message = readable_message(user, message_id)
+    if message.sender_id == user.pk:
+        raise Invalid("You cannot report your own message.", "message")
+    try:
+        with transaction.atomic():
+            return Report.objects.create(message=message, reporter=user, reason=reason), True
+    except IntegrityError:
+        return Report.objects.get(message=message, reporter=user), False
+
+
+def room_reports(user, room_id):
+    """The room's open reports, newest first: for its owner and admins."""
+    if not membership_for(user, room_id).moderates:
+        raise Forbidden("Only the room's owner or admins can do this.")
+    return (
+        Report.objects.filter(message__room_id=room_id, resolved__isnull=True)
+        .select_related("message__sender", "reporter")
+        .order_by("-id")
+    )

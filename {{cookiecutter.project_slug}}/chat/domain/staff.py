@@ -1,0 +1,70 @@
+"""What staff do in the Django admin, through the same changes and events as everyone else's.
+
+The admin holds no membership, so it skips the members' authorisation; everything after it
+is the service layer's own: a deleted message is the same soft delete with its event, a
+membership added, changed or removed moves the member's sockets, a room changed or deleted
+is heard by its members' tabs.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Membership, Room
+from ..realtime import publish
+from .after_commit import publish_after_commit
+from .errors import Forbidden
+from .events import room_event
+from .memberships import add_member, change_role, delete_room, remove_membership
+from .messages import soft_delete
+
+
+def delete_messages(messages) -> int:
+    """Soft-delete these messages (those not deleted yet); returns how many."""
+    with transaction.atomic():
+        pending = list(messages.filter(deleted__isnull=True).select_related("sender", "reply_to"))
+        for message in pending:
+            soft_delete(message)
+    return len(pending)
+
+
+def add_membership(room: Room, user, role: str) -> Membership:
+    """Staff add a member: no invitation, no ban check (staff decide), the size limit kept."""
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        if room.kind == Room.Kind.DIRECT:
+            raise Forbidden("A 1-to-1 conversation has its two members for good.")
+        if room.memberships.count() >= settings.CHAT_MAX_ROOM_MEMBERS:
+            raise Forbidden(f"This room is full ({settings.CHAT_MAX_ROOM_MEMBERS} members).")
+        return add_member(room, user, role)
+
+
+def change_membership(membership: Membership, role: str) -> None:
+    with transaction.atomic():
+        change_role(membership, role)
+
+
+def remove_memberships(memberships) -> None:
+    with transaction.atomic():
+        for membership in memberships.select_related("room", "user"):
+            remove_membership(membership)
+
+
+def room_changed(room: Room) -> None:
+    """Save a room staff changed; its members' tabs hear of it."""
+    with transaction.atomic():
+        room.save()
+        publish_after_commit(
+            lambda: publish.publish_to_room_sync(room.pk, room_event("room.updated", room))
+        )
+
+
+def delete_rooms(rooms) -> None:
+    """Delete rooms; every member's tabs leave them at commit."""
+    with transaction.atomic():
+        for room in rooms:
+            delete_room(room)
+
+
+def resolve_reports(reports) -> int:
+    return reports.filter(resolved__isnull=True).update(resolved=timezone.now())

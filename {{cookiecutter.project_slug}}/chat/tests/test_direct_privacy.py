@@ -1,0 +1,107 @@
+"""1-to-1 conversations a user controls: hiding one, blocking a user."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat.models import Message
+from chat.tests.fixtures_direct import direct_room
+from chat.tests.frames import assert_nothing_on_its_way
+
+rest = pytest.mark.django_db
+live = pytest.mark.django_db(transaction=True)
+
+
+def send(client, room_id: int, body: str, client_id: str):
+    return client.post(
+        f"/api/rooms/{room_id}/messages/", {"body": body, "client_id": client_id}, format="json"
+    )
+
+
+def listed(client) -> list[int]:
+    return [room["id"] for room in client.get("/api/rooms/").data["results"]]
+
+
+@rest
+def test_the_room_list_names_the_other_person(as_user, user, bob):
+    direct_room(user, bob)
+    (conversation,) = as_user(user).get("/api/rooms/").data["results"]
+    assert conversation["peer"] == {"id": bob.pk, "username": "bob"}
+
+
+@rest
+def test_a_hidden_conversation_comes_back_with_its_next_message(as_user, user, bob, carol):
+    room = direct_room(user, bob)
+    Message.objects.create(room=room, sender=bob, body="hi", client_id="1")
+    assert as_user(carol).post(f"/api/rooms/{room.pk}/hide/").status_code == 404
+    assert as_user(user).post(f"/api/rooms/{room.pk}/hide/").status_code == 204
+    assert listed(as_user(user)) == []
+    assert listed(as_user(bob)) == [room.pk]  # hidden for alice only
+    assert as_user(user).get(f"/api/rooms/{room.pk}/").status_code == 200
+    send(as_user(bob), room.pk, "still there?", "2")
+    assert listed(as_user(user)) == [room.pk]
+
+
+@rest
+def test_a_blocked_user_can_neither_write_nor_start_a_conversation(as_user, user, bob, carol):
+    room = direct_room(user, bob)
+    blocked = as_user(user).post("/api/blocks/", {"user": bob.pk}, format="json")
+    assert (blocked.status_code, blocked.data["user"]["username"]) == (201, "bob")
+    assert as_user(user).post("/api/blocks/", {"user": bob.pk}, format="json").status_code == 200
+    refused = send(as_user(bob), room.pk, "hello?", "1")
+    assert (refused.status_code, "blocked" in refused.data["detail"]) == (403, True)
+    # alice still writes to bob, and carol's conversations are untouched.
+    assert send(as_user(user), room.pk, "bye", "2").status_code == 201
+    as_user(carol).post("/api/blocks/", {"user": bob.pk}, format="json")
+    start = {"user": carol.pk, "body": "hi", "client_id": "3"}
+    refused = as_user(bob).post("/api/direct/", start, format="json")
+    assert (refused.status_code, "blocked" in refused.data["detail"]) == (403, True)
+    assert list(Message.objects.values_list("body", flat=True)) == ["bye"]
+    assert [b["user"]["username"] for b in as_user(user).get("/api/blocks/").data["results"]] == [
+        "bob"
+    ]
+    assert as_user(user).delete(f"/api/blocks/{bob.pk}/").status_code == 204
+    assert as_user(user).delete(f"/api/blocks/{bob.pk}/").status_code == 404
+    assert send(as_user(bob), room.pk, "thanks", "4").status_code == 201
+
+
+@rest
+def test_blocking_is_checked(as_user, user):
+    client = as_user(user)
+    assert client.post("/api/blocks/", {"user": user.pk}, format="json").status_code == 400
+    assert client.post("/api/blocks/", {"user": 99999}, format="json").status_code == 404
+    assert client.post("/api/blocks/", {"user": "bob"}, format="json").status_code == 400
+    assert client.post("/api/blocks/", [], format="json").status_code == 400
+
+
+@rest
+def test_whom_a_user_blocked_stays_blocked_in_a_conversation_the_blocker_starts(as_user, user, bob):
+    as_user(user).post("/api/blocks/", {"user": bob.pk}, format="json")
+    started = as_user(user).post(
+        "/api/direct/", {"user": bob.pk, "body": "one last thing", "client_id": "1"}, format="json"
+    )
+    assert started.status_code == 201
+    assert send(as_user(bob), started.data["room"]["id"], "but", "2").status_code == 403
+
+
+@live
+async def test_a_blocked_users_socket_send_is_refused_and_reaches_nobody(
+    open_socket, as_user, user, bob
+):
+    room = await sync_to_async(direct_room)(user, bob)
+    alice, bob_socket = await open_socket(user), await open_socket(bob)
+    await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
+    await bob_socket.send_json_to(
+        {"type": "message.send", "room": room.pk, "body": "hey", "client_id": "1"}
+    )
+    error = await bob_socket.receive_json_from()
+    assert (error["type"], error["code"]) == ("error", "forbidden")
+    await assert_nothing_on_its_way(alice)
+
+
+@live
+async def test_hiding_reaches_every_tab_of_the_user(open_socket, as_user, user, bob):
+    room = await sync_to_async(direct_room)(user, bob)
+    tabs = [await open_socket(user), await open_socket(user)]
+    await sync_to_async(as_user(user).post)(f"/api/rooms/{room.pk}/hide/")
+    for tab in tabs:
+        assert await tab.receive_json_from() == {"type": "room.hidden", "room": room.pk}

@@ -1,0 +1,351 @@
+"""Who gets into a group room: visibility, invitations, direct adds, roles, bans, history."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test import Client
+
+from chat.domain.errors import ChatError
+from chat.domain.group_rooms import join_group
+from chat.domain.invitations import accept_invitation, add_directly
+from chat.models import Ban, Block, Invitation, Membership, Message
+
+rest = pytest.mark.django_db
+live = pytest.mark.django_db(transaction=True)
+
+
+def post(client, url: str, data=None):
+    return client.post(url, data, format="json")
+
+
+@rest
+def test_a_private_room_is_unknown_to_outsiders_until_they_are_invited(as_user, user, bob, carol):
+    created = post(as_user(user), "/api/rooms/", {"name": "inner", "visibility": "private"})
+    assert (created.status_code, created.data["visibility"]) == (201, "private")
+    room_id = created.data["id"]
+    outsider = as_user(carol)
+    assert outsider.get("/api/rooms/discover/").data["results"] == []
+    assert outsider.get(f"/api/rooms/{room_id}/").status_code == 404
+    assert outsider.post(f"/api/rooms/{room_id}/join/").status_code == 404
+    assert post(outsider, f"/api/rooms/{room_id}/invitations/", {"user": bob.pk}).status_code == 404
+
+    invited = post(as_user(user), f"/api/rooms/{room_id}/invitations/", {"user": carol.pk})
+    assert (invited.status_code, invited.data["user"]["username"]) == (201, "carol")
+    assert (
+        post(as_user(user), f"/api/rooms/{room_id}/invitations/", {"user": carol.pk}).status_code
+        == 200
+    )
+    # The invitee sees the room and their invitation, and joins by accepting it.
+    assert as_user(carol).get(f"/api/rooms/{room_id}/").data["name"] == "inner"
+    (mine,) = as_user(carol).get("/api/invitations/").data["results"]
+    assert (mine["room"]["name"], mine["invited_by"]["username"]) == ("inner", "alice")
+    accepted = as_user(carol).post(f"/api/invitations/{mine['id']}/accept/")
+    assert (accepted.status_code, accepted.data["role"]) == (201, "member")
+    assert as_user(carol).get("/api/invitations/").data["results"] == []
+    assert as_user(carol).post(f"/api/invitations/{mine['id']}/accept/").status_code == 404
+
+
+@rest
+def test_only_the_owner_changes_visibility_and_history(as_user, room, user, bob):
+    Membership.objects.filter(room=room, user=bob).update(role="admin")
+    change = {"visibility": "private"}
+    assert as_user(bob).patch(f"/api/rooms/{room.pk}/", change, format="json").status_code == 403
+    assert (
+        as_user(bob).patch(f"/api/rooms/{room.pk}/", {"name": "ok"}, format="json").status_code
+        == 200
+    )
+    bad = as_user(user).patch(f"/api/rooms/{room.pk}/", {"visibility": "secret"}, format="json")
+    assert (bad.status_code, list(bad.data)) == (400, ["visibility"])
+    bad = as_user(user).patch(f"/api/rooms/{room.pk}/", {"history_visible": "no"}, format="json")
+    assert (bad.status_code, list(bad.data)) == (400, ["history_visible"])
+    changed = as_user(user).patch(
+        f"/api/rooms/{room.pk}/", {"visibility": "private", "history_visible": False}, format="json"
+    )
+    assert (changed.data["visibility"], changed.data["history_visible"]) == ("private", False)
+
+
+@rest
+def test_invitations_are_for_moderators_to_give_and_the_invitee_to_answer(
+    as_user, room, user, bob, carol, make_user
+):
+    url = f"/api/rooms/{room.pk}/invitations/"
+    assert post(as_user(bob), url, {"user": carol.pk}).status_code == 403  # a plain member
+    assert post(as_user(user), url, {"user": bob.pk}).status_code == 400  # already a member
+    assert post(as_user(user), url, {"user": 99999}).status_code == 404
+    assert post(as_user(user), url, {"user": "carol"}).status_code == 400
+    dave = make_user("dave")
+    for invitee in (carol, dave):
+        assert post(as_user(user), url, {"user": invitee.pk}).status_code == 201
+    assert {i["user"]["username"] for i in as_user(user).get(url).data["results"]} == {
+        "carol",
+        "dave",
+    }
+    assert as_user(bob).get(url).status_code == 403
+    invitation = Invitation.objects.get(user=carol)
+    assert as_user(dave).post(f"/api/invitations/{invitation.pk}/decline/").status_code == 404
+    assert as_user(carol).post(f"/api/invitations/{invitation.pk}/decline/").status_code == 204
+    assert as_user(user).delete(f"{url}{dave.pk}/").status_code == 204
+    assert as_user(user).delete(f"{url}{dave.pk}/").status_code == 404
+    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(user__in=[carol, dave]).exists()
+
+
+@rest
+def test_moderators_add_members_directly_unless_the_setting_says_invitations_only(
+    as_user, room, user, bob, carol, settings
+):
+    url = f"/api/rooms/{room.pk}/members/"
+    assert post(as_user(bob), url, {"user": carol.pk}).status_code == 403
+    added = post(as_user(user), url, {"user": carol.pk})
+    assert (added.status_code, added.data["user"]["username"]) == (201, "carol")
+    assert post(as_user(user), url, {"user": carol.pk}).status_code == 400
+    settings.CHAT_MODERATORS_ADD_MEMBERS = False
+    as_user(carol).post(f"/api/rooms/{room.pk}/leave/")
+    refused = post(as_user(user), url, {"user": carol.pk})
+    assert (refused.status_code, "invit" in refused.data["detail"]) == (403, True)
+
+
+@rest
+def test_the_owner_appoints_and_demotes_admins(as_user, room, user, bob, carol):
+    Membership.objects.create(room=room, user=carol)
+    url = f"/api/rooms/{room.pk}/members/{bob.pk}/"
+    assert as_user(carol).patch(url, {"role": "admin"}, format="json").status_code == 403
+    promoted = as_user(user).patch(url, {"role": "admin"}, format="json")
+    assert (promoted.status_code, promoted.data["role"]) == (200, "admin")
+    # An admin moderates members, but not another admin, nor appoints.
+    carol_url = f"/api/rooms/{room.pk}/members/{carol.pk}/"
+    assert as_user(bob).patch(carol_url, {"role": "admin"}, format="json").status_code == 403
+    assert as_user(user).patch(url, {"role": "owner"}, format="json").status_code == 400
+    own = f"/api/rooms/{room.pk}/members/{user.pk}/"
+    assert as_user(user).patch(own, {"role": "member"}, format="json").status_code == 403
+    demoted = as_user(user).patch(url, {"role": "member"}, format="json")
+    assert demoted.data["role"] == "member"
+    assert (
+        as_user(user)
+        .patch(f"/api/rooms/{room.pk}/members/99999/", {"role": "admin"}, format="json")
+        .status_code
+        == 404
+    )
+
+
+@rest
+def test_a_banned_user_cannot_rejoin_be_invited_or_added_until_unbanned(
+    as_user, room, user, bob, carol
+):
+    bans = f"/api/rooms/{room.pk}/bans/"
+    assert post(as_user(bob), bans, {"user": carol.pk}).status_code == 403
+    banned = post(as_user(user), bans, {"user": bob.pk})
+    assert (banned.status_code, banned.data["user"]["username"]) == (201, "bob")
+    assert post(as_user(user), bans, {"user": bob.pk}).status_code == 200
+    assert not Membership.objects.filter(room=room, user=bob).exists()
+    refused = as_user(bob).post(f"/api/rooms/{room.pk}/join/")
+    assert (refused.status_code, "banned" in refused.data["detail"]) == (403, True)
+    invite = post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": bob.pk})
+    assert invite.status_code == 403
+    add = post(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": bob.pk})
+    assert add.status_code == 403
+    assert [b["user"]["username"] for b in as_user(user).get(bans).data["results"]] == ["bob"]
+    assert as_user(user).delete(f"{bans}{bob.pk}/").status_code == 204
+    assert as_user(user).delete(f"{bans}{bob.pk}/").status_code == 404
+    assert as_user(bob).post(f"/api/rooms/{room.pk}/join/").status_code == 201
+
+
+@rest
+def test_banning_withdraws_an_invitation_and_nobody_bans_the_owner(as_user, room, user, bob, carol):
+    Membership.objects.filter(room=room, user=bob).update(role="admin")
+    post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": carol.pk})
+    assert post(as_user(bob), f"/api/rooms/{room.pk}/bans/", {"user": carol.pk}).status_code == 201
+    assert not Invitation.objects.exists()
+    assert post(as_user(bob), f"/api/rooms/{room.pk}/bans/", {"user": user.pk}).status_code == 403
+    assert not Ban.objects.filter(user=user).exists()
+
+
+@rest
+def test_a_user_who_blocked_a_moderator_is_neither_invited_nor_added_by_them(
+    as_user, room, user, carol
+):
+    Block.objects.create(blocker=carol, blocked=user)
+    for url in (f"/api/rooms/{room.pk}/invitations/", f"/api/rooms/{room.pk}/members/"):
+        refused = post(as_user(user), url, {"user": carol.pk})
+        assert (refused.status_code, "blocked" in refused.data["detail"]) == (403, True)
+
+
+@rest
+def test_every_way_in_respects_the_size_limit(as_user, room, user, carol, make_user, settings):
+    settings.CHAT_MAX_ROOM_MEMBERS = 2
+    post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": carol.pk})
+    (invitation,) = Invitation.objects.all()
+    full = as_user(carol).post(f"/api/invitations/{invitation.pk}/accept/")
+    assert (full.status_code, "full" in full.data["detail"]) == (403, True)
+    assert Invitation.objects.exists()  # kept: it can be accepted once a seat frees
+    dave = make_user("dave")
+    assert (
+        post(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": dave.pk}).status_code == 403
+    )
+    assert room.memberships.count() == 2
+
+
+@live
+async def test_joins_invitations_and_adds_at_once_cannot_exceed_the_limit(
+    room, user, make_user, settings
+):
+    settings.CHAT_MAX_ROOM_MEMBERS = 4
+    newcomers = [await sync_to_async(make_user)(f"n{n}") for n in range(6)]
+    invited = newcomers[:2]
+    for newcomer in invited:
+        await Invitation.objects.acreate(room=room, user=newcomer, invited_by=user)
+    invitation_ids = {i.user_id: i.pk async for i in Invitation.objects.filter(room=room)}
+
+    def admit(newcomer):
+        if newcomer in invited:
+            return accept_invitation(newcomer, invitation_ids[newcomer.pk])
+        if newcomer in newcomers[2:4]:
+            return add_directly(user, room.pk, newcomer.pk)
+        return join_group(newcomer, room.pk)
+
+    # Each admission in its own thread, all at once, as six requests would be served.
+    @sync_to_async(thread_sensitive=False)
+    def attempt(newcomer):
+        try:
+            admit(newcomer)
+            return "in"
+        except ChatError:
+            return "refused"
+        finally:
+            connection.close()
+
+    outcomes = await asyncio.gather(*(attempt(newcomer) for newcomer in newcomers))
+    assert outcomes.count("in") == 2
+    assert await room.memberships.acount() == 4
+
+
+@rest
+def test_newcomers_to_a_room_that_hides_its_history_read_only_what_follows(
+    as_user, room, user, bob, carol
+):
+    room.history_visible = False
+    room.save()
+    before = Message.objects.create(room=room, sender=bob, body="before carol", client_id="1")
+    post(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": carol.pk})
+    client = as_user(carol)
+    assert client.get(f"/api/rooms/{room.pk}/messages/").data["results"] == []
+    (listed,) = client.get("/api/rooms/").data["results"]
+    assert (listed["last_message"], listed["unread"]) == (None, 0)
+    after = Message.objects.create(room=room, sender=bob, body="after carol", client_id="2")
+    history = client.get(f"/api/rooms/{room.pk}/messages/").data["results"]
+    assert [m["body"] for m in history] == ["after carol"]
+    (listed,) = client.get("/api/rooms/").data["results"]
+    assert (listed["last_message"]["id"], listed["unread"]) == (after.pk, 1)
+    # Nothing of the earlier message is reachable any other way.
+    assert client.get("/api/messages/search/", {"q": "carol"}).data["results"][0]["id"] == after.pk
+    assert len(client.get("/api/messages/search/", {"q": "carol"}).data["results"]) == 1
+    assert post(client, f"/api/messages/{before.pk}/reactions/", {"emoji": "👍"}).status_code == 404
+    reply = {"body": "what?", "client_id": "3", "reply_to": before.pk}
+    assert post(client, f"/api/rooms/{room.pk}/messages/", reply).status_code == 400
+    assert post(client, f"/api/rooms/{room.pk}/read/", {"message": before.pk}).status_code == 404
+    # Members from before still read it all.
+    assert len(as_user(bob).get(f"/api/rooms/{room.pk}/messages/").data["results"]) == 2
+
+
+@live
+async def test_the_invitee_hears_of_an_invitation_and_members_of_role_changes(
+    open_socket, as_user, room, user, bob, carol
+):
+    carol_tabs = [await open_socket(carol), await open_socket(carol)]
+    bob_socket = await open_socket(bob)
+    invited = await sync_to_async(post)(
+        as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": carol.pk}
+    )
+    for tab in carol_tabs:
+        event = await tab.receive_json_from()
+        assert event["type"] == "invitation.new"
+        assert (event["invitation"]["id"], event["invitation"]["room"]["id"]) == (
+            invited.data["id"],
+            room.pk,
+        )
+    await sync_to_async(as_user(carol).post)(f"/api/invitations/{invited.data['id']}/accept/")
+    for tab in carol_tabs:
+        seen = [(await tab.receive_json_from())["type"] for _ in range(3)]
+        assert sorted(seen) == ["invitation.removed", "member.joined", "room.joined"]
+    await sync_to_async(as_user(user).patch)(
+        f"/api/rooms/{room.pk}/members/{bob.pk}/", {"role": "admin"}, format="json"
+    )
+    assert (await bob_socket.receive_json_from())["type"] == "member.joined"
+    changed = await bob_socket.receive_json_from()
+    assert (changed["type"], changed["user"]["id"], changed["role"]) == (
+        "member.updated",
+        bob.pk,
+        "admin",
+    )
+
+
+@pytest.fixture
+def staff_client(make_user):
+    client = Client()
+    client.force_login(make_user("staff", is_staff=True, is_superuser=True))
+    return client
+
+
+@rest
+def test_owners_and_admins_read_their_rooms_reports(as_user, room, user, bob, carol):
+    Membership.objects.create(room=room, user=carol)
+    message = Message.objects.create(room=room, sender=bob, body="rude", client_id="1")
+    post(as_user(carol), f"/api/messages/{message.pk}/reports/", {"reason": "rude"})
+    (report,) = as_user(user).get(f"/api/rooms/{room.pk}/reports/").data["results"]
+    assert (report["reporter"]["username"], report["reason"]) == ("carol", "rude")
+    assert as_user(bob).get(f"/api/rooms/{room.pk}/reports/").status_code == 403
+
+
+@live
+async def test_membership_changes_in_the_admin_move_the_members_sockets(
+    open_socket, staff_client, room, user, bob, carol
+):
+    carol_socket, alice = await open_socket(carol), await open_socket(user)
+    added = await sync_to_async(staff_client.post)(
+        "/admin/chat/membership/add/", {"room": room.pk, "user": carol.pk, "role": "member"}
+    )
+    assert added.status_code == 302
+    joined = await carol_socket.receive_json_from()
+    assert (joined["type"], joined["room"]["id"]) == ("room.joined", room.pk)
+    assert (await alice.receive_json_from())["type"] == "member.joined"
+
+    membership = await Membership.objects.aget(room=room, user=carol)
+    await sync_to_async(staff_client.post)(
+        f"/admin/chat/membership/{membership.pk}/change/", {"role": "admin"}
+    )
+    changed = await alice.receive_json_from()
+    assert (changed["type"], changed["role"]) == ("member.updated", "admin")
+
+    await sync_to_async(staff_client.post)(
+        f"/admin/chat/membership/{membership.pk}/delete/", {"post": "yes"}
+    )
+    left = await carol_socket.receive_json_from()
+    while left["type"] != "room.left":  # carol's own copies of the room's events come first
+        left = await carol_socket.receive_json_from()
+    assert left["room"]["id"] == room.pk
+    await sync_to_async(staff_client.post)(
+        f"/admin/chat/room/{room.pk}/change/",
+        {"name": "renamed", "visibility": "private", **EMPTY_MEMBERSHIP_INLINE},
+    )
+    while (event := await alice.receive_json_from())["type"] != "room.updated":
+        pass
+    assert (event["room"]["name"], event["room"]["visibility"]) == ("renamed", "private")
+
+
+# The management form of the room page's (read-only) memberships inline.
+EMPTY_MEMBERSHIP_INLINE = {
+    "memberships-TOTAL_FORMS": "0",
+    "memberships-INITIAL_FORMS": "0",
+}
+
+
+@rest
+def test_the_admin_refuses_to_overfill_a_room(staff_client, room, carol, settings):
+    settings.CHAT_MAX_ROOM_MEMBERS = 2
+    page = staff_client.post(
+        "/admin/chat/membership/add/", {"room": room.pk, "user": carol.pk, "role": "member"}
+    )
+    assert (page.status_code, "This room is full." in page.content.decode()) == (200, True)
+    assert not Membership.objects.filter(user=carol).exists()
