@@ -47,14 +47,22 @@ def claim(message, ids: tuple[int, ...]) -> None:
     quote, meta = db.ops.quote_name, Attachment._meta
     column = {field.name: quote(field.column) for field in meta.concrete_fields}
     returned = [field.attname for field in meta.concrete_fields]
+    in_order = " ".join(["WHEN %s THEN %s"] * len(ids))
     with db.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {column['message']} = %s "
+            f"UPDATE {quote(meta.db_table)} SET {column['message']} = %s, "
+            f"{column['position']} = CASE {column['id']} {in_order} END "
             f"WHERE {column['id']} IN ({', '.join(['%s'] * len(ids))}) "
             f"AND {column['uploader']} = %s AND {column['room']} = %s "
             f"AND {column['message']} IS NULL "
             f"RETURNING {', '.join(column[field.name] for field in meta.concrete_fields)}",
-            [message.pk, *ids, message.sender_id, message.room_id],
+            [
+                message.pk,
+                *(value for position, pk in enumerate(ids) for value in (pk, position)),
+                *ids,
+                message.sender_id,
+                message.room_id,
+            ],
         )
         rows = cursor.fetchall()
     if len(rows) != len(ids):
@@ -68,14 +76,15 @@ def claim(message, ids: tuple[int, ...]) -> None:
 
 def with_attachments() -> Prefetch:
     """For prefetch_related(): a page's attachments in one query, into `attachment_list`."""
-    return Prefetch("attachments", Attachment.objects.order_by("id"), to_attr="attachment_list")
+    in_order = Attachment.objects.order_by("position")
+    return Prefetch("attachments", in_order, to_attr="attachment_list")
 
 
 def payloads(message) -> list[dict]:
     """The message's attachments as clients see them; loaded here if no one loaded them."""
     attachments = getattr(message, "attachment_list", None)
     if attachments is None:
-        attachments = message.attachment_list = list(message.attachments.order_by("id"))
+        attachments = message.attachment_list = list(message.attachments.order_by("position"))
     return [payload(attachment) for attachment in attachments]
 
 

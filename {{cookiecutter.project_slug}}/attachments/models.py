@@ -20,6 +20,8 @@ class Attachment(models.Model):
     message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
+    # Its place among its message's attachments, in the order the sender listed them.
+    position = models.PositiveSmallIntegerField(null=True, blank=True)
     file = models.FileField(storage=attachment_storage, max_length=200)
     thumbnail = models.FileField(storage=attachment_storage, max_length=200, blank=True)
     # The client's file name, made safe, for downloads to be saved under.
