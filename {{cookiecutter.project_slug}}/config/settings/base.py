@@ -126,6 +126,8 @@ STORAGES = {
             # too short to be worth sharing.
             "querystring_auth": True,
             "querystring_expire": env.int("ATTACHMENTS_S3_URL_SECONDS", default=60),
+            # Version 4 signatures: what every S3-compatible service accepts, and new regions need.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     },
