@@ -5,6 +5,8 @@ executable. Only the types this module recognises can be allowed (ATTACHMENTS_AL
 """
 
 import codecs
+import warnings
+from contextlib import contextmanager
 
 from PIL import Image, UnidentifiedImageError
 
@@ -24,6 +26,27 @@ EXTENSIONS = {
 KNOWN_TYPES = frozenset(EXTENSIONS)
 
 
+class TooManyPixels(ValueError):
+    """An image larger than ATTACHMENTS_MAX_PIXELS, or than Pillow agrees to open at all."""
+
+
+@contextmanager
+def opened_image(file, formats: list[str]):
+    """Pillow's image of the file, read by one of these formats' parsers only.
+
+    Pillow's own guard against decompression bombs warns from 89 million pixels and refuses
+    twice that: ATTACHMENTS_MAX_PIXELS (images.py) is the limit here, its refusal a 400.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(file, formats=formats)
+        except Image.DecompressionBombError:
+            raise TooManyPixels from None
+    with image:
+        yield image
+
+
 def detect_type(file) -> str | None:
     """The content type of the file's content, among KNOWN_TYPES, or None. Rewinds the file."""
     try:
@@ -35,8 +58,10 @@ def detect_type(file) -> str | None:
         file.seek(0)
         try:
             # Only these formats' parsers may claim the file: each checks its magic bytes.
-            with Image.open(file, formats=list(IMAGE_FORMATS.values())) as image:
+            with opened_image(file, list(IMAGE_FORMATS.values())) as image:
                 return next(key for key, value in IMAGE_FORMATS.items() if value == image.format)
+        except TooManyPixels:
+            raise
         except (UnidentifiedImageError, OSError, ValueError):
             pass
         file.seek(0)

@@ -4,9 +4,9 @@ import io
 from dataclasses import dataclass
 
 from django.conf import settings
-from PIL import Image, ImageOps
+from PIL import ImageOps
 
-from .content import IMAGE_FORMATS
+from .content import IMAGE_FORMATS, TooManyPixels, opened_image
 
 
 @dataclass(frozen=True)
@@ -15,10 +15,6 @@ class ProcessedImage:
     width: int
     height: int
     thumbnail: bytes
-
-
-class TooManyPixels(ValueError):
-    pass
 
 
 def process_image(file, content_type: str) -> ProcessedImage:
@@ -30,7 +26,7 @@ def process_image(file, content_type: str) -> ProcessedImage:
     of PNG can decode to gigabytes), and OSError for an image Pillow cannot decode.
     """
     file.seek(0)
-    with Image.open(file, formats=[IMAGE_FORMATS[content_type]]) as image:
+    with opened_image(file, [IMAGE_FORMATS[content_type]]) as image:
         if image.width * image.height > settings.ATTACHMENTS_MAX_PIXELS:
             raise TooManyPixels
         animated = getattr(image, "n_frames", 1) > 1

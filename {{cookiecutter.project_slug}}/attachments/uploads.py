@@ -5,15 +5,14 @@ import os
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils.text import get_valid_filename
 
 from chat.domain.access import membership_for
 from chat.domain.errors import Invalid
 
 from .cleanup import delete_files
-from .content import EXTENSIONS, detect_type
-from .images import TooManyPixels, process_image
+from .content import EXTENSIONS, TooManyPixels, detect_type
+from .images import ProcessedImage, process_image
 from .models import Attachment
 from .storage import new_name
 
@@ -33,10 +32,14 @@ def upload_attachment(user, room_id, file) -> Attachment:
         raise Invalid(f"The file is over the limit of {limit} bytes.", "file")
     if file.size == 0:
         raise Invalid("The file is empty.", "file")
-    content_type = detect_type(file)
-    if content_type not in settings.ATTACHMENTS_ALLOWED_TYPES:
-        allowed = ", ".join(settings.ATTACHMENTS_ALLOWED_TYPES)
-        raise Invalid(f"This type of file is not allowed (allowed: {allowed}).", "file")
+    try:
+        content_type, image = checked_content(file)
+    except TooManyPixels:
+        limit = settings.ATTACHMENTS_MAX_PIXELS
+        raise Invalid(f"The image has more than {limit} pixels.", "file") from None
+    except (OSError, ValueError, SyntaxError):
+        # Pillow's errors for a file that starts as an image and is not one.
+        raise Invalid("The image cannot be read.", "file") from None
     attachment = Attachment(
         room_id=room_id,
         uploader=user,
@@ -44,31 +47,38 @@ def upload_attachment(user, room_id, file) -> Attachment:
         content_type=content_type,
         size=file.size,
     )
-    name = new_name(room_id, EXTENSIONS[content_type])
-    if content_type.startswith("image/"):
-        try:
-            image = process_image(file, content_type)
-        except TooManyPixels:
-            limit = settings.ATTACHMENTS_MAX_PIXELS
-            raise Invalid(f"The image has more than {limit} pixels.", "file") from None
-        except (OSError, ValueError, SyntaxError):
-            # Pillow's errors for a file that starts as an image and is not one.
-            raise Invalid("The image cannot be read.", "file") from None
+    try:
+        store(attachment, file, image)
+    except BaseException:
+        # The row is not there: neither must any of its files be.
+        delete_files(attachment)
+        raise
+    return attachment
+
+
+def checked_content(file) -> tuple[str, ProcessedImage | None]:
+    """The file's type, if allowed, and for an image the image made safe to serve."""
+    content_type = detect_type(file)
+    if content_type not in settings.ATTACHMENTS_ALLOWED_TYPES:
+        allowed = ", ".join(settings.ATTACHMENTS_ALLOWED_TYPES)
+        raise Invalid(f"This type of file is not allowed (allowed: {allowed}).", "file")
+    if not content_type.startswith("image/"):
+        return content_type, None
+    return content_type, process_image(file, content_type)
+
+
+def store(attachment: Attachment, file, image: ProcessedImage | None) -> None:
+    """The files first, then the row that points to them."""
+    name = new_name(attachment.room_id, EXTENSIONS[attachment.content_type])
+    if image is None:
+        attachment.file.save(name, file, save=False)
+    else:
         attachment.width, attachment.height = image.width, image.height
         attachment.size = len(image.content)
         attachment.file.save(name, ContentFile(image.content), save=False)
         thumbnail = f"{os.path.splitext(attachment.file.name)[0]}-thumbnail.webp"
         attachment.thumbnail.save(thumbnail, ContentFile(image.thumbnail), save=False)
-    else:
-        attachment.file.save(name, file, save=False)
-    try:
-        with transaction.atomic():
-            attachment.save()
-    except BaseException:
-        # The row is not there: neither must its files be.
-        delete_files(attachment)
-        raise
-    return attachment
+    attachment.save()
 
 
 def safe_name(name: str | None) -> str:

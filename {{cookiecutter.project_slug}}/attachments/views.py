@@ -1,6 +1,7 @@
 """Uploading to a room, and downloading what its members sent: thin views over the domain."""
 
 from django.http import FileResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -39,20 +40,22 @@ class RoomAttachmentsView(APIView):
 
 def file_response(field, attachment, content_type: str):
     """The stored file: streamed from local storage, or a redirect to a signed URL."""
-    disposition = "inline" if content_type.startswith("image/") else "attachment"
+    # Images inline, for <img>; any other file saved, never opened by the browser.
+    as_attachment = not content_type.startswith("image/")
     if not serves_files_itself(field.storage):
+        disposition = content_disposition_header(as_attachment, attachment.name)
         return HttpResponseRedirect(
             field.storage.url(
                 field.name,
                 parameters={
                     "ResponseContentType": content_type,
-                    "ResponseContentDisposition": f'{disposition}; filename="{attachment.name}"',
+                    "ResponseContentDisposition": disposition,
                 },
             )
         )
     response = FileResponse(
         field.open("rb"),
-        as_attachment=disposition == "attachment",
+        as_attachment=as_attachment,
         filename=attachment.name,
         content_type=content_type,
     )

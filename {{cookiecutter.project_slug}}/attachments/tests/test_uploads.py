@@ -1,6 +1,8 @@
 """POST /api/rooms/<id>/attachments/: what is accepted, what is refused, and what is stored."""
 
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
@@ -141,3 +143,18 @@ def test_an_image_keeps_its_pixels(upload, user, room):
     attachment = Attachment.objects.get(pk=upload(user, room, content.getvalue()).data["id"])
     with attachment.file.open("rb") as stored, Image.open(stored) as image:
         assert image.convert("RGB").getpixel((4, 4)) == (10, 200, 30)
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_an_image_too_large_for_pillow_to_open_is_refused_too(upload, user, room, media):
+    # A few bytes of PNG that claim 20000 x 20000 pixels: Pillow's own guard refuses them.
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+        + png_chunk(b"IDAT", zlib.compress(bytes(10)))
+        + png_chunk(b"IEND", b"")
+    )
+    assert_refused(upload(user, room, png, "bomb.png"), media, "more than")
