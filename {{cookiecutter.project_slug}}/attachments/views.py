@@ -10,16 +10,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .content import KNOWN_TYPES
 from .downloads import readable_attachment
 from .linking import payload
 from .serializers import AttachmentSerializer, AttachmentUploadSerializer
 from .storage import serves_files_itself
 from .uploads import upload_attachment
 
+# The file as its detected type, one of those the server recognises (local storage).
 FILE_RESPONSES = {
-    (200, "application/octet-stream"): OpenApiResponse(
-        OpenApiTypes.BINARY, description="The file (local storage)."
-    ),
+    **{
+        (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+        for content_type in sorted(KNOWN_TYPES)
+    },
     302: OpenApiResponse(description="To a short-lived signed URL of the file (S3 storage)."),
 }
 
