@@ -1,6 +1,9 @@
 """Messages that carry attachments: sent over REST and the socket, shown in history, deleted."""
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from attachments.models import Attachment
 from chat.domain.sending import SendRequest, send_messages
@@ -155,8 +158,6 @@ def test_deleting_a_room_deletes_its_attachments_files(
 async def test_a_socket_send_carries_attachments_to_every_member(
     open_socket, uploaded, user, bob, room
 ):
-    from asgiref.sync import sync_to_async
-
     attachment = await sync_to_async(uploaded)(user, room)
     alice_socket, bob_socket = await open_socket(user), await open_socket(bob)
     await alice_socket.send_json_to({**send_frame(room), "attachments": [attachment.pk]})
@@ -173,3 +174,17 @@ async def test_a_socket_send_carries_attachments_to_every_member(
     assert (error["type"], error["code"], error["ref"]) == ("error", "invalid", "c-2")
     assert "attachments" in error["detail"]
     assert await Message.objects.acount() == 1
+
+
+def test_claiming_is_one_update_per_message_and_reads_nothing_more(uploaded, user, room):
+    ids = [uploaded(user, room).pk for _ in range(4)]
+    requests = [
+        SendRequest(user, room.pk, "two", "c-1", attachments=ids[:2]),
+        SendRequest(user, room.pk, "none", "c-2"),
+        SendRequest(user, room.pk, "two more", "c-3", attachments=ids[2:]),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        results = send_messages(requests)
+    assert [len(result[0].attachment_list) for result in results] == [2, 0, 2]
+    touching = [query["sql"] for query in queries if Attachment._meta.db_table in query["sql"]]
+    assert [sql.split()[0] for sql in touching] == ["UPDATE", "UPDATE"]
