@@ -59,10 +59,10 @@ def test_a_message_of_attachments_alone_needs_no_text(as_user, uploaded, user, r
     ["another member's", "of another room", "already sent", "no such", "repeated", "not an id"],
 )
 def test_a_send_naming_an_attachment_it_may_not_carry_is_refused_and_stores_nothing(
-    as_user, uploaded, make_room, user, bob, room, whose
+    as_user, uploaded, make_room, user, bob, carol, room, whose
 ):
     mine = uploaded(user, room)
-    elsewhere = make_room(user, bob, **({"name": "other"} if room.kind == Room.Kind.GROUP else {}))
+    elsewhere = make_room(user, carol)
     ids = {
         "another member's": lambda: [uploaded(bob, room).pk],
         "of another room": lambda: [uploaded(user, elsewhere).pk],
