@@ -22,8 +22,9 @@ from .conftest import ELF, EXIF_MAKE, image_bytes, stored_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Small, so that the tests send files over it cheaply.
+# Small, so that the tests send files over it cheaply; other requests' limit smaller still.
 MAX_BYTES = 100_000
+MAX_BODY_BYTES = 50_000
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,11 @@ def media_root(tmp_path_factory):
 @pytest.fixture(scope="module")
 def host(start_server, media_root) -> str:
     return start_server(
-        {"DJANGO_MEDIA_ROOT": str(media_root), "ATTACHMENTS_MAX_BYTES": str(MAX_BYTES)}
+        {
+            "DJANGO_MEDIA_ROOT": str(media_root),
+            "ATTACHMENTS_MAX_BYTES": str(MAX_BYTES),
+            "HTTP_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
+        }
     )
 
 
@@ -178,20 +183,27 @@ async def test_refused_uploads_get_clear_errors_and_store_nothing(
             assert status == expected, answer
         assert detail in json.dumps(answer)
     # Far over it: refused as soon as the headers say so, before the body is sent.
-    status, answer = await asyncio.to_thread(announce_upload, host, alice, room, MAX_BYTES * 20)
+    status, answer = await asyncio.to_thread(
+        announce,
+        host,
+        alice,
+        f"/api/rooms/{room.pk}/attachments/",
+        "multipart/form-data; boundary=b",
+        MAX_BYTES * 20,
+    )
     assert (status, answer) == (413, {"detail": "The request body is too large."})
     assert await Attachment.objects.acount() == 0
     assert stored_files(media_root) == files_before
 
 
-def announce_upload(host, login, room, size: int) -> tuple[int, dict]:
-    """Send only the headers of an upload of `size` bytes, and read the answer."""
+def announce(host, login, path: str, content_type: str, size: int) -> tuple[int, dict]:
+    """Send only the headers of a POST of `size` bytes, and read the answer."""
     connection = http.client.HTTPConnection(host, timeout=10)
     try:
-        connection.putrequest("POST", f"/api/rooms/{room.pk}/attachments/")
+        connection.putrequest("POST", path)
         headers = {
             **request_headers(login),
-            "Content-Type": "multipart/form-data; boundary=b",
+            "Content-Type": content_type,
             "Content-Length": str(size),
         }
         for name, value in headers.items():
@@ -201,3 +213,24 @@ def announce_upload(host, login, room, size: int) -> tuple[int, dict]:
         return response.status, json.loads(response.read())
     finally:
         connection.close()
+
+
+async def test_only_the_upload_route_takes_bodies_over_the_request_limit(
+    host, http_session, user, room, password
+):
+    alice = await asyncio.to_thread(http_session, host, user.username, password)
+    text = b"notes\n" * (MAX_BODY_BYTES // 6 + 1000)
+    status, answer = await asyncio.to_thread(
+        upload, host, alice, room, text, "notes.txt", "text/plain"
+    )
+    assert (status, answer["size"]) == (201, len(text))
+    # The same size to any other route: refused.
+    status, _ = await asyncio.to_thread(
+        announce,
+        host,
+        alice,
+        f"/api/rooms/{room.pk}/messages/",
+        "application/json",
+        len(text),
+    )
+    assert status == 413
