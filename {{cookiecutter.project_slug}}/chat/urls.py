@@ -1,7 +1,5 @@
-from django.urls import path, register_converter
+from django.urls import path
 from rest_framework.routers import SimpleRouter
-
-from core.converters import IdConverter
 {% if cookiecutter.room_model != "group" %}
 from .api.direct_views import (
     BlocksView,
@@ -24,7 +22,6 @@ from .api.views import (
 {%- endif %}
 )
 
-register_converter(IdConverter, "id")
 router = SimpleRouter()
 router.register("rooms", {{ "RoomViewSet" if cookiecutter.room_model == "direct" else "GroupRoomViewSet" }}, basename="room")
 {%- if cookiecutter.room_model != "direct" %}

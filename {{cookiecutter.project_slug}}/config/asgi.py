@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to Channels.
 
-HTTP request bodies over HTTP_MAX_BODY_BYTES are refused before Django reads them. Every
+HTTP request bodies over HTTP_MAX_BODY_BYTES (uploads: over ATTACHMENTS_MAX_BYTES) are refused
+before Django reads them. Every
 WebSocket handshake passes the Origin check first (WEBSOCKET_ALLOWED_ORIGINS, against
 cross-site WebSocket hijacking), then the authentication middleware of this project's auth mode.
 """
@@ -24,7 +25,14 @@ from core.websocket_origins import CheckOrigin  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": RequestBodyLimit(django_asgi_app),
+        "http": RequestBodyLimit(
+            django_asgi_app,
+            # Uploads take files up to ATTACHMENTS_MAX_BYTES, with room for the multipart framing,
+            # so that a file just over the limit reaches the view and gets its own clear error.
+            larger_for=[
+                (r"/api/rooms/[0-9]+/attachments/", settings.ATTACHMENTS_MAX_BYTES + 64 * 1024)
+            ],
+        ),
         "websocket": CheckOrigin(
             websocket_auth_middleware(URLRouter(websocket_urlpatterns)),
             settings.WEBSOCKET_ALLOWED_ORIGINS,

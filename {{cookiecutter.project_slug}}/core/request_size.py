@@ -5,21 +5,32 @@ any view, authentication included, sees the request: without this, anyone could 
 server read hundreds of megabytes.
 """
 
+import re
+
 from django.conf import settings
 
 TOO_LARGE = b'{"detail": "The request body is too large."}'
 
 
 class RequestBodyLimit:
-    def __init__(self, app, max_bytes: int | None = None):
+    def __init__(self, app, max_bytes: int | None = None, larger_for=()):
         self.app = app
         self.max_bytes = settings.HTTP_MAX_BODY_BYTES if max_bytes is None else max_bytes
+        # (path pattern, bytes): the routes that take larger bodies (file uploads), each its own.
+        self.larger_for = [(re.compile(pattern), limit) for pattern, limit in larger_for]
+
+    def limit_for(self, path: str) -> int:
+        for pattern, limit in self.larger_for:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        max_bytes = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > max_bytes:
             return await refuse(send)
         received = 0
         refused = False
@@ -28,7 +39,7 @@ class RequestBodyLimit:
             nonlocal received, refused
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes and not refused:
+            if received > max_bytes and not refused:
                 # A chunked body with no Content-Length, past the limit: the application
                 # sees the client leave (Django then answers nothing), and we answer 413.
                 refused = True

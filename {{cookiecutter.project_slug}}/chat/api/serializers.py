@@ -1,6 +1,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from attachments.linking import payloads as attachment_payloads
+from attachments.serializers import AttachmentSerializer
+
 from ..domain.events import excerpt
 from ..models import Ban, Block, Invitation, Membership, Message, Report, Room
 from .room_list import attach_last_messages
@@ -120,6 +123,7 @@ class MessageSerializer(serializers.ModelSerializer):
     sender = UserRefSerializer(read_only=True, allow_null=True)
     reply_to = serializers.SerializerMethodField()
     reactions = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = Message
@@ -135,6 +139,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "client_id",
             "reply_to",
             "reactions",
+            "attachments",
         ]
         read_only_fields = fields
 
@@ -146,12 +151,23 @@ class MessageSerializer(serializers.ModelSerializer):
     def get_reactions(self, message: Message) -> list:
         return self.context.get("reactions", {}).get(message.pk, [])
 
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, message: Message) -> list:
+        # Pages prefetch them (attachments.linking.with_attachments): no query per message.
+        return attachment_payloads(message)
+
 
 class MessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
     client_id = serializers.CharField(help_text="Chosen by the client (a UUID); resending is safe.")
     reply_to = serializers.IntegerField(
         required=False, allow_null=True, help_text="The id of a message of the same room."
+    )
+    attachments = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Ids of your uploads to this room (POST /api/rooms/<id>/attachments/), "
+        "not sent yet; with any, body may be empty.",
     )
 
 

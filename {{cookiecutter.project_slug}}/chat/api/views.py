@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from attachments.linking import with_attachments
 from core.text import ID_PATTERN
 
 from ..domain.access import membership_for, room_for, visible_messages
@@ -128,7 +129,11 @@ class RoomMessagesView(APIView):
                     raise Invalid(f"{name} must be a message id.", name)
                 cursor[name] = int(value)
         size = settings.CHAT_MESSAGES_PAGE_SIZE
-        messages = visible_messages(membership).select_related("sender", "reply_to__sender")
+        messages = (
+            visible_messages(membership)
+            .select_related("sender", "reply_to__sender")
+            .prefetch_related(with_attachments())
+        )
         if "after" in cursor:
             page = list(messages.filter(id__gt=cursor["after"]).order_by("id")[: size + 1])
         else:
@@ -152,7 +157,12 @@ class RoomMessagesView(APIView):
     def post(self, request: Request, room_id: int) -> Response:
         data = payload(request)
         message, created = send_message(
-            request.user, room_id, data.get("body"), data.get("client_id"), data.get("reply_to")
+            request.user,
+            room_id,
+            data.get("body"),
+            data.get("client_id"),
+            data.get("reply_to"),
+            data.get("attachments"),
         )
         return Response(
             MessageSerializer(message).data,
@@ -247,7 +257,7 @@ class MessageSearchView(ListAPIView):
             self.request.user,
             self.request.query_params.get("q", ""),
             None if room is None else int(room),
-        )
+        ).prefetch_related(with_attachments())
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "reactions": self.page_reactions}

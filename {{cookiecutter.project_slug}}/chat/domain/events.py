@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from attachments.linking import payloads as attachment_payloads
+
 from ..models import Invitation, Message, Room
 
 # The serializer's own field, so timestamps read exactly as they do over REST.
@@ -47,6 +49,8 @@ def message_payload(message: Message) -> dict:
         "deleted": _timestamp.to_representation(message.deleted),
         "client_id": message.client_id,
         "reply_to": None if reply_to is None else excerpt(reply_to),
+        # Read from the message (set as it was stored or loaded with its page): no query.
+        "attachments": attachment_payloads(message),
     }
 
 

@@ -4,6 +4,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from attachments.linking import delete_for as delete_attachments
+
 from ..models import Membership, Message
 from ..realtime import publish
 from .after_commit import publish_after_commit
@@ -50,7 +52,7 @@ def edit_message(user, message_id, body) -> Message:
 
 
 def delete_message(user, message_id) -> Message:
-    """Soft delete: the row stays (history keeps its place), the body goes."""
+    """Soft delete: the row stays (history keeps its place), the body and attachments go."""
     with transaction.atomic():
         message, membership = editable_message(user, message_id)
         if message.sender_id != user.pk and not membership.moderates:
@@ -64,6 +66,7 @@ def soft_delete(message: Message) -> None:
     Also how staff delete a message in the admin (chat/domain/staff.py)."""
     message.body, message.deleted = "", timezone.now()
     message.save(update_fields=["body", "deleted"])
+    delete_attachments(message)  # their files once this commits
     publish_after_commit(
         lambda: publish.publish_to_room_sync(
             message.room_id, message_event("message.deleted", message)

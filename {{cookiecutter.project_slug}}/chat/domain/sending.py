@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, transaction
+
+from attachments import linking
 
 from ..models import Message
 from ..realtime.publish import publish_many_to_rooms_sync
@@ -34,6 +36,8 @@ class SendRequest:
     client_id: Any
     # The message this one answers, if any: one of the same room.
     reply_to: Any = None
+    # Ids of the sender's uploads to the room that the message carries (attachments/).
+    attachments: Any = None
 
 
 class Accepted(NamedTuple):
@@ -44,11 +48,15 @@ class Accepted(NamedTuple):
     body: str
     client_id: str
     reply_to: int | None
+    attachments: tuple[int, ...]
 
 
-def send_message(user, room_id, body, client_id, reply_to=None) -> tuple[Message, bool]:
+def send_message(
+    user, room_id, body, client_id, reply_to=None, attachments=None
+) -> tuple[Message, bool]:
     """Store and publish a message; a known client_id returns the first message (created=False)."""
-    result = send_messages([SendRequest(user, room_id, body, client_id, reply_to)])[0]
+    request = SendRequest(user, room_id, body, client_id, reply_to, attachments)
+    result = send_messages([request])[0]
     if isinstance(result, ChatError):
         raise result
     return result
@@ -69,17 +77,26 @@ def send_messages(
     accepted = []
     for index, request in enumerate(requests):
         try:
-            body, client_id = clean_body(request.body), clean_client_id(request.client_id)
+            attachments = linking.clean_ids(request.attachments)
+            body = clean_body(request.body, allow_empty=bool(attachments))
+            client_id = clean_client_id(request.client_id)
             clean_id(request.room_id, "room")
             reply_to = None if request.reply_to is None else clean_id(request.reply_to, "reply_to")
         except ChatError as error:
             results[index] = error
             continue
-        accepted.append(Accepted(index, request, body, client_id, reply_to))
+        accepted.append(Accepted(index, request, body, client_id, reply_to, attachments))
     if not accepted:
         return results
     try:
         return store_accepted(requests, accepted, results, publish)
+    except linking.AttachmentsRefused as error:
+        # Nothing of the batch was stored: each send again alone, so that only this one fails.
+        if len(accepted) > 1:
+            return one_by_one(requests, accepted, results, publish)
+        results = list(results)
+        results[accepted[0].index] = error
+        return results
     except REFUSED_VALUES as error:
         # Validation keeps such values out; should the database still refuse one, it fails
         # that send alone, never the other senders' sends that shared its batch.
@@ -108,7 +125,9 @@ def store_accepted(requests, accepted: list[Accepted], results: list, publish) -
         (message.sender_id, message.client_id): message
         for message in Message.objects.filter(
             sender_id__in=users, client_id__in={send.client_id for send in accepted}
-        ).select_related("sender")
+        )
+        .select_related("sender")
+        .prefetch_related(linking.with_attachments())
     }
     try:
         return place_sends(accepted, senders, known, results, publish)
@@ -128,8 +147,9 @@ def place_sends(accepted: list[Accepted], senders: dict, known: dict, results, p
     """Authorise each accepted send, resolve resends against `known`, store the new ones."""
     results = list(results)
     new: list[Message] = []
+    claims: list[tuple[Message, tuple[int, ...]]] = []
     replied = reply_targets({send.reply_to for send in accepted if send.reply_to is not None})
-    for index, request, body, client_id, reply_to in accepted:
+    for index, request, body, client_id, reply_to, attachments in accepted:
         try:
             history_from = senders.get((request.user.pk, request.room_id))
             if history_from is None:  # NotFound, Forbidden, or a membership added meanwhile
@@ -154,16 +174,33 @@ def place_sends(accepted: list[Accepted], senders: dict, known: dict, results, p
             client_id=client_id,
             reply_to=target,
         )
+        # Known to carry none: its event is built without looking them up.
+        known[key].attachment_list = []
+        if attachments:
+            claims.append((known[key], attachments))
         new.append(known[key])
         results[index] = (known[key], True)
     if new:
-        store_and_publish(new, publish)
+        store_and_publish(new, claims, publish)
     return results
 
 
-def store_and_publish(messages: list[Message], publish: Callable[[list], None] | None) -> None:
+def store_and_publish(
+    messages: list[Message], claims: list, publish: Callable[[list], None] | None
+) -> None:
+    """Store the messages, attach their uploads (`claims`: message, attachment ids), publish.
+
+    A batch without attachments runs exactly what it ran before they existed.
+    """
     publish = publish or publish_many_to_rooms_sync
-    store_numbered(messages)
+    if claims:
+        # One transaction: a refused claim (linking.AttachmentsRefused) stores no message.
+        with transaction.atomic():
+            store_numbered(messages)
+            for message, attachments in claims:
+                linking.claim(message, attachments)
+    else:
+        store_numbered(messages)
     events = [(message.room_id, message_event("message.new", message)) for message in messages]
     publish_after_commit(lambda: publish(events))
 
@@ -173,9 +210,10 @@ def settle_race(requests, accepted, results: list, publish) -> list:
     if len(accepted) > 1:
         return one_by_one(requests, accepted, results, publish)
     results = list(results)
-    index, request, _, client_id, _ = accepted[0]
+    index, request, client_id = accepted[0].index, accepted[0].request, accepted[0].client_id
     winner = (
         Message.objects.select_related("sender")
+        .prefetch_related(linking.with_attachments())
         .filter(sender_id=request.user.pk, client_id=client_id)
         .first()
     )

@@ -23,9 +23,10 @@ def clean_id(value, field: str) -> int:
     return value
 
 
-def clean_body(body) -> str:
+def clean_body(body, allow_empty: bool = False) -> str:
+    """`allow_empty`: a message that carries attachments may have no text."""
     body = clean_text(body, "body").strip()
-    if not body:
+    if not body and not allow_empty:
         raise Invalid("body must not be empty.", "body")
     limit = settings.CHAT_MAX_MESSAGE_LENGTH
     if len(body) > limit:

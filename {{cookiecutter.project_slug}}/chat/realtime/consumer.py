@@ -266,6 +266,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             frame.get("body"),
             frame.get("client_id"),
             frame.get("reply_to"),
+            frame.get("attachments"),
         )
         await self.sends.submit(request, client_id_of(frame))
 

@@ -127,7 +127,7 @@ def test_list_endpoints_run_a_constant_number_of_queries(
     client = as_user(user)
     with django_assert_max_num_queries(3):  # count, page, the page's last messages
         client.get("/api/rooms/")
-    with django_assert_max_num_queries(3):  # membership, page, the page's reactions
+    with django_assert_max_num_queries(4):  # membership, page, its reactions, its attachments
         client.get(f"/api/rooms/{rooms[0].pk}/messages/")
     with django_assert_max_num_queries(3):  # membership, count, page
         client.get(f"/api/rooms/{rooms[0].pk}/members/")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "users",
     "accounts",
     "chat",
+    "attachments",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,39 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Uploaded attachments (attachments/), in this directory unless ATTACHMENTS_S3_BUCKET is set.
+# Never served as public URLs: downloads go through a view that checks membership.
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# An S3-compatible bucket for attachments instead of MEDIA_ROOT, for servers that share no disk.
+# Credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, an
+# instance role): never from these settings. The bucket must not be public.
+ATTACHMENTS_S3_BUCKET = env("ATTACHMENTS_S3_BUCKET", default="")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
+    }
+    if not ATTACHMENTS_S3_BUCKET
+    else {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ATTACHMENTS_S3_BUCKET,
+            # MinIO, Cloudflare R2, Backblaze... : their endpoint; unset for Amazon S3 itself.
+            "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("ATTACHMENTS_S3_REGION", default=None),
+            # Downloads redirect to a signed URL valid this long: enough to follow the redirect,
+            # too short to be worth sharing.
+            "querystring_auth": True,
+            "querystring_expire": env.int("ATTACHMENTS_S3_URL_SECONDS", default=60),
+            # Version 4 signatures: what every S3-compatible service accepts, and new regions need.
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+        },
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": AUTH_MODE_REST_AUTHENTICATION_CLASSES,
@@ -192,6 +226,25 @@ CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=20)
 CHAT_WS_TICKET_TTL_SECONDS = env.int("CHAT_WS_TICKET_TTL_SECONDS", default=30)
 # ?token=<credential> on the socket URL: off because URLs end up in access logs.
 CHAT_WS_ALLOW_QUERY_TOKEN = env.bool("CHAT_WS_ALLOW_QUERY_TOKEN", default=False)
+
+# Attachments (README, "Files").
+# Largest file one may upload, in bytes; the upload route's request limit is this plus a margin.
+ATTACHMENTS_MAX_BYTES = env.int("ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024)
+# Most attachments one message may carry.
+ATTACHMENTS_MAX_PER_MESSAGE = env.int("ATTACHMENTS_MAX_PER_MESSAGE", default=10)
+# Content types accepted, as detected from the file's bytes (attachments/content.py knows
+# image/png, image/jpeg, image/gif, image/webp, application/pdf and text/plain).
+ATTACHMENTS_ALLOWED_TYPES = env.list(
+    "ATTACHMENTS_ALLOWED_TYPES",
+    default=["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"],
+)
+# Larger images are refused before decoding: a small compressed file can decode to gigabytes.
+ATTACHMENTS_MAX_PIXELS = env.int("ATTACHMENTS_MAX_PIXELS", default=50_000_000)
+# The longer side of image thumbnails, in pixels.
+ATTACHMENTS_THUMBNAIL_SIZE = env.int("ATTACHMENTS_THUMBNAIL_SIZE", default=320)
+# Uploads never sent with a message are deleted by `manage.py delete_orphan_attachments` once
+# this old: long enough for someone writing a message, short enough to bound what is kept.
+ATTACHMENTS_ORPHAN_HOURS = env.float("ATTACHMENTS_ORPHAN_HOURS", default=24.0)
 
 LOGGING = {
     "version": 1,

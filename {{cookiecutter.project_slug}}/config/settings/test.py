@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from pathlib import Path
 
 # Keys in a shared Redis are namespaced per test run, so parallel runs never see each other,
 # and per pytest-xdist worker: each has a database of its own, so the same room ids. The server
@@ -11,6 +12,10 @@ if (_worker := os.environ.get("PYTEST_XDIST_WORKER")) and not os.environ[
     "REDIS_KEY_PREFIX"
 ].endswith(f"-{_worker}"):
     os.environ["REDIS_KEY_PREFIX"] += f"-{_worker}"
+
+# Files uploaded by tests (and by the server processes they start, which inherit this) stay out
+# of the project's own media directory; the attachments tests use a directory per test.
+os.environ.setdefault("DJANGO_MEDIA_ROOT", str(Path(__file__).resolve().parents[2] / ".test-media"))
 
 from .base import *  # noqa: F403
 from .base import DATABASES, REST_FRAMEWORK

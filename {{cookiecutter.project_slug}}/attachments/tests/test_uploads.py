@@ -1,0 +1,160 @@
+"""POST /api/rooms/<id>/attachments/: what is accepted, what is refused, and what is stored."""
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from attachments.models import Attachment
+
+from .conftest import ELF, EXIF_MAKE, MZ, PDF, image_bytes, stored_files
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_image_is_stored_upright_without_its_exif_and_with_a_thumbnail(
+    upload, user, room, media, settings
+):
+    # Orientation 6: the camera held sideways; the stored image is turned as it is shown.
+    response = upload(user, room, image_bytes("JPEG", (400, 100), orientation=6), "cat.JPG")
+    assert response.status_code == 201, response.data
+    attachment = Attachment.objects.get()
+    assert response.data == {
+        "id": attachment.pk,
+        "name": "cat.JPG",
+        "content_type": "image/jpeg",
+        "size": attachment.size,
+        "width": 100,
+        "height": 400,
+        "url": f"/api/attachments/{attachment.pk}/",
+        "thumbnail_url": f"/api/attachments/{attachment.pk}/thumbnail/",
+    }
+    assert (attachment.room, attachment.uploader, attachment.message) == (room, user, None)
+    with attachment.file.open("rb") as stored, Image.open(stored) as image:
+        assert image.size == (100, 400)
+        assert EXIF_MAKE not in image.getexif()
+        assert b"SecretCam" not in attachment.file.open("rb").read()
+    with attachment.thumbnail.open("rb") as stored, Image.open(stored) as thumbnail:
+        assert thumbnail.format == "WEBP"
+        assert max(thumbnail.size) == settings.ATTACHMENTS_THUMBNAIL_SIZE
+    # Stored under a random name, with the extension of what the file is.
+    assert len(stored_files(media)) == 2
+    assert attachment.file.name.startswith(f"attachments/{room.pk}/")
+    assert attachment.file.name.endswith(".jpg") and "cat" not in attachment.file.name
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "content_type"),
+    [
+        (image_bytes("PNG"), "a.png", "image/png"),
+        (image_bytes("WEBP"), "a.webp", "image/webp"),
+        (image_bytes("GIF"), "a.gif", "image/gif"),
+        (PDF, "report.pdf", "application/pdf"),
+        ("Grüße, notes\n".encode(), "notes.txt", "text/plain"),
+        # The name says nothing: the content does.
+        (PDF, "report.png", "application/pdf"),
+    ],
+)
+def test_each_allowed_type_is_recognised_by_its_content(
+    upload, user, room, content, name, content_type
+):
+    response = upload(user, room, content, name)
+    assert response.status_code == 201, response.data
+    assert response.data["content_type"] == content_type
+    assert (response.data["width"] is None) == (not content_type.startswith("image/"))
+    assert (response.data["thumbnail_url"] is None) == (not content_type.startswith("image/"))
+
+
+def assert_refused(response, media, detail: str) -> None:
+    assert response.status_code == 400, response.data
+    assert detail in response.data["file"][0]
+    assert Attachment.objects.count() == 0
+    assert stored_files(media) == []
+
+
+@pytest.mark.parametrize("executable", [ELF, MZ], ids=["elf", "mz"])
+def test_a_renamed_executable_is_refused_and_nothing_is_stored(
+    upload, user, room, media, executable
+):
+    response = upload(user, room, executable + b"\x00" * 1024, "photo.png")
+    assert_refused(response, media, "This type of file is not allowed")
+
+
+def test_a_file_over_the_size_limit_is_refused_and_nothing_is_stored(
+    upload, user, room, media, settings
+):
+    settings.ATTACHMENTS_MAX_BYTES = 1000
+    response = upload(user, room, b"x" * 1001, "big.txt")
+    assert_refused(response, media, "over the limit of 1000 bytes")
+    assert upload(user, room, b"x" * 1000, "fits.txt").status_code == 201
+
+
+def test_a_type_left_out_of_the_allow_list_is_refused(upload, user, room, media, settings):
+    settings.ATTACHMENTS_ALLOWED_TYPES = ["image/png"]
+    assert_refused(upload(user, room, PDF, "a.pdf"), media, "not allowed (allowed: image/png)")
+
+
+def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded(
+    upload, user, room, media, settings
+):
+    settings.ATTACHMENTS_MAX_PIXELS = 64 * 32 - 1
+    assert_refused(upload(user, room, image_bytes("PNG", (64, 32))), media, "more than")
+
+
+def test_a_truncated_image_is_refused(upload, user, room, media):
+    # Its header says PNG; its pixels stop short.
+    content = image_bytes("PNG", (300, 300))
+    assert_refused(upload(user, room, content[: len(content) // 2]), media, "cannot be read")
+
+
+def test_an_empty_or_missing_file_is_refused(upload, as_user, user, room, media):
+    assert_refused(upload(user, room, b"", "empty.txt"), media, "empty")
+    response = as_user(user).post(f"/api/rooms/{room.pk}/attachments/", {}, format="multipart")
+    assert_refused(response, media, '"file"')
+
+
+def test_a_json_body_is_refused_as_unsupported(as_user, user, room):
+    response = as_user(user).post(f"/api/rooms/{room.pk}/attachments/", {}, format="json")
+    assert response.status_code == 415
+
+
+def test_uploads_to_a_room_one_is_not_in_are_refused_and_store_nothing(
+    upload, user, room, carol, media
+):
+    # A group room answers 403 (anyone may see it exists), a 1-to-1 404, as for sends.
+    assert upload(carol, room, image_bytes()).status_code in (403, 404)
+    assert upload(user, type(room)(pk=room.pk + 1000), image_bytes()).status_code == 404
+    assert Attachment.objects.count() == 0
+    assert stored_files(media) == []
+
+
+def test_the_client_file_name_is_made_safe(upload, user, room):
+    response = upload(user, room, b"hello", '../../etc/pass"wd .txt')
+    assert response.status_code == 201
+    assert response.data["name"] == "pass_wd.txt" or "/" not in response.data["name"]
+    assert '"' not in response.data["name"] and "/" not in response.data["name"]
+
+
+def test_an_image_keeps_its_pixels(upload, user, room):
+    content = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 200, 30)).save(content, format="PNG")
+    attachment = Attachment.objects.get(pk=upload(user, room, content.getvalue()).data["id"])
+    with attachment.file.open("rb") as stored, Image.open(stored) as image:
+        assert image.convert("RGB").getpixel((4, 4)) == (10, 200, 30)
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_an_image_too_large_for_pillow_to_open_is_refused_too(upload, user, room, media):
+    # A few bytes of PNG that claim 20000 x 20000 pixels: Pillow's own guard refuses them.
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+        + png_chunk(b"IDAT", zlib.compress(bytes(10)))
+        + png_chunk(b"IEND", b"")
+    )
+    assert_refused(upload(user, room, png, "bomb.png"), media, "more than")

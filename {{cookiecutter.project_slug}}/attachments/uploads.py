@@ -1,0 +1,92 @@
+"""Uploading a file to a room: checked (membership, size, type) before anything is stored."""
+
+import os
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
+from django.utils.text import get_valid_filename
+
+from chat.domain.access import membership_for
+from chat.domain.errors import Invalid
+
+from .cleanup import delete_files
+from .content import EXTENSIONS, TooManyPixels, detect_type
+from .images import ProcessedImage, process_image
+from .models import Attachment
+from .storage import new_name
+
+
+def upload_attachment(user, room_id, file) -> Attachment:
+    """Store `file` (an UploadedFile) as the user's unsent attachment in a room of theirs.
+
+    Refused, with nothing stored: not a member (NotFound or Forbidden, as for sends), no file,
+    a file over ATTACHMENTS_MAX_BYTES, a content type not in ATTACHMENTS_ALLOWED_TYPES, an image
+    that does not decode or is over ATTACHMENTS_MAX_PIXELS.
+    """
+    membership_for(user, room_id)
+    if file is None:
+        raise Invalid('Send the file as multipart/form-data, in the field "file".', "file")
+    limit = settings.ATTACHMENTS_MAX_BYTES
+    if file.size > limit:
+        raise Invalid(f"The file is over the limit of {limit} bytes.", "file")
+    if file.size == 0:
+        raise Invalid("The file is empty.", "file")
+    try:
+        content_type, image = checked_content(file)
+    except TooManyPixels:
+        limit = settings.ATTACHMENTS_MAX_PIXELS
+        raise Invalid(f"The image has more than {limit} pixels.", "file") from None
+    except (OSError, ValueError, SyntaxError):
+        # Pillow's errors for a file that starts as an image and is not one.
+        raise Invalid("The image cannot be read.", "file") from None
+    attachment = Attachment(
+        room_id=room_id,
+        uploader=user,
+        name=safe_name(file.name),
+        content_type=content_type,
+        size=file.size,
+    )
+    try:
+        store(attachment, file, image)
+    except BaseException:
+        # The row is not there: neither must any of its files be.
+        delete_files(attachment)
+        raise
+    return attachment
+
+
+def checked_content(file) -> tuple[str, ProcessedImage | None]:
+    """The file's type, if allowed, and for an image the image made safe to serve."""
+    content_type = detect_type(file)
+    if content_type not in settings.ATTACHMENTS_ALLOWED_TYPES:
+        allowed = ", ".join(settings.ATTACHMENTS_ALLOWED_TYPES)
+        raise Invalid(f"This type of file is not allowed (allowed: {allowed}).", "file")
+    if not content_type.startswith("image/"):
+        return content_type, None
+    return content_type, process_image(file, content_type)
+
+
+def store(attachment: Attachment, file, image: ProcessedImage | None) -> None:
+    """The files first, then the row that points to them."""
+    name = new_name(attachment.room_id, EXTENSIONS[attachment.content_type])
+    if image is None:
+        attachment.file.save(name, file, save=False)
+    else:
+        attachment.width, attachment.height = image.width, image.height
+        attachment.size = len(image.content)
+        attachment.file.save(name, ContentFile(image.content), save=False)
+        thumbnail = f"{os.path.splitext(attachment.file.name)[0]}-thumbnail.webp"
+        attachment.thumbnail.save(thumbnail, ContentFile(image.thumbnail), save=False)
+    attachment.save()
+
+
+def safe_name(name: str | None) -> str:
+    """The client's file name without a path or characters that trouble a download's header."""
+    base = os.path.basename((name or "").replace("\\", "/"))
+    try:
+        cleaned = get_valid_filename(base)
+    except SuspiciousFileOperation:  # nothing usable was left ("", "..")
+        cleaned = "file"
+    stem, extension = os.path.splitext(cleaned)
+    return stem[: 255 - len(extension[:20])] + extension[:20]

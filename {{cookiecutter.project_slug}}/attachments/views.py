@@ -1,0 +1,87 @@
+"""Uploading to a room, and downloading what its members sent: thin views over the domain."""
+
+from django.http import FileResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .content import KNOWN_TYPES
+from .downloads import readable_attachment
+from .linking import payload
+from .serializers import AttachmentSerializer, AttachmentUploadSerializer
+from .storage import serves_files_itself
+from .uploads import upload_attachment
+
+# The file as its detected type, one of those the server recognises (local storage).
+FILE_RESPONSES = {
+    **{
+        (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+        for content_type in sorted(KNOWN_TYPES)
+    },
+    302: OpenApiResponse(description="To a short-lived signed URL of the file (S3 storage)."),
+}
+
+
+class RoomAttachmentsView(APIView):
+    """Upload a file to a room of yours, to send it with a message within the next hours."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: AttachmentSerializer},
+    )
+    def post(self, request: Request, room_id: int) -> Response:
+        attachment = upload_attachment(request.user, room_id, request.FILES.get("file"))
+        return Response(payload(attachment), status=status.HTTP_201_CREATED)
+
+
+def file_response(field, attachment, content_type: str):
+    """The stored file: streamed from local storage, or a redirect to a signed URL."""
+    # Images inline, for <img>; any other file saved, never opened by the browser.
+    as_attachment = not content_type.startswith("image/")
+    if not serves_files_itself(field.storage):
+        disposition = content_disposition_header(as_attachment, attachment.name)
+        return HttpResponseRedirect(
+            field.storage.url(
+                field.name,
+                parameters={
+                    "ResponseContentType": content_type,
+                    "ResponseContentDisposition": disposition,
+                },
+            )
+        )
+    response = FileResponse(
+        field.open("rb"),
+        as_attachment=as_attachment,
+        filename=attachment.name,
+        content_type=content_type,
+    )
+    # Served from the API's origin: never sniffed into HTML, never run as a page.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+class AttachmentFileView(APIView):
+    """An attachment's file, for members of its room (an unsent upload: its uploader only)."""
+
+    @extend_schema(responses=FILE_RESPONSES)
+    def get(self, request: Request, attachment_id: int):
+        attachment = readable_attachment(request.user, attachment_id)
+        return file_response(attachment.file, attachment, attachment.content_type)
+
+
+class AttachmentThumbnailView(APIView):
+    """An image attachment's thumbnail (WebP), for those who may read the attachment."""
+
+    @extend_schema(responses=FILE_RESPONSES)
+    def get(self, request: Request, attachment_id: int):
+        attachment = readable_attachment(request.user, attachment_id, thumbnail=True)
+        return file_response(attachment.thumbnail, attachment, "image/webp")
