@@ -30,6 +30,8 @@ def rooms_for(user):
         role=Subquery(mine.values("role")[:1]),
         peer_id=Subquery(peer.values("user_id")[:1]),
         peer_username=Subquery(peer.values("user__username")[:1]),
+        peer_display_name=Subquery(peer.values("user__display_name")[:1]),
+        peer_avatar=Subquery(peer.values("user__avatar")[:1]),
         last_message_id=Subquery(latest.values("id")[:1]),
         last_activity=Coalesce(Subquery(latest.values("created")[:1]), F("created")),
     )
