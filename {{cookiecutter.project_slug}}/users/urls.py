@@ -9,7 +9,7 @@ urlpatterns = [
     # A regex rather than the "id" converter, which chat/urls.py registers: a user id as
     # long as a BIGINT's, the file name as users/avatars.py writes it.
     re_path(
-        rf"^(?P<user_id>{ID_PATTERN})/avatar/(?P<name>[0-9a-f]{{16}}\.(?:jpg|png))$",
+        "^(?P<user_id>" + ID_PATTERN + r")/avatar/(?P<name>[\w-]+\.(?:jpg|png))$",
         AvatarView.as_view(),
         name="user-avatar",
     ),
