@@ -24,7 +24,7 @@ DEPENDENCY_NAMES = {
     "djangorestframework_simplejwt", "django_environ", "psycopg", "redis", "pytest",
     "pytest_django", "pytest_asyncio", "websockets", "ruff", "django_cors_headers", "corsheaders",
     "hypothesis", "schemathesis", "uvicorn", "uvloop", "httptools", "drf_spectacular",
-    "pre_commit", "import_linter", "importlinter", "emoji",
+    "pre_commit", "import_linter", "importlinter", "emoji", "pillow",
 }  # fmt: skip
 
 
