@@ -1,6 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from .validators import validate_display_name
+
 # The path avatars are served under (users/urls.py): a user_ref is built for every message
 # sent, so its avatar URL is formatted from this rather than reversed each time.
 AVATAR_PATH = "/api/users/{user_id}/avatar/{name}"
@@ -24,7 +26,7 @@ class User(AbstractUser):
     """
 
     # Shown instead of the username when set; the username stays what one logs in with.
-    display_name = models.CharField(max_length=64, blank=True)
+    display_name = models.CharField(max_length=64, blank=True, validators=[validate_display_name])
     # A square image re-encoded by users/avatars.py, never the file as uploaded.
     avatar = models.ImageField(upload_to="avatars/", blank=True, max_length=200)
 

@@ -1,27 +1,15 @@
 """Changing one's profile: the display name others see, and the avatar."""
 
-import re
-
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from core.text import is_storable
-
 from .models import User
-
-# Control characters (C0, DEL, C1) and the bidirectional overrides and isolates, which can
-# make a name read as something else beside other text ("evil\u202etxt.exe").
-HIDDEN_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from .validators import validate_display_name
 
 
 def clean_display_name(value: str) -> str:
     """A display name trimmed, or ValidationError: no invisible or reordering characters."""
-    if not is_storable(value) or HIDDEN_CHARACTERS.search(value):
-        raise ValidationError(
-            "The display name must not contain control or text-direction characters.",
-            code="invalid",
-        )
+    validate_display_name(value)
     return value.strip()
 
 

@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from PIL import Image
 
 from users.tests.images import EXIF_MAKE, noise_png, photo, upload
@@ -143,3 +144,13 @@ def test_avatars_are_for_signed_in_users(api_client, as_user, user):
     url = as_user(user).patch("/api/auth/me/", {"avatar": upload(photo())}, format="multipart")
     api_client.force_authenticate(None)
     assert api_client.get(url.data["avatar"]).status_code in (401, 403)
+
+
+def test_the_admin_shows_the_profile_and_checks_the_display_name_too(admin_client, user):
+    page = admin_client.get(f"/admin/users/user/{user.pk}/change/")
+    assert page.status_code == 200
+    assert b"display_name" in page.content
+    user.display_name = "Al\u202eecil"
+    with pytest.raises(ValidationError) as refused:
+        user.full_clean()
+    assert list(refused.value.message_dict) == ["display_name"]
