@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from users.avatars import reencode
 from users.profile import clean_display_name, remove_avatar, set_avatar
+from users.serializers import UserRefSerializer
 
 User = get_user_model()
 
@@ -61,21 +62,10 @@ class LoginSerializer(serializers.Serializer):
         return attrs
 
 
-class UserSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(
-        read_only=True, help_text="Shown instead of the username when not empty."
-    )
-    avatar = serializers.CharField(
-        source="avatar_url",
-        read_only=True,
-        allow_null=True,
-        help_text="The avatar's URL (a path on this server), new at each upload; null: none.",
-    )
+class UserSerializer(UserRefSerializer):
+    """You, as GET /api/auth/me/ shows you: what others see, and your email address."""
 
-    class Meta:
-        model = User
-        fields = ["id", "username", "email", "display_name", "avatar"]
-        read_only_fields = fields
+    email = serializers.EmailField(read_only=True)
 
 
 class ProfileSerializer(serializers.Serializer):
