@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import serializers
 
 from users.avatars import reencode
@@ -81,7 +82,8 @@ class ProfileSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         allow_empty_file=False,
-        help_text="A JPEG, PNG, GIF or WebP image, stored as a square; null removes the avatar.",
+        help_text="A JPEG, PNG, GIF or WebP image, stored as a square; null (or empty in a "
+        "form) removes the avatar.",
     )
 
     def validate_display_name(self, value: str) -> str:
@@ -99,14 +101,15 @@ class ProfileSerializer(serializers.Serializer):
             raise serializers.ValidationError(list(error.messages)) from error
 
     def update(self, user, validated_data):
-        if "display_name" in validated_data:
-            user.display_name = validated_data["display_name"]
-            user.save(update_fields=["display_name"])
-        if "avatar" in validated_data:
-            if validated_data["avatar"] is None:
-                remove_avatar(user)
-            else:
-                set_avatar(user, validated_data["avatar"])
+        with transaction.atomic():  # both changes, or neither
+            if "display_name" in validated_data:
+                user.display_name = validated_data["display_name"]
+                user.save(update_fields=["display_name"])
+            if "avatar" in validated_data:
+                if validated_data["avatar"] is None:
+                    remove_avatar(user)
+                else:
+                    set_avatar(user, validated_data["avatar"])
         return user
 
 

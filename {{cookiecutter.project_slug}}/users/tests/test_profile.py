@@ -154,3 +154,22 @@ def test_the_admin_shows_the_profile_and_checks_the_display_name_too(admin_clien
     with pytest.raises(ValidationError) as refused:
         user.full_clean()
     assert list(refused.value.message_dict) == ["display_name"]
+
+
+def test_an_empty_avatar_in_a_form_removes_it(as_user, user):
+    client = as_user(user)
+    assert client.patch("/api/auth/me/", {"avatar": upload(photo())}, format="multipart").data[
+        "avatar"
+    ]
+    removed = client.patch("/api/auth/me/", {"avatar": ""}, format="multipart")
+    assert (removed.status_code, removed.data["avatar"]) == (200, None)
+
+
+def test_a_refused_avatar_leaves_the_display_name_sent_with_it_unchanged(as_user, user):
+    fake = upload(b"not an image at all", name="me.png", content_type="image/png")
+    response = as_user(user).patch(
+        "/api/auth/me/", {"display_name": "Alice", "avatar": fake}, format="multipart"
+    )
+    assert response.status_code == 400
+    user.refresh_from_db()
+    assert user.display_name == ""
