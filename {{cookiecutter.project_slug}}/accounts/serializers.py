@@ -2,7 +2,12 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import serializers
+
+from users.avatars import reencode
+from users.profile import clean_display_name, remove_avatar, set_avatar
+from users.serializers import UserRefSerializer
 
 User = get_user_model()
 
@@ -17,13 +22,6 @@ def password_field() -> serializers.CharField:
 def login_username_field() -> serializers.CharField:
     # No longer than a username can be: the lookup then never sees an oversized one.
     return serializers.CharField(max_length=User._meta.get_field(User.USERNAME_FIELD).max_length)
-
-
-class UserSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "username", "email"]
-        read_only_fields = fields
 
 
 class RegisterSerializer(serializers.ModelSerializer):
@@ -63,3 +61,65 @@ class LoginSerializer(serializers.Serializer):
             )
         attrs["user"] = user
         return attrs
+
+
+class UserSerializer(UserRefSerializer):
+    """You, as GET /api/auth/me/ shows you: what others see, and your email address."""
+
+    email = serializers.EmailField(read_only=True)
+
+
+class ProfileSerializer(serializers.Serializer):
+    """PATCH /api/auth/me/: either field, or both; the avatar as a multipart file upload."""
+
+    display_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=User._meta.get_field("display_name").max_length,
+        help_text="Shown instead of the username; empty: the username is shown.",
+    )
+    avatar = serializers.FileField(
+        required=False,
+        allow_null=True,
+        allow_empty_file=False,
+        help_text="A JPEG, PNG, GIF or WebP image, stored as a square; null (or empty in a "
+        "form) removes the avatar.",
+    )
+
+    def validate_display_name(self, value: str) -> str:
+        try:
+            return clean_display_name(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from error
+
+    def validate_avatar(self, upload):
+        if upload is None:
+            return None
+        try:
+            return reencode(upload)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from error
+
+    def update(self, user, validated_data):
+        with transaction.atomic():  # both changes, or neither
+            if "display_name" in validated_data:
+                user.display_name = validated_data["display_name"]
+                user.save(update_fields=["display_name"])
+            if "avatar" in validated_data:
+                if validated_data["avatar"] is None:
+                    remove_avatar(user)
+                else:
+                    set_avatar(user, validated_data["avatar"])
+        return user
+
+
+class AccountDeletionSerializer(serializers.Serializer):
+    """DELETE /api/auth/me/: the account's password, so that a device left signed in, or a
+    stolen session or token, cannot delete the account."""
+
+    password = password_field()
+
+    def validate_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("The password is not correct.")
+        return value

@@ -89,3 +89,13 @@ def throttle_login_view(view):
         return view(request, *args, **kwargs)
 
     return throttled
+
+
+class UserSearchThrottle(LiveRateThrottle):
+    """Directory searches (every page counts) per signed-in user: with the shortest query
+    and the page size bounded too, listing every account takes hours, not seconds."""
+
+    scope = "user_search"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}

@@ -1,6 +1,14 @@
-from rest_framework import generics, permissions
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
 
-from .serializers import RegisterSerializer, UserSerializer
+from .deletion import delete_account
+from .serializers import (
+    AccountDeletionSerializer,
+    ProfileSerializer,
+    RegisterSerializer,
+    UserSerializer,
+)
 from .throttles import LoginAddressThrottle
 
 
@@ -13,10 +21,33 @@ class RegisterView(generics.CreateAPIView):
     throttle_classes = [LoginAddressThrottle]
 
 
-class MeView(generics.RetrieveAPIView):
-    """The authenticated user."""
+class MeView(generics.GenericAPIView):
+    """The authenticated user: read it, change the profile, or delete the account."""
 
     serializer_class = UserSerializer
 
-    def get_object(self):
-        return self.request.user
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method == "DELETE":
+            # A deletion checks the password: counted like a login, against guessing it.
+            throttles.append(LoginAddressThrottle())
+        return throttles
+
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=ProfileSerializer, responses=UserSerializer)
+    def patch(self, request):
+        profile = ProfileSerializer(request.user, data=request.data, partial=True)
+        profile.is_valid(raise_exception=True)
+        profile.save()
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=AccountDeletionSerializer, responses={204: None})
+    def delete(self, request):
+        confirmation = AccountDeletionSerializer(data=request.data, context={"request": request})
+        confirmation.is_valid(raise_exception=True)
+        delete_account(request.user)
+        # In session mode the cookie's session names a user who is gone: end it as well.
+        request.session.flush()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/login/", throttle_login_view(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/auth/", include("accounts.urls")),
+    path("api/users/", include("users.urls")),
     path("api/", include("chat.urls")),
     path("api/", include("attachments.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

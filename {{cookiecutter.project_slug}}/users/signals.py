@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from accounts.revocation import close_sockets
 
 from .models import User
+from .profile import forget_file_at_commit
 
 # Set on the instance between pre_save and post_save.
 ENDS_SOCKETS = "_save_ends_sockets"
@@ -43,3 +44,9 @@ def close_the_sockets_after_a_credential_change(sender, instance: User, **kwargs
 @receiver(post_delete, sender=User)
 def close_the_sockets_of_a_deleted_user(sender, instance: User, **kwargs) -> None:
     close_sockets(instance.pk)
+
+
+@receiver(post_delete, sender=User)
+def forget_the_avatar_of_a_deleted_user(sender, instance: User, **kwargs) -> None:
+    if instance.avatar.name:
+        forget_file_at_commit(instance.avatar.name)

@@ -42,4 +42,10 @@ def test_me_returns_the_authenticated_user(api_client, user):
     api_client.force_authenticate(user)
     response = api_client.get("/api/auth/me/")
     assert response.status_code == 200
-    assert response.data == {"id": user.pk, "username": "alice", "email": "alice@example.com"}
+    assert response.data == {
+        "id": user.pk,
+        "username": "alice",
+        "email": "alice@example.com",
+        "display_name": "",
+        "avatar": None,
+    }

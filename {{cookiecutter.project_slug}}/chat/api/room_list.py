@@ -31,6 +31,8 @@ def rooms_for(user):
         hidden_through=Subquery(mine.values("hidden_through")[:1]),
         peer_id=Subquery(peer.values("user_id")[:1]),
         peer_username=Subquery(peer.values("user__username")[:1]),
+        peer_display_name=Subquery(peer.values("user__display_name")[:1]),
+        peer_avatar=Subquery(peer.values("user__avatar")[:1]),
     )
     # The last message the user may read: a newcomer to a room that hides its history sees
     # none from before they joined.

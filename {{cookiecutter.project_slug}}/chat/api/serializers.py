@@ -3,15 +3,12 @@ from rest_framework import serializers
 
 from attachments.linking import payloads as attachment_payloads
 from attachments.serializers import AttachmentSerializer
+from users.models import avatar_url
+from users.serializers import UserRefSerializer
 
 from ..domain.events import excerpt
 from ..models import Ban, Block, Invitation, Membership, Message, Report, Room
 from .room_list import attach_last_messages
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    username = serializers.CharField(read_only=True)
 
 
 class ExcerptSerializer(serializers.Serializer):
@@ -28,11 +25,6 @@ class ReactionCountSerializer(serializers.Serializer):
     emoji = serializers.CharField()
     count = serializers.IntegerField()
     me = serializers.BooleanField(help_text="Whether you reacted with this emoji.")
-
-
-class PeerSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
 
 
 class RoomListSerializer(serializers.ListSerializer):
@@ -84,11 +76,16 @@ class RoomSerializer(serializers.ModelSerializer):
             attach_last_messages([room])
         return None if room.last_message is None else excerpt(room.last_message)
 
-    @extend_schema_field(PeerSerializer(allow_null=True))
+    @extend_schema_field(UserRefSerializer(allow_null=True))
     def get_peer(self, room: Room) -> dict | None:
         if room.peer_id is None:
             return None
-        return {"id": room.peer_id, "username": room.peer_username}
+        return {
+            "id": room.peer_id,
+            "username": room.peer_username,
+            "display_name": room.peer_display_name,
+            "avatar": avatar_url(room.peer_id, room.peer_avatar),
+        }
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -11,8 +11,16 @@ _timestamp = serializers.DateTimeField()
 
 
 def user_ref(user) -> dict:
-    """UserRefSerializer's output (chat/api/serializers.py), as events carry a user."""
-    return {"id": user.pk, "username": user.username}
+    """UserRefSerializer's output (users/serializers.py), as events carry a user.
+
+    Read from the user object alone, no query: a message's sender is loaded with it.
+    """
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "avatar": user.avatar_url,
+    }
 
 
 # Characters of a message quoted by a reply, or shown as a room's last message.

@@ -142,7 +142,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.send_event(
             {
                 "type": "session.ready",
-                "user": {"id": user.pk, "username": user.get_username()},
+                "user": user_ref(user),
                 "typing": typing_timings(),
                 "presence": settings.CHAT_PRESENCE,
             }

@@ -40,7 +40,7 @@ async def say(sender, room, body: str, *readers) -> int:
 
 
 def ref(user) -> dict:
-    return {"id": user.pk, "username": user.username}
+    return {"id": user.pk, "username": user.username, "display_name": "", "avatar": None}
 
 
 # Read state

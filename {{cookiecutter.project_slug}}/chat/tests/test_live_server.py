@@ -29,7 +29,7 @@ async def test_real_client_logs_in_and_gets_session_ready(
         ready = json.loads(await asyncio.wait_for(socket.recv(), 10))
         assert (ready["type"], ready["user"]) == (
             "session.ready",
-            {"id": user.pk, "username": "alice"},
+            {"id": user.pk, "username": "alice", "display_name": "", "avatar": None},
         )
 
 

@@ -19,7 +19,12 @@ def test_send_then_resend_with_the_same_client_id(as_user, room, user):
     first = post(client, room, "  hello  ")
     assert first.status_code == 201
     assert first.data["body"] == "hello"
-    assert first.data["sender"] == {"id": user.pk, "username": "alice"}
+    assert first.data["sender"] == {
+        "id": user.pk,
+        "username": "alice",
+        "display_name": "",
+        "avatar": None,
+    }
     again = post(client, room, "hello")
     assert again.status_code == 200
     assert again.data["id"] == first.data["id"]

@@ -23,7 +23,12 @@ async def test_a_message_reaches_every_member_socket_the_sender_included(
             "hi bob",
             "c-1",
         )
-        assert message["sender"] == {"id": user.pk, "username": "alice"}
+        assert message["sender"] == {
+            "id": user.pk,
+            "username": "alice",
+            "display_name": "",
+            "avatar": None,
+        }
     assert await Message.objects.acount() == 1
 
 

@@ -14,7 +14,7 @@ async def test_authenticated_socket_gets_session_ready(connect_socket, user, ws_
     assert connected
     assert await communicator.receive_json_from() == {
         "type": "session.ready",
-        "user": {"id": user.pk, "username": "alice"},
+        "user": {"id": user.pk, "username": "alice", "display_name": "", "avatar": None},
         "typing": {"refresh_seconds": 3.0, "timeout_seconds": 6.0},
         "presence": False,
     }

@@ -99,9 +99,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-
-# Uploaded attachments (attachments/), in this directory unless ATTACHMENTS_S3_BUCKET is set.
-# Never served as public URLs: downloads go through a view that checks membership.
+# Uploads, kept through Django's storage API: avatars (served to signed-in users by
+# users/api.py) and attachments (unless ATTACHMENTS_S3_BUCKET is set; downloaded through a view
+# that checks membership). Nothing serves this directory as it is: no public URL.
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 # An S3-compatible bucket for attachments instead of MEDIA_ROOT, for servers that share no disk.
 # Credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, an
@@ -159,6 +159,8 @@ REST_FRAMEWORK = {
         "auth_account": env("DJANGO_AUTH_ACCOUNT_THROTTLE_RATE", default="30/hour"),
         # Attempts per user to open 1-to-1 conversations, against probing for users by id.
         "direct": env("CHAT_DIRECT_THROTTLE_RATE", default="60/hour"),
+        # Searches of the user directory per user, so that it cannot list every account quickly.
+        "user_search": env("DJANGO_USER_SEARCH_THROTTLE_RATE", default="30/minute"),
     },
 }
 
@@ -184,6 +186,16 @@ SPECTACULAR_SETTINGS = {
 REST_MAX_PAGE_SIZE = env.int("REST_MAX_PAGE_SIZE", default=200)
 # Largest HTTP request body, refused with 413 before anything reads it (core/request_size.py).
 HTTP_MAX_BODY_BYTES = env.int("HTTP_MAX_BODY_BYTES", default=2_621_440)
+
+# Profiles (PATCH /api/auth/me/) and the user directory (GET /api/users/).
+# Largest avatar upload, in bytes: larger ones are refused before any decoding.
+USERS_AVATAR_MAX_BYTES = env.int("USERS_AVATAR_MAX_BYTES", default=2_097_152)
+# Most pixels an uploaded image may declare: a small file can claim a huge image to decode.
+USERS_AVATAR_MAX_PIXELS = env.int("USERS_AVATAR_MAX_PIXELS", default=25_000_000)
+# Avatars are stored as squares of this many pixels a side, whatever was uploaded.
+USERS_AVATAR_SIZE = env.int("USERS_AVATAR_SIZE", default=256)
+# Shortest directory search: one or two letters would match a large share of all accounts.
+USERS_SEARCH_MIN_LENGTH = env.int("USERS_SEARCH_MIN_LENGTH", default=3)
 
 # Chat-specific settings.
 # Longest message body, in characters after trimming.

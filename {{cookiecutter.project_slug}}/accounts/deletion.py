@@ -1,0 +1,31 @@
+"""An account deleted by its owner: memberships end as leaving does, messages stay.
+
+Messages are kept, their sender set to null (Message.sender is SET_NULL): clients show them as
+from a deleted user. Removing them would tear holes in conversations the other members are
+part of (replies quoting them, seq numbers skipped, read cursors on them), and what someone
+wrote to others is as much the others' record as theirs. The user's reactions go with the
+account (their counts drop). Each room is left through the service layer, so the other
+members' sockets hear member.left and a group's ownership passes on, as when leaving by hand.
+The user's own sockets close at commit (users/signals.py), on every server process.
+"""
+
+from django.db import transaction
+
+from chat.domain.memberships import remove_membership
+from chat.models import Membership, Room
+
+try:
+    from chat.domain.group_rooms import leave_group
+except ImportError:  # a project with 1-to-1 conversations only: no group to hand on
+    leave_group = None
+
+
+def delete_account(user) -> None:
+    with transaction.atomic():
+        memberships = Membership.objects.filter(user=user).select_related("room", "user")
+        for membership in memberships.order_by("pk"):
+            if membership.room.kind == Room.Kind.GROUP and leave_group is not None:
+                leave_group(user, membership.room_id, hand_over=True)
+            else:
+                remove_membership(membership)
+        user.delete()

@@ -1,0 +1,22 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploads go to a directory of the test's own, looked into by the tests."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def as_user(api_client):
+    def authenticate(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return authenticate
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
