@@ -55,10 +55,7 @@ async def test_with_the_password_the_account_goes_its_messages_stay_and_rooms_he
     for socket in (phone, laptop):
         frames = await frames_until_closed(socket)
         assert frames[-1] == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
-        assert {
-            "type": "room.left",
-            "room": {"id": room.pk, "kind": room.kind, "name": room.name},
-        } in frames
+        assert [f["room"]["id"] for f in frames if f["type"] == "room.left"] == [room.pk]
     # bob hears that she left, as if she had left by hand.
     assert await bobs.receive_json_from(timeout=5) == {
         "type": "member.left",

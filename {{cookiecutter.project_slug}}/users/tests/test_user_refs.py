@@ -35,7 +35,8 @@ def test_history_carries_senders_profiles_in_constant_queries(
     for n in range(count):
         Message.objects.create(room=room, sender=(alice, bob)[n % 2], body="x", client_id=f"{n}")
     client = as_user(alice)
-    with django_assert_max_num_queries(3):  # membership, page, the page's reactions
+    # Membership, page, the page's reactions, the page's attachments.
+    with django_assert_max_num_queries(4):
         response = client.get(f"/api/rooms/{room.pk}/messages/")
     senders = [message["sender"] for message in response.data["results"]]
     assert senders[:2] == [ref((alice, bob)[(count - 1) % 2]), ref((alice, bob)[count % 2])]
