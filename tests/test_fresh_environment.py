@@ -21,6 +21,8 @@ SAMPLES = [
     ({"auth": "knox", "channel_layer": "redis", "room_model": "direct"}, False),
 ]
 
+PYTEST = ["pytest", "-q", "-p", "no:cacheprovider"]
+
 # Every distribution in the environment, by normalised name.
 INSTALLED = """
 import importlib.metadata, json, re
@@ -63,9 +65,13 @@ def test_project_installs_and_passes_in_a_fresh_virtualenv(
     assert run([venv / "bin" / "python", "-c", probe], project, env).stdout.strip() == "True"
     if on_postgres:
         env["DATABASE_URL"] = request.getfixturevalue("postgres_database")
-    # The fuzz and fault tests are left out (the main suite runs them): collecting them still
-    # proves their dependencies are installed.
-    pytest = ["pytest", "-q", "-p", "no:cacheprovider", "-m", "not fuzz and not faults"]
-    completed = run([BIN / "uv", "run", "--no-sync", *pytest], project, env)
+    # The main suite runs every test of these bakes in the template's environment. Here,
+    # collecting them all imports every module and test dependency the project has, and the
+    # real-server tests prove the production server's stack (uvicorn, its protocols, uvloop)
+    # runs from this environment alone.
+    collected = run([BIN / "uv", "run", "--no-sync", *PYTEST, "--collect-only"], project, env)
+    assert re.search(r"\d+ tests? collected", collected.stdout), collected.stdout
+    live = [*PYTEST, "chat/tests/test_live_server.py"]
+    completed = run([BIN / "uv", "run", "--no-sync", *live], project, env)
     assert re.search(r"\d+ passed", completed.stdout)
     assert not re.search(r"\d+ (failed|error|skipped)", completed.stdout), completed.stdout
