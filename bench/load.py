@@ -46,7 +46,8 @@ async def open_socket(end: Endpoint) -> ClientConnection:
         end.url,
         additional_headers=end.headers,
         origin=ORIGIN,
-        compression=None,
+        # Offer permessage-deflate, as every browser does: the server decides.
+        compression="deflate",
         max_size=2**20,
         open_timeout=120,
         ping_interval=None,

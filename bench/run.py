@@ -186,7 +186,9 @@ class Bench:
         else:
             project = self.project(config.get("layer", "in_memory"))
             seed = project.prepare(database, self.users, self.size["small_rooms"])
-            server = project.start(config["asgi"], database, self.log, processes)
+            server = project.start(
+                config["asgi"], database, self.log, processes, config.get("compression", False)
+            )
             server.seed = seed
         return server
 
@@ -220,6 +222,10 @@ class Bench:
         for database in self.databases.values():
             with suppress(Exception):
                 database.drop()
+
+
+COMPRESSED_LABEL = "generated, uvicorn, in-memory, permessage-deflate accepted"
+COMPRESSED = {"server": "generated", "asgi": "uvicorn", "compression": True}
 
 
 def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
@@ -258,6 +264,9 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
                     {"server": "generated", "asgi": asgi, "layer": layer},
                 )
             )
+    # What accepting the browsers' permessage-deflate would cost (the production default
+    # declines it; WS_PER_MESSAGE_DEFLATE=true accepts it).
+    fanout.append((COMPRESSED_LABEL, COMPRESSED))
     for asgi in ("daphne", "uvicorn"):
         fanout.append((f"tutorial shape, {asgi}, in-memory", {"server": "tutorial", "asgi": asgi}))
     for database, database_label in (("sqlite", "SQLite"), ("postgres", "Postgres")):
@@ -272,6 +281,7 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
                 )
     for asgi in ("daphne", "uvicorn"):
         idle_.append((f"generated, {asgi}", {"server": "generated", "asgi": asgi}))
+    idle_.append(("generated, uvicorn, permessage-deflate accepted", COMPRESSED))
     scale = []
     for asgi in ("daphne", "uvicorn"):
         for processes in (1, 2):

@@ -205,8 +205,18 @@ class GeneratedProject:
             database.seed = json.loads(output)
         return database.seed
 
-    def start(self, asgi_server: str, database: Database, log: Path, processes: int = 1):
+    def start(
+        self,
+        asgi_server: str,
+        database: Database,
+        log: Path,
+        processes: int = 1,
+        compression: bool = False,
+    ):
         env = self.environment(database)
+        if compression:
+            # The production command's setting: accept the clients' permessage-deflate.
+            env["WS_PER_MESSAGE_DEFLATE"] = "true"
         server = Server(f"generated, {asgi_server}", "generated")
         for _ in range(processes):
             if asgi_server == "uvicorn":

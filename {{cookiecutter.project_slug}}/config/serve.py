@@ -18,6 +18,11 @@ SERVER_OPTIONS = [
     *("--ws", "chat.realtime.uvicorn_protocol:ChatWebSocketProtocol"),
     # Frames over 1 MiB close the socket (1009): a chat frame is a few KiB at most.
     *("--ws-max-size", "1048576"),
+    # permessage-deflate, which every browser offers, is declined unless WS_PER_MESSAGE_DEFLATE
+    # is true: on this protocol's small JSON frames it saves few bytes, and each compressed
+    # socket costs a compressor's memory and a compression per frame per socket (README,
+    # "Benchmark"). OWASP's WebSocket guidance also advises against it unless needed.
+    *("--ws-per-message-deflate", os.environ.get("WS_PER_MESSAGE_DEFLATE", "false")),
     # Heartbeats: a client that stops answering pings is closed within 40 s, so a vanished
     # network path does not hold a socket (and its user's presence) open for ever.
     *("--ws-ping-interval", "20", "--ws-ping-timeout", "20"),

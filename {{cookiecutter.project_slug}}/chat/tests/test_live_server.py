@@ -3,6 +3,7 @@ as the README says."""
 
 import asyncio
 import http.cookiejar
+import importlib
 import json
 import urllib.parse
 import urllib.request
@@ -12,6 +13,7 @@ from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+import config.serve
 from chat.models import Message
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
@@ -148,3 +150,39 @@ async def test_a_message_deleted_in_the_admin_disappears_from_a_real_client_live
         )
         event = await receive_type(socket, "message.deleted")
         assert (event["message"]["id"], event["message"]["body"]) == (message.pk, "")
+
+
+async def test_a_browser_offering_compression_gets_frames_uncompressed(
+    live_server_host, user, password, http_login
+):
+    """Browsers always offer permessage-deflate; the production server declines it unless
+    WS_PER_MESSAGE_DEFLATE is true (config/serve.py says why)."""
+    host = live_server_host
+    headers = await asyncio.to_thread(http_login, host, user.username, password)
+    async with connect(
+        f"ws://{host}/ws/chat/",
+        origin=f"http://{host}",
+        additional_headers=headers,
+        compression="deflate",
+    ) as socket:
+        assert "permessage-deflate" in socket.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in socket.response.headers
+        assert socket.protocol.extensions == []
+        await receive_type(socket, "session.ready")
+
+
+def test_the_production_command_accepts_compression_when_the_environment_says_so(monkeypatch):
+    options = serve_options(monkeypatch, None)
+    assert options[options.index("--ws-per-message-deflate") + 1] == "false"
+    options = serve_options(monkeypatch, "true")
+    assert options[options.index("--ws-per-message-deflate") + 1] == "true"
+    serve_options(monkeypatch, None)  # the module as the other tests expect it
+
+
+def serve_options(monkeypatch, deflate: str | None) -> list[str]:
+    """config.serve's uvicorn options, as read with WS_PER_MESSAGE_DEFLATE set so."""
+    if deflate is None:
+        monkeypatch.delenv("WS_PER_MESSAGE_DEFLATE", raising=False)
+    else:
+        monkeypatch.setenv("WS_PER_MESSAGE_DEFLATE", deflate)
+    return importlib.reload(config.serve).SERVER_OPTIONS
