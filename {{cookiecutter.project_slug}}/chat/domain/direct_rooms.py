@@ -53,8 +53,8 @@ def start_direct(user, other_id: int, body, client_id) -> tuple[Room, Message, b
                 created_by=user,
                 visibility=Room.Visibility.PRIVATE,
             )
-            add_member(room, user)
-            peer = add_member(room, other)
+            add_member(room, user, peer=other)
+            peer = add_member(room, other, peer=user)
             if Block.objects.filter(blocker=user, blocked=other).exists():
                 # They may read what the blocker sends; their own sends stay refused.
                 peer.blocked_by_peer = True

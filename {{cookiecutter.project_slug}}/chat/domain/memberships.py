@@ -4,15 +4,16 @@ transaction, the sockets concerned following at commit."""
 from ..models import Invitation, Membership, Message, Room
 from ..realtime import publish
 from .after_commit import publish_after_commit
-from .events import invitation_removed_event, member_event, room_event
+from .events import invitation_removed_event, member_event, room_event, user_ref
 
 
-def add_member(room: Room, user, role: str = Membership.Role.MEMBER) -> Membership:
-    """Within the caller's transaction: the user's sockets follow the room once it commits."""
+def add_member(room: Room, user, role: str = Membership.Role.MEMBER, *, peer=None) -> Membership:
+    """Within the caller's transaction: the user's sockets follow the room once it commits.
+    `peer`: in a 1-to-1, the other person, whom the user's `room.joined` names."""
     membership = Membership.objects.create(
         room=room, user=user, role=role, history_from=history_cut(room)
     )
-    publish_after_commit(lambda: publish_joined(room, user))
+    publish_after_commit(lambda: publish_joined(room, user, peer))
     return membership
 
 
@@ -32,8 +33,11 @@ def change_role(membership: Membership, role: str) -> None:
     publish_after_commit(lambda: publish.publish_to_room_sync(membership.room_id, event))
 
 
-def publish_joined(room: Room, user) -> None:
-    publish.publish_membership_sync(user.pk, room.pk, True, room_event("room.joined", room))
+def publish_joined(room: Room, user, peer=None) -> None:
+    joined = room_event("room.joined", room)
+    if peer is not None:
+        joined["room"]["peer"] = user_ref(peer)
+    publish.publish_membership_sync(user.pk, room.pk, True, joined)
     publish.publish_to_room_sync(room.pk, member_event("member.joined", room.pk, user))
 
 

@@ -146,18 +146,21 @@ async def test_the_other_user_hears_of_a_conversation_with_its_first_message(
     assert (await post("/api/direct/", {"user": bob.pk}, format="json")).status_code == 404
     created = await post("/api/direct/", first_message(bob.pk), format="json")
     room_id = created.data["room"]["id"]
-    for socket in (alice, bob_socket):
-        # The probe without a message sent nothing: the first frame is of the conversation.
-        assert await socket.receive_json_from() == {
-            "type": "room.joined",
-            "room": {
-                "id": room_id,
-                "kind": "direct",
-                "name": "",
-                "visibility": "private",
-                "history_visible": True,
-            },
+    for socket, other in ((alice, bob), (bob_socket, user)):
+        # The probe without a message sent nothing: the first frame is of the conversation,
+        # naming the other person.
+        joined = await socket.receive_json_from()
+        assert joined["type"] == "room.joined"
+        assert {key: joined["room"][key] for key in ("id", "kind", "name", "visibility")} == {
+            "id": room_id,
+            "kind": "direct",
+            "name": "",
+            "visibility": "private",
         }
+        assert (joined["room"]["peer"]["id"], joined["room"]["peer"]["username"]) == (
+            other.pk,
+            other.username,
+        )
         while (event := await socket.receive_json_from())["type"] != "message.new":
             assert event["type"] == "member.joined"
         assert event["message"]["body"] == "hi"
