@@ -100,6 +100,17 @@ def api_client() -> APIClient:
 
 
 @pytest.fixture
+def as_user(api_client):
+    """as_user(user) -> the API client, authenticated as `user` from now on."""
+
+    def authenticate(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return authenticate
+
+
+@pytest.fixture
 async def connect_socket():
     """Open ws/chat/ through the whole ASGI stack (Origin check, auth middleware, consumer).
 

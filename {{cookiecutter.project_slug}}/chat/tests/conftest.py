@@ -4,6 +4,7 @@ are in the fixtures_<group or direct>.py module that the root conftest.py loads.
 import asyncio
 
 import pytest
+from django.test import Client
 
 from chat.realtime.hub import get_hub
 
@@ -20,12 +21,11 @@ def carol(make_user):
 
 
 @pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
+def staff_client(make_user):
+    """A Django test client signed in to the admin as a superuser."""
+    client = Client()
+    client.force_login(make_user("staff", is_staff=True, is_superuser=True))
+    return client
 
 
 @pytest.fixture

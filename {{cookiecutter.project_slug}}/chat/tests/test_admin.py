@@ -3,19 +3,11 @@ see an admin's change as they see a member's. And members report messages."""
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.test import Client
 
 from chat.models import Message, Report
 
 rest = pytest.mark.django_db
 live = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def staff_client(make_user):
-    client = Client()
-    client.force_login(make_user("staff", is_staff=True, is_superuser=True))
-    return client
 
 
 @live

@@ -5,7 +5,6 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
-from django.test import Client
 
 from chat.domain.errors import ChatError
 from chat.domain.group_rooms import join_group
@@ -279,13 +278,6 @@ async def test_the_invitee_hears_of_an_invitation_and_members_of_role_changes(
         bob.pk,
         "admin",
     )
-
-
-@pytest.fixture
-def staff_client(make_user):
-    client = Client()
-    client.force_login(make_user("staff", is_staff=True, is_superuser=True))
-    return client
 
 
 @rest

@@ -9,14 +9,5 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def as_user(api_client):
-    def authenticate(user):
-        api_client.force_authenticate(user)
-        return api_client
-
-    return authenticate
-
-
-@pytest.fixture
 def bob(make_user):
     return make_user("bob")
