@@ -95,6 +95,17 @@ def user(make_user):
 
 
 @pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(make_user):
+    """Belongs to no room of the fixtures: the outsider."""
+    return make_user("carol")
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -6,10 +6,6 @@ import pytest
 from PIL import Image
 
 from attachments.models import Attachment
-from chat.tests import conftest as chat_fixtures
-
-# The chat tests' other users and API client, for these tests too.
-as_user, bob, carol = chat_fixtures.as_user, chat_fixtures.bob, chat_fixtures.carol
 
 # The first bytes of executables, the files a renamed upload most often hides.
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(56) + b"\x00\x10\x40\x00" * 16

@@ -10,17 +10,6 @@ from chat.realtime.hub import get_hub
 
 
 @pytest.fixture
-def bob(make_user):
-    return make_user("bob")
-
-
-@pytest.fixture
-def carol(make_user):
-    """Belongs to no room of the fixtures: the outsider."""
-    return make_user("carol")
-
-
-@pytest.fixture
 def staff_client(make_user):
     """A Django test client signed in to the admin as a superuser."""
     client = Client()

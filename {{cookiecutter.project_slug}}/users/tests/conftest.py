@@ -6,8 +6,3 @@ def media_root(settings, tmp_path):
     """Uploads go to a directory of the test's own, looked into by the tests."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def bob(make_user):
-    return make_user("bob")
