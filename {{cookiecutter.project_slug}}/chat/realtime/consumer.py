@@ -135,9 +135,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.push = arrived_meanwhile.append
         try:
             await get_hub().attach(self, room_ids)
+            self.attached = True
+            # Online before session.ready: a client told it is ready is seen by the others.
+            await get_presence().socket_opened(user, room_ids)
+            self.present = True
         finally:
             self.push = self.outbox.push
-        self.attached = True
         self.expiry.expire_at(self.scope.get("credential_expires_at"))
         self.send_event(
             {
@@ -149,8 +152,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         for frame in arrived_meanwhile:
             self.push(frame)
-        await get_presence().socket_opened(user, room_ids)
-        self.present = True
         logger.info("socket opened for user %s", user.pk)
 
     async def disconnect(self, code):

@@ -149,8 +149,12 @@ class Presence:
     async def socket_opened(self, user, room_ids) -> None:
         if not settings.CHAT_PRESENCE:
             return
-        self.start()
         async with self.changing:
+            if self.beating is None:
+                # Users of a process that the store does not yet know to be alive count as
+                # offline: the first beat comes before the first arrival.
+                await self.beat()
+                self.beating = asyncio.create_task(self.beat_forever())
             self.sockets[user.pk] += 1
             if self.sockets[user.pk] == 1 and await self.store.arrived(user.pk):
                 await publish_presence(user_ref(user), "online", list(room_ids))
@@ -166,21 +170,20 @@ class Presence:
             if await self.store.departed(user.pk):
                 await publish_presence(user_ref(user), "offline", list(room_ids))
 
-    def start(self) -> None:
-        if self.beating is None:
-            self.beating = asyncio.create_task(self.beat_forever())
-
     async def beat_forever(self) -> None:
         while True:
-            try:
-                gone = await departed_users(await self.store.heartbeat())
-                for user_id, username, room_ids in gone:
-                    ref = {"id": user_id, "username": username}
-                    await publish_presence(ref, "offline", room_ids)
-            except Exception:
-                # Redis unreachable, say: the layer watch tells the sockets; try again later.
-                logger.warning("presence heartbeat failed", exc_info=True)
             await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS)
+            await self.beat()
+
+    async def beat(self) -> None:
+        try:
+            gone = await departed_users(await self.store.heartbeat())
+            for user_id, username, room_ids in gone:
+                ref = {"id": user_id, "username": username}
+                await publish_presence(ref, "offline", room_ids)
+        except Exception:
+            # Redis unreachable, say: the layer watch tells the sockets; try again later.
+            logger.warning("presence heartbeat failed", exc_info=True)
 
 
 def user_ref(user) -> dict:
