@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: users, clients, sockets and real server processes."""
 
+import functools
 import os
 import socket
 import subprocess
@@ -178,18 +179,33 @@ def _free_port() -> int:
 
 
 class ServerAddress(str):
-    """A server process's `host:port`, which also holds the process (to kill it, say)."""
+    """A server process's `host:port`, which also holds the process (to kill it, say) and
+    can stop it and start it again on the same port (a restart, as clients see one)."""
 
-    def __new__(cls, address: str, process: subprocess.Popen):
+    def __new__(cls, address: str, process: subprocess.Popen, launch=None):
         instance = super().__new__(cls, address)
         instance.process = process
+        instance._launch = launch
         return instance
+
+    def stop(self) -> None:
+        """Stop the process as a deployment would (SIGTERM), and wait for it to exit."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """Stop the process if it still runs, then start a new one on the same port, with
+        the same environment, and wait until it accepts connections."""
+        self.stop()
+        self.process = self._launch()
 
 
 @pytest.fixture(scope="session")
 def start_server(django_db_setup, tmp_path_factory):
     """Start a real server process (the production server command) on the test database;
-    returns its `host:port`. `start(env)` adds or overrides environment variables.
+    returns its `host:port` (a ServerAddress: `.process`, `.stop()`, `.restart()`).
+    `start(env)` adds or overrides environment variables.
 
     Processes live until the end of the run; tests that use them need committed data,
     so they are marked `django_db(transaction=True)`.
@@ -197,18 +213,11 @@ def start_server(django_db_setup, tmp_path_factory):
     processes = []
     logs = tmp_path_factory.mktemp("servers")
 
-    def start(env: dict[str, str] | None = None) -> str:
-        port = _free_port()
+    def launch(port: int, environment: dict[str, str]) -> subprocess.Popen:
         log_path = logs / f"server-{port}.log"
-        environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": _database_url(),
-            **(env or {}),
-        }
         # The production server as the README and the Dockerfile run it (config/serve.py).
         command = [sys.executable, "-m", "config.serve", "--host", "127.0.0.1"]
-        with log_path.open("w") as log:
+        with log_path.open("a") as log:
             process = subprocess.Popen(
                 [*command, "--port", str(port)],
                 cwd=settings.BASE_DIR,
@@ -221,15 +230,29 @@ def start_server(django_db_setup, tmp_path_factory):
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return ServerAddress(f"127.0.0.1:{port}", process)
+                return process
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"server on port {port} did not start:\n{log_path.read_text()}")
                 time.sleep(0.1)
 
+    def start(env: dict[str, str] | None = None) -> ServerAddress:
+        port = _free_port()
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
+            **(env or {}),
+        }
+        process = launch(port, environment)
+        return ServerAddress(
+            f"127.0.0.1:{port}", process, functools.partial(launch, port, environment)
+        )
+
     yield start
     for process in processes:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
     for process in processes:
         process.wait(timeout=10)
 
