@@ -8,6 +8,7 @@ import uuid
 from support import (
     BIN,
     COMBINATIONS,
+    PROJECT_TEMPLATE,
     PYTHON,
     combinations,
     covers,
@@ -49,22 +50,30 @@ call_command("check", fail_level="WARNING")
 call_command("makemigrations", check=True, dry_run=True)
 """
 MARKUP = re.compile(r"\{\{|\{%|\{#|cookiecutter\.")
+# Copied as they are, never rendered (cookiecutter.json's _copy_without_render): their bytes
+# may hold anything, markup-like or blank-line-like, and must reach the project unchanged.
+BINARY_SUFFIXES = {".png"}
 
 
 @combinations()
 def test_bake_leaves_no_template_markup_and_only_chosen_files(bake, answers):
     project = bake(answers)
+    texts = [
+        path for path in project.rglob("*") if path.is_file() and path.suffix not in BINARY_SUFFIXES
+    ]
     leftovers = [
         str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file() and MARKUP.search(path.read_text(errors="ignore") + str(path))
+        for path in texts
+        if MARKUP.search(path.read_text(errors="ignore") + str(path))
     ]
     assert leftovers == []
+    for path in PROJECT_TEMPLATE.rglob("*.png"):
+        relative = path.relative_to(PROJECT_TEMPLATE)
+        assert (project / relative).read_bytes() == path.read_bytes(), relative
     debris = [
         str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file()
-        and re.search(r"\n\s*\n\s*\n", path.read_text(errors="ignore"))
+        for path in texts
+        if re.search(r"\n\s*\n\s*\n", path.read_text(errors="ignore"))
         and path.suffix != ".py"  # ruff's own rules (two blank lines between definitions)
     ]
     assert debris == [], "blank-line runs left by template tags"
