@@ -25,7 +25,7 @@ DEPENDENCY_NAMES = {
     "pytest_django", "pytest_asyncio", "websockets", "ruff", "django_cors_headers", "corsheaders",
     "hypothesis", "schemathesis", "uvicorn", "uvloop", "httptools", "drf_spectacular",
     "pre_commit", "import_linter", "importlinter", "emoji", "pillow", "django_storages",
-    "storages",
+    "storages", "whitenoise", "drf_spectacular_sidecar", "django_csp", "csp", "playwright",
 }  # fmt: skip
 
 

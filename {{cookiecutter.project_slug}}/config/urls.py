@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,6 +18,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("healthz/", health, name="health"),
 ]
+
+# The web client at /, when its app is installed: taking "webclient" out of INSTALLED_APPS is
+# all it takes to serve a front end of your own.
+if apps.is_installed("webclient"):
+    urlpatterns.append(path("", include("webclient.urls")))
 
 # JSON, not Django's HTML pages, for /api/ URLs that match no route or fail.
 handler404 = "core.views.not_found"

@@ -21,3 +21,6 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+
+# The web client's module for this auth mode (webclient/static/).
+WEBCLIENT_AUTH_MODULE = "webclient/auth/jwt.js"

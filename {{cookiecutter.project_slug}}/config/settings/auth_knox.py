@@ -19,3 +19,6 @@ REST_KNOX = {
     # Login answers with the user as well as the token.
     "USER_SERIALIZER": "accounts.serializers.UserSerializer",
 }
+
+# The web client's module for this auth mode (webclient/static/).
+WEBCLIENT_AUTH_MODULE = "webclient/auth/knox.js"

@@ -2,3 +2,6 @@
 
 AUTH_MODE_APPS: list[str] = []
 AUTH_MODE_REST_AUTHENTICATION_CLASSES = ["rest_framework.authentication.SessionAuthentication"]
+
+# The web client's module for this auth mode (webclient/static/).
+WEBCLIENT_AUTH_MODULE = "webclient/auth/session.js"

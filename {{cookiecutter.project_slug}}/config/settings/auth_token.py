@@ -5,3 +5,6 @@ https://www.django-rest-framework.org/api-guide/authentication/#tokenauthenticat
 
 AUTH_MODE_APPS = ["rest_framework.authtoken"]
 AUTH_MODE_REST_AUTHENTICATION_CLASSES = ["rest_framework.authentication.TokenAuthentication"]
+
+# The web client's module for this auth mode (webclient/static/).
+WEBCLIENT_AUTH_MODULE = "webclient/auth/token.js"

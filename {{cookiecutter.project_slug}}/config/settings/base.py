@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "accounts",
     "chat",
     "attachments",
+    # The browser client at /: remove this line to serve a front end of your own.
+    "webclient",
 ]
 
 MIDDLEWARE = [

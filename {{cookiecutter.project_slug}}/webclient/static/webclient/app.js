@@ -1,0 +1,301 @@
+// The client's entry point: loads the auth module the page names, signs in, keeps the socket
+// and the store in step, and hands the views the actions they offer the user.
+import { createApi, relative } from "./api.js";
+import { byId } from "./dom.js";
+import { Connection } from "./socket.js";
+import * as store from "./store.js";
+import { showSignIn } from "./views/signin.js";
+import { mountSidebar } from "./views/sidebar.js";
+import { mountConversation } from "./views/conversation.js";
+
+const { state } = store;
+const config = document.body.dataset;
+const features = { groups: config.groupRooms === "true", direct: config.directRooms === "true" };
+
+const auth = (await import(config.authModule)).default;
+const api = createApi(auth, { onSignedOut: signedOut });
+const connection = new Connection({
+  auth,
+  onFrame: handleFrame,
+  onReady: ready,
+  onStateChange: connectionChanged,
+  onSignedOut: signedOut,
+});
+
+function connectionChanged(status) {
+  state.connection = status;
+  store.emit("connection");
+}
+
+async function ready(frame) {
+  state.me = frame.user;
+  state.presence = Boolean(frame.presence);
+  if (frame.typing) {
+    state.typingTimeoutMs = frame.typing.timeout_seconds * 1000;
+    state.typingRefreshMs = frame.typing.refresh_seconds * 1000;
+  }
+  store.emit("me");
+  await catchUp();
+}
+
+function handleFrame(frame) {
+  const follow = store.apply(frame);
+  if (!follow) return;
+  if (follow.reloadRooms) reloadRooms();
+  if (follow.catchUp) catchUpRoom(follow.catchUp).catch(reportError);
+  if (follow.resend) setTimeout(() => resend(follow.resend), follow.after);
+}
+
+// After every (re)connect: events are not replayed, so the room list, the missed messages of
+// every loaded room and the members' state are read again (docs/websocket.md).
+async function catchUp() {
+  try {
+    store.setRooms(await api.all("/api/rooms/?limit=200"));
+    if (features.groups) {
+      state.invitations = new Map((await api.all("/api/invitations/")).map((item) => [item.id, item]));
+      store.emit("invitations");
+    }
+    await Promise.all([...state.conversations.keys()].filter((id) => store.conversation(id).loaded).map(catchUpRoom));
+    if (state.current) await loadMembers(state.current);
+    for (const clientId of state.outbox.keys()) resend(clientId);
+    await loadPeersPresence();
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+async function catchUpRoom(roomId) {
+  const conv = store.conversation(roomId);
+  if (!conv.loaded) return;
+  let url = `/api/rooms/${roomId}/messages/?after=${store.newestId(roomId)}`;
+  while (url) {
+    const page = await api.get(url);
+    store.mergeMessages(roomId, page.results);
+    url = page.next && relative(page.next);
+  }
+}
+
+let roomsReload = null;
+function reloadRooms() {
+  // Events that change the list often come in bursts (a join and its first message).
+  clearTimeout(roomsReload);
+  roomsReload = setTimeout(async () => {
+    try {
+      store.setRooms(await api.all("/api/rooms/?limit=200"));
+    } catch (error) {
+      reportError(error);
+    }
+  }, 200);
+}
+
+// Presence comes as changes only: who is online now is read from the members lists.
+async function loadPeersPresence() {
+  if (!state.presence) return;
+  for (const room of store.sortedRooms().filter((item) => item.kind === "direct").slice(0, 30)) {
+    await loadMembers(room.id);
+  }
+}
+
+async function loadMembers(roomId) {
+  const conv = store.conversation(roomId);
+  const members = await api.all(`/api/rooms/${roomId}/members/?limit=200`);
+  conv.members = new Map(members.map((member) => [member.user.id, member]));
+  for (const member of members) {
+    if (member.online) state.online.add(member.user.id);
+    else if (member.online === false) state.online.delete(member.user.id);
+    if (member.user.id !== state.me?.id && member.last_read) conv.receipts.set(member.user.id, member.last_read);
+    if (member.user.id === state.me?.id && member.last_read) conv.myCursor = Math.max(conv.myCursor, member.last_read);
+  }
+  store.emit("members", { room: roomId });
+  store.emit("receipts", { room: roomId });
+  store.emit("presence");
+}
+
+function resend(clientId) {
+  const pending = state.outbox.get(clientId);
+  if (!pending) return;
+  pending.failed = null;
+  connection.send(sendFrame(pending));
+  store.emit("messages", { room: pending.room });
+}
+
+function sendFrame(pending) {
+  const frame = { type: "message.send", room: pending.room, body: pending.body, client_id: pending.client_id };
+  if (pending.reply_to) frame.reply_to = pending.reply_to.id;
+  if (pending.attachments.length) frame.attachments = pending.attachments.map((item) => item.id);
+  return frame;
+}
+
+function reportError(error) {
+  store.emit("error", error.message ?? String(error));
+}
+
+const actions = {
+  features,
+  api,
+
+  async openRoom(roomId) {
+    if (!state.rooms.has(roomId)) return;
+    state.current = roomId;
+    store.emit("current");
+    const conv = store.conversation(roomId);
+    if (!conv.loaded) {
+      const page = await api.get(`/api/rooms/${roomId}/messages/`);
+      conv.loaded = true;
+      conv.olderUrl = page.next && relative(page.next);
+      store.mergeMessages(roomId, page.results);
+    }
+    await loadMembers(roomId);
+  },
+
+  async loadOlder(roomId) {
+    const conv = store.conversation(roomId);
+    if (!conv.olderUrl || conv.loadingOlder) return;
+    conv.loadingOlder = true;
+    try {
+      const page = await api.get(conv.olderUrl);
+      conv.olderUrl = page.next && relative(page.next);
+      store.mergeMessages(roomId, page.results);
+    } finally {
+      conv.loadingOlder = false;
+    }
+  },
+
+  send(roomId, body, replyTo, attachments) {
+    const pending = {
+      client_id: crypto.randomUUID(),
+      room: roomId,
+      body,
+      reply_to: replyTo,
+      attachments,
+      sender: state.me,
+      created: new Date().toISOString(),
+      failed: null,
+    };
+    state.outbox.set(pending.client_id, pending);
+    // Offline, it waits in the outbox and goes with the catch-up after the reconnect.
+    connection.send(sendFrame(pending));
+    store.emit("messages", { room: roomId, pending: pending.client_id });
+  },
+
+  // A 1-to-1 starts with its first message, over REST: there is no room before it.
+  async sendDirect(peer, body) {
+    const answer = await api.post("/api/direct/", { user: peer.id, body, client_id: crypto.randomUUID() });
+    if (!state.rooms.has(answer.room.id)) store.addRoom(answer.room);
+    return answer.room.id;
+  },
+
+  resend,
+
+  edit(messageId, body) {
+    connection.send({ type: "message.edit", message: messageId, body }) || reportError(new Error("Offline: try again once reconnected."));
+  },
+
+  remove(messageId) {
+    connection.send({ type: "message.delete", message: messageId }) || reportError(new Error("Offline: try again once reconnected."));
+  },
+
+  react(messageId, emoji, add) {
+    connection.send({ type: add ? "reaction.add" : "reaction.remove", message: messageId, emoji });
+  },
+
+  typing(roomId, active) {
+    connection.send({ type: active ? "typing.start" : "typing.stop", room: roomId });
+  },
+
+  markRead(roomId) {
+    const conv = store.conversation(roomId);
+    const newest = store.newestId(roomId);
+    if (newest > conv.myCursor && connection.send({ type: "room.read", room: roomId, message: newest })) {
+      conv.myCursor = newest;
+    }
+  },
+
+  upload(roomId, file, onProgress) {
+    return api.upload(`/api/rooms/${roomId}/attachments/`, file, onProgress);
+  },
+
+  async createRoom(name, visibility) {
+    const room = await api.post("/api/rooms/", { name, visibility });
+    store.addRoom(room);
+    return room.id;
+  },
+
+  discover: () => api.all("/api/rooms/discover/?limit=200"),
+
+  async join(roomId) {
+    const room = await api.post(`/api/rooms/${roomId}/join/`);
+    store.addRoom(room);
+    return room.id;
+  },
+
+  async leave(roomId) {
+    await api.post(`/api/rooms/${roomId}/leave/`);
+    store.apply({ type: "room.left", room: { id: roomId } });
+  },
+
+  invite: (roomId, userId) => api.post(`/api/rooms/${roomId}/invitations/`, { user: userId }),
+
+  async accept(invitationId) {
+    const room = await api.post(`/api/invitations/${invitationId}/accept/`);
+    state.invitations.delete(invitationId);
+    store.emit("invitations");
+    store.addRoom(room);
+    return room.id;
+  },
+
+  async decline(invitationId) {
+    await api.post(`/api/invitations/${invitationId}/decline/`);
+    state.invitations.delete(invitationId);
+    store.emit("invitations");
+  },
+
+  searchPeople: (query) => api.get(`/api/users/?q=${encodeURIComponent(query)}`).then((page) => page.results),
+
+  async signOut() {
+    connection.stop();
+    try {
+      await auth.signOut();
+    } catch {
+      // Signed out here whatever the server said: the credential is forgotten.
+    }
+    signedOut();
+  },
+};
+
+function signedOut(message) {
+  connection.stop();
+  auth.forget();
+  api.forgetBlobs();
+  store.reset();
+  store.emit("signedout");
+  byId("app").hidden = true;
+  history.replaceState(null, "", location.pathname);
+  document.title = "Chat";
+  showSignIn(auth, signedIn, message);
+}
+
+async function signedIn() {
+  state.me = await api.get("/api/auth/me/");
+  byId("signin").hidden = true;
+  byId("app").hidden = false;
+  store.emit("me");
+  connection.start();
+  await catchUp();
+  store.emit("signedin");
+}
+
+mountSidebar(actions);
+mountConversation(actions);
+store.on("rooms", () => {
+  const total = store.unreadTotal();
+  document.title = total ? `(${total}) Chat` : "Chat";
+});
+
+try {
+  await auth.start();
+  if (auth.mayBeSignedIn()) await signedIn();
+  else signedOut();
+} catch {
+  signedOut();
+}

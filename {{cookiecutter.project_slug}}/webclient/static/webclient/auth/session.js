@@ -1,0 +1,41 @@
+// Session mode: Django's session cookie authenticates REST calls and the socket handshake; every
+// unsafe request carries the CSRF token from the csrftoken cookie.
+import { sendJson, socketBase } from "../http.js";
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function csrfToken() {
+  for (const part of document.cookie.split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === "csrftoken") return decodeURIComponent(value.join("="));
+  }
+  return "";
+}
+
+async function headers(method = "GET") {
+  return SAFE.has(method) ? {} : { "X-CSRFToken": csrfToken() };
+}
+
+export default {
+  // The cookie may be signed in from an earlier visit: only /api/auth/me/ can tell.
+  mayBeSignedIn: () => true,
+  async start() {
+    // Sets the csrftoken cookie before the first POST (login itself is CSRF-protected).
+    await sendJson("GET", "/api/auth/csrf/");
+  },
+  headers,
+  async signIn(username, password) {
+    await sendJson("POST", "/api/auth/login/", { username, password }, await headers("POST"));
+  },
+  async signOut() {
+    await sendJson("POST", "/api/auth/logout/", undefined, await headers("POST"));
+  },
+  forget() {},
+  async recover() {
+    return false;
+  },
+  async socketUrl() {
+    return `${socketBase()}/ws/chat/`;
+  },
+  onSocketReady() {},
+};

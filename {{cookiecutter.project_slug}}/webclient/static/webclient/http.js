@@ -1,0 +1,45 @@
+// HTTP without credentials of its own: the auth modules use it to sign in, api.js adds the
+// credential of the project's auth mode.
+
+export class ApiError extends Error {
+  constructor(status, data) {
+    super(describe(status, data));
+    this.status = status;
+    this.data = data;
+  }
+}
+
+// The API's errors are {"detail"} or {"<field>": ["..."]}: one sentence for the user.
+function describe(status, data) {
+  if (data && typeof data === "object") {
+    if (typeof data.detail === "string") return data.detail;
+    for (const [field, problems] of Object.entries(data)) {
+      const text = Array.isArray(problems) ? problems.join(" ") : String(problems);
+      return field === "non_field_errors" ? text : `${field}: ${text}`;
+    }
+  }
+  return status === 0 ? "The server cannot be reached." : `The server answered ${status}.`;
+}
+
+export async function sendJson(method, path, body, headers = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, null);
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+export function socketBase() {
+  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}`;
+}

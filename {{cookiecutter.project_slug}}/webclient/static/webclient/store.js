@@ -1,0 +1,306 @@
+// What the client knows, and the socket events applied to it. Views subscribe to topics and
+// redraw what changed; nothing here touches the page.
+
+export const state = {
+  me: null,
+  presence: false,
+  typingTimeoutMs: 6000,
+  typingRefreshMs: 3000,
+  connection: "connecting",
+  rooms: new Map(),
+  invitations: new Map(),
+  // Room id -> the loaded part of its history, and what is known of its members.
+  conversations: new Map(),
+  online: new Set(),
+  // Messages sent and not yet acknowledged (client_id -> message), resent after a reconnect:
+  // the same client_id never stores a message twice.
+  outbox: new Map(),
+  current: null,
+};
+
+const listeners = new Map();
+
+export function on(topic, listener) {
+  if (!listeners.has(topic)) listeners.set(topic, new Set());
+  listeners.get(topic).add(listener);
+}
+
+export function emit(topic, detail) {
+  for (const listener of listeners.get(topic) ?? []) listener(detail);
+}
+
+export function displayName(user) {
+  if (!user) return "Deleted user";
+  return user.display_name || user.username;
+}
+
+export function roomName(room) {
+  return room.kind === "direct" && room.peer ? displayName(room.peer) : room.name;
+}
+
+export function conversation(roomId) {
+  if (!state.conversations.has(roomId)) {
+    state.conversations.set(roomId, {
+      loaded: false,
+      messages: new Map(),
+      olderUrl: null,
+      members: new Map(),
+      // User id -> the newest message they read (their receipt).
+      receipts: new Map(),
+      typing: new Map(),
+      myCursor: 0,
+    });
+  }
+  return state.conversations.get(roomId);
+}
+
+function lastActivity(room) {
+  return Date.parse(room.last_message?.created ?? room.created ?? 0) || 0;
+}
+
+export function sortedRooms() {
+  return [...state.rooms.values()].sort((a, b) => lastActivity(b) - lastActivity(a) || b.id - a.id);
+}
+
+export function unreadTotal() {
+  let total = 0;
+  for (const room of state.rooms.values()) total += room.unread ?? 0;
+  return total;
+}
+
+export function setRooms(rooms) {
+  const ids = new Set(rooms.map((room) => room.id));
+  for (const id of state.rooms.keys()) {
+    if (!ids.has(id)) forgetRoom(id);
+  }
+  for (const room of rooms) state.rooms.set(room.id, room);
+  emit("rooms");
+}
+
+export function addRoom(room) {
+  state.rooms.set(room.id, { unread: 0, last_message: null, ...state.rooms.get(room.id), ...room });
+  emit("rooms");
+}
+
+function forgetRoom(id) {
+  state.rooms.delete(id);
+  state.conversations.delete(id);
+  if (state.current === id) {
+    state.current = null;
+    emit("current");
+  }
+}
+
+export function newestId(roomId) {
+  let newest = 0;
+  for (const id of conversation(roomId).messages.keys()) newest = Math.max(newest, id);
+  return newest;
+}
+
+function newestSeq(conv) {
+  let seq = 0;
+  for (const message of conv.messages.values()) seq = Math.max(seq, message.seq);
+  return seq;
+}
+
+// History pages and catch-ups: one copy per id, whatever arrived on the socket meanwhile.
+export function mergeMessages(roomId, messages) {
+  const conv = conversation(roomId);
+  for (const message of messages) {
+    const known = conv.messages.get(message.id);
+    conv.messages.set(message.id, known ? { ...message, reactions: message.reactions ?? known.reactions } : message);
+    if (message.client_id) state.outbox.delete(message.client_id);
+  }
+  emit("messages", { room: roomId });
+}
+
+function excerpt(message) {
+  return {
+    id: message.id,
+    sender: message.sender,
+    excerpt: message.body.slice(0, 100),
+    created: message.created,
+    deleted: Boolean(message.deleted),
+  };
+}
+
+function unreadAfter(roomId, cursor) {
+  let unread = 0;
+  for (const message of conversation(roomId).messages.values()) {
+    if (message.id > cursor && !message.deleted && message.sender?.id !== state.me.id) unread += 1;
+  }
+  return unread;
+}
+
+// Returns the rooms that need a catch-up (a gap in `seq`), for the caller to fetch.
+export function apply(frame) {
+  const handler = handlers[frame.type];
+  return handler ? handler(frame) : undefined;
+}
+
+const handlers = {
+  "message.new"({ message }) {
+    const room = state.rooms.get(message.room);
+    const conv = conversation(message.room);
+    state.outbox.delete(message.client_id);
+    let gap = false;
+    if (conv.loaded) {
+      const seq = newestSeq(conv);
+      gap = seq > 0 && message.seq > seq + 1;
+      conv.messages.set(message.id, { reactions: [], ...message });
+    }
+    stopTyping(message.room, message.sender?.id);
+    if (!room) {
+      // A hidden 1-to-1 coming back, or a room we have not heard of yet: the caller reloads.
+      return { reloadRooms: true };
+    }
+    if (!room.last_message || room.last_message.id <= message.id) room.last_message = excerpt(message);
+    const mine = message.sender?.id === state.me.id;
+    if (!mine && message.id > conv.myCursor) room.unread = (room.unread ?? 0) + 1;
+    emit("rooms");
+    emit("messages", { room: message.room, added: message.id });
+    return gap ? { catchUp: message.room } : undefined;
+  },
+  "message.updated": replaceMessage,
+  "message.deleted": replaceMessage,
+  "room.read"({ room: roomId, user, message }) {
+    const conv = conversation(roomId);
+    if (user.id === state.me.id) {
+      conv.myCursor = Math.max(conv.myCursor, message);
+      const room = state.rooms.get(roomId);
+      if (room) {
+        room.unread = room.last_message && message >= room.last_message.id ? 0 : unreadAfter(roomId, conv.myCursor);
+        emit("rooms");
+      }
+    } else {
+      conv.receipts.set(user.id, Math.max(conv.receipts.get(user.id) ?? 0, message));
+      const member = conv.members.get(user.id);
+      if (member) member.last_read = conv.receipts.get(user.id);
+      emit("receipts", { room: roomId });
+    }
+  },
+  "typing.start"({ room, user }) {
+    const conv = conversation(room);
+    clearTimeout(conv.typing.get(user.id)?.timer);
+    const timer = setTimeout(() => stopTyping(room, user.id), state.typingTimeoutMs);
+    conv.typing.set(user.id, { user, timer });
+    emit("typing", { room });
+  },
+  "typing.stop"({ room, user }) {
+    stopTyping(room, user.id);
+  },
+  presence({ user, status }) {
+    if (status === "online") state.online.add(user.id);
+    else state.online.delete(user.id);
+    emit("presence");
+  },
+  "reaction.added": (frame) => react(frame, true),
+  "reaction.removed": (frame) => react(frame, false),
+  "room.joined"({ room }) {
+    addRoom(room);
+    return { reloadRooms: true };
+  },
+  "room.left"({ room }) {
+    forgetRoom(room.id);
+    emit("rooms");
+  },
+  "room.updated"({ room }) {
+    if (state.rooms.has(room.id)) addRoom(room);
+  },
+  "room.hidden"({ room }) {
+    forgetRoom(room);
+    emit("rooms");
+  },
+  "member.joined"({ room, user }) {
+    const known = state.rooms.get(room);
+    if (known && !conversation(room).members.has(user.id)) known.member_count = (known.member_count ?? 0) + 1;
+    conversation(room).members.set(user.id, { user, role: "member", last_read: null, online: state.online.has(user.id) });
+    emit("members", { room });
+    emit("rooms");
+  },
+  "member.left"({ room, user }) {
+    const known = state.rooms.get(room);
+    if (known) known.member_count = Math.max(0, (known.member_count ?? 1) - 1);
+    conversation(room).members.delete(user.id);
+    conversation(room).receipts.delete(user.id);
+    emit("members", { room });
+    emit("receipts", { room });
+    emit("rooms");
+  },
+  "member.updated"({ room, user, role }) {
+    const member = conversation(room).members.get(user.id);
+    if (member) member.role = role;
+    const known = state.rooms.get(room);
+    if (known && user.id === state.me.id) known.role = role;
+    emit("members", { room });
+    emit("rooms");
+  },
+  "invitation.new"({ invitation }) {
+    state.invitations.set(invitation.id, invitation);
+    emit("invitations");
+  },
+  "invitation.removed"({ invitation }) {
+    state.invitations.delete(invitation);
+    emit("invitations");
+  },
+  "room.resync"({ room }) {
+    return { catchUp: room };
+  },
+  error(frame) {
+    const pending = frame.ref && state.outbox.get(frame.ref);
+    if (!pending) return undefined;
+    if (frame.code === "rate_limited" || frame.code === "unavailable") {
+      // Sent again, with the same client_id, once the server can take it.
+      return { resend: frame.ref, after: (frame.retry_after ?? 2) * 1000 };
+    }
+    pending.failed = frame.detail;
+    emit("messages", { room: pending.room });
+    return undefined;
+  },
+};
+
+function replaceMessage({ message }) {
+  const conv = conversation(message.room);
+  const known = conv.messages.get(message.id);
+  if (known) conv.messages.set(message.id, { ...message, reactions: known.reactions });
+  const room = state.rooms.get(message.room);
+  if (room?.last_message?.id === message.id) {
+    room.last_message = excerpt(message);
+    emit("rooms");
+  }
+  emit("messages", { room: message.room, changed: message.id });
+}
+
+function react({ room, message: id, user, emoji, count }, added) {
+  const message = conversation(room).messages.get(id);
+  if (!message) return;
+  const reactions = message.reactions ?? [];
+  const before = reactions.find((reaction) => reaction.emoji === emoji);
+  const me = user.id === state.me.id ? added : Boolean(before?.me);
+  // A new array: the view redraws a message whose reactions are not the ones it drew.
+  message.reactions = before
+    ? reactions.map((reaction) => (reaction === before ? { emoji, count, me } : reaction)).filter((reaction) => reaction.count > 0)
+    : count > 0
+      ? [...reactions, { emoji, count, me }]
+      : reactions;
+  emit("messages", { room, changed: id });
+}
+
+function stopTyping(room, userId) {
+  const conv = state.conversations.get(room);
+  const typing = conv?.typing.get(userId);
+  if (!typing) return;
+  clearTimeout(typing.timer);
+  conv.typing.delete(userId);
+  emit("typing", { room });
+}
+
+export function reset() {
+  state.me = null;
+  state.rooms.clear();
+  state.invitations.clear();
+  state.conversations.clear();
+  state.online.clear();
+  state.outbox.clear();
+  state.current = null;
+}

@@ -1,0 +1,596 @@
+// The open conversation: history (older pages on scroll up), live messages, receipts, typing,
+// reactions, replies, edits, deletions, attachments, and the composer.
+import { byId, formatSize, formatTime, h } from "../dom.js";
+import { conversation, displayName, on, roomName, state } from "../store.js";
+import { peopleSearch } from "./sidebar.js";
+
+const EMOJIS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+// How close to the bottom counts as reading the newest messages.
+const BOTTOM_SLACK_PX = 80;
+
+export function mountConversation(actions) {
+  const list = byId("messages");
+  const scroller = byId("history");
+  const composer = byId("composer");
+  const text = byId("composer-text");
+  const olderButton = byId("load-older");
+  // Key ("m<id>" or "p<client_id>") -> what was drawn, to redraw only what changed.
+  let rendered = new Map();
+  const editing = new Set();
+  let replyTo = null;
+  let uploads = [];
+  let draftPeer = null;
+
+  function current() {
+    return state.current === null ? null : state.rooms.get(state.current);
+  }
+
+  function nearBottom() {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < BOTTOM_SLACK_PX;
+  }
+
+  function markReadIfSeen() {
+    if (state.current !== null && document.visibilityState === "visible" && nearBottom()) {
+      actions.markRead(state.current);
+    }
+  }
+
+  // ---- header -------------------------------------------------------------------------------
+
+  function renderHeader() {
+    const room = current();
+    const title = byId("conversation-title");
+    const status = byId("conversation-status");
+    const buttons = byId("conversation-actions");
+    buttons.replaceChildren();
+    byId("invite-panel").hidden = true;
+    if (!room) {
+      title.textContent = draftPeer ? `New conversation with ${displayName(draftPeer)}` : "No conversation open";
+      status.textContent = draftPeer ? "Your first message starts the conversation." : "Choose a conversation, or start one.";
+      return;
+    }
+    title.textContent = roomName(room);
+    if (room.kind === "direct") {
+      status.textContent = state.presence && room.peer ? (state.online.has(room.peer.id) ? "Online" : "Offline") : "";
+      return;
+    }
+    const members = conversation(room.id).members;
+    const online = [...members.keys()].filter((id) => state.online.has(id)).length;
+    status.textContent = `${room.visibility === "private" ? "Private" : "Public"} room · ${room.member_count ?? members.size} members${state.presence ? ` · ${online} online` : ""}`;
+    if (room.role === "owner" || room.role === "admin") {
+      buttons.append(
+        h("button", {
+          type: "button",
+          class: "secondary",
+          "aria-controls": "invite-panel",
+          onclick: () => {
+            const panel = byId("invite-panel");
+            panel.hidden = !panel.hidden;
+            if (!panel.hidden) byId("invite-search").focus();
+          },
+        }, "Invite"),
+      );
+    }
+    buttons.append(
+      h("button", {
+        type: "button",
+        class: "secondary",
+        onclick: async () => {
+          if (!window.confirm(`Leave ${room.name}?`)) return;
+          try {
+            await actions.leave(room.id);
+            history.replaceState(null, "", location.pathname);
+          } catch (error) {
+            showError(error);
+          }
+        },
+      }, "Leave room"),
+    );
+  }
+
+  peopleSearch(
+    byId("invite-search"),
+    byId("invite-results"),
+    (person) => {
+      const note = h("span", { class: "hint" });
+      return h(
+        "li",
+        { class: "row" },
+        h("span", { class: "grow" }, displayName(person), " ", note),
+        h("button", {
+          type: "button",
+          onclick: async () => {
+            try {
+              await actions.invite(state.current, person.id);
+              note.textContent = "invited";
+            } catch (error) {
+              note.textContent = error.message;
+            }
+          },
+        }, "Invite"),
+      );
+    },
+    actions.searchPeople,
+  );
+
+  // ---- messages -----------------------------------------------------------------------------
+
+  function orderedKeys() {
+    const conv = conversation(state.current);
+    const keys = [...conv.messages.keys()].sort((a, b) => a - b).map((id) => ({ key: `m${id}`, message: conv.messages.get(id) }));
+    for (const pending of state.outbox.values()) {
+      if (pending.room === state.current) keys.push({ key: `p${pending.client_id}`, message: pending, pending: true });
+    }
+    return keys;
+  }
+
+  function syncMessages() {
+    if (state.current === null) return;
+    const conv = conversation(state.current);
+    const bottom = nearBottom();
+    const oldHeight = scroller.scrollHeight;
+    const firstBefore = list.firstElementChild;
+    const wanted = orderedKeys();
+    const next = new Map();
+    let previous = null;
+    let ownNew = false;
+    for (const item of wanted) {
+      let entry = rendered.get(item.key);
+      const stale = !entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed;
+      if (stale && !(entry && editing.has(item.message.id))) {
+        const node = messageNode(item.message, item.pending);
+        if (entry) entry.node.replaceWith(node);
+        else if (item.pending) ownNew = true;
+        entry = { node, message: item.message, reactions: item.message.reactions, failed: item.message.failed };
+      }
+      next.set(item.key, entry);
+      const expected = previous ? previous.nextElementSibling : list.firstElementChild;
+      if (entry.node !== expected) list.insertBefore(entry.node, expected);
+      previous = entry.node;
+    }
+    for (const [key, entry] of rendered) {
+      if (!next.has(key)) entry.node.remove();
+    }
+    rendered = next;
+    renderReceipts();
+    olderButton.hidden = !conv.olderUrl;
+    if (bottom || ownNew) {
+      scroller.scrollTop = scroller.scrollHeight;
+    } else if (firstBefore && list.firstElementChild !== firstBefore) {
+      // Older messages went above: keep the ones being read where they were.
+      scroller.scrollTop += scroller.scrollHeight - oldHeight;
+    }
+    markReadIfSeen();
+  }
+
+  function canDelete(message) {
+    const room = current();
+    return message.sender?.id === state.me.id || (room?.kind === "group" && (room.role === "owner" || room.role === "admin"));
+  }
+
+  function messageNode(message, pending) {
+    const mine = message.sender?.id === state.me.id;
+    const classes = ["message", mine && "mine", pending && "pending", message.deleted && "deleted"].filter(Boolean).join(" ");
+    const node = h("li", { class: classes, "data-id": pending ? null : message.id });
+    node.append(
+      h(
+        "p",
+        { class: "meta" },
+        h("strong", { class: "sender" }, displayName(message.sender)),
+        " ",
+        h("time", { datetime: message.created }, formatTime(message.created)),
+        message.edited && !message.deleted ? h("span", { class: "hint" }, " (edited)") : null,
+      ),
+    );
+    const quoted = message.reply_to;
+    if (quoted) {
+      node.append(
+        h(
+          "blockquote",
+          { class: "quote" },
+          h("span", { class: "visually-hidden" }, "In reply to "),
+          h("strong", {}, displayName(quoted.sender)),
+          ": ",
+          quoted.deleted ? "Message deleted" : quoted.excerpt ?? quoted.body,
+        ),
+      );
+    }
+    if (message.deleted) {
+      node.append(h("p", { class: "body hint" }, "Message deleted"));
+      return node;
+    }
+    if (message.body) node.append(h("p", { class: "body" }, message.body));
+    if (message.attachments?.length) node.append(attachmentsNode(message.attachments));
+    if (pending) {
+      node.append(
+        message.failed
+          ? h("p", { class: "error" }, `Not sent: ${message.failed} `, h("button", { type: "button", class: "secondary", onclick: () => actions.resend(message.client_id) }, "Retry"))
+          : h("p", { class: "hint" }, state.connection === "online" ? "Sending…" : "Waiting for the connection…"),
+      );
+      return node;
+    }
+    if (message.reactions?.length) {
+      node.append(
+        h(
+          "div",
+          { class: "reactions", role: "group", "aria-label": "Reactions" },
+          message.reactions.map((reaction) =>
+            h("button", {
+              type: "button",
+              class: "reaction",
+              "aria-pressed": String(reaction.me),
+              onclick: () => actions.react(message.id, reaction.emoji, !reaction.me),
+            }, `${reaction.emoji} ${reaction.count}`),
+          ),
+        ),
+      );
+    }
+    const picker = h(
+      "div",
+      { class: "picker", role: "group", "aria-label": "Choose a reaction", hidden: true },
+      EMOJIS.map((emoji) =>
+        h("button", {
+          type: "button",
+          onclick: () => {
+            picker.hidden = true;
+            const known = message.reactions?.find((reaction) => reaction.emoji === emoji);
+            actions.react(message.id, emoji, !known?.me);
+          },
+        }, emoji),
+      ),
+    );
+    const tools = h(
+      "p",
+      { class: "tools" },
+      h("button", { type: "button", class: "link", onclick: () => startReply(message) }, "Reply"),
+      h("button", {
+        type: "button",
+        class: "link",
+        "aria-expanded": "false",
+        onclick: (event) => {
+          picker.hidden = !picker.hidden;
+          event.currentTarget.setAttribute("aria-expanded", String(!picker.hidden));
+          if (!picker.hidden) picker.querySelector("button").focus();
+        },
+      }, "React"),
+      mine ? h("button", { type: "button", class: "link", onclick: () => startEdit(node, message) }, "Edit") : null,
+      canDelete(message)
+        ? h("button", {
+            type: "button",
+            class: "link",
+            onclick: () => {
+              if (window.confirm("Delete this message?")) actions.remove(message.id);
+            },
+          }, "Delete")
+        : null,
+    );
+    node.append(tools, picker, h("p", { class: "receipts hint" }));
+    return node;
+  }
+
+  function attachmentsNode(attachments) {
+    return h(
+      "ul",
+      { class: "attachments plain" },
+      attachments.map((attachment) => {
+        if (attachment.thumbnail_url) {
+          const scale = Math.min(1, 320 / Math.max(attachment.width || 1, attachment.height || 1));
+          const image = h("img", {
+            alt: attachment.name,
+            width: Math.round((attachment.width || 320) * scale),
+            height: Math.round((attachment.height || 240) * scale),
+          });
+          actions.api.blobUrl(attachment.thumbnail_url).then((url) => {
+            image.src = url;
+          }, () => {
+            image.alt = `${attachment.name} (preview unavailable)`;
+          });
+          return h("li", {}, h("button", { type: "button", class: "thumbnail", "aria-label": `Open ${attachment.name}`, onclick: () => openFile(attachment) }, image));
+        }
+        return h("li", {}, h("button", { type: "button", class: "secondary", onclick: () => openFile(attachment, true) }, `Download ${attachment.name} (${formatSize(attachment.size)})`));
+      }),
+    );
+  }
+
+  async function openFile(attachment, download = false) {
+    try {
+      const url = await actions.api.blobUrl(attachment.url);
+      const link = h("a", { href: url, download: download ? attachment.name : null, target: download ? null : "_blank", rel: "noopener" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } catch (error) {
+      showError(error);
+    }
+  }
+
+  function renderReceipts() {
+    if (state.current === null) return;
+    const conv = conversation(state.current);
+    const ids = [...conv.messages.keys()].sort((a, b) => a - b);
+    const readers = new Map();
+    for (const [userId, cursor] of conv.receipts) {
+      // Shown under the newest loaded message they have read.
+      let at = null;
+      for (const id of ids) {
+        if (id <= cursor) at = id;
+        else break;
+      }
+      if (at === null) continue;
+      const member = conv.members.get(userId);
+      if (!readers.has(at)) readers.set(at, []);
+      readers.get(at).push(member ? displayName(member.user) : "Someone");
+    }
+    for (const [key, entry] of rendered) {
+      const slot = entry.node.querySelector(".receipts");
+      if (!slot || !key.startsWith("m")) continue;
+      const names = readers.get(Number(key.slice(1)));
+      slot.textContent = names ? `Read by ${names.join(", ")}` : "";
+    }
+  }
+
+  function startReply(message) {
+    replyTo = { id: message.id, sender: message.sender, excerpt: message.body.slice(0, 100), deleted: false };
+    byId("reply-text").textContent = `Replying to ${displayName(message.sender)}: ${replyTo.excerpt}`;
+    byId("reply-bar").hidden = false;
+    text.focus();
+  }
+
+  function cancelReply() {
+    replyTo = null;
+    byId("reply-bar").hidden = true;
+  }
+  byId("reply-cancel").addEventListener("click", () => {
+    cancelReply();
+    text.focus();
+  });
+
+  function startEdit(node, message) {
+    editing.add(message.id);
+    const body = node.querySelector(".body");
+    const fieldId = `edit-${message.id}`;
+    const field = h("textarea", { id: fieldId, rows: 2 });
+    field.value = message.body;
+    const done = () => {
+      editing.delete(message.id);
+      rendered.delete(`m${message.id}`);
+      syncMessages();
+    };
+    const form = h(
+      "form",
+      {
+        class: "edit",
+        onsubmit: (event) => {
+          event.preventDefault();
+          const value = field.value;
+          if (value.trim() && value !== message.body) actions.edit(message.id, value);
+          done();
+        },
+      },
+      h("label", { for: fieldId }, "New text"),
+      field,
+      h("p", { class: "buttons" }, h("button", { type: "submit" }, "Save"), h("button", { type: "button", class: "secondary", onclick: done }, "Cancel")),
+    );
+    field.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      } else if (event.key === "Escape") {
+        done();
+      }
+    });
+    (body ?? node.querySelector(".tools")).replaceWith(form);
+    field.focus();
+  }
+
+  // ---- typing -------------------------------------------------------------------------------
+
+  function renderTyping() {
+    const line = byId("typing");
+    if (state.current === null) {
+      line.textContent = "";
+      return;
+    }
+    const names = [...conversation(state.current).typing.values()].map(({ user }) => displayName(user));
+    line.textContent =
+      names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : "Several people are typing…";
+  }
+
+  let typingSince = 0;
+  let typingIdle = null;
+  function typed() {
+    if (state.current === null) return;
+    const room = state.current;
+    clearTimeout(typingIdle);
+    if (!text.value.trim()) {
+      if (typingSince) actions.typing(room, false);
+      typingSince = 0;
+      return;
+    }
+    // Again every refresh_seconds while typing goes on, as the server expects.
+    if (Date.now() - typingSince > state.typingRefreshMs) {
+      actions.typing(room, true);
+      typingSince = Date.now();
+    }
+    typingIdle = setTimeout(() => {
+      actions.typing(room, false);
+      typingSince = 0;
+    }, state.typingRefreshMs);
+  }
+  text.addEventListener("input", typed);
+
+  // ---- composer -----------------------------------------------------------------------------
+
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+
+  composer.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError(null);
+    const body = text.value;
+    if (uploads.some((upload) => !upload.attachment && !upload.error)) {
+      showError(new Error("Wait for the uploads to finish."));
+      return;
+    }
+    const attachments = uploads.filter((upload) => upload.attachment).map((upload) => upload.attachment);
+    if (!body.trim() && !attachments.length) return;
+    clearTimeout(typingIdle);
+    typingSince = 0;
+    if (draftPeer) {
+      try {
+        const roomId = await actions.sendDirect(draftPeer, body);
+        text.value = "";
+        draftPeer = null;
+        location.hash = `#room-${roomId}`;
+      } catch (error) {
+        showError(error);
+      }
+      return;
+    }
+    actions.send(state.current, body, replyTo, attachments);
+    text.value = "";
+    cancelReply();
+    uploads = [];
+    renderUploads();
+  });
+
+  const fileInput = byId("file-input");
+  byId("attach").addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    for (const file of fileInput.files) startUpload(file);
+    fileInput.value = "";
+  });
+
+  function startUpload(file) {
+    const upload = { file, room: state.current, progress: 0, attachment: null, error: null };
+    uploads.push(upload);
+    renderUploads();
+    actions.upload(upload.room, file, (fraction) => {
+      upload.progress = fraction;
+      const bar = upload.bar;
+      if (bar) bar.value = fraction;
+    }).then(
+      (attachment) => {
+        upload.attachment = attachment;
+        renderUploads();
+      },
+      (error) => {
+        upload.error = error.message;
+        renderUploads();
+      },
+    );
+  }
+
+  function renderUploads() {
+    byId("uploads").replaceChildren(
+      ...uploads.map((upload) => {
+        const barId = `upload-${uploads.indexOf(upload)}`;
+        upload.bar = upload.attachment || upload.error ? null : h("progress", { id: barId, max: 1, value: upload.progress });
+        return h(
+          "li",
+          { class: "row" },
+          upload.bar ? h("label", { for: barId, class: "grow" }, `Uploading ${upload.file.name}`) : h("span", { class: "grow" }, upload.file.name),
+          upload.bar,
+          upload.error ? h("span", { class: "error" }, upload.error) : upload.attachment ? h("span", { class: "hint" }, "ready") : null,
+          h("button", {
+            type: "button",
+            class: "secondary",
+            "aria-label": `Remove ${upload.file.name}`,
+            onclick: () => {
+              uploads = uploads.filter((item) => item !== upload);
+              renderUploads();
+            },
+          }, "Remove"),
+        );
+      }),
+    );
+  }
+
+  function showError(error) {
+    byId("composer-error").textContent = error ? error.message : "";
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------
+
+  function opened() {
+    list.replaceChildren();
+    rendered = new Map();
+    editing.clear();
+    cancelReply();
+    uploads = [];
+    renderUploads();
+    showError(null);
+    if (state.current !== null) draftPeer = null;
+    composer.hidden = state.current === null && !draftPeer;
+    byId("attach").hidden = state.current === null;
+    olderButton.hidden = true;
+    renderHeader();
+    renderTyping();
+    syncMessages();
+    if (!composer.hidden) text.focus();
+  }
+
+  actions.startDraft = (person) => {
+    draftPeer = person;
+    state.current = null;
+    history.replaceState(null, "", location.pathname);
+    opened();
+  };
+  actions.reportError = showError;
+
+  on("current", opened);
+  on("messages", ({ room }) => {
+    if (room === state.current) syncMessages();
+  });
+  on("receipts", ({ room }) => {
+    if (room === state.current) renderReceipts();
+  });
+  on("typing", ({ room }) => {
+    if (room === state.current) renderTyping();
+  });
+  on("members", ({ room }) => {
+    if (room === state.current) renderHeader();
+  });
+  on("presence", renderHeader);
+  on("rooms", () => {
+    if (state.current !== null) {
+      const title = byId("conversation-title");
+      if (current() && title.textContent !== roomName(current())) renderHeader();
+    }
+  });
+  on("connection", () => {
+    // Pending messages say whether they wait for the connection.
+    for (const [key, entry] of rendered) {
+      if (key.startsWith("p")) entry.failed = undefined;
+    }
+    syncMessages();
+  });
+  on("error", (message) => showError(new Error(message)));
+  on("signedout", () => {
+    draftPeer = null;
+    opened();
+  });
+
+  olderButton.addEventListener("click", () => loadOlder());
+  scroller.addEventListener("scroll", () => {
+    if (scroller.scrollTop < 40) loadOlder();
+    markReadIfSeen();
+  });
+  document.addEventListener("visibilitychange", markReadIfSeen);
+
+  async function loadOlder() {
+    if (state.current === null) return;
+    list.setAttribute("aria-busy", "true");
+    try {
+      await actions.loadOlder(state.current);
+    } catch (error) {
+      showError(error);
+    } finally {
+      list.removeAttribute("aria-busy");
+    }
+  }
+}

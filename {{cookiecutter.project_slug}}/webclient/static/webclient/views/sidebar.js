@@ -1,0 +1,225 @@
+// The left pane: who I am, the connection banner, invitations, discovery, the people search
+// and the room list with unread badges, last messages and presence.
+import { byId, h } from "../dom.js";
+import { displayName, on, roomName, sortedRooms, state } from "../store.js";
+
+export function mountSidebar(actions) {
+  const app = byId("app");
+  const toggle = byId("toggle-rooms");
+
+  function showRooms(open) {
+    app.classList.toggle("rooms-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  }
+  toggle.addEventListener("click", () => showRooms(!app.classList.contains("rooms-open")));
+  on("current", () => showRooms(state.current === null));
+  // At phone width the list is what a fresh page shows.
+  showRooms(true);
+
+  byId("sign-out").addEventListener("click", () => actions.signOut());
+  on("me", () => {
+    byId("me").textContent = state.me ? `Signed in as ${displayName(state.me)}` : "";
+  });
+
+  const banner = byId("connection");
+  on("connection", () => {
+    const offline = state.connection === "offline";
+    banner.hidden = !offline;
+    banner.textContent = offline ? "Offline — reconnecting…" : "";
+  });
+  on("signedout", () => {
+    banner.hidden = true;
+    byId("room-list").replaceChildren();
+  });
+
+  on("rooms", renderRooms);
+  on("presence", renderRooms);
+  on("current", renderRooms);
+
+  window.addEventListener("hashchange", route);
+  on("signedin", route);
+  on("rooms", () => {
+    // A link followed before the list arrived.
+    if (state.current === null) route();
+  });
+
+  function route() {
+    const match = /^#room-(\d+)$/.exec(location.hash);
+    const roomId = match ? Number(match[1]) : null;
+    if (roomId !== null && roomId !== state.current && state.rooms.has(roomId)) {
+      actions.openRoom(roomId).catch((error) => actions.reportError?.(error));
+    }
+  }
+
+  if (actions.features.groups) mountGroups(actions);
+  if (actions.features.direct) mountPeople(actions);
+}
+
+function renderRooms() {
+  const list = byId("room-list");
+  const rooms = sortedRooms();
+  byId("no-rooms").hidden = rooms.length > 0;
+  list.replaceChildren(
+    ...rooms.map((room) => {
+      const name = roomName(room);
+      const last = room.last_message;
+      const online = room.kind === "direct" && state.presence && room.peer && state.online.has(room.peer.id);
+      return h(
+        "li",
+        { class: room.id === state.current ? "room current" : "room" },
+        // The link's accessible name is the room's name alone: the badge and the rest are siblings.
+        h("a", { href: `#room-${room.id}`, "aria-current": room.id === state.current ? "page" : null }, name),
+        room.kind === "direct" && state.presence
+          ? h("span", { class: online ? "presence online" : "presence" }, online ? "online" : "offline")
+          : null,
+        room.unread ? h("span", { class: "badge", "aria-label": `${room.unread} unread` }, String(room.unread)) : null,
+        last
+          ? h(
+              "p",
+              { class: "last-message" },
+              `${last.sender ? displayName(last.sender) : "Deleted user"}: `,
+              last.deleted ? "Message deleted" : last.excerpt || "Attachment",
+            )
+          : null,
+      );
+    }),
+  );
+}
+
+function mountGroups(actions) {
+  const dialog = byId("new-room-dialog");
+  const form = byId("new-room-form");
+  byId("new-room").addEventListener("click", () => {
+    form.reset();
+    byId("new-room-error").textContent = "";
+    dialog.showModal();
+  });
+  byId("new-room-cancel").addEventListener("click", () => dialog.close());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const name = form.elements.name.value.trim();
+    if (!name) {
+      byId("new-room-error").textContent = "Give the room a name.";
+      return;
+    }
+    try {
+      const roomId = await actions.createRoom(name, form.elements.visibility.value);
+      dialog.close();
+      location.hash = `#room-${roomId}`;
+    } catch (error) {
+      byId("new-room-error").textContent = error.message;
+    }
+  });
+
+  const toggle = byId("discover-toggle");
+  const panel = byId("discover");
+  async function refreshDiscovery() {
+    const list = byId("discover-list");
+    list.replaceChildren(h("li", { class: "hint" }, "Loading…"));
+    try {
+      const rooms = await actions.discover();
+      list.replaceChildren(
+        ...rooms.map((room) =>
+          h(
+            "li",
+            { class: "row" },
+            h("span", { class: "grow" }, room.name, h("span", { class: "hint" }, ` · ${room.member_count} members`)),
+            h("button", {
+              type: "button",
+              onclick: async () => {
+                const roomId = await actions.join(room.id);
+                location.hash = `#room-${roomId}`;
+                refreshDiscovery();
+              },
+            }, "Join"),
+          ),
+        ),
+      );
+      if (!rooms.length) list.replaceChildren(h("li", { class: "hint" }, "No public rooms to join."));
+    } catch (error) {
+      list.replaceChildren(h("li", { class: "error" }, error.message));
+    }
+  }
+  toggle.addEventListener("click", () => {
+    const open = panel.hidden;
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) refreshDiscovery();
+  });
+
+  on("invitations", () => {
+    const invitations = [...state.invitations.values()];
+    byId("invitations").hidden = invitations.length === 0;
+    byId("invitation-list").replaceChildren(
+      ...invitations.map((invitation) =>
+        h(
+          "li",
+          { class: "invitation" },
+          h("p", {}, `${displayName(invitation.invited_by)} invited you to `, h("strong", {}, invitation.room.name)),
+          h(
+            "p",
+            { class: "buttons" },
+            h("button", {
+              type: "button",
+              onclick: async () => {
+                const roomId = await actions.accept(invitation.id);
+                location.hash = `#room-${roomId}`;
+              },
+            }, "Accept"),
+            h("button", { type: "button", class: "secondary", onclick: () => actions.decline(invitation.id) }, "Decline"),
+          ),
+        ),
+      ),
+    );
+  });
+}
+
+// Debounced, and only from the server's minimum length: searches are throttled per user.
+export function peopleSearch(input, results, renderPerson, search) {
+  let timer = null;
+  let latest = 0;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    const query = input.value.trim();
+    if (query.length < 3) {
+      results.replaceChildren();
+      return;
+    }
+    timer = setTimeout(async () => {
+      const asked = ++latest;
+      try {
+        const people = await search(query);
+        if (asked !== latest) return;
+        results.replaceChildren(...people.map(renderPerson));
+        if (!people.length) results.replaceChildren(h("li", { class: "hint" }, "Nobody found."));
+      } catch (error) {
+        results.replaceChildren(h("li", { class: "error" }, error.message));
+      }
+    }, 300);
+  });
+}
+
+function mountPeople(actions) {
+  const input = byId("people-search");
+  const results = byId("people-results");
+  peopleSearch(input, results, (person) =>
+    h(
+      "li",
+      { class: "row" },
+      h("span", { class: "grow" }, displayName(person), person.display_name ? h("span", { class: "hint" }, ` @${person.username}`) : null),
+      h("button", {
+        type: "button",
+        onclick: () => {
+          input.value = "";
+          results.replaceChildren();
+          // An open conversation with them is in the list; a hidden one comes back with the
+          // first message, which POST /api/direct/ adds to it.
+          const room = [...state.rooms.values()].find((item) => item.kind === "direct" && item.peer?.id === person.id);
+          if (room) location.hash = `#room-${room.id}`;
+          else actions.startDraft(person);
+        },
+      }, "Start conversation"),
+    ),
+    actions.searchPeople,
+  );
+}

@@ -1,0 +1,48 @@
+// The sign-in form, which also signs up: registration creates the account, then signs in the
+// way the project's auth mode does.
+import { byId } from "../dom.js";
+import { sendJson } from "../http.js";
+
+let handlers = null;
+
+export function showSignIn(auth, onSignedIn, message) {
+  handlers = { auth, onSignedIn };
+  const form = byId("signin-form");
+  if (!form.dataset.mounted) {
+    form.dataset.mounted = "true";
+    form.addEventListener("submit", submit);
+  }
+  byId("signin").hidden = false;
+  byId("signin-error").textContent = message ?? "";
+  form.reset();
+  byId("signin-username").focus();
+}
+
+async function submit(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const action = event.submitter?.value ?? "signin";
+  const username = form.elements.username.value.trim();
+  const password = form.elements.password.value;
+  const error = byId("signin-error");
+  error.textContent = "";
+  if (!username || !password) {
+    error.textContent = "Enter a username and a password.";
+    return;
+  }
+  const buttons = form.querySelectorAll("button");
+  for (const button of buttons) button.disabled = true;
+  try {
+    if (action === "signup") {
+      const email = form.elements.email.value.trim();
+      await sendJson("POST", "/api/auth/register/", { username, password, ...(email && { email }) }, await handlers.auth.headers("POST"));
+    }
+    await handlers.auth.signIn(username, password);
+    form.reset();
+    await handlers.onSignedIn();
+  } catch (problem) {
+    error.textContent = problem.message;
+  } finally {
+    for (const button of buttons) button.disabled = false;
+  }
+}

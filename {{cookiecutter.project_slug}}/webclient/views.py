@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.views.generic import TemplateView
+
+
+def serves(url_name: str) -> bool:
+    """Whether the API has this route: the client offers what this server serves, so the page
+    needs no setting per room model."""
+    try:
+        reverse(url_name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
+class ChatClientView(TemplateView):
+    """The page that loads the client; everything else it reads from the API."""
+
+    template_name = "webclient/index.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        return {
+            **super().get_context_data(**kwargs),
+            # The module that speaks this project's auth mode (config/settings/auth_<mode>.py).
+            "auth_module": settings.WEBCLIENT_AUTH_MODULE,
+            "group_rooms": serves("room-discover"),
+            "direct_rooms": serves("direct"),
+        }
