@@ -7,10 +7,17 @@ cross-site WebSocket hijacking), then the authentication middleware of this proj
 """
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+# Files (whitenoise's static files, downloads) are read whole in a thread under ASGI, which
+# Django warns of at every response: known and accepted, since the files are size-limited.
+warnings.filterwarnings(
+    "ignore", "StreamingHttpResponse must consume synchronous iterators", category=Warning
+)
 
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
@@ -18,7 +25,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
+from accounts.auth_token import websocket_auth_middleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from core.request_size import RequestBodyLimit  # noqa: E402
 from core.websocket_origins import CheckOrigin  # noqa: E402
