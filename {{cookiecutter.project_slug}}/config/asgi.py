@@ -25,7 +25,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from accounts.auth_token import websocket_auth_middleware  # noqa: E402
+from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from core.request_size import RequestBodyLimit  # noqa: E402
 from core.websocket_origins import CheckOrigin  # noqa: E402
