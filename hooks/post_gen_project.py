@@ -31,6 +31,7 @@ GROUP_ROOMS = [
     "chat/tests/test_group_membership.py",
     "chat/tests/test_group_fanout.py",
     "chat/tests/fixtures_group.py",
+    "webclient/tests/fixtures_group.py",
 ]
 DIRECT_ROOMS = [
     "chat/domain/direct_rooms.py",
@@ -39,6 +40,7 @@ DIRECT_ROOMS = [
     "chat/tests/test_direct_rooms.py",
     "chat/tests/test_direct_privacy.py",
     "chat/tests/fixtures_direct.py",
+    "webclient/tests/fixtures_direct.py",
 ]
 FILES_BY_ANSWER = {
     "auth": {

@@ -16,10 +16,12 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 # Fixtures that depend on the answers: how a test authenticates in this auth mode
-# (ws_credentials, http_login...), and the rooms this project has (room, make_room).
+# (ws_credentials, http_login...), the rooms this project has (room, make_room), and how
+# two people start a conversation in the web client (start_conversation, peer_online).
 pytest_plugins = [
     "accounts.tests.fixtures_{{ cookiecutter.auth }}",
     "chat.tests.fixtures_{{ 'direct' if cookiecutter.room_model == 'direct' else 'group' }}",
+    "webclient.tests.fixtures_{{ 'direct' if cookiecutter.room_model == 'direct' else 'group' }}",
 ]
 
 PASSWORD = "correct-horse-battery-staple"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+# Debian's package (`apt-get install -y chromium`); CHROMIUM names another build of it.
+CHROMIUM = Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium")
 
 # Auto-waiting assertions wait this long: a 2-core machine running two test workers is slow.
 expect.set_options(timeout=10_000)
@@ -28,17 +29,21 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 class PageProblems:
     """What went wrong in the pages of one test: console errors (CSP violations among
-    them), uncaught exceptions and dialogs."""
+    them), uncaught exceptions and dialogs (but the confirmations the test expects)."""
 
     def __init__(self):
         self.problems: list[str] = []
-        self.dialogs: list[str] = []
         self.allowed: list[re.Pattern] = []
+        self.confirmations: list[str] = []
 
     def allow(self, pattern: str) -> None:
         """Tolerate console errors that match: the browser's own network errors while a
         test takes the server down, say. Never uncaught exceptions or violations."""
         self.allowed.append(re.compile(pattern))
+
+    def confirm(self, question: str) -> None:
+        """Accept the next dialog if it asks this (a confirm() before deleting, say)."""
+        self.confirmations.append(question)
 
     def watch(self, page) -> None:
         page.on("console", self._console)
@@ -54,7 +59,10 @@ class PageProblems:
             self.problems.append(f"console error: {text} ({message.location.get('url')})")
 
     def _dialog(self, dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        if dialog.type == "confirm" and dialog.message in self.confirmations:
+            self.confirmations.remove(dialog.message)
+            dialog.accept()
+            return
         self.problems.append(f"dialog {dialog.type}: {dialog.message}")
         dialog.dismiss()
 
@@ -94,6 +102,8 @@ def new_context(chromium, page_problems, web_server):
 
     def new(server: str = web_server):
         context = chromium.new_context(base_url=f"http://{server}")
+        # Actions (clicks, fills) wait as long as assertions, not Playwright's 30 s.
+        context.set_default_timeout(10_000)
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         context.on("page", page_problems.watch)
         return context

@@ -1,0 +1,102 @@
+"""Two people chat in the web client, each in a browser of their own: everything they do shows
+on the other's screen as it happens. With WEBCLIENT_SCREENSHOT set, the test also writes a
+screenshot of the conversation there (the README's, docs/screenshot.png)."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from webclient.tests.browsing import (
+    message,
+    open_room,
+    png,
+    room_link,
+    send,
+    sign_in,
+    sign_up,
+    unread_badge,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_people_chat_live(
+    new_context, start_conversation, peer_online, page_problems, password
+):
+    alice_browser, bob_browser = new_context(), new_context()
+    alice, bob = alice_browser.new_page(), bob_browser.new_page()
+    sign_up(alice, "alice", password)
+    sign_up(bob, "bob", password)
+    # A group alice creates and invites bob to, or their 1-to-1: open on both screens.
+    alice_sees, _ = start_conversation(alice, bob, "alice", "bob")
+
+    send(alice, "Lunch at noon?")
+    expect(message(bob, "Lunch at noon?")).to_be_visible()
+
+    # Typing shows while bob types (his first keys in this room: the server relays one start
+    # per refresh interval), and goes with the message he sends.
+    bob.get_by_label("Message", exact=True).press_sequentially("Yes, at the")
+    typing = alice.get_by_text("bob is typing…")
+    expect(typing).to_be_visible()
+    send(bob, "Yes, at the usual place")
+    expect(message(alice, "Yes, at the usual place")).to_be_visible()
+    expect(typing).to_be_hidden()
+    send(bob, "On my way")
+    expect(message(alice, "On my way")).to_be_visible()
+
+    # An edit, seen live.
+    noon = message(alice, "Lunch at noon?")
+    noon.get_by_role("button", name="Edit").click()
+    alice.get_by_label("New text").fill("Lunch at one?")
+    alice.get_by_role("button", name="Save").click()
+    expect(message(bob, "Lunch at one?")).to_contain_text("(edited)")
+    expect(message(bob, "Lunch at noon?")).to_have_count(0)
+
+    # A picture: uploaded, sent with a message, previewed on the other screen.
+    with alice.expect_file_chooser() as chooser:
+        alice.get_by_role("button", name="Attach file").click()
+    chooser.value.set_files(files=[{"name": "menu.png", "mimeType": "image/png", "buffer": png()}])
+    expect(alice.get_by_text("ready", exact=True)).to_be_visible()
+    send(alice, "Today's menu")
+    preview = message(bob, "Today's menu").get_by_role("img", name="menu.png")
+    expect(preview).to_be_visible()
+    bob.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0", arg=preview.element_handle()
+    )
+    expect(message(alice, "Today's menu").get_by_role("img", name="menu.png")).to_be_visible()
+    alice.wait_for_function(
+        "image => image.complete && image.naturalWidth > 0",
+        arg=message(alice, "Today's menu").get_by_role("img", name="menu.png").element_handle(),
+    )
+    if screenshot := os.environ.get("WEBCLIENT_SCREENSHOT"):
+        alice.screenshot(path=Path(settings.BASE_DIR, screenshot))
+
+    # A deletion, seen live.
+    page_problems.confirm("Delete this message?")
+    message(bob, "On my way").get_by_role("button", name="Delete").click()
+    expect(message(alice, "On my way")).to_have_count(0)
+    expect(alice.get_by_text("Message deleted", exact=True)).to_be_visible()
+
+    # Unread, across two tabs of alice's, both with no room open: a second one, and the first
+    # loaded again (its credential kept, the room closed).
+    second_tab = alice_browser.new_page()
+    sign_in(second_tab, "alice", password)
+    alice.goto("/")
+    expect(room_link(alice, alice_sees)).to_be_visible()
+    send(bob, "See you there")
+    for tab in (alice, second_tab):
+        expect(unread_badge(tab, alice_sees)).to_have_text("1")
+    # Reading it in one tab clears the badge in both.
+    open_room(alice, alice_sees)
+    expect(message(alice, "See you there")).to_be_visible()
+    for tab in (alice, second_tab):
+        expect(unread_badge(tab, alice_sees)).to_have_count(0)
+
+    # Presence: bob is online (alice's reloaded tab read it from the members list), then
+    # leaves, and alice sees him go.
+    peer_online(alice, alice_sees, True)
+    bob_browser.close()
+    peer_online(alice, alice_sees, False)
