@@ -40,6 +40,8 @@ async function ready(frame) {
 
 function handleFrame(frame) {
   const follow = store.apply(frame);
+  // A newcomer's presence came before they shared a room with us: the members list has it.
+  if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(reportError);
   if (!follow) return;
   if (follow.reloadRooms) reloadRooms();
   if (follow.catchUp) catchUpRoom(follow.catchUp).catch(reportError);

@@ -198,7 +198,8 @@ const handlers = {
   "reaction.removed": (frame) => react(frame, false),
   "room.joined"({ room }) {
     addRoom(room);
-    return { reloadRooms: true };
+    // History read before the socket followed the room may miss what came in between.
+    return { reloadRooms: true, catchUp: room.id };
   },
   "room.left"({ room }) {
     forgetRoom(room.id);

@@ -353,7 +353,9 @@ export function mountConversation(actions) {
     field.value = message.body;
     const done = () => {
       editing.delete(message.id);
-      rendered.delete(`m${message.id}`);
+      // Drawn again from the store: the edit, once the server confirms it, redraws it anyway.
+      const entry = rendered.get(`m${message.id}`);
+      if (entry) entry.message = null;
       syncMessages();
     };
     const form = h(
