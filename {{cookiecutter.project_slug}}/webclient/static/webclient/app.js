@@ -58,7 +58,12 @@ async function catchUp() {
       store.emit("invitations");
     }
     await Promise.all([...state.conversations.keys()].filter((id) => store.conversation(id).loaded).map(catchUpRoom));
-    if (state.current) await loadMembers(state.current);
+    if (state.current) {
+      await loadMembers(state.current);
+      // A read sent as the socket dropped may never have arrived: the room says so.
+      if (state.rooms.get(state.current)?.unread) store.conversation(state.current).myCursor = 0;
+      store.emit("messages", { room: state.current });
+    }
     for (const clientId of state.outbox.keys()) resend(clientId);
     await loadPeersPresence();
   } catch (error) {
