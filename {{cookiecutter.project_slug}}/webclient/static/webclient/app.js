@@ -42,6 +42,8 @@ function handleFrame(frame) {
   const follow = store.apply(frame);
   // A newcomer's presence came before they shared a room with us: the members list has it.
   if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(reportError);
+  // Someone we had no room with: presence told us nothing of them until now.
+  if (frame.type === "room.joined" && state.presence) loadMembers(frame.room.id).catch(reportError);
   if (!follow) return;
   if (follow.reloadRooms) reloadRooms();
   if (follow.catchUp) catchUpRoom(follow.catchUp).catch(reportError);
