@@ -40,6 +40,10 @@ async function ready(frame) {
 
 function handleFrame(frame) {
   const follow = store.apply(frame);
+  // A newcomer's presence came before they shared a room with us: the members list has it.
+  if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(reportError);
+  // Someone we had no room with: presence told us nothing of them until now.
+  if (frame.type === "room.joined" && state.presence) loadMembers(frame.room.id).catch(reportError);
   if (!follow) return;
   if (follow.reloadRooms) reloadRooms();
   if (follow.catchUp) catchUpRoom(follow.catchUp).catch(reportError);
@@ -56,7 +60,12 @@ async function catchUp() {
       store.emit("invitations");
     }
     await Promise.all([...state.conversations.keys()].filter((id) => store.conversation(id).loaded).map(catchUpRoom));
-    if (state.current) await loadMembers(state.current);
+    if (state.current) {
+      await loadMembers(state.current);
+      // A read sent as the socket dropped may never have arrived: the room says so.
+      if (state.rooms.get(state.current)?.unread) store.conversation(state.current).myCursor = 0;
+      store.emit("messages", { room: state.current });
+    }
     for (const clientId of state.outbox.keys()) resend(clientId);
     await loadPeersPresence();
   } catch (error) {

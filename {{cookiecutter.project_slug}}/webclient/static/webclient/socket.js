@@ -101,6 +101,8 @@ export class Connection {
   retry(delay) {
     clearTimeout(this.timer);
     this.onStateChange("offline");
+    // The browser knows it has no network: its "online" event (reconnectNow) is the signal.
+    if (navigator.onLine === false) return;
     if (delay === undefined) {
       const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** this.attempt);
       // "Equal jitter": at least half the ceiling, so retries still back off.

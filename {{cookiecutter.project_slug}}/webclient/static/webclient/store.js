@@ -147,6 +147,9 @@ const handlers = {
     if (conv.loaded) {
       const seq = newestSeq(conv);
       gap = seq > 0 && message.seq > seq + 1;
+    }
+    // The open room's first page may still be on its way: kept, it merges with the page.
+    if (conv.loaded || state.current === message.room) {
       conv.messages.set(message.id, { reactions: [], ...message });
     }
     stopTyping(message.room, message.sender?.id);
@@ -198,7 +201,8 @@ const handlers = {
   "reaction.removed": (frame) => react(frame, false),
   "room.joined"({ room }) {
     addRoom(room);
-    return { reloadRooms: true };
+    // History read before the socket followed the room may miss what came in between.
+    return { reloadRooms: true, catchUp: room.id };
   },
   "room.left"({ room }) {
     forgetRoom(room.id);

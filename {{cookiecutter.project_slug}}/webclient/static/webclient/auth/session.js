@@ -3,6 +3,9 @@
 import { sendJson, socketBase } from "../http.js";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+// Whether this browser signed in last time: not a credential (the cookie is), only spares a
+// signed-out visitor a refused /api/auth/me/. A stale one costs one refusal, then is cleared.
+const SIGNED_IN = "chat.signedIn";
 
 function csrfToken() {
   for (const part of document.cookie.split(";")) {
@@ -17,8 +20,7 @@ async function headers(method = "GET") {
 }
 
 export default {
-  // The cookie may be signed in from an earlier visit: only /api/auth/me/ can tell.
-  mayBeSignedIn: () => true,
+  mayBeSignedIn: () => localStorage.getItem(SIGNED_IN) === "true",
   async start() {
     // Sets the csrftoken cookie before the first POST (login itself is CSRF-protected).
     await sendJson("GET", "/api/auth/csrf/");
@@ -26,11 +28,14 @@ export default {
   headers,
   async signIn(username, password) {
     await sendJson("POST", "/api/auth/login/", { username, password }, await headers("POST"));
+    localStorage.setItem(SIGNED_IN, "true");
   },
   async signOut() {
     await sendJson("POST", "/api/auth/logout/", undefined, await headers("POST"));
   },
-  forget() {},
+  forget() {
+    localStorage.removeItem(SIGNED_IN);
+  },
   async recover() {
     return false;
   },

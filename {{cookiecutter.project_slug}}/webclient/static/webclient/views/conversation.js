@@ -316,10 +316,11 @@ export function mountConversation(actions) {
         if (id <= cursor) at = id;
         else break;
       }
-      if (at === null) continue;
       const member = conv.members.get(userId);
+      // Named once the members list is in; a sender having read their own message says nothing.
+      if (at === null || !member || conv.messages.get(at).sender?.id === userId) continue;
       if (!readers.has(at)) readers.set(at, []);
-      readers.get(at).push(member ? displayName(member.user) : "Someone");
+      readers.get(at).push(displayName(member.user));
     }
     for (const [key, entry] of rendered) {
       const slot = entry.node.querySelector(".receipts");
@@ -353,7 +354,9 @@ export function mountConversation(actions) {
     field.value = message.body;
     const done = () => {
       editing.delete(message.id);
-      rendered.delete(`m${message.id}`);
+      // Drawn again from the store: the edit, once the server confirms it, redraws it anyway.
+      const entry = rendered.get(`m${message.id}`);
+      if (entry) entry.message = null;
       syncMessages();
     };
     const form = h(
