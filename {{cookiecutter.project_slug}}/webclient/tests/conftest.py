@@ -45,6 +45,11 @@ class PageProblems:
         """Accept the next dialog if it asks this (a confirm() before deleting, say)."""
         self.confirmations.append(question)
 
+    def assert_none(self) -> None:
+        """Fail the test (rather than its teardown) if any page reported a problem."""
+        problems, self.problems = self.problems, []
+        assert not problems, "the pages reported problems:\n" + "\n".join(problems)
+
     def watch(self, page) -> None:
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
@@ -68,13 +73,17 @@ class PageProblems:
 
 
 @pytest.fixture
-def chromium():
+def chromium(monkeypatch):
     """The system's Chromium, launched for one test."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install -y chromium"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    # Playwright's sync API keeps an event loop running in this thread while the browser is
+    # open, which Django takes for an async context: the test's own database work (users,
+    # messages sent over REST) is synchronous code all the same. Servers keep the check.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         yield browser
@@ -92,7 +101,7 @@ def page_problems():
 @pytest.fixture
 def web_server(start_server) -> str:
     """A server process for the test, presence on (the test settings turn it off)."""
-    return start_server({"CHAT_PRESENCE": "true"})
+    return start_server({"CHAT_PRESENCE": "true", "DJANGO_ALLOW_ASYNC_UNSAFE": ""})
 
 
 @pytest.fixture

@@ -100,3 +100,4 @@ def test_two_people_chat_live(
     peer_online(alice, alice_sees, True)
     bob_browser.close()
     peer_online(alice, alice_sees, False)
+    page_problems.assert_none()

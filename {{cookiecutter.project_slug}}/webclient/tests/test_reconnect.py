@@ -1,0 +1,54 @@
+"""The server restarts under the web client: the client says it is offline, reconnects by
+itself, and shows every message, once and in order, those sent while it was away included."""
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from webclient.tests.browsing import message, messages, open_room, send, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BODIES = ["Before the restart", "While the server was down", "Still down", "After the restart"]
+
+
+def test_a_restart_loses_no_message_and_repeats_none(
+    web_server, new_context, page_problems, user, bob, room, password, as_user
+):
+    # While the server is down, the browser itself logs each refused connection.
+    page_problems.allow(r"^WebSocket connection to 'ws://[^']+' failed")
+    page_problems.allow(r"^Failed to load resource: net::ERR_CONNECTION_REFUSED$")
+    alice, bobs = new_context().new_page(), new_context().new_page()
+    sign_in(alice, "alice", password)
+    sign_in(bobs, "bob", password)
+    # A group room's name, or for a 1-to-1 the other person's.
+    open_room(alice, room.name or "bob")
+    open_room(bobs, room.name or "alice")
+
+    send(alice, BODIES[0])
+    expect(message(bobs, BODIES[0])).to_be_visible()
+
+    web_server.stop()
+    offline = bobs.get_by_role("status").filter(has_text="Offline")
+    expect(offline).to_be_visible()
+    # alice writes from another client meanwhile: stored, published to no one.
+    api = as_user(user)
+    for body in BODIES[1:3]:
+        answer = api.post(
+            f"/api/rooms/{room.pk}/messages/",
+            {"body": body, "client_id": str(uuid.uuid4())},
+            format="json",
+        )
+        assert answer.status_code == 201, answer.content
+
+    web_server.restart()
+    # The client retries with backoff (up to 8 s apart by the fourth attempt).
+    expect(offline).to_be_hidden(timeout=30_000)
+    expect(alice.get_by_role("status").filter(has_text="Offline")).to_be_hidden(timeout=30_000)
+    send(alice, BODIES[3])
+    for page in (bobs, alice):
+        expect(message(page, BODIES[3])).to_be_visible()
+        expect(messages(page)).to_have_count(len(BODIES))
+        expect(messages(page)).to_contain_text(BODIES)
+    page_problems.assert_none()
