@@ -85,7 +85,6 @@ export function mountConversation(actions) {
         type: "button",
         class: "secondary",
         onclick: async () => {
-          if (!window.confirm(`Leave ${room.name}?`)) return;
           try {
             await actions.leave(room.id);
             history.replaceState(null, "", location.pathname);
@@ -267,9 +266,7 @@ export function mountConversation(actions) {
         ? h("button", {
             type: "button",
             class: "link",
-            onclick: () => {
-              if (window.confirm("Delete this message?")) actions.remove(message.id);
-            },
+            onclick: () => actions.remove(message.id),
           }, "Delete")
         : null,
     );
