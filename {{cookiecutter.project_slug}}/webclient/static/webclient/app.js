@@ -9,6 +9,8 @@ import { mountSidebar } from "./views/sidebar.js";
 import { mountConversation } from "./views/conversation.js";
 
 const { state } = store;
+const READ_DELAY_MS = 500;
+const readTimers = new Map();
 const config = document.body.dataset;
 const features = { groups: config.groupRooms === "true", direct: config.directRooms === "true" };
 
@@ -212,12 +214,21 @@ const actions = {
     connection.send({ type: active ? "typing.start" : "typing.stop", room: roomId });
   },
 
+  // At most one read per room and READ_DELAY_MS: a burst of messages read as they arrive
+  // would otherwise spend the user's frame budget (rate_limited, then a 4429 close).
   markRead(roomId) {
-    const conv = store.conversation(roomId);
-    const newest = store.newestId(roomId);
-    if (newest > conv.myCursor && connection.send({ type: "room.read", room: roomId, message: newest })) {
-      conv.myCursor = newest;
-    }
+    if (readTimers.has(roomId)) return;
+    readTimers.set(
+      roomId,
+      setTimeout(() => {
+        readTimers.delete(roomId);
+        const conv = store.conversation(roomId);
+        const newest = store.newestId(roomId);
+        if (newest > conv.myCursor && connection.send({ type: "room.read", room: roomId, message: newest })) {
+          conv.myCursor = newest;
+        }
+      }, READ_DELAY_MS),
+    );
   },
 
   upload(roomId, file, onProgress) {

@@ -27,6 +27,8 @@ export default {
   },
   headers,
   async signIn(username, password) {
+    // Signing out may have left no csrftoken cookie to send.
+    if (!csrfToken()) await sendJson("GET", "/api/auth/csrf/");
     await sendJson("POST", "/api/auth/login/", { username, password }, await headers("POST"));
     localStorage.setItem(SIGNED_IN, "true");
   },

@@ -41,22 +41,31 @@ export function mountConversation(actions) {
     const room = current();
     const title = byId("conversation-title");
     const status = byId("conversation-status");
-    const buttons = byId("conversation-actions");
-    buttons.replaceChildren();
-    byId("invite-panel").hidden = true;
     if (!room) {
       title.textContent = draftPeer ? `New conversation with ${displayName(draftPeer)}` : "No conversation open";
       status.textContent = draftPeer ? "Your first message starts the conversation." : "Choose a conversation, or start one.";
-      return;
-    }
-    title.textContent = roomName(room);
-    if (room.kind === "direct") {
+    } else if (room.kind === "direct") {
+      title.textContent = roomName(room);
       status.textContent = state.presence && room.peer ? (state.online.has(room.peer.id) ? "Online" : "Offline") : "";
-      return;
+    } else {
+      title.textContent = roomName(room);
+      const members = conversation(room.id).members;
+      const online = [...members.keys()].filter((id) => state.online.has(id)).length;
+      status.textContent = `${room.visibility === "private" ? "Private" : "Public"} room · ${room.member_count ?? members.size} members${state.presence ? ` · ${online} online` : ""}`;
     }
-    const members = conversation(room.id).members;
-    const online = [...members.keys()].filter((id) => state.online.has(id)).length;
-    status.textContent = `${room.visibility === "private" ? "Private" : "Public"} room · ${room.member_count ?? members.size} members${state.presence ? ` · ${online} online` : ""}`;
+    renderHeaderActions(room);
+  }
+
+  // Redrawn only when they change: presence and member events come often, and a redraw would
+  // take the focus from a button being used.
+  let actionsFor = null;
+  function renderHeaderActions(room) {
+    const key = room ? `${room.id}:${room.kind}:${room.role}` : null;
+    if (key === actionsFor) return;
+    actionsFor = key;
+    const buttons = byId("conversation-actions");
+    buttons.replaceChildren();
+    if (!room || room.kind !== "group") return;
     if (room.role === "owner" || room.role === "admin") {
       buttons.append(
         h("button", {
@@ -76,7 +85,6 @@ export function mountConversation(actions) {
         type: "button",
         class: "secondary",
         onclick: async () => {
-          if (!window.confirm(`Leave ${room.name}?`)) return;
           try {
             await actions.leave(room.id);
             history.replaceState(null, "", location.pathname);
@@ -258,9 +266,7 @@ export function mountConversation(actions) {
         ? h("button", {
             type: "button",
             class: "link",
-            onclick: () => {
-              if (window.confirm("Delete this message?")) actions.remove(message.id);
-            },
+            onclick: () => actions.remove(message.id),
           }, "Delete")
         : null,
     );
@@ -531,6 +537,9 @@ export function mountConversation(actions) {
     composer.hidden = state.current === null && !draftPeer;
     byId("attach").hidden = state.current === null;
     olderButton.hidden = true;
+    byId("invite-panel").hidden = true;
+    byId("invite-search").value = "";
+    byId("invite-results").replaceChildren();
     renderHeader();
     renderTyping();
     syncMessages();
@@ -559,12 +568,7 @@ export function mountConversation(actions) {
     if (room === state.current) renderHeader();
   });
   on("presence", renderHeader);
-  on("rooms", () => {
-    if (state.current !== null) {
-      const title = byId("conversation-title");
-      if (current() && title.textContent !== roomName(current())) renderHeader();
-    }
-  });
+  on("rooms", renderHeader);
   on("connection", () => {
     // Pending messages say whether they wait for the connection.
     for (const [key, entry] of rendered) {
