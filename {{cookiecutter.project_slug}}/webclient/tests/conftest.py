@@ -29,21 +29,16 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 class PageProblems:
     """What went wrong in the pages of one test: console errors (CSP violations among
-    them), uncaught exceptions and dialogs (but the confirmations the test expects)."""
+    them), uncaught exceptions and dialogs."""
 
     def __init__(self):
         self.problems: list[str] = []
         self.allowed: list[re.Pattern] = []
-        self.confirmations: list[str] = []
 
     def allow(self, pattern: str) -> None:
         """Tolerate console errors that match: the browser's own network errors while a
         test takes the server down, say. Never uncaught exceptions or violations."""
         self.allowed.append(re.compile(pattern))
-
-    def confirm(self, question: str) -> None:
-        """Accept the next dialog if it asks this (a confirm() before deleting, say)."""
-        self.confirmations.append(question)
 
     def assert_none(self) -> None:
         """Fail the test (rather than its teardown) if any page reported a problem."""
@@ -64,10 +59,6 @@ class PageProblems:
             self.problems.append(f"console error: {text} ({message.location.get('url')})")
 
     def _dialog(self, dialog) -> None:
-        if dialog.type == "confirm" and dialog.message in self.confirmations:
-            self.confirmations.remove(dialog.message)
-            dialog.accept()
-            return
         self.problems.append(f"dialog {dialog.type}: {dialog.message}")
         dialog.dismiss()
 
