@@ -91,7 +91,8 @@ FILES_BY_ANSWER = {
     "room_model": {
         "group": GROUP_ROOMS,
         "direct": DIRECT_ROOMS,
-        "both": [*GROUP_ROOMS, *DIRECT_ROOMS],
+        # The web client's conversation tests run in a group here; this one, in a 1-to-1.
+        "both": [*GROUP_ROOMS, *DIRECT_ROOMS, "webclient/tests/test_both_room_kinds.py"],
     },
     "use_docker": {
         "yes": ["Dockerfile", ".dockerignore", "compose.yaml", "docker"],
