@@ -89,18 +89,31 @@ def page_problems():
         pytest.fail("the pages reported problems:\n" + "\n".join(problems.problems))
 
 
-@pytest.fixture
-def web_server(start_server) -> str:
-    """A server process for the test, presence on (the test settings turn it off)."""
-    return start_server({"CHAT_PRESENCE": "true", "DJANGO_ALLOW_ASYNC_UNSAFE": ""})
+# Presence on (the test settings turn it off), and Django's async check kept, whatever the
+# test process's environment (the chromium fixture's).
+WEB_SERVER_ENV = {"CHAT_PRESENCE": "true", "DJANGO_ALLOW_ASYNC_UNSAFE": ""}
+
+
+@pytest.fixture(scope="session")
+def web_server(start_server):
+    """A server process for the browser tests that leave it running (starting one takes
+    seconds); each test's users and rooms are its own all the same."""
+    return start_server(WEB_SERVER_ENV)
 
 
 @pytest.fixture
-def new_context(chromium, page_problems, web_server):
-    """new_context(server=web_server) -> a browser context (one person's browser: its own
-    storage) whose pages are watched and whose relative URLs go to that server."""
+def own_web_server(start_server):
+    """A server process of the test's own, to stop and restart (.stop(), .restart())."""
+    return start_server(WEB_SERVER_ENV)
 
-    def new(server: str = web_server):
+
+@pytest.fixture
+def new_context(chromium, page_problems, request):
+    """new_context(server=None) -> a browser context (one person's browser: its own storage)
+    whose pages are watched and whose relative URLs go to that server (web_server's if None)."""
+
+    def new(server: str | None = None):
+        server = server or request.getfixturevalue("web_server")
         context = chromium.new_context(base_url=f"http://{server}")
         # Actions (clicks, fills) wait as long as assertions, not Playwright's 30 s.
         context.set_default_timeout(10_000)

@@ -14,12 +14,13 @@ BODIES = ["Before the restart", "While the server was down", "Still down", "Afte
 
 
 def test_a_restart_loses_no_message_and_repeats_none(
-    web_server, new_context, page_problems, user, bob, room, password, as_user
+    own_web_server, new_context, page_problems, user, bob, room, password, as_user
 ):
+    server = own_web_server
     # While the server is down, the browser itself logs each refused connection.
     page_problems.allow(r"^WebSocket connection to 'ws://[^']+' failed")
     page_problems.allow(r"^Failed to load resource: net::ERR_CONNECTION_REFUSED$")
-    alice, bobs = new_context().new_page(), new_context().new_page()
+    alice, bobs = new_context(server).new_page(), new_context(server).new_page()
     sign_in(alice, "alice", password)
     sign_in(bobs, "bob", password)
     # A group room's name, or for a 1-to-1 the other person's.
@@ -29,7 +30,7 @@ def test_a_restart_loses_no_message_and_repeats_none(
     send(alice, BODIES[0])
     expect(message(bobs, BODIES[0])).to_be_visible()
 
-    web_server.stop()
+    server.stop()
     offline = bobs.get_by_role("status").filter(has_text="Offline")
     expect(offline).to_be_visible()
     # alice writes from another client meanwhile: stored, published to no one.
@@ -42,7 +43,7 @@ def test_a_restart_loses_no_message_and_repeats_none(
         )
         assert answer.status_code == 201, answer.content
 
-    web_server.restart()
+    server.restart()
     # The client retries with backoff (up to 8 s apart by the fourth attempt).
     expect(offline).to_be_hidden(timeout=30_000)
     expect(alice.get_by_role("status").filter(has_text="Offline")).to_be_hidden(timeout=30_000)
