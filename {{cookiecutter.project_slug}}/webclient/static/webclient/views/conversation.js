@@ -1,6 +1,6 @@
 // The open conversation: history (older pages on scroll up), live messages, receipts, typing,
 // reactions, replies, edits, deletions, attachments, and the composer.
-import { byId, formatSize, formatTime, h } from "../dom.js";
+import { byId, count, formatSize, formatTime, h } from "../dom.js";
 import { conversation, displayName, on, roomName, state } from "../store.js";
 import { peopleSearch } from "./sidebar.js";
 
@@ -51,7 +51,7 @@ export function mountConversation(actions) {
       title.textContent = roomName(room);
       const members = conversation(room.id).members;
       const online = [...members.keys()].filter((id) => state.online.has(id)).length;
-      status.textContent = `${room.visibility === "private" ? "Private" : "Public"} room · ${room.member_count ?? members.size} members${state.presence ? ` · ${online} online` : ""}`;
+      status.textContent = `${room.visibility === "private" ? "Private" : "Public"} room · ${count(room.member_count ?? members.size, "member")}${state.presence ? ` · ${online} online` : ""}`;
     }
     renderHeaderActions(room);
   }
@@ -184,6 +184,7 @@ export function mountConversation(actions) {
       h(
         "p",
         { class: "meta" },
+        avatarNode(message.sender),
         h("strong", { class: "sender" }, displayName(message.sender)),
         " ",
         h("time", { datetime: message.created }, formatTime(message.created)),
@@ -272,6 +273,16 @@ export function mountConversation(actions) {
     );
     node.append(tools, picker, h("p", { class: "receipts hint" }));
     return node;
+  }
+
+  // Decorative (alt=""): the name beside it says who it is. Fetched with the credential.
+  function avatarNode(user) {
+    if (!user?.avatar) return null;
+    const image = h("img", { class: "avatar", alt: "", width: 24, height: 24 });
+    actions.api.blobUrl(user.avatar).then((url) => {
+      image.src = url;
+    }, () => image.remove());
+    return image;
   }
 
   function attachmentsNode(attachments) {

@@ -1,6 +1,6 @@
 // The left pane: who I am, the connection banner, invitations, discovery, the people search
 // and the room list with unread badges, last messages and presence.
-import { byId, h } from "../dom.js";
+import { byId, count, h } from "../dom.js";
 import { displayName, on, roomName, sortedRooms, state } from "../store.js";
 
 export function mountSidebar(actions) {
@@ -123,7 +123,7 @@ function mountGroups(actions) {
           h(
             "li",
             { class: "row" },
-            h("span", { class: "grow" }, room.name, h("span", { class: "hint" }, ` · ${room.member_count} members`)),
+            h("span", { class: "grow" }, room.name, h("span", { class: "hint" }, ` · ${count(room.member_count, "member")}`)),
             h("button", {
               type: "button",
               onclick: async () => {
