@@ -6,9 +6,15 @@ from html.parser import HTMLParser
 from importlib.util import find_spec
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
+
+# Taking the app out of INSTALLED_APPS is enough to drop the client (README, "Web client").
+pytestmark = pytest.mark.skipif(
+    not apps.is_installed("webclient"), reason="the web client is not installed"
+)
 
 
 class PageParser(HTMLParser):
