@@ -1,6 +1,7 @@
 """Helpers the template's test modules import: the prompt combinations, running commands,
 starting servers. Fixtures live in conftest.py, which pytest loads itself."""
 
+import contextlib
 import importlib.util
 import itertools
 import json
@@ -146,8 +147,9 @@ def start_process(command: list, cwd: Path, env: dict) -> subprocess.Popen:
 
 
 def stop_process(process: subprocess.Popen) -> str:
-    """Stop the process and everything it started; returns its output."""
-    os.killpg(process.pid, signal.SIGTERM)
+    """Stop the process and everything it started, unless they are gone; returns its output."""
+    with contextlib.suppress(ProcessLookupError):  # it exited on its own: its output says why
+        os.killpg(process.pid, signal.SIGTERM)
     return process.communicate(timeout=30)[0]
 
 
@@ -162,6 +164,5 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGTERM)
-            pytest.fail(f"{url} never answered:\n{process.communicate()[0][-4000:]}")
+            pytest.fail(f"{url} never answered:\n{stop_process(process)[-4000:]}")
         time.sleep(0.3)

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import urllib.request
 import uuid
 
 from support import (
@@ -195,7 +196,7 @@ def dockerfile_command(project) -> list[str]:
 
 @combinations(ENTRYPOINT_COMBINATIONS)
 def test_container_entrypoint_migrates_postgres_and_serves(
-    bake, answers, postgres_database, services_for
+    bake, answers, postgres_database, services_for, tmp_path
 ):
     """The image's ENTRYPOINT and CMD, run outside Docker against the local PostgreSQL/Redis."""
     services_for(answers)
@@ -215,9 +216,20 @@ def test_container_entrypoint_migrates_postgres_and_serves(
         {"0.0.0.0": "127.0.0.1", "8000": str(port)}.get(part, part)
         for part in dockerfile_command(project)
     ]
+    # The image's build step, which the server's static files come from.
+    env["DJANGO_STATIC_ROOT"] = str(tmp_path / "staticfiles")
+    run([PYTHON, "manage.py", "collectstatic", "--noinput"], project, env)
     server = start_process(["sh", "docker/entrypoint.sh", *command], project, env)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz/", server, timeout=60)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/") as page:
+            stylesheets = re.findall(r'href="(/static/[^"]+\.css)"', page.read().decode())
+        assert stylesheets, "the admin's login page links no stylesheet"
+        for stylesheet in stylesheets:  # hashed names, served by the app server itself
+            assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet), stylesheet
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{stylesheet}") as answer:
+                assert answer.status == 200
+                assert "immutable" in answer.headers["Cache-Control"]
     finally:
         output = stop_process(server)
     assert "database is ready" in output

@@ -7,10 +7,17 @@ cross-site WebSocket hijacking), then the authentication middleware of this proj
 """
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+# Files (whitenoise's static files, downloads) are read whole in a thread under ASGI, which
+# Django warns of at every response: known and accepted, since the files are size-limited.
+warnings.filterwarnings(
+    "ignore", "StreamingHttpResponse must consume synchronous iterators", category=Warning
+)
 
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()

@@ -1,10 +1,19 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from accounts.throttles import throttle_login_view
 from core.views import health
+
+# Swagger UI and ReDoc inject style elements; their scripts stay files from this server.
+docs_styles = csp_update({"style-src": [UNSAFE_INLINE]})
 
 urlpatterns = [
     # Before admin.site.urls, so this throttled view answers the admin's login URL.
@@ -15,7 +24,18 @@ urlpatterns = [
     path("api/", include("chat.urls")),
     path("api/", include("attachments.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path(
+        "api/docs/",
+        docs_styles(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="docs",
+    ),
+    path(
+        "api/redoc/",
+        docs_styles(
+            SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html")
+        ),
+        name="redoc",
+    ),
     path("healthz/", health, name="health"),
 ]
 

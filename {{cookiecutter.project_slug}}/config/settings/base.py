@@ -4,6 +4,8 @@ local.py, test.py and production.py build on this module; DJANGO_SETTINGS_MODULE
 picks one. See https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+from csp.constants import NONE, SELF
+
 from .auth_{{ cookiecutter.auth }} import *  # noqa: F403 (settings of the auth mode, e.g. token lifetimes)
 from .auth_{{ cookiecutter.auth }} import AUTH_MODE_APPS, AUTH_MODE_REST_AUTHENTICATION_CLASSES
 from .channel_layer_{{ cookiecutter.channel_layer }} import CACHES, CHANNEL_LAYERS  # noqa: F401
@@ -33,6 +35,9 @@ INSTALLED_APPS = [
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
+    # Swagger UI and ReDoc as static files of this server, not from a CDN.
+    "drf_spectacular_sidecar",
+    "csp",
     *AUTH_MODE_APPS,
     "core",
     "users",
@@ -45,6 +50,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files answered before anything else runs for them (sessions, auth).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Before CommonMiddleware, so that its redirects carry CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
@@ -100,7 +108,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Whitenoise serves the apps' static directories as they are, with no collectstatic, except in
+# production (production.py).
+WHITENOISE_USE_FINDERS = True
 # Uploads, kept through Django's storage API: avatars (served to signed-in users by
 # users/api.py) and attachments (unless ATTACHMENTS_S3_BUCKET is set; downloaded through a view
 # that checks membership). Nothing serves this directory as it is: no public URL.
@@ -169,15 +179,37 @@ REST_FRAMEWORK = {
 # Longer passwords are refused (400) before any hashing or validation: they only cost CPU.
 PASSWORD_MAX_LENGTH = env.int("DJANGO_PASSWORD_MAX_LENGTH", default=256)
 
+# Content-Security-Policy (django-csp): scripts, styles, images and connections from this server
+# only, no inline scripts or styles, no plugins, no framing. The API docs pages relax styles
+# alone (config/urls.py): their libraries inject style elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # blob: for previews of images the web client fetched with its credential.
+        "img-src": [SELF, "data:", "blob:"],
+        # 'self' covers this server's ws:// and wss:// URLs as well as fetches.
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # The API's schema and docs pages for anyone, or only for signed-in users (local.py: anyone).
 API_DOCS_PUBLIC = env.bool("DJANGO_API_DOCS_PUBLIC", default=False)
-# OpenAPI 3 schema at /api/schema/, Swagger UI at /api/docs/.
+# OpenAPI 3 schema at /api/schema/, Swagger UI at /api/docs/, ReDoc at /api/redoc/.
 SPECTACULAR_SETTINGS = {
     "TITLE": {{ (cookiecutter.project_name ~ " API") | tojson }},
     "DESCRIPTION": "REST API of the chat server; the WebSocket protocol is in docs/websocket.md.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["core.schema.ApiDocsAccess"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.document_errors",

@@ -1,0 +1,47 @@
+"""Static files in production: collected, hashed, compressed and served by the app server
+itself (whitenoise), with the Content-Security-Policy on every page."""
+
+import gzip
+
+import pytest
+from django.core.management import call_command
+from django.templatetags.static import static
+from django.test import Client
+
+from config.settings import production
+
+
+@pytest.fixture
+def collected(settings, tmp_path):
+    """The production storage and serving, on static files collected into a fresh directory."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": production.STORAGES["staticfiles"]}
+    settings.WHITENOISE_USE_FINDERS = production.WHITENOISE_USE_FINDERS
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return Client()  # a new client: whitenoise reads STATIC_ROOT when its middleware is built
+
+
+def test_the_admin_stylesheet_is_served_hashed_compressed_and_cached_for_long(collected):
+    url = static("admin/css/base.css")
+    assert url != "/static/admin/css/base.css", "not a hashed name"
+    response = collected.get(url, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert b"body" in gzip.decompress(b"".join(response.streaming_content))
+    assert "immutable" in response["Cache-Control"]
+
+
+def test_a_static_file_that_does_not_exist_is_a_404(collected):
+    assert collected.get("/static/admin/css/no-such-file.css").status_code == 404
+
+
+@pytest.mark.django_db
+def test_every_page_carries_a_content_security_policy_without_inline_scripts(client):
+    policy = client.get("/healthz/")["Content-Security-Policy"]
+    directives = dict(
+        (name, value)
+        for name, _, value in (part.strip().partition(" ") for part in policy.split(";"))
+    )
+    assert directives["script-src"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
