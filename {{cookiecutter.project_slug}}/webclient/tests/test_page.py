@@ -3,11 +3,18 @@ naming the auth module of this project's mode."""
 
 import re
 from html.parser import HTMLParser
+from importlib.util import find_spec
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
+
+# Taking the app out of INSTALLED_APPS is enough to drop the client (README, "Web client").
+pytestmark = pytest.mark.skipif(
+    not apps.is_installed("webclient"), reason="the web client is not installed"
+)
 
 
 class PageParser(HTMLParser):
@@ -78,3 +85,14 @@ def test_the_page_names_this_auth_modes_module_and_it_exists(page):
 def test_the_fields_have_the_labels_the_client_is_known_by(page):
     labels = {text.strip() for text in page.labels.values()}
     assert {"Username", "Password", "Message"} <= labels
+
+
+@pytest.mark.django_db
+def test_the_page_offers_the_room_kinds_this_project_has(page):
+    # The generator keeps each kind's views only when the project has that kind.
+    kinds = {
+        "data-group-rooms": "chat.api.group_views",
+        "data-direct-rooms": "chat.api.direct_views",
+    }
+    for attribute, module in kinds.items():
+        assert page.body[attribute] == str(find_spec(module) is not None).lower()

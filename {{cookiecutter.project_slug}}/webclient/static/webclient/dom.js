@@ -7,15 +7,13 @@ export function h(tag, props = {}, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (name === "class") element.className = value;
     else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
-    else if (name in PROPERTIES) element[PROPERTIES[name]] = value;
+    // A property, not an attribute: what a control holds now, not what it started with.
+    else if (name === "value") element.value = value;
     else element.setAttribute(name, value === true ? "" : String(value));
   }
   element.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
   return element;
 }
-
-// Set as properties, not attributes: their current value is what matters.
-const PROPERTIES = { value: "value", checked: "checked", disabled: "disabled" };
 
 export function byId(id) {
   return document.getElementById(id);
@@ -33,4 +31,8 @@ export function formatSize(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function count(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

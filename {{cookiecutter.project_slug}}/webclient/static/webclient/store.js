@@ -252,7 +252,11 @@ const handlers = {
   },
   error(frame) {
     const pending = frame.ref && state.outbox.get(frame.ref);
-    if (!pending) return undefined;
+    if (!pending) {
+      // An edit, deletion or reaction refused: the user should know it did not happen.
+      if (frame.code !== "rate_limited") emit("error", frame.detail);
+      return undefined;
+    }
     if (frame.code === "rate_limited" || frame.code === "unavailable") {
       // Sent again, with the same client_id, once the server can take it.
       return { resend: frame.ref, after: (frame.retry_after ?? 2) * 1000 };

@@ -1,7 +1,8 @@
 // The open conversation: history (older pages on scroll up), live messages, receipts, typing,
-// reactions, replies, edits, deletions, attachments, and the composer.
-import { byId, formatSize, formatTime, h } from "../dom.js";
+// reactions, edits and deletions; the composer (views/composer.js) writes into it.
+import { byId, count, formatSize, formatTime, h } from "../dom.js";
 import { conversation, displayName, on, roomName, state } from "../store.js";
+import { mountComposer } from "./composer.js";
 import { peopleSearch } from "./sidebar.js";
 
 const EMOJIS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
@@ -11,15 +12,20 @@ const BOTTOM_SLACK_PX = 80;
 export function mountConversation(actions) {
   const list = byId("messages");
   const scroller = byId("history");
-  const composer = byId("composer");
-  const text = byId("composer-text");
   const olderButton = byId("load-older");
   // Key ("m<id>" or "p<client_id>") -> what was drawn, to redraw only what changed.
   let rendered = new Map();
   const editing = new Set();
-  let replyTo = null;
-  let uploads = [];
+  // The person a 1-to-1 is being started with: no room until its first message.
   let draftPeer = null;
+  const composer = mountComposer(actions, {
+    draftPeer: () => draftPeer,
+    draftSent: (roomId) => {
+      draftPeer = null;
+      location.hash = `#room-${roomId}`;
+    },
+  });
+  const showError = composer.showError;
 
   function current() {
     return state.current === null ? null : state.rooms.get(state.current);
@@ -51,7 +57,7 @@ export function mountConversation(actions) {
       title.textContent = roomName(room);
       const members = conversation(room.id).members;
       const online = [...members.keys()].filter((id) => state.online.has(id)).length;
-      status.textContent = `${room.visibility === "private" ? "Private" : "Public"} room · ${room.member_count ?? members.size} members${state.presence ? ` · ${online} online` : ""}`;
+      status.textContent = `${room.visibility === "private" ? "Private" : "Public"} room · ${count(room.member_count ?? members.size, "member")}${state.presence ? ` · ${online} online` : ""}`;
     }
     renderHeaderActions(room);
   }
@@ -184,6 +190,7 @@ export function mountConversation(actions) {
       h(
         "p",
         { class: "meta" },
+        avatarNode(message.sender),
         h("strong", { class: "sender" }, displayName(message.sender)),
         " ",
         h("time", { datetime: message.created }, formatTime(message.created)),
@@ -250,7 +257,7 @@ export function mountConversation(actions) {
     const tools = h(
       "p",
       { class: "tools" },
-      h("button", { type: "button", class: "link", onclick: () => startReply(message) }, "Reply"),
+      h("button", { type: "button", class: "link", onclick: () => composer.startReply(message) }, "Reply"),
       h("button", {
         type: "button",
         class: "link",
@@ -272,6 +279,16 @@ export function mountConversation(actions) {
     );
     node.append(tools, picker, h("p", { class: "receipts hint" }));
     return node;
+  }
+
+  // Decorative (alt=""): the name beside it says who it is. Fetched with the credential.
+  function avatarNode(user) {
+    if (!user?.avatar) return null;
+    const image = h("img", { class: "avatar", alt: "", width: 24, height: 24 });
+    actions.api.blobUrl(user.avatar).then((url) => {
+      image.src = url;
+    }, () => image.remove());
+    return image;
   }
 
   function attachmentsNode(attachments) {
@@ -336,22 +353,6 @@ export function mountConversation(actions) {
     }
   }
 
-  function startReply(message) {
-    replyTo = { id: message.id, sender: message.sender, excerpt: message.body.slice(0, 100), deleted: false };
-    byId("reply-text").textContent = `Replying to ${displayName(message.sender)}: ${replyTo.excerpt}`;
-    byId("reply-bar").hidden = false;
-    text.focus();
-  }
-
-  function cancelReply() {
-    replyTo = null;
-    byId("reply-bar").hidden = true;
-  }
-  byId("reply-cancel").addEventListener("click", () => {
-    cancelReply();
-    text.focus();
-  });
-
   function startEdit(node, message) {
     editing.add(message.id);
     const body = node.querySelector(".body");
@@ -405,137 +406,14 @@ export function mountConversation(actions) {
       names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : names.length === 2 ? `${names[0]} and ${names[1]} are typing…` : "Several people are typing…";
   }
 
-  let typingSince = 0;
-  let typingIdle = null;
-  function typed() {
-    if (state.current === null) return;
-    const room = state.current;
-    clearTimeout(typingIdle);
-    if (!text.value.trim()) {
-      if (typingSince) actions.typing(room, false);
-      typingSince = 0;
-      return;
-    }
-    // Again every refresh_seconds while typing goes on, as the server expects.
-    if (Date.now() - typingSince > state.typingRefreshMs) {
-      actions.typing(room, true);
-      typingSince = Date.now();
-    }
-    typingIdle = setTimeout(() => {
-      actions.typing(room, false);
-      typingSince = 0;
-    }, state.typingRefreshMs);
-  }
-  text.addEventListener("input", typed);
-
-  // ---- composer -----------------------------------------------------------------------------
-
-  text.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      composer.requestSubmit();
-    }
-  });
-
-  composer.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    showError(null);
-    const body = text.value;
-    if (uploads.some((upload) => !upload.attachment && !upload.error)) {
-      showError(new Error("Wait for the uploads to finish."));
-      return;
-    }
-    const attachments = uploads.filter((upload) => upload.attachment).map((upload) => upload.attachment);
-    if (!body.trim() && !attachments.length) return;
-    clearTimeout(typingIdle);
-    typingSince = 0;
-    if (draftPeer) {
-      try {
-        const roomId = await actions.sendDirect(draftPeer, body);
-        text.value = "";
-        draftPeer = null;
-        location.hash = `#room-${roomId}`;
-      } catch (error) {
-        showError(error);
-      }
-      return;
-    }
-    actions.send(state.current, body, replyTo, attachments);
-    text.value = "";
-    cancelReply();
-    uploads = [];
-    renderUploads();
-  });
-
-  const fileInput = byId("file-input");
-  byId("attach").addEventListener("click", () => fileInput.click());
-  fileInput.addEventListener("change", () => {
-    for (const file of fileInput.files) startUpload(file);
-    fileInput.value = "";
-  });
-
-  function startUpload(file) {
-    const upload = { file, room: state.current, progress: 0, attachment: null, error: null };
-    uploads.push(upload);
-    renderUploads();
-    actions.upload(upload.room, file, (fraction) => {
-      upload.progress = fraction;
-      const bar = upload.bar;
-      if (bar) bar.value = fraction;
-    }).then(
-      (attachment) => {
-        upload.attachment = attachment;
-        renderUploads();
-      },
-      (error) => {
-        upload.error = error.message;
-        renderUploads();
-      },
-    );
-  }
-
-  function renderUploads() {
-    byId("uploads").replaceChildren(
-      ...uploads.map((upload) => {
-        const barId = `upload-${uploads.indexOf(upload)}`;
-        upload.bar = upload.attachment || upload.error ? null : h("progress", { id: barId, max: 1, value: upload.progress });
-        return h(
-          "li",
-          { class: "row" },
-          upload.bar ? h("label", { for: barId, class: "grow" }, `Uploading ${upload.file.name}`) : h("span", { class: "grow" }, upload.file.name),
-          upload.bar,
-          upload.error ? h("span", { class: "error" }, upload.error) : upload.attachment ? h("span", { class: "hint" }, "ready") : null,
-          h("button", {
-            type: "button",
-            class: "secondary",
-            "aria-label": `Remove ${upload.file.name}`,
-            onclick: () => {
-              uploads = uploads.filter((item) => item !== upload);
-              renderUploads();
-            },
-          }, "Remove"),
-        );
-      }),
-    );
-  }
-
-  function showError(error) {
-    byId("composer-error").textContent = error ? error.message : "";
-  }
-
   // ---- wiring -------------------------------------------------------------------------------
 
   function opened() {
     list.replaceChildren();
     rendered = new Map();
     editing.clear();
-    cancelReply();
-    uploads = [];
-    renderUploads();
-    showError(null);
     if (state.current !== null) draftPeer = null;
-    composer.hidden = state.current === null && !draftPeer;
-    byId("attach").hidden = state.current === null;
+    composer.reset(state.current === null && !draftPeer);
     olderButton.hidden = true;
     byId("invite-panel").hidden = true;
     byId("invite-search").value = "";
@@ -543,7 +421,6 @@ export function mountConversation(actions) {
     renderHeader();
     renderTyping();
     syncMessages();
-    if (!composer.hidden) text.focus();
   }
 
   actions.startDraft = (person) => {

@@ -1,6 +1,6 @@
 // The left pane: who I am, the connection banner, invitations, discovery, the people search
 // and the room list with unread badges, last messages and presence.
-import { byId, h } from "../dom.js";
+import { byId, count, h } from "../dom.js";
 import { displayName, on, roomName, sortedRooms, state } from "../store.js";
 
 export function mountSidebar(actions) {
@@ -47,12 +47,17 @@ export function mountSidebar(actions) {
     const match = /^#room-(\d+)$/.exec(location.hash);
     const roomId = match ? Number(match[1]) : null;
     if (roomId !== null && roomId !== state.current && state.rooms.has(roomId)) {
-      actions.openRoom(roomId).catch((error) => actions.reportError?.(error));
+      actions.openRoom(roomId).catch((error) => actions.reportError(error));
     }
   }
 
   if (actions.features.groups) mountGroups(actions);
   if (actions.features.direct) mountPeople(actions);
+}
+
+// A refused action (the room filled up, the invitation was withdrawn) says why.
+function reporting(actions, action) {
+  return () => action().catch((error) => actions.reportError(error));
 }
 
 function renderRooms() {
@@ -123,14 +128,14 @@ function mountGroups(actions) {
           h(
             "li",
             { class: "row" },
-            h("span", { class: "grow" }, room.name, h("span", { class: "hint" }, ` · ${room.member_count} members`)),
+            h("span", { class: "grow" }, room.name, h("span", { class: "hint" }, ` · ${count(room.member_count, "member")}`)),
             h("button", {
               type: "button",
-              onclick: async () => {
+              onclick: reporting(actions, async () => {
                 const roomId = await actions.join(room.id);
                 location.hash = `#room-${roomId}`;
                 refreshDiscovery();
-              },
+              }),
             }, "Join"),
           ),
         ),
@@ -161,12 +166,12 @@ function mountGroups(actions) {
             { class: "buttons" },
             h("button", {
               type: "button",
-              onclick: async () => {
+              onclick: reporting(actions, async () => {
                 const roomId = await actions.accept(invitation.id);
                 location.hash = `#room-${roomId}`;
-              },
+              }),
             }, "Accept"),
-            h("button", { type: "button", class: "secondary", onclick: () => actions.decline(invitation.id) }, "Decline"),
+            h("button", { type: "button", class: "secondary", onclick: reporting(actions, () => actions.decline(invitation.id)) }, "Decline"),
           ),
         ),
       ),

@@ -1,0 +1,166 @@
+// The composer: the message being written, the message it replies to, the files uploading for
+// it, and the typing signals that go with it. Enter sends, Shift+Enter starts a new line.
+import { byId, h } from "../dom.js";
+import { displayName, state } from "../store.js";
+
+export function mountComposer(actions, { draftPeer, draftSent }) {
+  const form = byId("composer");
+  const text = byId("composer-text");
+  const fileInput = byId("file-input");
+  let replyTo = null;
+  let uploads = [];
+  let uploadCount = 0;
+
+  function showError(error) {
+    byId("composer-error").textContent = error ? error.message : "";
+  }
+
+  // ---- replies ------------------------------------------------------------------------------
+
+  function startReply(message) {
+    replyTo = { id: message.id, sender: message.sender, excerpt: message.body.slice(0, 100), deleted: false };
+    byId("reply-text").textContent = `Replying to ${displayName(message.sender)}: ${replyTo.excerpt}`;
+    byId("reply-bar").hidden = false;
+    text.focus();
+  }
+
+  function cancelReply() {
+    replyTo = null;
+    byId("reply-bar").hidden = true;
+  }
+  byId("reply-cancel").addEventListener("click", () => {
+    cancelReply();
+    text.focus();
+  });
+
+  // ---- typing -------------------------------------------------------------------------------
+
+  let typingSince = 0;
+  let typingIdle = null;
+  text.addEventListener("input", () => {
+    if (state.current === null) return;
+    const room = state.current;
+    clearTimeout(typingIdle);
+    if (!text.value.trim()) {
+      if (typingSince) actions.typing(room, false);
+      typingSince = 0;
+      return;
+    }
+    // Again every refresh_seconds while typing goes on, as the server expects.
+    if (Date.now() - typingSince > state.typingRefreshMs) {
+      actions.typing(room, true);
+      typingSince = Date.now();
+    }
+    typingIdle = setTimeout(() => {
+      actions.typing(room, false);
+      typingSince = 0;
+    }, state.typingRefreshMs);
+  });
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  text.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError(null);
+    const body = text.value;
+    if (uploads.some((upload) => !upload.attachment && !upload.error)) {
+      showError(new Error("Wait for the uploads to finish."));
+      return;
+    }
+    const attachments = uploads.filter((upload) => upload.attachment).map((upload) => upload.attachment);
+    if (!body.trim() && !attachments.length) return;
+    // Sending stops the typing indicator on the server's side.
+    clearTimeout(typingIdle);
+    typingSince = 0;
+    const peer = draftPeer();
+    if (peer) {
+      try {
+        const roomId = await actions.sendDirect(peer, body);
+        text.value = "";
+        draftSent(roomId);
+      } catch (error) {
+        showError(error);
+      }
+      return;
+    }
+    actions.send(state.current, body, replyTo, attachments);
+    text.value = "";
+    cancelReply();
+    uploads = [];
+    renderUploads();
+  });
+
+  // ---- attachments --------------------------------------------------------------------------
+
+  byId("attach").addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    for (const file of fileInput.files) startUpload(file);
+    fileInput.value = "";
+  });
+
+  function startUpload(file) {
+    const upload = { id: `upload-${++uploadCount}`, file, progress: 0, attachment: null, error: null, bar: null };
+    uploads.push(upload);
+    renderUploads();
+    actions.upload(state.current, file, (fraction) => {
+      upload.progress = fraction;
+      if (upload.bar) upload.bar.value = fraction;
+    }).then(
+      (attachment) => {
+        upload.attachment = attachment;
+        renderUploads();
+      },
+      (error) => {
+        upload.error = error.message;
+        renderUploads();
+      },
+    );
+  }
+
+  function renderUploads() {
+    byId("uploads").replaceChildren(
+      ...uploads.map((upload) => {
+        const done = upload.attachment || upload.error;
+        upload.bar = done ? null : h("progress", { id: upload.id, max: 1, value: upload.progress });
+        return h(
+          "li",
+          { class: "row" },
+          upload.bar ? h("label", { for: upload.id, class: "grow" }, `Uploading ${upload.file.name}`) : h("span", { class: "grow" }, upload.file.name),
+          upload.bar,
+          upload.error ? h("span", { class: "error" }, upload.error) : upload.attachment ? h("span", { class: "hint" }, "ready") : null,
+          h("button", {
+            type: "button",
+            class: "secondary",
+            "aria-label": `Remove ${upload.file.name}`,
+            onclick: () => {
+              uploads = uploads.filter((item) => item !== upload);
+              renderUploads();
+            },
+          }, "Remove"),
+        );
+      }),
+    );
+  }
+
+  return {
+    startReply,
+    showError,
+    // Another conversation opened (or none): nothing written for the last one carries over.
+    reset(closed) {
+      cancelReply();
+      uploads = [];
+      renderUploads();
+      showError(null);
+      form.hidden = closed;
+      byId("attach").hidden = state.current === null;
+      if (!closed) text.focus();
+    },
+  };
+}
