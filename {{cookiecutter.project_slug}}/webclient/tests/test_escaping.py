@@ -12,13 +12,16 @@ MARKUP = "<img src=x onerror=alert(1)>"
 
 
 def test_a_body_of_markup_shows_as_text_and_runs_nothing(
-    new_context, page_problems, user, bob, room, password
+    new_context, page_problems, peer_online, user, bob, room, password
 ):
     alice, bobs = new_context().new_page(), new_context().new_page()
     sign_in(alice, "alice", password)
     sign_in(bobs, "bob", password)
     open_room(alice, room.name or "bob")
     open_room(bobs, room.name or "alice")
+    # Both connected and caught up (each has read who is online): the message comes live.
+    peer_online(alice, room.name or "bob", True)
+    peer_online(bobs, room.name or "alice", True)
 
     send(alice, MARKUP)
     for page in (bobs, alice):
