@@ -98,8 +98,10 @@ def test_two_people_chat_live(
     for tab in (alice, second_tab):
         expect(unread_badge(tab, alice_sees)).to_have_count(0)
 
-    # Presence: bob leaves, and alice sees him go.
+    # Presence: bob leaves, and alice sees him go; he comes back, and she sees that too.
     peer_online(alice, alice_sees, True)
     bob_browser.close()
     peer_online(alice, alice_sees, False)
+    sign_in(new_context().new_page(), "bob", password)
+    peer_online(alice, alice_sees, True)
     page_problems.assert_none()
