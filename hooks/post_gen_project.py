@@ -20,6 +20,7 @@ TOKEN_AUTH_SOCKETS = [
     "accounts/websocket_auth.py",
     "accounts/tickets.py",
     "accounts/tests/test_credential_sockets.py",
+    "webclient/static/webclient/auth/credentials.js",
 ]
 EXPIRING_CREDENTIALS = ["accounts/tests/test_expiring_credentials.py"]
 GROUP_ROOMS = [

@@ -234,14 +234,26 @@ def test_container_entrypoint_migrates_postgres_and_serves(
     server = start_process(["sh", "docker/entrypoint.sh", *command], project, env)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/healthz/", server, timeout=60)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/") as page:
-            stylesheets = re.findall(r'href="(/static/[^"]+\.css)"', page.read().decode())
-        assert stylesheets, "the admin's login page links no stylesheet"
-        for stylesheet in stylesheets:  # hashed names, served by the app server itself
-            assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet), stylesheet
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{stylesheet}") as answer:
-                assert answer.status == 200
-                assert "immutable" in answer.headers["Cache-Control"]
+        # The admin's stylesheets and the web client's modules, every import followed: under
+        # hashed names, served by the app server itself.
+        static = set()
+        for page in ("/admin/login/", "/"):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{page}") as answer:
+                static |= set(re.findall(r'"(/static/[^"]+)"', answer.read().decode()))
+        assert any(url.endswith(".css") for url in static), static
+        assert any("webclient/auth/" in url for url in static), static
+        fetched = set()
+        while static - fetched:
+            url = (static - fetched).pop()
+            fetched.add(url)
+            assert re.search(r"\.[0-9a-f]{12}\.[a-z]+$", url), f"not a hashed name: {url}"
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{url}") as answer:
+                assert "immutable" in answer.headers["Cache-Control"], url
+                body = answer.read().decode()
+            if url.endswith(".js"):
+                directory = url.rsplit("/", 1)[0]
+                for imported in re.findall(r'from "(\.{1,2}/[^"]+)"', body):
+                    static.add(os.path.normpath(f"{directory}/{imported}"))
     finally:
         output = stop_process(server)
     assert "database is ready" in output

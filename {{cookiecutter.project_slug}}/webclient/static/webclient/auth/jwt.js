@@ -2,7 +2,8 @@
 // token before it expires (REST calls wait for the renewal; the open socket gets the new one
 // in-band, auth.refresh, so the server does not close it). The socket opens with a single-use
 // ticket. Both tokens are kept in sessionStorage: they survive a reload, not the tab.
-import { ApiError, sendJson, socketBase } from "../http.js";
+import { ApiError, sendJson } from "../http.js";
+import { credentialMode } from "./credentials.js";
 
 const KEY = "chat.jwt";
 // Renew this long before expiry: a request or a handshake in flight must not arrive late.
@@ -68,32 +69,20 @@ async function headers() {
 
 schedule();
 
-export default {
+export default credentialMode({
   mayBeSignedIn: () => Boolean(tokens),
-  async start() {},
   headers,
   async signIn(username, password) {
     keep(await sendJson("POST", "/api/auth/token/", { username, password }));
   },
-  async signOut() {
-    try {
-      if (tokens) {
-        await sendJson("POST", "/api/auth/logout/", { refresh: tokens.refresh }, await headers());
-      }
-    } finally {
-      forget();
-    }
-  },
+  // The refresh token is blacklisted, so that it cannot renew the access token any more.
+  logoutBody: () => ({ refresh: tokens.refresh }),
   forget,
   async recover() {
     return tokens ? renew() : false;
-  },
-  async socketUrl() {
-    const { ticket } = await sendJson("POST", "/api/auth/ws-ticket/", undefined, await headers());
-    return `${socketBase()}/ws/chat/?ticket=${encodeURIComponent(ticket)}`;
   },
   // The open socket's `send`, for the in-band renewals.
   onSocketReady(send) {
     sendFrame = send;
   },
-};
+});

@@ -2,7 +2,8 @@
 // a single-use ticket. Knox here does not extend tokens, so at expiry the user signs in again
 // (the server closes the socket with 4401 then). Kept in sessionStorage: it survives a reload,
 // not the tab.
-import { sendJson, socketBase } from "../http.js";
+import { sendJson } from "../http.js";
+import { credentialMode } from "./credentials.js";
 
 const KEY = "chat.knox";
 let credential = JSON.parse(sessionStorage.getItem(KEY) || "null");
@@ -21,29 +22,13 @@ async function headers() {
   return credential ? { Authorization: `Token ${credential.token}` } : {};
 }
 
-export default {
+export default credentialMode({
   mayBeSignedIn: () => Boolean(credential) && !expired(),
-  async start() {},
   headers,
   async signIn(username, password) {
     const { token, expiry } = await sendJson("POST", "/api/auth/login/", { username, password });
     credential = { token, expiry };
     sessionStorage.setItem(KEY, JSON.stringify(credential));
   },
-  async signOut() {
-    try {
-      await sendJson("POST", "/api/auth/logout/", undefined, await headers());
-    } finally {
-      forget();
-    }
-  },
   forget,
-  async recover() {
-    return false;
-  },
-  async socketUrl() {
-    const { ticket } = await sendJson("POST", "/api/auth/ws-ticket/", undefined, await headers());
-    return `${socketBase()}/ws/chat/?ticket=${encodeURIComponent(ticket)}`;
-  },
-  onSocketReady() {},
-};
+});
