@@ -5,6 +5,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from webclient.tests.browsing import message, messages, open_room, send, sign_in
@@ -38,13 +39,21 @@ def test_a_restart_loses_no_message_and_repeats_none(
     # published to no one. In a thread of its own, as Playwright's event loop runs in this one.
     api = as_user(user)
 
-    def post(body: str):
-        data = {"body": body, "client_id": str(uuid.uuid4())}
-        return api.post(f"/api/rooms/{room.pk}/messages/", data, format="json")
+    def post_while_down() -> list:
+        try:
+            return [
+                api.post(
+                    f"/api/rooms/{room.pk}/messages/",
+                    {"body": body, "client_id": str(uuid.uuid4())},
+                    format="json",
+                )
+                for body in BODIES[1:3]
+            ]
+        finally:
+            connections.close_all()  # this thread's, before the test database goes
 
     with ThreadPoolExecutor(max_workers=1) as thread:
-        for body in BODIES[1:3]:
-            answer = thread.submit(post, body).result()
+        for answer in thread.submit(post_while_down).result():
             assert answer.status_code == 201, answer.content
 
     server.restart()
