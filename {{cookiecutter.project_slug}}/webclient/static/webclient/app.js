@@ -78,7 +78,7 @@ async function catchUp() {
 async function catchUpRoom(roomId) {
   const conv = store.conversation(roomId);
   if (!conv.loaded) return;
-  let url = `/api/rooms/${roomId}/messages/?after=${store.newestId(roomId)}`;
+  let url = `/api/rooms/${roomId}/messages/?after=${store.caughtUpTo(roomId)}`;
   while (url) {
     const page = await api.get(url);
     store.mergeMessages(roomId, page.results);

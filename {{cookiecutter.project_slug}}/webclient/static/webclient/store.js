@@ -97,6 +97,18 @@ export function newestId(roomId) {
   return newest;
 }
 
+// The newest message before the first gap in seq: a catch-up from there also fetches what a
+// live message that arrived first (during a reconnect's catch-up, say) jumped over.
+export function caughtUpTo(roomId) {
+  const messages = [...conversation(roomId).messages.values()].sort((a, b) => a.seq - b.seq);
+  let last = null;
+  for (const message of messages) {
+    if (last && message.seq > last.seq + 1) break;
+    last = message;
+  }
+  return last ? last.id : 0;
+}
+
 function newestSeq(conv) {
   let seq = 0;
   for (const message of conv.messages.values()) seq = Math.max(seq, message.seq);
