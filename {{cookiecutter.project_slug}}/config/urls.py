@@ -44,6 +44,8 @@ urlpatterns = [
 if apps.is_installed("webclient"):
     urlpatterns.append(path("", include("webclient.urls")))
 
-# JSON, not Django's HTML pages, for /api/ URLs that match no route or fail.
+# JSON, not Django's HTML pages, for /api/ requests refused before any view, matching no route
+# or failing.
+handler400 = "core.views.bad_request"
 handler404 = "core.views.not_found"
 handler500 = "core.views.server_error"

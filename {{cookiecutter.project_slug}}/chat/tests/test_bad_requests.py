@@ -116,3 +116,9 @@ def test_an_api_url_that_matches_no_route_is_a_json_404(as_user, user, path):
     response = as_user(user).get(path)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_an_api_request_for_a_host_not_served_is_a_json_400(client):
+    response = client.get("/api/rooms/", headers={"host": "elsewhere.example"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request."}

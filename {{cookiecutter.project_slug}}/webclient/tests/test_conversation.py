@@ -91,7 +91,7 @@ def test_two_people_chat_live(
     expect(room_link(alice, alice_sees)).to_be_visible()
     send(bob, "See you there")
     for tab in (alice, second_tab):
-        expect(unread_badge(tab, alice_sees)).to_have_text("1")
+        expect(unread_badge(tab, alice_sees)).to_have_text("1 unread")
     # Reading it in one tab clears the badge in both.
     open_room(alice, alice_sees)
     expect(message(alice, "See you there")).to_be_visible()

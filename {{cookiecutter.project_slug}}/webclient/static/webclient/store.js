@@ -73,7 +73,17 @@ export function setRooms(rooms) {
   for (const id of state.rooms.keys()) {
     if (!ids.has(id)) forgetRoom(id);
   }
-  for (const room of rooms) state.rooms.set(room.id, room);
+  for (const room of rooms) {
+    const held = state.rooms.get(room.id);
+    // A list the server wrote before a live message arrived must not take that message back
+    // (nor the unread count it raised).
+    const heldIsNewer =
+      held?.last_message && (!room.last_message || held.last_message.id > room.last_message.id);
+    state.rooms.set(
+      room.id,
+      heldIsNewer ? { ...room, last_message: held.last_message, unread: held.unread } : room,
+    );
+  }
   emit("rooms");
 }
 

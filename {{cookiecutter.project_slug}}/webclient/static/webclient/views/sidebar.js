@@ -77,7 +77,10 @@ function renderRooms() {
         room.kind === "direct" && state.presence
           ? h("span", { class: online ? "presence online" : "presence" }, online ? "online" : "offline")
           : null,
-        room.unread ? h("span", { class: "badge", "aria-label": `${room.unread} unread` }, String(room.unread)) : null,
+        // "3 unread" to a screen reader (a label on a span without a role is not read out).
+        room.unread
+          ? h("span", { class: "badge" }, String(room.unread), h("span", { class: "visually-hidden" }, " unread"))
+          : null,
         last
           ? h(
               "p",
