@@ -54,7 +54,8 @@ def test_readme_documents_every_option(option):
 
 def test_readme_generate_and_run_command_serves_an_authenticated_websocket(tmp_path):
     """The README's first command, verbatim but for the port, in a clean home: the server it
-    starts answers HTTP and accepts a WebSocket after a session login (the default auth mode)."""
+    starts serves the web client at / and accepts a WebSocket after a session login (the default
+    auth mode)."""
     command = re.search(r"```sh\n(uvx cookiecutter[^\n]*)\n```", README).group(1)
     assert command.endswith(" runserver"), "the command ends by starting the server"
     host = f"127.0.0.1:{free_port()}"
@@ -69,6 +70,12 @@ def test_readme_generate_and_run_command_serves_an_authenticated_websocket(tmp_p
     try:
         wait_for_http(f"http://{host}/healthz/", server, timeout=240)
         ready = asyncio.run(log_in_and_open_socket(host))
+        # The web client the README sends a newcomer to, and its script.
+        with urllib.request.urlopen(f"http://{host}/", timeout=10) as page:
+            script = re.search(r'<script type="module" src="([^"]+)"', page.read().decode())
+        assert script, "the page at / loads no client"
+        with urllib.request.urlopen(f"http://{host}{script.group(1)}", timeout=10) as answer:
+            assert answer.status == 200
     finally:
         output = stop_process(server)
     assert ready["type"] == "session.ready", output
