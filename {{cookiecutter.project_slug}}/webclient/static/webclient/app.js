@@ -40,7 +40,13 @@ async function ready(frame) {
   await catchUp();
 }
 
+// Presence events seen, numbered: a members list asked for before one of them must not undo it
+// with what was true when the server wrote the list.
+let presenceEvents = 0;
+const presenceSeenAt = new Map();
+
 function handleFrame(frame) {
+  if (frame.type === "presence") presenceSeenAt.set(frame.user.id, ++presenceEvents);
   const follow = store.apply(frame);
   // A newcomer's presence came before they shared a room with us: the members list has it.
   if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(reportError);
@@ -109,11 +115,13 @@ async function loadPeersPresence() {
 
 async function loadMembers(roomId) {
   const conv = store.conversation(roomId);
+  const asked = presenceEvents;
   const members = await api.all(`/api/rooms/${roomId}/members/?limit=200`);
   conv.members = new Map(members.map((member) => [member.user.id, member]));
   for (const member of members) {
-    if (member.online) state.online.add(member.user.id);
-    else if (member.online === false) state.online.delete(member.user.id);
+    const toldSinceAsked = (presenceSeenAt.get(member.user.id) ?? 0) > asked;
+    if (!toldSinceAsked && member.online) state.online.add(member.user.id);
+    else if (!toldSinceAsked && member.online === false) state.online.delete(member.user.id);
     if (member.user.id !== state.me?.id && member.last_read) conv.receipts.set(member.user.id, member.last_read);
     if (member.user.id === state.me?.id && member.last_read) conv.myCursor = Math.max(conv.myCursor, member.last_read);
   }
