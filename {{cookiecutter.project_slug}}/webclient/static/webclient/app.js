@@ -282,6 +282,8 @@ const actions = {
 
   async signOut() {
     connection.stop();
+    // A room list reload still to come would ask with the credential being ended.
+    clearTimeout(roomsReload);
     try {
       await auth.signOut();
     } catch {
