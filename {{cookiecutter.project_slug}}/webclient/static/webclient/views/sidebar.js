@@ -29,6 +29,7 @@ export function mountSidebar(actions) {
   });
   on("signedout", () => {
     banner.hidden = true;
+    roomEntries.clear();
     byId("room-list").replaceChildren();
   });
 
@@ -60,38 +61,59 @@ function reporting(actions, action) {
   return () => action().catch((error) => actions.reportError(error));
 }
 
+// Room id -> its entry in the list. Entries are kept across renders and only moved or updated:
+// a list redrawn from scratch under a click in progress (a message arriving between the press and
+// the release) would lose the click, the pressed link no longer being in the page.
+const roomEntries = new Map();
+
 function renderRooms() {
   const list = byId("room-list");
   const rooms = sortedRooms();
   byId("no-rooms").hidden = rooms.length > 0;
-  list.replaceChildren(
-    ...rooms.map((room) => {
-      const name = roomName(room);
-      const last = room.last_message;
-      const online = room.kind === "direct" && state.presence && room.peer && state.online.has(room.peer.id);
-      return h(
-        "li",
-        { class: room.id === state.current ? "room current" : "room" },
-        // The link's accessible name is the room's name alone: the badge and the rest are siblings.
-        h("a", { href: `#room-${room.id}`, "aria-current": room.id === state.current ? "page" : null }, name),
-        room.kind === "direct" && state.presence
-          ? h("span", { class: online ? "presence online" : "presence" }, online ? "online" : "offline")
-          : null,
-        // "3 unread" to a screen reader (a label on a span without a role is not read out).
-        room.unread
-          ? h("span", { class: "badge" }, String(room.unread), h("span", { class: "visually-hidden" }, " unread"))
-          : null,
-        last
-          ? h(
-              "p",
-              { class: "last-message" },
-              `${last.sender ? displayName(last.sender) : "Deleted user"}: `,
-              last.deleted ? "Message deleted" : last.excerpt || "Attachment",
-            )
-          : null,
-      );
-    }),
+  for (const id of roomEntries.keys()) if (!state.rooms.has(id)) roomEntries.delete(id);
+  rooms.forEach((room, index) => {
+    const entry = roomEntry(room);
+    if (list.children[index] !== entry) list.insertBefore(entry, list.children[index] ?? null);
+  });
+  while (list.children.length > rooms.length) list.lastElementChild.remove();
+}
+
+function roomEntry(room) {
+  if (!roomEntries.has(room.id)) {
+    // The link's accessible name is the room's name alone: the badge and the rest are siblings.
+    const link = h("a", { href: `#room-${room.id}` });
+    roomEntries.set(room.id, { item: h("li", {}, link), link });
+  }
+  const { item, link } = roomEntries.get(room.id);
+  const current = room.id === state.current;
+  item.className = current ? "room current" : "room";
+  if (current) link.setAttribute("aria-current", "page");
+  else link.removeAttribute("aria-current");
+  const name = roomName(room);
+  if (link.textContent !== name) link.textContent = name;
+  const last = room.last_message;
+  const online = room.kind === "direct" && state.presence && room.peer && state.online.has(room.peer.id);
+  while (link.nextSibling) link.nextSibling.remove();
+  item.append(
+    ...[
+      room.kind === "direct" && state.presence
+        ? h("span", { class: online ? "presence online" : "presence" }, online ? "online" : "offline")
+        : null,
+      // "3 unread" to a screen reader (a label on a span without a role is not read out).
+      room.unread
+        ? h("span", { class: "badge" }, String(room.unread), h("span", { class: "visually-hidden" }, " unread"))
+        : null,
+      last
+        ? h(
+            "p",
+            { class: "last-message" },
+            `${last.sender ? displayName(last.sender) : "Deleted user"}: `,
+            last.deleted ? "Message deleted" : last.excerpt || "Attachment",
+          )
+        : null,
+    ].filter((child) => child !== null),
   );
+  return item;
 }
 
 function mountGroups(actions) {
