@@ -263,3 +263,10 @@ def start_server(django_db_setup, tmp_path_factory):
 def live_server_host(start_server) -> str:
     """One real server process shared by the tests that need just one."""
     return start_server()
+
+
+@pytest.fixture(scope="session")
+def other_server_host(start_server) -> str:
+    """A second one, shared by the tests that need two processes (with the Redis layer: what
+    reaches one process reaches the other's sockets)."""
+    return start_server()

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def test_logout_through_one_process_closes_the_socket_on_another(
-    start_server, live_server_host, user, password, http_session
+    live_server_host, other_server_host, user, password, http_session
 ):
-    socket_host, logout_host = live_server_host, start_server()
+    socket_host, logout_host = live_server_host, other_server_host
     login = await asyncio.to_thread(http_session, socket_host, user.username, password)
     socket = await open_real_socket(socket_host, login.headers)
 
@@ -23,11 +23,11 @@ async def test_logout_through_one_process_closes_the_socket_on_another(
 
 
 async def test_a_password_changed_outside_the_servers_closes_the_sockets_on_each(
-    start_server, live_server_host, user, password, http_session
+    live_server_host, other_server_host, user, password, http_session
 ):
     # As `manage.py changepassword` would: a process that serves no socket.
     sockets = []
-    for host in (live_server_host, start_server()):
+    for host in (live_server_host, other_server_host):
         login = await asyncio.to_thread(http_session, host, user.username, password)
         sockets.append(await open_real_socket(host, login.headers))
 

@@ -65,12 +65,11 @@ async def test_a_user_is_online_while_a_socket_is_open_in_any_process_and_a_kill
 
 
 async def test_reading_in_one_tab_clears_the_badge_in_a_tab_on_another_process(
-    start_server, live_server_host, user, bob, room, password, http_login
+    live_server_host, other_server_host, user, bob, room, password, http_login
 ):
-    other_host = start_server()
     tab = await open_client(live_server_host, user, password, http_login)
-    far_tab = await open_client(other_host, user, password, http_login)
-    bob_client = await open_client(other_host, bob, password, http_login)
+    far_tab = await open_client(other_server_host, user, password, http_login)
+    bob_client = await open_client(other_server_host, bob, password, http_login)
     await bob_client.send(json.dumps(send_frame(room, "unread", "c-1")))
     message = (await next_frame(tab))["message"]
     assert (await next_frame(far_tab))["message"]["id"] == message["id"]

@@ -8,6 +8,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def test_messages_cross_between_server_processes(
-    start_server, live_server_host, user, bob, room, password, http_login
+    live_server_host, other_server_host, user, bob, room, password, http_login
 ):
-    await exchange([live_server_host, start_server()], user, bob, password, http_login, room)
+    await exchange([live_server_host, other_server_host], user, bob, password, http_login, room)

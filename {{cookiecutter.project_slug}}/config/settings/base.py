@@ -23,8 +23,6 @@ WEBSOCKET_ALLOWED_ORIGINS = env.list("DJANGO_WEBSOCKET_ALLOWED_ORIGINS", default
 CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # daphne first: its runserver serves HTTP and WebSockets from one process.
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

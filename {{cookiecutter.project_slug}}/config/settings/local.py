@@ -6,6 +6,10 @@ from .base import *  # noqa: F403
 from .environment import BASE_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# daphne first, in development only: its runserver serves HTTP and WebSockets from one process.
+# The production server and the tests' server processes are uvicorn, and importing daphne's
+# Twisted costs a second at every start.
+INSTALLED_APPS = ["daphne", *INSTALLED_APPS]  # noqa: F405
 # The API's schema and docs pages are for anyone in development.
 API_DOCS_PUBLIC = env.bool("DJANGO_API_DOCS_PUBLIC", default=True)
 

@@ -4,20 +4,29 @@ itself (whitenoise), with the Content-Security-Policy on every page."""
 import gzip
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.templatetags.static import static
-from django.test import Client
+from django.test import Client, override_settings
 
 from config.settings import production
 
 
+@pytest.fixture(scope="module")
+def production_static_files(tmp_path_factory):
+    """The production storage and serving, on static files collected into a fresh directory:
+    once for the module, collectstatic compressing every file (the API docs' among them)."""
+    with override_settings(
+        STATIC_ROOT=tmp_path_factory.mktemp("static"),
+        STORAGES={**settings.STORAGES, "staticfiles": production.STORAGES["staticfiles"]},
+        WHITENOISE_USE_FINDERS=production.WHITENOISE_USE_FINDERS,
+    ):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield
+
+
 @pytest.fixture
-def collected(settings, tmp_path):
-    """The production storage and serving, on static files collected into a fresh directory."""
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": production.STORAGES["staticfiles"]}
-    settings.WHITENOISE_USE_FINDERS = production.WHITENOISE_USE_FINDERS
-    call_command("collectstatic", interactive=False, verbosity=0)
+def collected(production_static_files):
     return Client()  # a new client: whitenoise reads STATIC_ROOT when its middleware is built
 
 
