@@ -76,6 +76,13 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
             entry["ratios"]["throughput_vs_floor"] = ratios(
                 runs, label, SMALL_FLOOR, "messages_per_s"
             )
+    elif scenario == "room_size":
+        for label, entry in entries.items():
+            for members in entry_sizes(runs[label][0]):
+                entry["ratios"][f"{members}.cpu_vs_floor"] = ratios(
+                    runs, label, FLOOR, f"{members}.cpu_us_per_delivery"
+                )
+            entry["ratios"]["growth_from_100"] = growth(runs[label], minimum=100)
     elif scenario == "idle":
         tutorial = best_baseline(runs, "tutorial", "", "kib_per_socket", low=True)
         for label, entry in entries.items():
@@ -98,6 +105,26 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
             entry["ratios"]["throughput_vs_tutorial"] = ratios(
                 runs, label, tutorial, "deliveries_per_s"
             )
+
+
+def entry_sizes(result: dict) -> list[int]:
+    """The member counts of a room-size run, smallest first."""
+    return sorted(int(members) for members in result)
+
+
+def growth(runs: list[dict], minimum: int) -> dict | None:
+    """Per run, the largest CPU per delivery over the smallest, among rooms of `minimum`
+    members or more: 1.0 is a flat curve."""
+    values = []
+    for result in runs:
+        costs = [
+            result[str(members)]["cpu_us_per_delivery"]
+            for members in entry_sizes(result)
+            if members >= minimum
+        ]
+        if len(costs) > 1:
+            values.append(max(costs) / min(costs))
+    return spread(values) if values else None
 
 
 def show(spread_: dict | None, digits: int = 1, unit: str = "") -> str:
@@ -195,6 +222,16 @@ TARGETS = [
             ("p99 at half rate, ms", "m:half_rate.p99_ms", 50),
         )
     ],
+    *[
+        (
+            "room_size",
+            f"{PRODUCTION}, {layer}",
+            "CPU per delivery from 100 members up, largest over smallest",
+            "r:growth_from_100",
+            1.3,
+        )
+        for layer in ("in-memory", "Redis")
+    ],
     ("idle", PRODUCTION, "KiB per socket", "m:kib_per_socket", 32),
     ("idle", PRODUCTION, "sockets held", "m:sockets", -10_000),
 ]
@@ -219,6 +256,35 @@ def targets(summary: dict) -> list[str]:
     return lines
 
 
+def room_size_table(summary: dict) -> list[str]:
+    entries = summary["scenarios"].get("room_size")
+    if not entries:
+        return []
+    lines = [
+        "**Room size**: one sender, every other member of the room receiving; each size in "
+        "turn on one server process (plot: `bench/results/room_size.png`).",
+        "",
+        "| server | members | CPU per delivery (us) | x floor | deliveries/s "
+        "| p50 / p99 at half rate (ms) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, entry in entries.items():
+        metrics, ratios_ = entry["metrics"], entry["ratios"]
+        for members in summary["sizes"]["room_sizes"]:
+            if f"{members}.cpu_us_per_delivery" not in metrics:
+                continue
+            cells = [
+                f"{members:,}",
+                show(metrics[f"{members}.cpu_us_per_delivery"]),
+                show(ratios_.get(f"{members}.cpu_vs_floor"), 2),
+                show(metrics[f"{members}.deliveries_per_s"], 0),
+                latencies(metrics, f"{members}.half_rate"),
+            ]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def table(summary: dict) -> str:
     scenarios = summary["scenarios"]
     runs = max((entry["runs"] for s in scenarios.values() for entry in s.values()), default=0)
@@ -236,6 +302,7 @@ def table(summary: dict) -> str:
             cells = [cell(entry["metrics"], entry["ratios"]) for _, cell in columns]
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("")
+    lines += room_size_table(summary)
     met = targets(summary)
     if met:
         lines += ["Targets for the production server (uvicorn), each with its bound:", "", *met, ""]
@@ -264,6 +331,41 @@ def plot(results: dict, path: Path) -> None:
         axis.set_xscale("log")
         axis.set_xlabel("latency from send to receipt, ms (whiskers: p1 and p99)")
         axis.set_title(f"{scenario.replace('_', ' ')}: latency at half the maximum rate")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot_room_size(summary: dict, path: Path) -> None:
+    """CPU per delivery and p99 at half rate against the room's members, one line per server."""
+    entries = summary["scenarios"].get("room_size")
+    if not entries:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (cost, latency) = plt.subplots(1, 2, figsize=(11, 4))
+    for label, entry in entries.items():
+        metrics = entry["metrics"]
+        sizes = [m for m in summary["sizes"]["room_sizes"] if f"{m}.cpu_us_per_delivery" in metrics]
+        for axis, metric in ((cost, "cpu_us_per_delivery"), (latency, "half_rate.p99_ms")):
+            medians = [metrics[f"{m}.{metric}"]["median"] for m in sizes]
+            low = [metrics[f"{m}.{metric}"]["min"] for m in sizes]
+            high = [metrics[f"{m}.{metric}"]["max"] for m in sizes]
+            axis.plot(sizes, medians, marker="o", label=label)
+            axis.fill_between(sizes, low, high, alpha=0.2)
+    for axis, title in (
+        (cost, "server CPU per delivery, us (median; band: min to max)"),
+        (latency, "p99 latency at half the maximum rate, ms"),
+    ):
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("members in the room")
+        axis.set_title(title, fontsize=9)
+        axis.grid(True, which="both", alpha=0.3)
+    cost.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -21,6 +21,7 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
+import report
 from load import Room, Tracker, check_delivery, closed_loop, endpoint, open_loop, open_sockets
 from servers import (
     BENCH,
@@ -41,6 +42,7 @@ FULL = {
     "fanout_window": 8,
     "small_rooms": 100,
     "idle_sockets": 10_000,
+    "room_sizes": [2, 10, 100, 1_000, 5_000],
     "duration": 3.0,
 }
 QUICK = {
@@ -49,6 +51,7 @@ QUICK = {
     "fanout_window": 4,
     "small_rooms": 10,
     "idle_sockets": 50,
+    "room_sizes": [2, 10],
     "duration": 0.5,
 }
 
@@ -132,6 +135,19 @@ async def small_rooms(server, size: dict) -> dict:
     return await drive_rooms(server, plans, 2, size["duration"])
 
 
+async def room_size(server, size: dict) -> dict:
+    """The fan-out room's cost as the room grows: one sender, every other member receiving, for
+    each size in turn on the same server process. Keyed by the room's member count."""
+    results = {}
+    for members in size["room_sizes"]:
+        room_id = server.seed["sized_rooms"][str(members)] if server.seed else members
+        plan = [(room_id, [(user, 0) for user in range(members)])]
+        results[str(members)] = await drive_rooms(
+            server, plan, size["fanout_window"], size["duration"]
+        )
+    return results
+
+
 async def idle(server, size: dict) -> dict:
     """N authenticated sockets held open doing nothing; memory from the server's RSS."""
     users = size["fanout_receivers"] + 1
@@ -185,7 +201,9 @@ class Bench:
             server.seed = None
         else:
             project = self.project(config.get("layer", "in_memory"))
-            seed = project.prepare(database, self.users, self.size["small_rooms"])
+            seed = project.prepare(
+                database, self.users, self.size["small_rooms"], self.size["room_sizes"]
+            )
             server = project.start(
                 config["asgi"], database, self.log, processes, config.get("compression", False)
             )
@@ -201,7 +219,12 @@ class Bench:
         finally:
             server.stop()
         self.results.setdefault(scenario, {}).setdefault(label, []).append(result)
-        shown = {k: round(v, 1) for k, v in result.items() if isinstance(v, float)}
+        # The headline figures; a room-size run's per member count ("100.cpu_us_per_delivery").
+        shown = {
+            key: round(value, 1)
+            for key, value in report.flatten(result).items()
+            if key.rsplit(".", 1)[-1] in HEADLINE and "rate." not in key
+        }
         print(f"  {scenario:11} {label:40} {shown}", flush=True)
 
     def run_once(self, quick: bool) -> None:
@@ -210,6 +233,8 @@ class Bench:
             self.measure("fanout", label, config, lambda s: fanout(s, size))
         for label, config in configurations(quick)["small_rooms"]:
             self.measure("small_rooms", label, config, lambda s: small_rooms(s, size))
+        for label, config in configurations(quick)["room_size"]:
+            self.measure("room_size", label, config, lambda s: room_size(s, size))
         for label, config in configurations(quick)["idle"]:
             self.measure("idle", label, config, lambda s: idle(s, size))
         for label, config in configurations(quick)["state_traffic"]:
@@ -224,6 +249,14 @@ class Bench:
                 database.drop()
 
 
+HEADLINE = {
+    "cpu_us_per_delivery",
+    "deliveries_per_s",
+    "messages_per_s",
+    "kib_per_socket",
+    "typing_events_per_s",
+    "reads_per_s",
+}
 COMPRESSED_LABEL = "generated, uvicorn, in-memory, permessage-deflate accepted"
 COMPRESSED = {"server": "generated", "asgi": "uvicorn", "compression": True}
 
@@ -241,6 +274,10 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
                 ("generated, uvicorn, SQLite", {"server": "generated", "asgi": "uvicorn"}),
             ],
             "idle": [("generated, uvicorn", {"server": "generated", "asgi": "uvicorn"})],
+            "room_size": [
+                raw,
+                ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
+            ],
             "state_traffic": [
                 ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
             ],
@@ -304,8 +341,14 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
         )
         for layer, layer_label in (("in_memory", "in-memory"), ("redis", "Redis"))
     ]
+    # The production server, each layer, against the floor: how the cost grows with the room.
+    sizes = [raw] + [
+        (f"generated, uvicorn, {label}", {"server": "generated", "asgi": "uvicorn", "layer": layer})
+        for layer, label in (("in_memory", "in-memory"), ("redis", "Redis"))
+    ]
     return {
         "fanout": fanout,
+        "room_size": sizes,
         "small_rooms": small,
         "idle": idle_,
         "state_traffic": state,
@@ -318,13 +361,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="seconds, small N (the CI mode)")
     parser.add_argument("--runs", type=int, help="runs of each scenario (full: 3)")
     parser.add_argument(
-        "--only", nargs="*", help="scenarios: fanout small_rooms idle state_traffic scale_out"
+        "--only",
+        nargs="*",
+        help="scenarios: fanout room_size small_rooms idle state_traffic scale_out",
     )
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     args = parser.parse_args()
-
-    import report
 
     size = dict(QUICK if args.quick else FULL)
     if args.runs:
@@ -357,6 +400,7 @@ def main() -> int:
     (args.out / "table.md").write_text(table)
     print(table)
     report.plot(bench.results, args.out / "latency.png")
+    report.plot_room_size(summary, args.out / "room_size.png")
     if args.readme:
         report.update_readme(TEMPLATE / "README.md", table)
     problems = [

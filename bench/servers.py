@@ -194,13 +194,14 @@ class GeneratedProject:
             env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"}
         return env
 
-    def prepare(self, database: Database, users: int, pairs: int) -> dict:
+    def prepare(self, database: Database, users: int, pairs: int, group_sizes: list[int]) -> dict:
         """Migrate `database` and seed it, once (every bake has the same models)."""
         if database.seed is None:
             env = self.environment(database)
             run_checked([PYTHON, "manage.py", "migrate", "--noinput"], self.path, env)
+            sizes = ",".join(map(str, group_sizes))
             output = run_checked(
-                [PYTHON, str(BENCH / "seed.py"), str(users), str(pairs)], self.path, env
+                [PYTHON, str(BENCH / "seed.py"), str(users), str(pairs), sizes], self.path, env
             )
             database.seed = json.loads(output)
         return database.seed

@@ -7,7 +7,7 @@ import json
 import pytest
 from support import PYTHON, TEMPLATE, project_env, run
 
-SCENARIOS = {"fanout", "small_rooms", "idle", "state_traffic", "scale_out"}
+SCENARIOS = {"fanout", "room_size", "small_rooms", "idle", "state_traffic", "scale_out"}
 
 
 @pytest.mark.xdist_group("bench")
@@ -26,8 +26,13 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
                 # Every round waited for all its frames (bench/state_traffic.py), or it failed.
                 assert metrics["typing_events_per_s"]["median"] > 0, label
                 assert metrics["reads_per_s"]["median"] > 0, label
+            elif scenario == "room_size":
+                for members in summary["sizes"]["room_sizes"]:
+                    assert metrics[f"{members}.messages"]["median"] > 0, (label, members)
+                    assert metrics[f"{members}.cpu_us_per_delivery"]["median"] > 0, label
             else:
                 assert metrics["messages"]["median"] > 0, label
                 assert metrics["cpu_us_per_delivery"]["median"] > 0, label
     assert "| raw websockets (floor) |" in (tmp_path / "table.md").read_text()
-    assert (tmp_path / "latency.png").read_bytes().startswith(b"\x89PNG")
+    for plot in ("latency.png", "room_size.png"):
+        assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
