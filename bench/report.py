@@ -83,6 +83,9 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
                     runs, label, FLOOR, f"{members}.cpu_us_per_delivery"
                 )
             entry["ratios"]["growth_from_100"] = growth(runs[label], minimum=100)
+    elif scenario == "connect_storm":
+        for label, entry in entries.items():
+            entry["ratios"]["connects_vs_floor"] = ratios(runs, label, FLOOR, "connects_per_s")
     elif scenario == "idle":
         tutorial = best_baseline(runs, "tutorial", "", "kib_per_socket", low=True)
         for label, entry in entries.items():
@@ -173,6 +176,17 @@ TABLES = {
             ("KiB per socket", lambda m, r: show(m["kib_per_socket"])),
             ("x floor", lambda m, r: show(r["memory_vs_floor"], 2)),
             ("x tutorial", lambda m, r: show(r["memory_vs_tutorial"], 2)),
+        ],
+    ),
+    "connect_storm": (
+        "**Connect storm**: {storm_sockets} clients connecting at once, each with its token in "
+        "the handshake; until every socket has its `session.ready` (plot: "
+        "`bench/results/connect_storm.png`).",
+        [
+            ("seconds until all ready", lambda m, r: show(m["seconds_until_all_ready"], 2)),
+            ("connects/s", lambda m, r: show(m["connects_per_s"], 0)),
+            ("x floor", lambda m, r: show(r["connects_vs_floor"], 2)),
+            ("CPU per connect (us)", lambda m, r: show(m["cpu_us_per_connect"], 0)),
         ],
     ),
     "state_traffic": (
@@ -289,9 +303,13 @@ def table(summary: dict) -> str:
     scenarios = summary["scenarios"]
     runs = max((entry["runs"] for s in scenarios.values() for entry in s.values()), default=0)
     lines = [f"Median (min to max) over {runs} run(s); ratios are taken run by run.", ""]
-    for scenario, (title, columns) in TABLES.items():
+    for scenario in ("fanout", "room_size", *[name for name in TABLES if name != "fanout"]):
+        if scenario == "room_size":
+            lines += room_size_table(summary)
+            continue
         if scenario not in scenarios:
             continue
+        title, columns = TABLES[scenario]
         lines += [
             title.format(**summary["sizes"]),
             "",
@@ -302,7 +320,6 @@ def table(summary: dict) -> str:
             cells = [cell(entry["metrics"], entry["ratios"]) for _, cell in columns]
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("")
-    lines += room_size_table(summary)
     met = targets(summary)
     if met:
         lines += ["Targets for the production server (uvicorn), each with its bound:", "", *met, ""]
@@ -366,6 +383,30 @@ def plot_room_size(summary: dict, path: Path) -> None:
         axis.set_title(title, fontsize=9)
         axis.grid(True, which="both", alpha=0.3)
     cost.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot_connect_storm(results: dict, path: Path) -> None:
+    """Sockets ready against time since the storm began, one line per server (its first run)."""
+    runs = results.get("connect_storm")
+    if not runs:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(8, 4))
+    for label, results_ in runs.items():
+        ready = results_[0]["ready_after_s"]
+        axis.step(ready, range(1, len(ready) + 1), where="post", label=label)
+    axis.set_xlabel("seconds since every client began connecting")
+    axis.set_ylabel("sockets past session.ready")
+    axis.set_title("connect storm", fontsize=9)
+    axis.grid(True, alpha=0.3)
+    axis.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -22,7 +22,16 @@ from contextlib import suppress
 from pathlib import Path
 
 import report
-from load import Room, Tracker, check_delivery, closed_loop, endpoint, open_loop, open_sockets
+from load import (
+    Room,
+    Tracker,
+    check_delivery,
+    closed_loop,
+    endpoint,
+    open_loop,
+    open_socket,
+    open_sockets,
+)
 from servers import (
     BENCH,
     CLIENT_CORES,
@@ -43,6 +52,7 @@ FULL = {
     "small_rooms": 100,
     "idle_sockets": 10_000,
     "room_sizes": [2, 10, 100, 1_000, 5_000],
+    "storm_sockets": 5_000,
     "duration": 3.0,
 }
 QUICK = {
@@ -52,6 +62,7 @@ QUICK = {
     "small_rooms": 10,
     "idle_sockets": 50,
     "room_sizes": [2, 10],
+    "storm_sockets": 50,
     "duration": 0.5,
 }
 
@@ -148,6 +159,35 @@ async def room_size(server, size: dict) -> dict:
     return results
 
 
+async def connect_storm(server, size: dict) -> dict:
+    """N clients connecting at once, each with its credential in the handshake (the token mode's
+    header), as after an outage: how long until every socket has its `session.ready`."""
+    users = size["fanout_receivers"] + 1
+    room_id = server.seed["group_room"] if server.seed else 1
+    ends = [
+        endpoint(server, index % users, room_id, server.seed)
+        for index in range(size["storm_sockets"])
+    ]
+    ready_after: list[float] = []
+    cpu, start = server.cpu_seconds(), time.perf_counter()
+
+    async def connect(end):
+        socket = await open_socket(end)
+        ready_after.append(time.perf_counter() - start)
+        return socket
+
+    sockets = await asyncio.gather(*(connect(end) for end in ends))
+    wall, cpu = time.perf_counter() - start, server.cpu_seconds() - cpu
+    await stop_clients(sockets, [])
+    return {
+        "sockets": len(sockets),
+        "seconds_until_all_ready": wall,
+        "connects_per_s": len(sockets) / wall,
+        "cpu_us_per_connect": cpu / len(sockets) * 1e6,
+        "ready_after_s": sorted(ready_after),
+    }
+
+
 async def idle(server, size: dict) -> dict:
     """N authenticated sockets held open doing nothing; memory from the server's RSS."""
     users = size["fanout_receivers"] + 1
@@ -237,6 +277,8 @@ class Bench:
             self.measure("room_size", label, config, lambda s: room_size(s, size))
         for label, config in configurations(quick)["idle"]:
             self.measure("idle", label, config, lambda s: idle(s, size))
+        for label, config in configurations(quick)["connect_storm"]:
+            self.measure("connect_storm", label, config, lambda s: connect_storm(s, size))
         for label, config in configurations(quick)["state_traffic"]:
             self.measure("state_traffic", label, config, lambda s: state_traffic(s, size))
         for label, config in configurations(quick)["scale_out"]:
@@ -254,6 +296,8 @@ HEADLINE = {
     "deliveries_per_s",
     "messages_per_s",
     "kib_per_socket",
+    "seconds_until_all_ready",
+    "connects_per_s",
     "typing_events_per_s",
     "reads_per_s",
 }
@@ -275,6 +319,10 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
             ],
             "idle": [("generated, uvicorn", {"server": "generated", "asgi": "uvicorn"})],
             "room_size": [
+                raw,
+                ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
+            ],
+            "connect_storm": [
                 raw,
                 ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
             ],
@@ -341,7 +389,8 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
         )
         for layer, layer_label in (("in_memory", "in-memory"), ("redis", "Redis"))
     ]
-    # The production server, each layer, against the floor: how the cost grows with the room.
+    # The production server, each layer, against the floor: how the cost grows with the room
+    # and with the clients connecting at once.
     sizes = [raw] + [
         (f"generated, uvicorn, {label}", {"server": "generated", "asgi": "uvicorn", "layer": layer})
         for layer, label in (("in_memory", "in-memory"), ("redis", "Redis"))
@@ -349,6 +398,7 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
     return {
         "fanout": fanout,
         "room_size": sizes,
+        "connect_storm": sizes,
         "small_rooms": small,
         "idle": idle_,
         "state_traffic": state,
@@ -363,7 +413,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        help="scenarios: fanout room_size small_rooms idle state_traffic scale_out",
+        help="scenarios: fanout room_size small_rooms idle connect_storm state_traffic scale_out",
     )
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
@@ -401,6 +451,7 @@ def main() -> int:
     print(table)
     report.plot(bench.results, args.out / "latency.png")
     report.plot_room_size(summary, args.out / "room_size.png")
+    report.plot_connect_storm(bench.results, args.out / "connect_storm.png")
     if args.readme:
         report.update_readme(TEMPLATE / "README.md", table)
     problems = [

@@ -7,7 +7,15 @@ import json
 import pytest
 from support import PYTHON, TEMPLATE, project_env, run
 
-SCENARIOS = {"fanout", "room_size", "small_rooms", "idle", "state_traffic", "scale_out"}
+SCENARIOS = {
+    "fanout",
+    "room_size",
+    "small_rooms",
+    "idle",
+    "connect_storm",
+    "state_traffic",
+    "scale_out",
+}
 
 
 @pytest.mark.xdist_group("bench")
@@ -26,6 +34,9 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
                 # Every round waited for all its frames (bench/state_traffic.py), or it failed.
                 assert metrics["typing_events_per_s"]["median"] > 0, label
                 assert metrics["reads_per_s"]["median"] > 0, label
+            elif scenario == "connect_storm":
+                assert metrics["sockets"]["median"] == summary["sizes"]["storm_sockets"], label
+                assert metrics["connects_per_s"]["median"] > 0, label
             elif scenario == "room_size":
                 for members in summary["sizes"]["room_sizes"]:
                     assert metrics[f"{members}.messages"]["median"] > 0, (label, members)
@@ -34,5 +45,5 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
                 assert metrics["messages"]["median"] > 0, label
                 assert metrics["cpu_us_per_delivery"]["median"] > 0, label
     assert "| raw websockets (floor) |" in (tmp_path / "table.md").read_text()
-    for plot in ("latency.png", "room_size.png"):
+    for plot in ("latency.png", "room_size.png", "connect_storm.png"):
         assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
