@@ -22,13 +22,21 @@ def spread(values: list[float]) -> dict:
     return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
 
-def ratios(runs: dict[str, list[dict]], label: str, baseline: str, metric: str, invert=False):
-    """This label's metric over the baseline's, run by run (runs pair by index)."""
+def ratios(
+    runs: dict[str, list[dict]],
+    label: str,
+    baseline: str,
+    metric: str,
+    invert=False,
+    against: str | None = None,
+):
+    """This label's metric over the baseline's (its `against` metric if given), run by run
+    (runs pair by index)."""
     if baseline not in runs or label not in runs:
         return None
     values = []
     for mine, theirs in zip(runs[label], runs[baseline], strict=False):
-        a, b = flatten(mine)[metric], flatten(theirs)[metric]
+        a, b = flatten(mine)[metric], flatten(theirs)[against or metric]
         values.append(b / a if invert else a / b)
     return spread(values) if values else None
 
@@ -83,6 +91,15 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
                     runs, label, FLOOR, f"{members}.cpu_us_per_delivery"
                 )
             entry["ratios"]["growth_from_100"] = growth(runs[label], minimum=100)
+    elif scenario == "rooms_per_user":
+        for label, entry in entries.items():
+            counts = entry_sizes(runs[label][0])
+            one_room = f"{counts[0]}.cold_ms"
+            for count in counts:
+                for temperature in ("cold", "warm"):
+                    entry["ratios"][f"{count}.{temperature}_vs_one_room"] = ratios(
+                        runs, label, label, f"{count}.{temperature}_ms", against=one_room
+                    )
     elif scenario == "connect_storm":
         for label, entry in entries.items():
             entry["ratios"]["connects_vs_floor"] = ratios(runs, label, FLOOR, "connects_per_s")
@@ -299,13 +316,42 @@ def room_size_table(summary: dict) -> list[str]:
     return lines
 
 
+def rooms_per_user_table(summary: dict) -> list[str]:
+    entries = summary["scenarios"].get("rooms_per_user")
+    if not entries:
+        return []
+    lines = [
+        "**Rooms per user**: users in that many rooms connect; the median time until their "
+        "`session.ready` on a process that follows none of the rooms (cold) and on one that "
+        "follows them all (warm); x one room: against the cold connect of users in one room, "
+        "same run (plot: `bench/results/rooms_per_user.png`).",
+        "",
+        "| server | rooms | cold (ms) | x one room | warm (ms) | x one room |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, entry in entries.items():
+        metrics, ratios_ = entry["metrics"], entry["ratios"]
+        for count in summary["sizes"]["rooms_per_user"]:
+            cells = [f"{count:,}"]
+            for temperature in ("cold", "warm"):
+                cells += [
+                    show(metrics[f"{count}.{temperature}_ms"]),
+                    show(ratios_[f"{count}.{temperature}_vs_one_room"], 2),
+                ]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def table(summary: dict) -> str:
     scenarios = summary["scenarios"]
     runs = max((entry["runs"] for s in scenarios.values() for entry in s.values()), default=0)
     lines = [f"Median (min to max) over {runs} run(s); ratios are taken run by run.", ""]
-    for scenario in ("fanout", "room_size", *[name for name in TABLES if name != "fanout"]):
-        if scenario == "room_size":
-            lines += room_size_table(summary)
+    curves = {"room_size": room_size_table, "rooms_per_user": rooms_per_user_table}
+    order = ["fanout", "room_size", "small_rooms", "idle", "rooms_per_user", "connect_storm"]
+    for scenario in [*order, *[name for name in TABLES if name not in order]]:
+        if scenario in curves:
+            lines += curves[scenario](summary)
             continue
         if scenario not in scenarios:
             continue
@@ -406,6 +452,46 @@ def plot_connect_storm(results: dict, path: Path) -> None:
     axis.set_ylabel("sockets past session.ready")
     axis.set_title("connect storm", fontsize=9)
     axis.grid(True, alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot_rooms_per_user(summary: dict, path: Path) -> None:
+    """Time to session.ready against the user's rooms, cold and warm, one line each per server."""
+    entries = summary["scenarios"].get("rooms_per_user")
+    if not entries:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counts = summary["sizes"]["rooms_per_user"]
+    figure, axis = plt.subplots(figsize=(8, 4))
+    for label, entry in entries.items():
+        for temperature, style in (("cold", "-"), ("warm", "--")):
+            values = [entry["metrics"][f"{count}.{temperature}_ms"] for count in counts]
+            axis.plot(
+                counts,
+                [value["median"] for value in values],
+                style,
+                marker="o",
+                label=f"{label}, {temperature}",
+            )
+            axis.fill_between(
+                counts,
+                [value["min"] for value in values],
+                [value["max"] for value in values],
+                alpha=0.2,
+            )
+    axis.set_xscale("log")
+    axis.set_yscale("log")
+    axis.set_xlabel("rooms the user is in")
+    axis.set_ylabel("ms until session.ready")
+    axis.set_title("rooms per user (median; band: min to max)", fontsize=9)
+    axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -53,6 +54,7 @@ FULL = {
     "idle_sockets": 10_000,
     "room_sizes": [2, 10, 100, 1_000, 5_000],
     "storm_sockets": 5_000,
+    "rooms_per_user": [1, 10, 100, 1_000],
     "duration": 3.0,
 }
 QUICK = {
@@ -63,6 +65,7 @@ QUICK = {
     "idle_sockets": 50,
     "room_sizes": [2, 10],
     "storm_sockets": 50,
+    "rooms_per_user": [1, 10],
     "duration": 0.5,
 }
 
@@ -188,6 +191,29 @@ async def connect_storm(server, size: dict) -> dict:
     }
 
 
+async def rooms_per_user(server, size: dict) -> dict:
+    """For each number of rooms, users in that many rooms (each in rooms of their own) connect:
+    the median milliseconds until their `session.ready` on a process that follows none of the
+    rooms yet (cold), then for a second socket of each, the process following them all (warm).
+    Keyed by the number of rooms."""
+    users = server.seed["users_in_rooms"]
+    # The process's first socket pays for its database connection and caches: not measured.
+    await stop_clients(await open_sockets([endpoint(server, 0, 0, server.seed)]), [])
+    results, held = {}, []
+    try:
+        for temperature in ("cold", "warm"):
+            for rooms in size["rooms_per_user"]:
+                elapsed = []
+                for user in users[str(rooms)]:
+                    start = time.perf_counter()
+                    held.append(await open_socket(endpoint(server, user, 0, server.seed)))
+                    elapsed.append((time.perf_counter() - start) * 1000)
+                results.setdefault(str(rooms), {})[f"{temperature}_ms"] = statistics.median(elapsed)
+    finally:
+        await stop_clients(held, [])
+    return results
+
+
 async def idle(server, size: dict) -> dict:
     """N authenticated sockets held open doing nothing; memory from the server's RSS."""
     users = size["fanout_receivers"] + 1
@@ -242,7 +268,11 @@ class Bench:
         else:
             project = self.project(config.get("layer", "in_memory"))
             seed = project.prepare(
-                database, self.users, self.size["small_rooms"], self.size["room_sizes"]
+                database,
+                self.users,
+                self.size["small_rooms"],
+                self.size["room_sizes"],
+                self.size["rooms_per_user"],
             )
             server = project.start(
                 config["asgi"], database, self.log, processes, config.get("compression", False)
@@ -277,6 +307,8 @@ class Bench:
             self.measure("room_size", label, config, lambda s: room_size(s, size))
         for label, config in configurations(quick)["idle"]:
             self.measure("idle", label, config, lambda s: idle(s, size))
+        for label, config in configurations(quick)["rooms_per_user"]:
+            self.measure("rooms_per_user", label, config, lambda s: rooms_per_user(s, size))
         for label, config in configurations(quick)["connect_storm"]:
             self.measure("connect_storm", label, config, lambda s: connect_storm(s, size))
         for label, config in configurations(quick)["state_traffic"]:
@@ -298,6 +330,8 @@ HEADLINE = {
     "kib_per_socket",
     "seconds_until_all_ready",
     "connects_per_s",
+    "cold_ms",
+    "warm_ms",
     "typing_events_per_s",
     "reads_per_s",
 }
@@ -324,6 +358,9 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
             ],
             "connect_storm": [
                 raw,
+                ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
+            ],
+            "rooms_per_user": [
                 ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
             ],
             "state_traffic": [
@@ -399,6 +436,8 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
         "fanout": fanout,
         "room_size": sizes,
         "connect_storm": sizes,
+        # The floor has no rooms: the production server on each layer, a room count against one.
+        "rooms_per_user": sizes[1:],
         "small_rooms": small,
         "idle": idle_,
         "state_traffic": state,
@@ -413,7 +452,8 @@ def main() -> int:
     parser.add_argument(
         "--only",
         nargs="*",
-        help="scenarios: fanout room_size small_rooms idle connect_storm state_traffic scale_out",
+        help="scenarios: fanout room_size small_rooms idle rooms_per_user connect_storm "
+        "state_traffic scale_out",
     )
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
@@ -452,6 +492,7 @@ def main() -> int:
     report.plot(bench.results, args.out / "latency.png")
     report.plot_room_size(summary, args.out / "room_size.png")
     report.plot_connect_storm(bench.results, args.out / "connect_storm.png")
+    report.plot_rooms_per_user(summary, args.out / "rooms_per_user.png")
     if args.readme:
         report.update_readme(TEMPLATE / "README.md", table)
     problems = [

@@ -1,10 +1,12 @@
 """Create the benchmark's users, tokens and rooms in a generated project (token auth).
 
 Run from the project's directory with its settings in the environment:
-`python <template>/bench/seed.py <users> <direct pairs> [<group size>,...]`. Prints JSON: each
-user's token, the group room the first <users> users belong to, the direct rooms (user i with
-user i + 1) and, per group size asked for, a group of the first that many users (more users
-are created if a group needs them).
+`python <template>/bench/seed.py <users> <direct pairs> <group size>,... <rooms>,...`. Prints
+JSON: each user's token, the group room the first <users> users belong to, the direct rooms
+(user i with user i + 1), per group size a group of the first that many users (more users are
+created if a group needs them) and, per number of rooms, a user in that many rooms of their
+own (two-member groups with a partner who never connects), as the indexes of their tokens:
+BUSY_USERS_PER_COUNT such users, each with rooms of their own.
 Rows are written in bulk: seeding is set-up, not what the benchmark measures.
 """
 
@@ -14,8 +16,10 @@ import sys
 
 import django
 
+BUSY_USERS_PER_COUNT = 3
 
-def seed(user_count: int, pair_count: int, group_sizes: list[int]) -> dict:
+
+def seed(user_count: int, pair_count: int, group_sizes: list[int], room_counts: list[int]) -> dict:
     # The project's modules: importable once django.setup() has run.
     from chat.models import Membership, Room
     from django.contrib.auth import get_user_model
@@ -26,7 +30,7 @@ def seed(user_count: int, pair_count: int, group_sizes: list[int]) -> dict:
     with transaction.atomic():
         users = User.objects.bulk_create(
             User(username=f"bench-{index}", password="!")
-            for index in range(max(user_count, *group_sizes))
+            for index in range(max([user_count, *group_sizes]))
         )
         tokens = Token.objects.bulk_create(
             Token(user=user, key=Token.generate_key()) for user in users
@@ -39,6 +43,25 @@ def seed(user_count: int, pair_count: int, group_sizes: list[int]) -> dict:
                 kind=Room.Kind.GROUP, name=f"{size} members", created_by=users[0]
             )
             memberships += [Membership(room=sized[size], user=user) for user in users[:size]]
+        # Rooms of their own, so that no other user's socket follows them: a busy user's
+        # `session.ready` on a process that follows none of their rooms is the cold case.
+        partner = User.objects.create(username="bench-partner", password="!")
+        busy = {}
+        for count in room_counts:
+            for sample in range(BUSY_USERS_PER_COUNT):
+                name = f"bench-in-{count}-rooms-{sample}"
+                user = User.objects.create(username=name, password="!")
+                tokens.append(Token.objects.create(user=user, key=Token.generate_key()))
+                busy.setdefault(str(count), []).append(len(tokens) - 1)
+                rooms = Room.objects.bulk_create(
+                    Room(kind=Room.Kind.GROUP, name=f"{count} rooms, {index}", created_by=user)
+                    for index in range(count)
+                )
+                memberships += [
+                    Membership(room=room, user=member)
+                    for room in rooms
+                    for member in (user, partner)
+                ]
         pairs = [(users[2 * index], users[2 * index + 1]) for index in range(pair_count)]
         direct_rooms = Room.objects.bulk_create(
             Room(kind=Room.Kind.DIRECT, direct_pair=f"{a.pk}:{b.pk}") for a, b in pairs
@@ -51,11 +74,21 @@ def seed(user_count: int, pair_count: int, group_sizes: list[int]) -> dict:
         "group_room": group.pk,
         "direct_rooms": [room.pk for room in direct_rooms],
         "sized_rooms": {str(size): room.pk for size, room in sized.items()},
+        "users_in_rooms": busy,
     }
 
 
 if __name__ == "__main__":
     sys.path.insert(0, os.getcwd())
     django.setup()
-    sizes = [int(size) for size in sys.argv[3].split(",")] if len(sys.argv) > 3 else []
-    print(json.dumps(seed(int(sys.argv[1]), int(sys.argv[2]), sizes)))
+    users, pairs, sizes, counts = sys.argv[1:5]
+    print(
+        json.dumps(
+            seed(
+                int(users),
+                int(pairs),
+                [int(size) for size in sizes.split(",") if size],
+                [int(count) for count in counts.split(",") if count],
+            )
+        )
+    )

@@ -194,14 +194,22 @@ class GeneratedProject:
             env |= {"REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}"}
         return env
 
-    def prepare(self, database: Database, users: int, pairs: int, group_sizes: list[int]) -> dict:
-        """Migrate `database` and seed it, once (every bake has the same models)."""
+    def prepare(
+        self,
+        database: Database,
+        users: int,
+        pairs: int,
+        group_sizes: tuple[int, ...] = (),
+        room_counts: tuple[int, ...] = (),
+    ) -> dict:
+        """Migrate `database` and seed it, once (every bake has the same models); bench/seed.py
+        says what the arguments make."""
         if database.seed is None:
             env = self.environment(database)
             run_checked([PYTHON, "manage.py", "migrate", "--noinput"], self.path, env)
-            sizes = ",".join(map(str, group_sizes))
+            lists = [",".join(map(str, numbers)) for numbers in (group_sizes, room_counts)]
             output = run_checked(
-                [PYTHON, str(BENCH / "seed.py"), str(users), str(pairs), sizes], self.path, env
+                [PYTHON, str(BENCH / "seed.py"), str(users), str(pairs), *lists], self.path, env
             )
             database.seed = json.loads(output)
         return database.seed

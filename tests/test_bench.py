@@ -12,6 +12,7 @@ SCENARIOS = {
     "room_size",
     "small_rooms",
     "idle",
+    "rooms_per_user",
     "connect_storm",
     "state_traffic",
     "scale_out",
@@ -34,6 +35,10 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
                 # Every round waited for all its frames (bench/state_traffic.py), or it failed.
                 assert metrics["typing_events_per_s"]["median"] > 0, label
                 assert metrics["reads_per_s"]["median"] > 0, label
+            elif scenario == "rooms_per_user":
+                for rooms in summary["sizes"]["rooms_per_user"]:
+                    assert metrics[f"{rooms}.cold_ms"]["median"] > 0, (label, rooms)
+                    assert metrics[f"{rooms}.warm_ms"]["median"] > 0, (label, rooms)
             elif scenario == "connect_storm":
                 assert metrics["sockets"]["median"] == summary["sizes"]["storm_sockets"], label
                 assert metrics["connects_per_s"]["median"] > 0, label
@@ -45,5 +50,5 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
                 assert metrics["messages"]["median"] > 0, label
                 assert metrics["cpu_us_per_delivery"]["median"] > 0, label
     assert "| raw websockets (floor) |" in (tmp_path / "table.md").read_text()
-    for plot in ("latency.png", "room_size.png", "connect_storm.png"):
+    for plot in ("latency.png", "room_size.png", "connect_storm.png", "rooms_per_user.png"):
         assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
