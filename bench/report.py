@@ -103,6 +103,11 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
     elif scenario == "connect_storm":
         for label, entry in entries.items():
             entry["ratios"]["connects_vs_floor"] = ratios(runs, label, FLOOR, "connects_per_s")
+    elif scenario == "reconnect_storm":
+        for label, entry in entries.items():
+            entry["ratios"]["time_vs_floor"] = ratios(
+                runs, label, FLOOR, "seconds_until_all_caught_up"
+            )
     elif scenario == "idle":
         tutorial = best_baseline(runs, "tutorial", "", "kib_per_socket", low=True)
         for label, entry in entries.items():
@@ -204,6 +209,20 @@ TABLES = {
             ("connects/s", lambda m, r: show(m["connects_per_s"], 0)),
             ("x floor", lambda m, r: show(r["connects_vs_floor"], 2)),
             ("CPU per connect (us)", lambda m, r: show(m["cpu_us_per_connect"], 0)),
+        ],
+    ),
+    "reconnect_storm": (
+        "**Reconnect storm**: the server restarts with {storm_sockets} sockets open; each client "
+        "comes back with the web client's backoff and jitter and catches up as it does (the "
+        "room list, then the messages it missed); the floor's clients only reconnect (plot: "
+        "`bench/results/reconnect_storm.png`).",
+        [
+            (
+                "seconds until all caught up",
+                lambda m, r: show(m["seconds_until_all_caught_up"], 2),
+            ),
+            ("x floor", lambda m, r: show(r["time_vs_floor"], 2)),
+            ("server CPU (s)", lambda m, r: show(m["cpu_s"], 2)),
         ],
     ),
     "state_traffic": (
@@ -348,7 +367,15 @@ def table(summary: dict) -> str:
     runs = max((entry["runs"] for s in scenarios.values() for entry in s.values()), default=0)
     lines = [f"Median (min to max) over {runs} run(s); ratios are taken run by run.", ""]
     curves = {"room_size": room_size_table, "rooms_per_user": rooms_per_user_table}
-    order = ["fanout", "room_size", "small_rooms", "idle", "rooms_per_user", "connect_storm"]
+    order = [
+        "fanout",
+        "room_size",
+        "small_rooms",
+        "idle",
+        "rooms_per_user",
+        "connect_storm",
+        "reconnect_storm",
+    ]
     for scenario in [*order, *[name for name in TABLES if name not in order]]:
         if scenario in curves:
             lines += curves[scenario](summary)
@@ -434,9 +461,24 @@ def plot_room_size(summary: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def plot_connect_storm(results: dict, path: Path) -> None:
-    """Sockets ready against time since the storm began, one line per server (its first run)."""
-    runs = results.get("connect_storm")
+# Per storm scenario: the result's list of moments, and the plot's labels.
+STORM_PLOTS = {
+    "connect_storm": (
+        "ready_after_s",
+        "seconds since every client began connecting",
+        "sockets past session.ready",
+    ),
+    "reconnect_storm": (
+        "back_after_s",
+        "seconds since the restarted server accepted connections",
+        "clients back and caught up",
+    ),
+}
+
+
+def plot_storm(results: dict, scenario: str, path: Path) -> None:
+    """Clients done against time since the storm began, one line per server (its first run)."""
+    runs = results.get(scenario)
     if not runs:
         return
     import matplotlib
@@ -444,13 +486,14 @@ def plot_connect_storm(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    moments, xlabel, ylabel = STORM_PLOTS[scenario]
     figure, axis = plt.subplots(figsize=(8, 4))
     for label, results_ in runs.items():
-        ready = results_[0]["ready_after_s"]
-        axis.step(ready, range(1, len(ready) + 1), where="post", label=label)
-    axis.set_xlabel("seconds since every client began connecting")
-    axis.set_ylabel("sockets past session.ready")
-    axis.set_title("connect storm", fontsize=9)
+        done = results_[0][moments]
+        axis.step(done, range(1, len(done) + 1), where="post", label=label)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    axis.set_title(scenario.replace("_", " "), fontsize=9)
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8)
     figure.tight_layout()

@@ -33,6 +33,7 @@ from load import (
     open_socket,
     open_sockets,
 )
+from reconnect_storm import reconnect_storm
 from servers import (
     BENCH,
     CLIENT_CORES,
@@ -311,6 +312,8 @@ class Bench:
             self.measure("rooms_per_user", label, config, lambda s: rooms_per_user(s, size))
         for label, config in configurations(quick)["connect_storm"]:
             self.measure("connect_storm", label, config, lambda s: connect_storm(s, size))
+        for label, config in configurations(quick)["reconnect_storm"]:
+            self.measure("reconnect_storm", label, config, lambda s: reconnect_storm(s, size))
         for label, config in configurations(quick)["state_traffic"]:
             self.measure("state_traffic", label, config, lambda s: state_traffic(s, size))
         for label, config in configurations(quick)["scale_out"]:
@@ -331,6 +334,7 @@ HEADLINE = {
     "seconds_until_all_ready",
     "connects_per_s",
     "cold_ms",
+    "seconds_until_all_caught_up",
     "warm_ms",
     "typing_events_per_s",
     "reads_per_s",
@@ -361,6 +365,10 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
                 ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
             ],
             "rooms_per_user": [
+                ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
+            ],
+            "reconnect_storm": [
+                raw,
                 ("generated, uvicorn, in-memory", {"server": "generated", "asgi": "uvicorn"}),
             ],
             "state_traffic": [
@@ -436,6 +444,7 @@ def configurations(quick: bool) -> dict[str, list[tuple[str, dict]]]:
         "fanout": fanout,
         "room_size": sizes,
         "connect_storm": sizes,
+        "reconnect_storm": sizes,
         # The floor has no rooms: the production server on each layer, a room count against one.
         "rooms_per_user": sizes[1:],
         "small_rooms": small,
@@ -453,7 +462,7 @@ def main() -> int:
         "--only",
         nargs="*",
         help="scenarios: fanout room_size small_rooms idle rooms_per_user connect_storm "
-        "state_traffic scale_out",
+        "reconnect_storm state_traffic scale_out",
     )
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
@@ -491,7 +500,8 @@ def main() -> int:
     print(table)
     report.plot(bench.results, args.out / "latency.png")
     report.plot_room_size(summary, args.out / "room_size.png")
-    report.plot_connect_storm(bench.results, args.out / "connect_storm.png")
+    report.plot_storm(bench.results, "connect_storm", args.out / "connect_storm.png")
+    report.plot_storm(bench.results, "reconnect_storm", args.out / "reconnect_storm.png")
     report.plot_rooms_per_user(summary, args.out / "rooms_per_user.png")
     if args.readme:
         report.update_readme(TEMPLATE / "README.md", table)

@@ -58,6 +58,23 @@ class Server:
     kind: str  # "generated", "raw" or "tutorial"
     processes: list[subprocess.Popen] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
+    # What started each process (command, directory, environment, log), to start it again.
+    launches: list[tuple] = field(default_factory=list)
+
+    def launch(self, command: list[str], cwd: Path, env: dict, log: Path) -> None:
+        process, port = start_process(command, cwd, env, log)
+        self.processes.append(process)
+        self.ports.append(port)
+        self.launches.append((command, cwd, env, log))
+
+    def restart(self) -> None:
+        """Stop every process, then start each again on its port, as a deployment does; returns
+        once they all accept connections."""
+        self.stop()
+        self.processes = [
+            start_process(*launch, port=port)[0]
+            for launch, port in zip(self.launches, self.ports, strict=True)
+        ]
 
     def cpu_seconds(self) -> float:
         total = 0
@@ -85,8 +102,10 @@ class Server:
                 process.wait()
 
 
-def start_process(command: list[str], cwd: Path, env: dict, log: Path) -> tuple:
-    port = free_port()
+def start_process(
+    command: list[str], cwd: Path, env: dict, log: Path, port: int | None = None
+) -> tuple:
+    port = port or free_port()
     command = [part.replace("{port}", str(port)) for part in command]
     with log.open("a") as output:
         process = subprocess.Popen(
@@ -234,9 +253,7 @@ class GeneratedProject:
                 command += ["--host", "127.0.0.1", "--port", "{port}"]
             else:
                 command = [*ASGI_COMMANDS[asgi_server], "config.asgi:application"]
-            process, port = start_process(command, self.path, env, log)
-            server.processes.append(process)
-            server.ports.append(port)
+            server.launch(command, self.path, env, log)
         return server
 
 
@@ -249,10 +266,9 @@ UNREACHABLE_LIMITS = {
 
 
 def start_raw(log: Path) -> Server:
-    process, port = start_process(
-        [PYTHON, str(BENCH / "servers" / "raw_floor.py"), "{port}"], BENCH, {}, log
-    )
-    return Server("raw websockets", "raw", [process], [port])
+    server = Server("raw websockets", "raw")
+    server.launch([PYTHON, str(BENCH / "servers" / "raw_floor.py"), "{port}"], BENCH, {}, log)
+    return server
 
 
 class TutorialShape:
@@ -282,7 +298,5 @@ class TutorialShape:
         server = Server(f"tutorial shape, {asgi_server}", "tutorial")
         for _ in range(processes):
             command = [*ASGI_COMMANDS[asgi_server], "tutorial_shape.asgi:application"]
-            process, port = start_process(command, BENCH / "servers", env, log)
-            server.processes.append(process)
-            server.ports.append(port)
+            server.launch(command, BENCH / "servers", env, log)
         return server

@@ -14,6 +14,7 @@ SCENARIOS = {
     "idle",
     "rooms_per_user",
     "connect_storm",
+    "reconnect_storm",
     "state_traffic",
     "scale_out",
 }
@@ -39,6 +40,9 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
                 for rooms in summary["sizes"]["rooms_per_user"]:
                     assert metrics[f"{rooms}.cold_ms"]["median"] > 0, (label, rooms)
                     assert metrics[f"{rooms}.warm_ms"]["median"] > 0, (label, rooms)
+            elif scenario == "reconnect_storm":
+                assert metrics["sockets"]["median"] == summary["sizes"]["storm_sockets"], label
+                assert metrics["seconds_until_all_caught_up"]["median"] > 0, label
             elif scenario == "connect_storm":
                 assert metrics["sockets"]["median"] == summary["sizes"]["storm_sockets"], label
                 assert metrics["connects_per_s"]["median"] > 0, label
@@ -50,5 +54,6 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
                 assert metrics["messages"]["median"] > 0, label
                 assert metrics["cpu_us_per_delivery"]["median"] > 0, label
     assert "| raw websockets (floor) |" in (tmp_path / "table.md").read_text()
-    for plot in ("latency.png", "room_size.png", "connect_storm.png", "rooms_per_user.png"):
-        assert (tmp_path / plot).read_bytes().startswith(b"\x89PNG"), plot
+    plots = ["latency", "room_size", "connect_storm", "rooms_per_user", "reconnect_storm"]
+    for plot in plots:
+        assert (tmp_path / f"{plot}.png").read_bytes().startswith(b"\x89PNG"), plot

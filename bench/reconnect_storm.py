@@ -1,0 +1,110 @@
+"""The reconnect storm: the server restarts with N sockets open, and every client comes back as
+the generated web client does (webclient/static/webclient/socket.js and app.js).
+
+Each client notices the close, retries with the web client's backoff ("equal jitter": half of
+a ceiling that starts at 0.5 s and doubles, up to 30 s, plus a random part of the other half),
+and once it has `session.ready` catches up: the room list, then the room's messages after the
+newest one it had. One message is sent while the server is back but the clients are not yet;
+a client is caught up when it has that message, from the catch-up or live on its socket.
+The floor's clients only reconnect: it has no history to catch up on.
+"""
+
+import asyncio
+import json
+import random
+import time
+import uuid
+
+import httpx
+from load import endpoint, open_socket, open_sockets
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+FIRST_DELAY_S = 0.5
+MAX_DELAY_S = 30.0
+
+
+async def reconnect(end) -> object:
+    """Open a socket again, with the web client's backoff between failed attempts."""
+    attempt = 0
+    while True:
+        ceiling = min(MAX_DELAY_S, FIRST_DELAY_S * 2**attempt)
+        await asyncio.sleep(ceiling / 2 + random.random() * ceiling / 2)
+        attempt += 1
+        try:
+            return await open_socket(end)
+        except (TimeoutError, OSError, InvalidHandshake, ConnectionClosed):
+            continue
+
+
+async def newest_message_id(http: httpx.AsyncClient, room: int, headers: dict) -> int:
+    response = await http.get(f"/api/rooms/{room}/messages/?limit=1", headers=headers)
+    response.raise_for_status()
+    results = response.json()["results"]
+    return results[0]["id"] if results else 0
+
+
+async def caught_up(http, socket, room: int, headers: dict, cursor: int, missed: asyncio.Future):
+    """As the web client after a reconnect: the room list, then the messages after `cursor`;
+    returns once the message sent during the outage is among them or has arrived live."""
+    (await http.get("/api/rooms/?limit=200", headers=headers)).raise_for_status()
+    response = await http.get(f"/api/rooms/{room}/messages/?after={cursor}", headers=headers)
+    response.raise_for_status()
+    missed_id = await missed
+    if any(message["id"] == missed_id for message in response.json()["results"]):
+        return
+    async for text in socket:
+        frame = json.loads(text)
+        if frame.get("type") == "message.new" and frame["message"]["id"] == missed_id:
+            return
+
+
+async def reconnect_storm(server, size: dict) -> dict:
+    """Seconds from the restarted server accepting until every client is back and caught up."""
+    users = size["fanout_receivers"] + 1
+    room = server.seed["group_room"] if server.seed else 1
+    ends = [
+        endpoint(server, index % users, room, server.seed) for index in range(size["storm_sockets"])
+    ]
+    base_url = f"http://127.0.0.1:{server.ports[0]}"
+    generated = server.kind == "generated"
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as http:
+        cursor = await newest_message_id(http, room, ends[0].headers) if generated else 0
+        sockets = await open_sockets(ends)
+        missed: asyncio.Future = asyncio.get_running_loop().create_future()
+        back_at: list[float] = []
+
+        async def come_back(index: int, socket) -> object:
+            try:
+                async for _ in socket:
+                    pass
+            except ConnectionClosed:
+                pass
+            socket = await reconnect(ends[index])
+            if generated:
+                headers = ends[index].headers
+                await caught_up(http, socket, room, headers, cursor, missed)
+            back_at.append(time.perf_counter())
+            return socket
+
+        clients = [asyncio.create_task(come_back(i, s)) for i, s in enumerate(sockets)]
+        await asyncio.to_thread(server.restart)
+        restarted_at = time.perf_counter()
+        cpu = server.cpu_seconds()
+        if generated:
+            body = {"body": "sent while the clients were away", "client_id": uuid.uuid4().hex}
+            response = await http.post(
+                f"/api/rooms/{room}/messages/", json=body, headers=ends[0].headers
+            )
+            response.raise_for_status()
+            missed.set_result(response.json()["id"])
+        sockets = await asyncio.gather(*clients)
+        wall, cpu = time.perf_counter() - restarted_at, server.cpu_seconds() - cpu
+    for socket in sockets:
+        socket.transport.abort()
+    return {
+        "sockets": len(sockets),
+        "seconds_until_all_caught_up": wall,
+        "cpu_s": cpu,
+        "back_after_s": sorted(moment - restarted_at for moment in back_at),
+    }
