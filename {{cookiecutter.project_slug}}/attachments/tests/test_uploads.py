@@ -1,6 +1,7 @@
 """POST /api/rooms/<id>/attachments/: what is accepted, what is refused, and what is stored."""
 
 import io
+import re
 import struct
 import zlib
 
@@ -39,10 +40,11 @@ def test_an_image_is_stored_upright_without_its_exif_and_with_a_thumbnail(
     with attachment.thumbnail.open("rb") as stored, Image.open(stored) as thumbnail:
         assert thumbnail.format == "WEBP"
         assert max(thumbnail.size) == settings.ATTACHMENTS_THUMBNAIL_SIZE
-    # Stored under a random name, with the extension of what the file is.
+    # Stored under a random name (32 URL-safe characters, nothing of "cat.JPG"), with the
+    # extension of what the file is.
     assert len(stored_files(media)) == 2
-    assert attachment.file.name.startswith(f"attachments/{room.pk}/")
-    assert attachment.file.name.endswith(".jpg") and "cat" not in attachment.file.name
+    random_name = r"[\w-]{32}\.jpg"
+    assert re.fullmatch(f"attachments/{room.pk}/{random_name}", attachment.file.name)
 
 
 @pytest.mark.parametrize(

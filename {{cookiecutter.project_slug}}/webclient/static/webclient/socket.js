@@ -43,7 +43,9 @@ export class Connection {
   }
 
   send(frame) {
-    if (!this.ready) return false;
+    // A socket the server is closing is still "ready" until its close event: sending on it
+    // would only log an error, and the frame is the caller's to send again after reconnecting.
+    if (!this.ready || this.ws.readyState !== WebSocket.OPEN) return false;
     this.ws.send(JSON.stringify(frame));
     return true;
   }
