@@ -9,15 +9,23 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import combination_id, service_unavailable
+from support import FUZZ_COMBINATIONS, combination_id, service_unavailable
 
 
 def pytest_collection_modifyitems(items):
-    """Keep every test of one combination on one xdist worker, so each bakes it once."""
+    """Keep every test of one combination on one xdist worker, so each bakes it once; the
+    combinations whose generated suite runs whole (the slowest, minutes each) first, so that no
+    worker is left with one of them at the end while the other waits."""
     for item in items:
         answers = getattr(item, "callspec", None) and item.callspec.params.get("answers")
         if answers:
             item.add_marker(pytest.mark.xdist_group(combination_id(answers)))
+    items.sort(key=lambda item: not runs_whole_suite(item))
+
+
+def runs_whole_suite(item) -> bool:
+    answers = getattr(item, "callspec", None) and item.callspec.params.get("answers")
+    return bool(answers) and {**answers, "use_docker": "no"} in FUZZ_COMBINATIONS
 
 
 @pytest.fixture(scope="session")

@@ -78,6 +78,17 @@ def load_hook(name: str):
     return module
 
 
+# The generated suite's fuzz and fault tests (many generated requests and frames, a Redis
+# killed, a flood, against real servers) run on a covering subset: every auth mode, channel
+# layer and room model at least once.
+FUZZ_COMBINATIONS = [
+    {"auth": "session", "channel_layer": "in_memory", "room_model": "group", "use_docker": "no"},
+    {"auth": "token", "channel_layer": "redis", "room_model": "both", "use_docker": "no"},
+    {"auth": "knox", "channel_layer": "redis", "room_model": "direct", "use_docker": "no"},
+    {"auth": "jwt", "channel_layer": "in_memory", "room_model": "both", "use_docker": "no"},
+]
+
+
 def combination_id(answers: dict) -> str:
     docker = "docker" if answers["use_docker"] == "yes" else "nodocker"
     return "-".join([answers["auth"], answers["channel_layer"], answers["room_model"], docker])

@@ -10,6 +10,7 @@ import uuid
 from support import (
     BIN,
     COMBINATIONS,
+    FUZZ_COMBINATIONS,
     PROJECT_TEMPLATE,
     PYTHON,
     TEMPLATE,
@@ -32,15 +33,6 @@ DOCKER_COMBINATIONS = [answers for answers in COMBINATIONS if answers["use_docke
 # proves it), so the checks of the code (ruff, import contracts, Django's checks, the lock
 # file) and the generated suite run once per pair of Docker twins, on the one without.
 SUITE_COMBINATIONS = [answers for answers in COMBINATIONS if answers["use_docker"] == "no"]
-# The generated suite's fuzz and fault tests (many generated requests and frames, a Redis
-# killed, a flood, against real servers) run on a covering subset: every auth mode, channel
-# layer and room model at least once.
-FUZZ_COMBINATIONS = [
-    {"auth": "session", "channel_layer": "in_memory", "room_model": "group", "use_docker": "no"},
-    {"auth": "token", "channel_layer": "redis", "room_model": "both", "use_docker": "no"},
-    {"auth": "knox", "channel_layer": "redis", "room_model": "direct", "use_docker": "no"},
-    {"auth": "jwt", "channel_layer": "in_memory", "room_model": "both", "use_docker": "no"},
-]
 # The container's entrypoint (wait for PostgreSQL, migrate, serve) is one script for every
 # answer: it runs, against a real PostgreSQL, on the Docker twins of the covering subset.
 ENTRYPOINT_COMBINATIONS = [{**answers, "use_docker": "yes"} for answers in FUZZ_COMBINATIONS]
@@ -152,14 +144,12 @@ def project_files(project) -> dict[str, bytes]:
 
 
 @combinations(DOCKER_COMBINATIONS)
-def test_the_docker_answer_changes_only_docker_files_and_the_readme(cookies, answers):
-    """Fresh bakes: the cached ones hold what their tests left (test databases, caches)."""
-    with_docker, without = (
-        project_files(
-            cookies.bake(extra_context={"project_slug": "chat_server", **chosen}).project_path
-        )
-        for chosen in (answers, {**answers, "use_docker": "no"})
-    )
+def test_the_docker_answer_changes_only_docker_files_and_the_readme(bake, cookies, answers):
+    """The Docker bake as cached (its tests only read it, or write outside it) against a fresh
+    bake without Docker: the cached one holds what the generated suite left (databases, media)."""
+    without_docker = {**answers, "use_docker": "no", "project_slug": "chat_server"}
+    with_docker = project_files(bake(answers))
+    without = project_files(cookies.bake(extra_context=without_docker).project_path)
     docker_only = {
         path
         for path in template_files()
