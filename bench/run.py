@@ -53,7 +53,10 @@ FULL = {
     "fanout_window": 8,
     "small_rooms": 100,
     "idle_sockets": 10_000,
-    "room_sizes": [2, 10, 100, 1_000, 5_000],
+    # Not 5,000 yet: as 5,000 members connect, each arrival's presence event goes to every
+    # member already there (12.5 million frames), the one client process falls behind, and the
+    # server closes its sockets as too slow before the first message.
+    "room_sizes": [2, 10, 100, 1_000],
     "storm_sockets": 5_000,
     "rooms_per_user": [1, 10, 100, 1_000],
     "duration": 3.0,
