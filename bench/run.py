@@ -1,6 +1,6 @@
 """Benchmark the generated chat server against the raw-websockets floor and the tutorial shape.
 
-    uv run python bench/run.py            # the full run: 3 runs of every scenario (~40 min)
+    uv run python bench/run.py            # the full run: 3 runs of every scenario (~80 min)
     uv run python bench/run.py --quick    # seconds, small N: checks it all works end to end
 
 Every scenario starts real server processes (pinned to core 0 when there are two cores)
