@@ -399,13 +399,25 @@ def table(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def plot(results: dict, path: Path) -> None:
-    """Latency distributions at half the maximum rate, one box per server and scenario."""
+def pyplot():
+    """matplotlib's pyplot, drawing to files only (no display here)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def save(plt, figure, path: Path) -> None:
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def plot(results: dict, path: Path) -> None:
+    """Latency distributions at half the maximum rate, one box per server and scenario."""
+    plt = pyplot()
     scenarios = [s for s in ("fanout", "small_rooms") if s in results]
     if not scenarios:
         return
@@ -421,9 +433,7 @@ def plot(results: dict, path: Path) -> None:
         axis.set_xscale("log")
         axis.set_xlabel("latency from send to receipt, ms (whiskers: p1 and p99)")
         axis.set_title(f"{scenario.replace('_', ' ')}: latency at half the maximum rate")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(plt, figure, path)
 
 
 def plot_room_size(summary: dict, path: Path) -> None:
@@ -431,11 +441,7 @@ def plot_room_size(summary: dict, path: Path) -> None:
     entries = summary["scenarios"].get("room_size")
     if not entries:
         return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, (cost, latency) = plt.subplots(1, 2, figsize=(11, 4))
     for label, entry in entries.items():
         metrics = entry["metrics"]
@@ -456,9 +462,7 @@ def plot_room_size(summary: dict, path: Path) -> None:
         axis.set_title(title, fontsize=9)
         axis.grid(True, which="both", alpha=0.3)
     cost.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(plt, figure, path)
 
 
 # Per storm scenario: the result's list of moments, and the plot's labels.
@@ -481,11 +485,7 @@ def plot_storm(results: dict, scenario: str, path: Path) -> None:
     runs = results.get(scenario)
     if not runs:
         return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     moments, xlabel, ylabel = STORM_PLOTS[scenario]
     figure, axis = plt.subplots(figsize=(8, 4))
     for label, results_ in runs.items():
@@ -496,9 +496,7 @@ def plot_storm(results: dict, scenario: str, path: Path) -> None:
     axis.set_title(scenario.replace("_", " "), fontsize=9)
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(plt, figure, path)
 
 
 def plot_rooms_per_user(summary: dict, path: Path) -> None:
@@ -506,11 +504,7 @@ def plot_rooms_per_user(summary: dict, path: Path) -> None:
     entries = summary["scenarios"].get("rooms_per_user")
     if not entries:
         return
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     counts = summary["sizes"]["rooms_per_user"]
     figure, axis = plt.subplots(figsize=(8, 4))
     for label, entry in entries.items():
@@ -536,9 +530,7 @@ def plot_rooms_per_user(summary: dict, path: Path) -> None:
     axis.set_title("rooms per user (median; band: min to max)", fontsize=9)
     axis.grid(True, which="both", alpha=0.3)
     axis.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(plt, figure, path)
 
 
 BEGIN, END = "<!-- benchmark:begin -->", "<!-- benchmark:end -->"

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 import report
@@ -236,6 +237,21 @@ async def idle(server, size: dict) -> dict:
     return {"sockets": len(sockets), "kib_per_socket": (after - before) / len(sockets) / 1024}
 
 
+# Each scenario's measurement, in the order a run takes them: (server, sizes, configuration).
+SCENARIOS = {
+    "fanout": lambda server, size, config: fanout(server, size),
+    "small_rooms": lambda server, size, config: small_rooms(server, size),
+    "room_size": lambda server, size, config: room_size(server, size),
+    "idle": lambda server, size, config: idle(server, size),
+    "rooms_per_user": lambda server, size, config: rooms_per_user(server, size),
+    "connect_storm": lambda server, size, config: connect_storm(server, size),
+    "reconnect_storm": lambda server, size, config: reconnect_storm(server, size),
+    "state_traffic": lambda server, size, config: state_traffic(server, size),
+    # Receivers spread over the configuration's processes.
+    "scale_out": lambda server, size, config: fanout(server, size, config.get("processes", 1)),
+}
+
+
 class Bench:
     def __init__(self, size: dict, workdir: Path, only: set[str] | None):
         self.size = size
@@ -303,25 +319,9 @@ class Bench:
 
     def run_once(self, quick: bool) -> None:
         size = self.size
-        for label, config in configurations(quick)["fanout"]:
-            self.measure("fanout", label, config, lambda s: fanout(s, size))
-        for label, config in configurations(quick)["small_rooms"]:
-            self.measure("small_rooms", label, config, lambda s: small_rooms(s, size))
-        for label, config in configurations(quick)["room_size"]:
-            self.measure("room_size", label, config, lambda s: room_size(s, size))
-        for label, config in configurations(quick)["idle"]:
-            self.measure("idle", label, config, lambda s: idle(s, size))
-        for label, config in configurations(quick)["rooms_per_user"]:
-            self.measure("rooms_per_user", label, config, lambda s: rooms_per_user(s, size))
-        for label, config in configurations(quick)["connect_storm"]:
-            self.measure("connect_storm", label, config, lambda s: connect_storm(s, size))
-        for label, config in configurations(quick)["reconnect_storm"]:
-            self.measure("reconnect_storm", label, config, lambda s: reconnect_storm(s, size))
-        for label, config in configurations(quick)["state_traffic"]:
-            self.measure("state_traffic", label, config, lambda s: state_traffic(s, size))
-        for label, config in configurations(quick)["scale_out"]:
-            processes = config.get("processes", 1)
-            self.measure("scale_out", label, config, lambda s, p=processes: fanout(s, size, p))
+        for scenario, action in SCENARIOS.items():
+            for label, config in configurations(quick)[scenario]:
+                self.measure(scenario, label, config, partial(action, size=size, config=config))
 
     def close(self) -> None:
         for database in self.databases.values():
