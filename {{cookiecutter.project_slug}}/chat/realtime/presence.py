@@ -3,7 +3,9 @@
 Who hears of it: the people who share a room with them, once per change (`presence` events,
 online or offline), never per room or per pair. A change costs one channel-layer message, to
 the group every server process joins, carrying the user's room ids; each process writes the
-event once to each of its sockets in any of those rooms (chat/realtime/hub.py).
+event once to each of its sockets in any of those rooms (chat/realtime/hub.py). Rooms of more
+than CHAT_PRESENCE_MAX_MEMBERS members are left out: there, members arriving one by one would
+cost members squared frames, so who is online is read on request (the member list's `online`).
 
 Where it is kept: with the in-memory layer, in the one process's memory. With Redis, each
 process records its users in Redis and keeps a key of its own alive (CHAT_PRESENCE_TTL_SECONDS);
@@ -22,6 +24,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 
 from ..models import Membership
 from .layer_watch import LayerMarker
@@ -157,7 +160,7 @@ class Presence:
                 self.beating = asyncio.create_task(self.beat_forever())
             self.sockets[user.pk] += 1
             if self.sockets[user.pk] == 1 and await self.store.arrived(user.pk):
-                await publish_presence(user_ref(user), "online", list(room_ids))
+                await publish_presence(user_ref(user), "online", await told_rooms(room_ids))
 
     async def socket_closed(self, user, room_ids) -> None:
         if not settings.CHAT_PRESENCE:
@@ -168,7 +171,7 @@ class Presence:
                 return
             del self.sockets[user.pk]
             if await self.store.departed(user.pk):
-                await publish_presence(user_ref(user), "offline", list(room_ids))
+                await publish_presence(user_ref(user), "offline", await told_rooms(room_ids))
 
     async def beat_forever(self) -> None:
         while True:
@@ -190,16 +193,36 @@ def user_ref(user) -> dict:
     return {"id": user.pk, "username": user.username}
 
 
+def rooms_up_to_presence_size(room_ids) -> list[int]:
+    """Those of the rooms with at most CHAT_PRESENCE_MAX_MEMBERS members: one query."""
+    if not room_ids:
+        return []
+    return list(
+        Membership.objects.filter(room_id__in=room_ids)
+        .values("room_id")
+        .annotate(members=Count("pk"))
+        .filter(members__lte=settings.CHAT_PRESENCE_MAX_MEMBERS)
+        .order_by()
+        .values_list("room_id", flat=True)
+    )
+
+
+told_rooms = database_sync_to_async(rooms_up_to_presence_size)
+
+
 @database_sync_to_async
 def departed_users(user_ids: list[int]) -> list[tuple[int, str, list[int]]]:
     """(id, username, room ids) of users whose process died: one query each, whatever the number."""
     if not user_ids:
         return []
     rooms: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
-    for user_id, room_id in Membership.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "room_id"
-    ):
-        rooms[user_id].append(room_id)
+    memberships = list(
+        Membership.objects.filter(user_id__in=user_ids).values_list("user_id", "room_id")
+    )
+    told = set(rooms_up_to_presence_size([room_id for _, room_id in memberships]))
+    for user_id, room_id in memberships:
+        if room_id in told:
+            rooms[user_id].append(room_id)
     names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     return [(user_id, names[user_id], rooms[user_id]) for user_id in user_ids if user_id in names]
 

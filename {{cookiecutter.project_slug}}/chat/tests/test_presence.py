@@ -88,3 +88,33 @@ async def test_a_change_costs_one_layer_message_and_one_frame_per_socket(
     # Exactly one: the next frame the friend reads is a later message.
     await friend_socket.send_json_to(send_frame(last_room, "after", "c-1"))
     assert (await next_of(friend_socket))["type"] == "message.new"
+
+
+async def test_rooms_above_the_presence_size_carry_no_presence(
+    as_user, open_socket, settings, make_user, user, bob, carol
+):
+    """Shared only through a room above CHAT_PRESENCE_MAX_MEMBERS, an arrival is not pushed; the
+    member list still says who is online."""
+    settings.CHAT_PRESENCE_MAX_MEMBERS = 3
+
+    @sync_to_async
+    def rooms():
+        big = Room.objects.create(kind=Room.Kind.GROUP, name="big")
+        others = [make_user(f"member{n}") for n in range(2)]
+        for member in (user, bob, *others):
+            Membership.objects.create(room=big, user=member)
+        small = Room.objects.create(kind=Room.Kind.GROUP, name="small")
+        for member in (user, carol):
+            Membership.objects.create(room=small, user=member)
+        return big
+
+    big = await rooms()
+    alice = await open_socket(user)
+    await open_socket(bob)
+    await open_socket(carol)
+    # Presence changes go out in the order they happen: bob's would have come first.
+    assert await next_of(alice) == presence(carol, "online")
+    members = await sync_to_async(
+        lambda: as_user(user).get(f"/api/rooms/{big.pk}/members/").json()["results"]
+    )()
+    assert {member["user"]["id"]: member["online"] for member in members}[bob.pk] is True

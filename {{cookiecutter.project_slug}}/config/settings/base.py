@@ -259,6 +259,9 @@ CHAT_TYPING_TIMEOUT_SECONDS = env.float("CHAT_TYPING_TIMEOUT_SECONDS", default=6
 # Presence events and the members' `online` flag. Off, the server tracks and tells nothing: for
 # a project that does not show presence, the traffic it saves is the heaviest of a chat server.
 CHAT_PRESENCE = env.bool("CHAT_PRESENCE", default=True)
+# Rooms above this many members hear no presence events: as members arrive one by one, each
+# would be told to every member already there. Their member list still says who is `online`.
+CHAT_PRESENCE_MAX_MEMBERS = env.int("CHAT_PRESENCE_MAX_MEMBERS", default=100)
 # Presence: each server process renews its liveness in Redis this often, and a process that
 # stops renewing it (killed) has its users taken offline once it expires, within TTL + heartbeat.
 CHAT_PRESENCE_HEARTBEAT_SECONDS = env.float("CHAT_PRESENCE_HEARTBEAT_SECONDS", default=10.0)
