@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 # The ASGI scope extension through which a server offers direct writes:
 # `scope["extensions"][WRITE_TEXT_NOW]["write"](text) -> bool` (chat/realtime/uvicorn_protocol.py).
 WRITE_TEXT_NOW = "chat.write_text_now"
+# The frames of a socket with no backlog: most sockets, most of the time, so none of them pays for
+# an empty deque (its first block is most of a kilobyte) while idle.
+NO_BACKLOG: tuple[str, ...] = ()
 
 
 class Outbox:
@@ -38,7 +41,8 @@ class Outbox:
         self.on_failure = on_failure
         # The server's direct write, when it offers one: write(text) -> whether it went out.
         self.write_now: Callable[[str], bool] | None = None
-        self.frames: deque[str] = deque()
+        # The backlog: a deque while a drain runs, else NO_BACKLOG.
+        self.frames: deque[str] | tuple[str, ...] = NO_BACKLOG
         # Drains `frames`; exists only while the client has a backlog (eager.py).
         self.draining: asyncio.Task | None = None
         # Set once the socket is on its way out: frames for it are dropped from then on.
@@ -51,7 +55,7 @@ class Outbox:
         if self.draining is None:
             if self.write_now is not None and self.written_now(frame):
                 return
-            self.frames.append(frame)
+            self.frames = deque((frame,))
             self.draining = start_eagerly(self.drain())
         elif len(self.frames) < self.limit:
             self.frames.append(frame)
@@ -85,6 +89,7 @@ class Outbox:
             self.on_failure()
         finally:
             self.draining = None
+            self.frames = NO_BACKLOG
 
     def close(self) -> None:
         """Drop the frames queued and all to come, and cut short the write in progress.
@@ -92,6 +97,6 @@ class Outbox:
         The client fetches what it was not sent by cursor after reconnecting.
         """
         self.closed = True
-        self.frames.clear()
+        self.frames = NO_BACKLOG
         if self.draining is not None and self.draining is not asyncio.current_task():
             self.draining.cancel()

@@ -198,4 +198,7 @@ def test_the_import_check_names_every_attribute_uvicorn_no_longer_uses():
         def handle_connect(self, event):
             return self.scope, self.response
 
+        def start_keepalive(self):
+            pass
+
     assert missing_from(Unrelated) == ["writable", "conn", "disconnected", "transport"]
