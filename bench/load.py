@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -60,14 +61,38 @@ async def open_socket(end: Endpoint) -> ClientConnection:
     return socket
 
 
-async def open_sockets(ends: list[Endpoint], concurrency: int = 50) -> list[ClientConnection]:
+async def open_sockets(
+    ends: list[Endpoint],
+    on_open: Callable[[int, ClientConnection], object] | None = None,
+    concurrency: int = 50,
+) -> list[ClientConnection]:
+    """Open a socket per endpoint; `on_open(index, socket)` as each one opens, to start reading it.
+
+    Thousands take longer to open than the server's keepalive allows a silent client (40 s): a
+    socket left unread meanwhile stops answering pings once a few frames wait in it, and the
+    server rightly drops it. A browser reads its socket from the moment it opens.
+    """
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(end):
+    async def one(index, end):
         async with gate:
-            return await open_socket(end)
+            socket = await open_socket(end)
+        if on_open is not None:
+            on_open(index, socket)
+        return socket
 
-    return list(await asyncio.gather(*(one(end) for end in ends)))
+    return list(await asyncio.gather(*(one(index, end) for index, end in enumerate(ends))))
+
+
+def reading(readers: list[asyncio.Task], read: Callable[[ClientConnection, int], Awaitable]):
+    """An `on_open` that starts `read(socket, index)` as a task, kept in `readers`."""
+    return lambda index, socket: readers.append(asyncio.create_task(read(socket, index)))
+
+
+async def discard(socket: ClientConnection, index: int) -> None:
+    """Read and drop what arrives, as an idle browser tab does: pings get their pongs."""
+    async for _ in socket:
+        pass
 
 
 class Tracker:

@@ -16,7 +16,7 @@ import time
 import uuid
 
 import httpx
-from load import endpoint, open_socket, open_sockets
+from load import endpoint, open_socket, open_sockets, reading
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 FIRST_DELAY_S = 0.5
@@ -75,11 +75,10 @@ async def reconnect_storm(server, size: dict) -> dict:
             cursor = await newest_message_id(before, room, ends[0].headers)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as http:
-        sockets = await open_sockets(ends)
         missed: asyncio.Future = asyncio.get_running_loop().create_future()
         back_at: list[float] = []
 
-        async def come_back(index: int, socket) -> object:
+        async def come_back(socket, index: int) -> object:
             try:
                 async for _ in socket:
                     pass
@@ -92,7 +91,8 @@ async def reconnect_storm(server, size: dict) -> dict:
             back_at.append(time.perf_counter())
             return socket
 
-        clients = [asyncio.create_task(come_back(i, s)) for i, s in enumerate(sockets)]
+        clients: list[asyncio.Task] = []
+        await open_sockets(ends, reading(clients, come_back))
         await asyncio.to_thread(server.restart)
         restarted_at = time.perf_counter()
         cpu = server.cpu_seconds()
