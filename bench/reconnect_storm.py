@@ -74,7 +74,10 @@ async def reconnect_storm(server, size: dict) -> dict:
         async with httpx.AsyncClient(base_url=base_url) as before:
             cursor = await newest_message_id(before, room, ends[0].headers)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as http:
+    # Each browser has connections of its own: here 5,000 clients share 200, so a catch-up
+    # waits its turn for one as a browser's waits at the server, with no limit (pool=None).
+    timeout = httpx.Timeout(120, pool=None)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as http:
         missed: asyncio.Future = asyncio.get_running_loop().create_future()
         back_at: list[float] = []
 
