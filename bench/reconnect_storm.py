@@ -43,12 +43,29 @@ async def newest_message_id(http: httpx.AsyncClient, room: int, headers: dict) -
     return results[0]["id"] if results else 0
 
 
+async def fetch(http: httpx.AsyncClient, url: str, headers: dict, **post) -> httpx.Response:
+    """GET (or POST `json=`) as a browser does: a kept-alive connection the server closed just as
+    the request went out (it closes idle ones) is retried on a fresh one. A POST retried may store
+    its message twice, which the catch-up does not mind: it looks for the id it was answered."""
+    for attempt in range(3):
+        try:
+            if post:
+                response = await http.post(url, headers=headers, **post)
+            else:
+                response = await http.get(url, headers=headers)
+            break
+        except httpx.RemoteProtocolError:
+            if attempt == 2:
+                raise
+    response.raise_for_status()
+    return response
+
+
 async def caught_up(http, socket, room: int, headers: dict, cursor: int, missed: asyncio.Future):
     """As the web client after a reconnect: the room list, then the messages after `cursor`;
     returns once the message sent during the outage is among them or has arrived live."""
-    (await http.get("/api/rooms/?limit=200", headers=headers)).raise_for_status()
-    response = await http.get(f"/api/rooms/{room}/messages/?after={cursor}", headers=headers)
-    response.raise_for_status()
+    await fetch(http, "/api/rooms/?limit=200", headers)
+    response = await fetch(http, f"/api/rooms/{room}/messages/?after={cursor}", headers)
     missed_id = await missed
     if any(message["id"] == missed_id for message in response.json()["results"]):
         return
@@ -101,10 +118,7 @@ async def reconnect_storm(server, size: dict) -> dict:
         cpu = server.cpu_seconds()
         if generated:
             body = {"body": "sent while the clients were away", "client_id": uuid.uuid4().hex}
-            response = await http.post(
-                f"/api/rooms/{room}/messages/", json=body, headers=ends[0].headers
-            )
-            response.raise_for_status()
+            response = await fetch(http, f"/api/rooms/{room}/messages/", ends[0].headers, json=body)
             missed.set_result(response.json()["id"])
         sockets = await asyncio.gather(*clients)
         wall, cpu = time.perf_counter() - restarted_at, server.cpu_seconds() - cpu
