@@ -24,7 +24,7 @@ from websockets.protocol import State
 from .outbox import WRITE_TEXT_NOW
 
 SANS_IO_MODULE = "uvicorn.protocols.websockets.websockets_sansio_impl"
-# What ChatWebSocketProtocol uses of uvicorn's class: the method it extends, and the
+# What ChatWebSocketProtocol uses of uvicorn's class: the methods it extends, and the
 # attributes it reads (set by uvicorn's __init__ and handlers).
 METHODS_RELIED_ON = ("handle_connect", "start_keepalive")
 ATTRIBUTES_RELIED_ON = ("response", "scope", "writable", "conn", "disconnected", "transport")
