@@ -23,6 +23,10 @@ FIRST_DELAY_S = 0.5
 MAX_DELAY_S = 30.0
 # How long every client may take to be back and caught up after the restart.
 CATCH_UP_LIMIT_S = 600
+# HTTP connections the clients share. httpcore's pool walks every queued request against every
+# connection each time one is added or answered: thousands queued in it make the client, not
+# the server, the bottleneck. So requests wait for a connection here, in a semaphore, instead.
+HTTP_CONNECTIONS = 64
 
 
 async def reconnect(end) -> object:
@@ -38,25 +42,40 @@ async def reconnect(end) -> object:
             continue
 
 
-async def newest_message_id(http: httpx.AsyncClient, room: int, headers: dict) -> int:
-    response = await http.get(f"/api/rooms/{room}/messages/?limit=1", headers=headers)
-    response.raise_for_status()
+class SharedClient(httpx.AsyncClient):
+    """One HTTP client for all the storm's clients, its requests taking turns on `connections`.
+
+    Each browser has connections of its own: here thousands of clients share a few, so a
+    catch-up waits its turn for one as a browser's waits at the server, with no time limit
+    for the turn itself."""
+
+    def __init__(self, base_url: str, connections: int):
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        super().__init__(base_url=base_url, limits=limits, timeout=httpx.Timeout(120))
+        self.turn = asyncio.Semaphore(connections)
+
+
+async def newest_message_id(http: SharedClient, room: int, headers: dict) -> int:
+    response = await fetch(http, f"/api/rooms/{room}/messages/?limit=1", headers)
     results = response.json()["results"]
     return results[0]["id"] if results else 0
 
 
-async def fetch(http: httpx.AsyncClient, url: str, headers: dict, **post) -> httpx.Response:
+async def fetch(http: SharedClient, url: str, headers: dict, **post) -> httpx.Response:
     """GET (or POST `json=`) as a browser does: a kept-alive connection the server closed just as
-    the request went out (it closes idle ones) is retried on a fresh one. A POST retried may store
+    the request went out is retried on a fresh one. The server closes a connection idle for 5 s;
+    on a server this busy its timer can run before it reads a request already there, which
+    reaches the client as a reset (ReadError) rather than a clean close. A POST retried may store
     its message twice, which the catch-up does not mind: it looks for the id it was answered."""
     for attempt in range(3):
         try:
-            if post:
-                response = await http.post(url, headers=headers, **post)
-            else:
-                response = await http.get(url, headers=headers)
+            async with http.turn:
+                if post:
+                    response = await http.post(url, headers=headers, **post)
+                else:
+                    response = await http.get(url, headers=headers)
             break
-        except httpx.RemoteProtocolError:
+        except (httpx.RemoteProtocolError, httpx.ReadError):
             if attempt == 2:
                 raise
     response.raise_for_status()
@@ -90,13 +109,9 @@ async def reconnect_storm(server, size: dict) -> dict:
     if generated:
         # A client of its own: a connection kept alive to the server about to stop would fail
         # the first catch-up that reused it.
-        async with httpx.AsyncClient(base_url=base_url) as before:
+        async with SharedClient(base_url, connections=1) as before:
             cursor = await newest_message_id(before, room, ends[0].headers)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    # Each browser has connections of its own: here 5,000 clients share 200, so a catch-up
-    # waits its turn for one as a browser's waits at the server, with no limit (pool=None).
-    timeout = httpx.Timeout(120, pool=None)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as http:
+    async with SharedClient(base_url, HTTP_CONNECTIONS) as http:
         missed: asyncio.Future = asyncio.get_running_loop().create_future()
         back_at: list[float] = []
 

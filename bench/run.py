@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
@@ -320,6 +321,9 @@ class Bench:
         except Exception as error:
             # One server failing a scenario must not cost the figures of all the others.
             print(f"  {scenario:11} {label:40} FAILED: {error!r}", flush=True)
+            # Where it failed, and what the server said meanwhile: enough to diagnose it.
+            traceback.print_exc(file=sys.stderr)
+            print(self.log.read_text()[-4000:], file=sys.stderr, flush=True)
             self.failures.append(f"{scenario} / {label}: failed: {error!r}")
             return
         finally:
