@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -202,6 +203,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # does not wait behind it (a client that is not reading would hold it forever).
         self.outbox.close()
         await super().close(code, reason)
+
+    async def __call__(self, scope, receive, send):
+        # Channels' own reads through await_many_dispatch, which merges the client's messages
+        # with a layer channel's in a task and an asyncio.wait per socket. This socket's only
+        # source is its client (events come from the hub): read it directly, without them,
+        # as they hold some 3 KiB of every idle socket (bench/socket_memory.py).
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+                # The loop's other work runs between two frames of one client, as between
+                # channels' own reads: a client's burst takes its turn with everyone else's.
+                await asyncio.sleep(0)
+        except StopConsumer:
+            pass
+
+    async def websocket_disconnect(self, message):
+        # Channels' own also hops to a thread to close stale database connections: see dispatch.
+        await self.disconnect(message["code"])
+        raise StopConsumer
 
     async def dispatch(self, message):
         # Channels' own dispatch first hops to a thread to close stale database connections,

@@ -5,8 +5,12 @@ of those writes is a coroutine, a message dict, an encoding and a framing of the
 this protocol a socket can instead write a frame at once, when nothing stops it going out
 now, and a text is framed once for all the connections that do not compress.
 
-It offers that through the ASGI scope's extensions (the mechanism ASGI provides for what a
-server adds): `scope["extensions"][WRITE_TEXT_NOW]["write"](text) -> bool`. On any other
+It also holds less per socket than uvicorn's own: its receive queue and writable flag hold
+no empty deques (lean_asyncio.py), and the handshake's request and response are let go once
+the socket is open: together, a quarter of an idle socket's Python heap (bench/socket_memory.py).
+
+It offers direct writes through the ASGI scope's extensions (the mechanism ASGI provides for
+what a server adds): `scope["extensions"][WRITE_TEXT_NOW]["write"](text) -> bool`. On any other
 server (daphne for runserver, Channels' test communicator) the extension is absent and the
 consumer sends through ASGI as usual.
 
@@ -17,27 +21,45 @@ one fails at start-up, naming it, instead of breaking sockets. Should a direct w
 fail, the socket falls back to the ASGI send (chat/realtime/outbox.py).
 """
 
+import asyncio
+
 import uvicorn
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from .lean_asyncio import LeanEvent, LeanQueue
 from .outbox import WRITE_TEXT_NOW
 
 SANS_IO_MODULE = "uvicorn.protocols.websockets.websockets_sansio_impl"
 # What ChatWebSocketProtocol uses of uvicorn's class: the methods it extends, and the
 # attributes it reads (set by uvicorn's __init__ and handlers).
 METHODS_RELIED_ON = ("handle_connect", "start_keepalive")
-ATTRIBUTES_RELIED_ON = ("response", "scope", "writable", "conn", "disconnected", "transport")
+ATTRIBUTES_RELIED_ON = (
+    "response",
+    "request",
+    "scope",
+    "writable",
+    "queue",
+    "conn",
+    "disconnected",
+    "transport",
+)
+# The lean queue and event stand in for asyncio's: each method of asyncio's that uvicorn's
+# code names must be one they have. ("join" is left out: uvicorn names it for bytes.join.)
+PRIMITIVES = ((asyncio.Queue, LeanQueue), (asyncio.Event, LeanEvent))
+NAMED_FOR_OTHER_TYPES = {"join"}
 
 
 class IncompatibleUvicorn(ImportError):
-    """The installed uvicorn lacks something the production protocol relies on."""
+    """The installed uvicorn's protocol is not the one the production protocol was made for."""
 
     def __init__(self, missing: str):
         super().__init__(
-            f"chat/realtime/uvicorn_protocol.py relies on {missing!r} of uvicorn's private "
-            f"{SANS_IO_MODULE}.WebSocketsSansIOProtocol, which the installed uvicorn "
-            f"{uvicorn.__version__} does not have. Install the versions in uv.lock "
+            f"chat/realtime/uvicorn_protocol.py relies on uvicorn's private "
+            f"{SANS_IO_MODULE}.WebSocketsSansIOProtocol as it was, and the installed uvicorn "
+            f"{uvicorn.__version__} differs in {missing!r}: a method or attribute it no longer "
+            "has, or a method of asyncio's Queue or Event it now calls that the lean ones "
+            "(chat/realtime/lean_asyncio.py) lack. Install the versions in uv.lock "
             "(`uv sync --frozen`), or adapt the protocol to this uvicorn."
         )
         self.missing = missing
@@ -55,11 +77,22 @@ def names_in_code(cls: type) -> set[str]:
 
 
 def missing_from(cls: type) -> list[str]:
-    """Which of the methods and attributes relied on the class does not have."""
+    """Which of the methods and attributes relied on the class does not have, and which
+    methods of asyncio's queue and event it names that the lean ones lack."""
     used = names_in_code(cls)
-    return [name for name in METHODS_RELIED_ON if not callable(getattr(cls, name, None))] + [
-        name for name in ATTRIBUTES_RELIED_ON if name not in used
-    ]
+    return (
+        [name for name in METHODS_RELIED_ON if not callable(getattr(cls, name, None))]
+        + [name for name in ATTRIBUTES_RELIED_ON if name not in used]
+        + [
+            f"{lean.__name__}.{name}"
+            for primitive, lean in PRIMITIVES
+            for name in dir(primitive)
+            if not name.startswith("_")
+            and name in used
+            and name not in NAMED_FOR_OTHER_TYPES
+            and not hasattr(lean, name)
+        ]
+    )
 
 
 try:
@@ -84,6 +117,12 @@ def uncompressed_frame(text: str) -> bytes:
 
 
 class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = LeanQueue()
+        self.writable = LeanEvent()
+        self.writable.set()
+
     def handle_connect(self, event) -> None:
         super().handle_connect(event)
         if self.response.status_code == 101:  # only then is there an application to tell
@@ -91,9 +130,13 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def start_keepalive(self) -> None:
         super().start_keepalive()
-        # Called once the handshake's response has gone out, after which uvicorn never reads it:
-        # kept, its headers would be a tenth of an idle socket's memory (bench/socket_memory.py).
+        # Called once the handshake's response has gone out, after which neither uvicorn nor
+        # websockets reads it or the request again. websockets' parser keeps the request for
+        # the connection's life, so its headers are emptied rather than only let go: kept,
+        # the two would be a tenth of an idle socket's memory (bench/socket_memory.py).
         self.response = None
+        self.request.headers.clear()
+        self.request = None
 
     def write_text_now(self, text: str) -> bool:
         """Write `text` as a text frame if it can go out without waiting; False if it cannot.
