@@ -263,10 +263,11 @@ SCENARIOS = {
 
 
 class Bench:
-    def __init__(self, size: dict, workdir: Path, only: set[str] | None):
+    def __init__(self, size: dict, workdir: Path, only: set[str] | None, servers: list[str] | None):
         self.size = size
         self.workdir = workdir
         self.only = only
+        self.servers = servers
         # What failed, by scenario and server: reported, and the run exits non-zero.
         self.failures: list[str] = []
         self.log = workdir / "servers.log"
@@ -314,6 +315,8 @@ class Bench:
 
     def measure(self, scenario: str, label: str, config: dict, action) -> None:
         if self.only and scenario not in self.only:
+            return
+        if self.servers and not any(text in label for text in self.servers):
             return
         server = self.start(config)
         try:
@@ -492,9 +495,18 @@ def main() -> int:
         "reconnect_storm state_traffic scale_out; the others keep their figures from the "
         "latest.json already in --out",
     )
+    parser.add_argument(
+        "--servers",
+        nargs="*",
+        help="only the servers whose label contains one of these texts (the floor's label has "
+        "'floor'); needs --out",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--readme", action="store_true", help="write the table into README.md")
     args = parser.parse_args()
+    if args.servers and (args.readme or args.out == BENCH / "results"):
+        # Without their baselines the figures have no ratios: never the README's table.
+        parser.error("--servers writes a partial table: give --out elsewhere, without --readme")
 
     size = dict(QUICK if args.quick else FULL)
     if args.runs:
@@ -509,7 +521,7 @@ def main() -> int:
     print(f"server cores {SERVER_CORES}, client cores {CLIENT_CORES}, sizes {size}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="chat-bench-") as workdir:
-        bench = Bench(size, Path(workdir), set(args.only) if args.only else None)
+        bench = Bench(size, Path(workdir), set(args.only) if args.only else None, args.servers)
         try:
             for run in range(size["runs"]):
                 print(f"run {run + 1} of {size['runs']}", flush=True)
