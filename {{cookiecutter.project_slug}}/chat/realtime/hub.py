@@ -174,21 +174,11 @@ class Hub:
     async def dispatch(self, event: dict) -> None:
         kind = event["type"]
         if kind == "fanout.room":
-            room_id = event["room"]
-            sockets = list(self.rooms.get(room_id, ()))
-            if event.get("closes_room"):
-                async with self.subscriptions:
-                    for socket in sockets:
-                        await self.unsubscribe(socket, room_id)
-            frame = event["frame"]
-            for socket in sockets:
-                socket.push(frame)
-            seq = event.get("seq")
-            if seq is not None and sockets and self.sequences.received(room_id, seq):
-                logger.warning("room %s: a message did not arrive; its sockets resync", room_id)
-                resync = encode({"type": "room.resync", "room": room_id})
-                for socket in sockets:
-                    socket.push(resync)
+            await self.to_room(event)
+        elif kind == "fanout.room_batch":
+            # A batch of stored sends' events for the room, in order (chat/realtime/publish.py).
+            for room_event in event["events"]:
+                await self.to_room(room_event)
         elif kind == "fanout.room_others":
             for socket in list(self.rooms.get(event["room"], ())):
                 if socket.user_id != event["except_user"]:
@@ -209,6 +199,23 @@ class Hub:
                 socket.revoke(event["credential"])
         else:
             await self.change_membership(event)
+
+    async def to_room(self, event: dict) -> None:
+        room_id = event["room"]
+        sockets = list(self.rooms.get(room_id, ()))
+        if event.get("closes_room"):
+            async with self.subscriptions:
+                for socket in sockets:
+                    await self.unsubscribe(socket, room_id)
+        frame = event["frame"]
+        for socket in sockets:
+            socket.push(frame)
+        seq = event.get("seq")
+        if seq is not None and sockets and self.sequences.received(room_id, seq):
+            logger.warning("room %s: a message did not arrive; its sockets resync", room_id)
+            resync = encode({"type": "room.resync", "room": room_id})
+            for socket in sockets:
+                socket.push(resync)
 
     async def change_membership(self, event: dict) -> None:
         """fanout.join or fanout.leave: (un)subscribe every socket of the user, then tell them."""

@@ -31,10 +31,25 @@ async def publish_to_room(room_id: int, event: dict, *, closes_room: bool = Fals
     await send_to_group(room_group(room_id), message)
 
 
+# A batch's events for one room travel as one layer message (one Redis round trip and one
+# hub dispatch for many), of at most this many events, so that no message grows large.
+EVENTS_PER_LAYER_MESSAGE = 100
+
+
 async def publish_many_to_rooms(events: list[tuple[int, dict]]) -> None:
-    """publish_to_room for each (room id, event), in order: one hop from a sync caller."""
+    """publish_to_room for each (room id, event): each room's in order, and one layer message
+    for the room's events of the batch (a batch of stored sends) rather than one each."""
+    by_room: dict[int, list[dict]] = {}
     for room_id, event in events:
-        await send_to_group(room_group(room_id), room_message(room_id, event))
+        by_room.setdefault(room_id, []).append(room_message(room_id, event))
+    for room_id, messages in by_room.items():
+        for start in range(0, len(messages), EVENTS_PER_LAYER_MESSAGE):
+            chunk = messages[start : start + EVENTS_PER_LAYER_MESSAGE]
+            if len(chunk) == 1:
+                await send_to_group(room_group(room_id), chunk[0])
+            else:
+                batch = {"type": "fanout.room_batch", "room": room_id, "events": chunk}
+                await send_to_group(room_group(room_id), batch)
 
 
 async def publish_to_room_others(room_id: int, user_id: int, event: dict) -> None:

@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from chat.domain.errors import Forbidden, Invalid, NotFound
 from chat.domain.sending import SendRequest, send_message, send_messages
 from chat.models import Message, Room
-from chat.realtime import send_batcher
+from chat.realtime import publish, send_batcher
+from chat.realtime.hub import room_group
+from chat.realtime.publish import EVENTS_PER_LAYER_MESSAGE
 from chat.realtime.send_batcher import SendBatcher, get_send_batcher
 from chat.realtime.send_pipeline import MAX_SENDS_IN_FLIGHT
 from chat.storage import store_numbered
@@ -149,6 +151,29 @@ async def test_sends_from_many_sockets_at_once_all_arrive_in_order(open_socket, 
     assert all(outcome.echoed for outcome in outcomes)
     for socket in (alice_socket, bob_socket):
         assert await bodies_received(socket, 40) == [f"message {n}" for n in range(40)]
+
+
+async def test_a_batch_reaches_the_channel_layer_as_one_message_per_room(
+    open_socket, monkeypatch, room, user, bob
+):
+    alice_socket, bob_socket = await open_socket(user), await open_socket(bob)
+    sent_to_room = []
+    send_to_group = publish.send_to_group
+
+    async def recorded_send(group, message):
+        if group == room_group(room.pk):
+            sent_to_room.append(len(message.get("events", [message])))
+        await send_to_group(group, message)
+
+    monkeypatch.setattr(publish, "send_to_group", recorded_send)
+    count = EVENTS_PER_LAYER_MESSAGE + 20
+    batcher = get_send_batcher()
+    # Queued before the batcher runs: one batch.
+    sends = [batcher.submit(SendRequest(user, room.pk, f"m{n}", f"c-{n}")) for n in range(count)]
+    assert all(outcome.echoed for outcome in await asyncio.gather(*sends))
+    for socket in (alice_socket, bob_socket):
+        assert await bodies_received(socket, count) == [f"m{n}" for n in range(count)]
+    assert sent_to_room == [EVENTS_PER_LAYER_MESSAGE, 20]
 
 
 @pytest.fixture
