@@ -15,13 +15,16 @@ from django.db import IntegrityError, transaction
 from .models import Membership, Message, Room
 
 
-def senders_history_cuts(user_ids: set[int], room_ids: set[int]) -> dict[tuple[int, int], int]:
-    """(user id, room id) -> the member's history cut, for the memberships among these whose
+def senders_history_cuts(senders: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(user id, room id) -> the member's history cut, for those of these memberships whose
     member may send (not blocked by the other member of a 1-to-1).
 
     Plain SQL, because every batch of sends runs it: the ORM takes longer to build this
     query than the database takes to answer it (about 0.2 ms of CPU, a third of storing a
-    message on its own).
+    message on its own). One condition per (user, room) pair, each a lookup in the
+    membership's unique index: `user IN (...) AND room IN (...)` had SQLite look up every user
+    of the batch in every room of it, a cost that grew with the square of the batch (3 ms for
+    100 sends in 100 rooms).
     """
     db = transaction.get_connection()
     quote = db.ops.quote_name
@@ -30,13 +33,13 @@ def senders_history_cuts(user_ids: set[int], room_ids: set[int]) -> dict[tuple[i
         quote(meta.get_field(name).column)
         for name in ("user", "room", "history_from", "blocked_by_peer")
     )
+    pair = f"({user} = %s AND {room} = %s)"
     query = (
         f"SELECT {user}, {room}, {history_from} FROM {quote(meta.db_table)} "
-        f"WHERE {user} IN ({', '.join(['%s'] * len(user_ids))}) "
-        f"AND {room} IN ({', '.join(['%s'] * len(room_ids))}) AND NOT {blocked}"
+        f"WHERE ({' OR '.join([pair] * len(senders))}) AND NOT {blocked}"
     )
     with db.cursor() as cursor:
-        cursor.execute(query, [*user_ids, *room_ids])
+        cursor.execute(query, [value for sender in senders for value in sender])
         return {(user_id, room_id): cut for user_id, room_id, cut in cursor.fetchall()}
 
 

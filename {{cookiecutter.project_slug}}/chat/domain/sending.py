@@ -114,7 +114,9 @@ REFUSED_VALUES = (DataError, UnicodeError, OverflowError)
 
 def store_accepted(requests, accepted: list[Accepted], results: list, publish) -> list:
     users = {send.request.user.pk for send in accepted}
-    senders = senders_history_cuts(users, {send.request.room_id for send in accepted})
+    senders = senders_history_cuts(
+        {(send.request.user.pk, send.request.room_id) for send in accepted}
+    )
     # Nearly every send is new: store the batch first, and look for earlier sends with the
     # same client_id only if the database refuses it as a duplicate.
     try:
