@@ -89,9 +89,9 @@ def insert_numbered_in_one_statement(db, messages: list[Message]) -> None:
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     sent = [field for field in fields if field.name != "seq"]
     still_to_number = counts.copy()
-    for message in messages:
+    for message, values in zip(messages, prepared_values(db, sent, messages), strict=True):
         still_to_number[message.room_id] -= 1
-        params += [field.get_db_prep_save(field.pre_save(message, True), db) for field in sent]
+        params += values
         params.append(still_to_number[message.room_id])
     row = f"({', '.join(['%s'] * (len(sent) + 1))})"
     alias = {field.name: f"c{index}" for index, field in enumerate(sent)}
@@ -157,18 +157,42 @@ def insert_messages(db, messages: list[Message]) -> None:
     columns = ", ".join(quote(field.column) for field in fields)
     row = f"({', '.join(['%s'] * len(fields))})"
     size = db.ops.bulk_batch_size(fields, messages)
+    rows = prepared_values(db, fields, messages)
     with db.cursor() as cursor:
         for start in range(0, len(messages), size):
             batch = messages[start : start + size]
             cursor.execute(
                 f"INSERT INTO {quote(meta.db_table)} ({columns}) "
                 f"VALUES {', '.join([row] * len(batch))} RETURNING {quote(meta.pk.column)}",
-                [
-                    field.get_db_prep_save(field.pre_save(message, True), db)
-                    for message in batch
-                    for field in fields
-                ],
+                [value for values in rows[start : start + size] for value in values],
             )
             for message, (pk,) in zip(batch, cursor.fetchall(), strict=True):
                 message.pk = pk
                 message._state.adding, message._state.db = False, db.alias
+
+
+def prepared_values(db, fields: list, messages: list[Message]) -> list[list]:
+    """Each message's values for `fields`, as the ORM prepares them for an INSERT, in less CPU.
+
+    A timestamp set on creation (auto_now_add) is taken once for the whole batch, which is
+    stored at one instant, and prepared once; None is NULL for every field of a message, and
+    goes unprepared. Each message is given its timestamp, as a save would.
+    """
+    stamps = {}
+    for index, field in enumerate(fields):
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = field.pre_save(messages[0], True)
+            stamps[index] = (value, field.get_db_prep_save(value, db))
+    rows = []
+    for message in messages:
+        row = []
+        for index, field in enumerate(fields):
+            if index in stamps:
+                value, prepared = stamps[index]
+                setattr(message, field.attname, value)
+                row.append(prepared)
+                continue
+            value = field.pre_save(message, True)
+            row.append(None if value is None else field.get_db_prep_save(value, db))
+        rows.append(row)
+    return rows
