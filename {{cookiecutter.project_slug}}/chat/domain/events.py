@@ -1,13 +1,16 @@
 """The server-to-client socket events, built once per change whatever the number of recipients."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from attachments.linking import payloads as attachment_payloads
 
 from ..models import Invitation, Message, Room
 
-# The serializer's own field, so timestamps read exactly as they do over REST.
-_timestamp = serializers.DateTimeField()
+# The serializer's own field, so timestamps read exactly as they do over REST, in the
+# settings' time zone (which REST uses, as the project activates no other): given here, the
+# field does not look up the current time zone for every message.
+_timestamp = serializers.DateTimeField(default_timezone=timezone.get_default_timezone())
 
 
 def user_ref(user) -> dict:
