@@ -24,6 +24,7 @@ fail, the socket falls back to the ASGI send (chat/realtime/outbox.py).
 import asyncio
 
 import uvicorn
+from uvicorn.protocols.utils import ClientDisconnected
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
@@ -33,7 +34,7 @@ from .outbox import WRITE_TEXT_NOW
 SANS_IO_MODULE = "uvicorn.protocols.websockets.websockets_sansio_impl"
 # What ChatWebSocketProtocol uses of uvicorn's class: the methods it extends, and the
 # attributes it reads (set by uvicorn's __init__ and handlers).
-METHODS_RELIED_ON = ("handle_connect", "start_keepalive")
+METHODS_RELIED_ON = ("handle_connect", "start_keepalive", "send")
 ATTRIBUTES_RELIED_ON = (
     "response",
     "request",
@@ -137,6 +138,16 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
         self.response = None
         self.request.headers.clear()
         self.request = None
+
+    async def send(self, message) -> None:
+        if message["type"] == "websocket.send" and self.transport.is_closing():
+            # uvicorn closed the connection itself (a keepalive ping went unanswered, the
+            # client broke the protocol) and has yet to hear that it is lost: the client is
+            # gone, as ClientDisconnected (an OSError, as ASGI asks) says. uvicorn would raise
+            # the RuntimeError meant for an application that sends after closing, which the
+            # outbox logs as a failure: under load, an ERROR per socket whose pings timed out.
+            raise ClientDisconnected()
+        await super().send(message)
 
     def write_text_now(self, text: str) -> bool:
         """Write `text` as a text frame if it can go out without waiting; False if it cannot.

@@ -172,6 +172,22 @@ async def test_a_socket_whose_writes_all_fail_is_closed_1011_not_left_silent(
     assert alice.close_code == CLOSE_SERVER_ERROR
 
 
+async def test_a_frame_for_a_connection_uvicorn_closed_is_dropped_as_for_a_client_gone(
+    open_client, server_socket, user, caplog
+):
+    """uvicorn closes a connection itself when its pings go unanswered; until it hears that the
+    connection is lost, frames still come for it. They are dropped as for a client that went
+    away, not failed as by an application that sends after its own close."""
+    alice, protocol = await open_client(user)
+    consumer = server_socket(user)
+    protocol.keepalive_timeout()  # as when the client stops answering pings
+    consumer.send_event({"type": "presence", "user": {"id": 1}, "status": "online"})
+    with pytest.raises(ConnectionClosed):
+        await asyncio.wait_for(alice.recv(), 10)
+    assert consumer.outbox.closed
+    assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
+
+
 def test_an_incompatible_uvicorn_fails_at_import_naming_the_version_and_the_name():
     # A uvicorn whose protocol lost a name the direct writes rely on, in a fresh interpreter.
     script = (
@@ -202,7 +218,7 @@ def test_the_import_check_names_every_attribute_uvicorn_no_longer_uses():
             pass
 
     assert missing_from(Unrelated) == [
-        *("request", "writable", "queue", "conn", "disconnected", "transport")
+        *("send", "request", "writable", "queue", "conn", "disconnected", "transport")
     ]
 
     class AsksMoreOfItsQueue(ChatWebSocketProtocol.__bases__[0]):
