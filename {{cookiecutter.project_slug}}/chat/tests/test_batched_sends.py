@@ -171,6 +171,18 @@ def test_the_largest_batch_is_stored_as_its_messages_say(room, user, bob, insert
         assert len({message.created for message in messages}) == 1
 
 
+def test_a_batch_stores_every_text_exactly_as_sent(room, user):
+    """What array, SQL or JSON quoting might mangle (PostgreSQL receives a batch as arrays)."""
+    bodies = ['{"a", b}', "NULL", "back\\slash", 'quote\'s "both"', "line\nbreak", "多言語 🎉"]
+    requests = [SendRequest(user, room.pk, body, f"c-{n}") for n, body in enumerate(bodies)]
+    outcomes = send_messages(requests)
+    assert [message.body for message, _ in outcomes] == bodies
+    stored = Message.objects.filter(room=room).order_by("seq")
+    assert [(message.body, message.client_id) for message in stored] == [
+        (body, f"c-{n}") for n, body in enumerate(bodies)
+    ]
+
+
 def test_a_resend_in_a_batch_still_gets_the_first_message(room, user):
     ((first, _),) = send_messages([SendRequest(user, room.pk, "first", "c-1")])
     outcomes = send_messages(
