@@ -201,6 +201,7 @@ class Hub:
             await self.change_membership(event)
 
     async def to_room(self, event: dict) -> None:
+        """A room event (`fanout.room`) to the room's sockets here; a gap in its seq resyncs."""
         room_id = event["room"]
         sockets = list(self.rooms.get(room_id, ()))
         if event.get("closes_room"):

@@ -31,8 +31,9 @@ async def publish_to_room(room_id: int, event: dict, *, closes_room: bool = Fals
     await send_to_group(room_group(room_id), message)
 
 
-# A batch's events for one room travel as one layer message (one Redis round trip and one
-# hub dispatch for many), of at most this many events, so that no message grows large.
+# A batch's events for one room travel as one layer message (with Redis, one group_send and
+# one receive: eight round trips, bench/layer_cost.py), of at most this many events, so that
+# no message grows large.
 EVENTS_PER_LAYER_MESSAGE = 100
 
 
