@@ -6,19 +6,25 @@ the cache, which every process shares on the Redis layer. Asking Redis for every
 a round trip on the send path, so a process takes a lease of several frames at once from the
 user's window and spends it locally: Redis is asked about once per LEASE_SHARE of a limit. With
 the in-memory layer the cache is this process's memory, asked directly.
+
+While the shared cache is unreachable (Redis down), each process counts in its own memory: the
+limits hold per process, and no frame fails because Redis does.
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache as memoized
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 
 from .per_loop import per_loop
+
+logger = logging.getLogger(__name__)
 
 # A lease is this share of a limit's frames (at least one): small enough that processes
 # sharing a user's window cannot overshoot it by much, large enough to spare Redis.
@@ -68,6 +74,9 @@ class RateLimiter:
         # Wall-clock time: every process must agree on where a window starts.
         self.clock = clock
         self.leases: dict[tuple[str, int], Lease] = {}
+        # Counts while the shared cache fails; whether it is failing, to log once per outage.
+        self.local_counts = LocMemCache("rate-limits-while-the-cache-fails", {})
+        self.shared_failing = False
 
     async def retry_after(self, limit: Limit, user_id: int) -> float | None:
         """None if the user may send one more frame now (it is counted); else the seconds
@@ -78,7 +87,7 @@ class RateLimiter:
         if lease is None or lease.window != window:
             lease = self.new_lease(limit, user_id, window)
         if lease.remaining == 0:
-            lease.remaining = await take_from_window(limit, user_id, window)
+            lease.remaining = await self.take_from_window(limit, user_id, window)
             if lease.remaining == 0:
                 return round((window + 1) * limit.seconds - now, 3)
         lease.remaining -= 1
@@ -95,18 +104,26 @@ class RateLimiter:
         lease = self.leases[(limit.name, user_id)] = Lease(window, limit.seconds)
         return lease
 
+    async def take_from_window(self, limit: Limit, user_id: int, window: int) -> int:
+        """Up to a lease of frames from the user's window in the shared count: how many it got."""
+        shared = caches["default"]
+        if isinstance(shared, LocMemCache):
+            return count_in_window(shared, limit, user_id, window)
+        try:
+            taken = await asyncio.to_thread(count_in_window, shared, limit, user_id, window)
+        except Exception:
+            if not self.shared_failing:
+                logger.warning("rate limits: shared cache unreachable, counting per process")
+                self.shared_failing = True
+            return count_in_window(self.local_counts, limit, user_id, window)
+        self.shared_failing = False
+        return taken
 
-async def take_from_window(limit: Limit, user_id: int, window: int) -> int:
-    """Up to a lease of frames from the user's window in the shared count: how many it got."""
-    if isinstance(caches["default"], LocMemCache):
-        return count_in_window(limit, user_id, window)
-    return await asyncio.to_thread(count_in_window, limit, user_id, window)
 
-
-def count_in_window(limit: Limit, user_id: int, window: int) -> int:
+def count_in_window(counts, limit: Limit, user_id: int, window: int) -> int:
     key = f"rate:{limit.name}:{user_id}:{window}"
-    cache.add(key, 0, timeout=int(limit.seconds) + 1)
-    used = cache.incr(key, limit.lease)
+    counts.add(key, 0, timeout=int(limit.seconds) + 1)
+    used = counts.incr(key, limit.lease)
     return max(0, min(limit.lease, limit.frames - (used - limit.lease)))
 
 

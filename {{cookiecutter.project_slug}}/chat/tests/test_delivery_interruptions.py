@@ -19,9 +19,11 @@ from channels.layers import InMemoryChannelLayer
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from websockets.asyncio.client import connect
 
+from accounts.tests.clock import ManualClock
 from chat.realtime import hub as hub_module
 from chat.realtime.hub import Hub
 from chat.realtime.layer_watch import LAYER_UNAVAILABLE
+from chat.realtime.rate_limits import RateLimiter, parse_limit
 from core.testing import HttpClient
 
 live = pytest.mark.django_db(transaction=True)
@@ -115,6 +117,31 @@ async def test_an_idle_receive_timing_out_is_retried_at_once_and_logs_nothing(ca
             await asyncio.wait(hub.tasks)
     assert hub.layer.timed_out
     assert caplog.records == []
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_rate_limits_hold_per_process_while_the_shared_cache_is_unreachable(settings, caplog):
+    """The counts live in Redis: while it is down, a frame is neither refused nor let through
+    for that, and the process counts alone."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+        }
+    }
+    limiter, limit = RateLimiter(ManualClock(1_000_003.0).now), parse_limit("messages", "30/10")
+    with caplog.at_level(logging.WARNING, logger="chat.realtime.rate_limits"):
+        outcomes = [await limiter.retry_after(limit, 1) for _ in range(31)]
+    assert outcomes[:30] == [None] * 30
+    assert outcomes[30] == 7.0
+    assert [r.getMessage() for r in caplog.records] == [
+        "rate limits: shared cache unreachable, counting per process"
+    ]
 
 
 class Client:
