@@ -3,8 +3,8 @@
 The hub publishes each room event (a batch of them under load) with one group_send, and every
 process's hub takes it with one receive (chat/realtime/hub.py). This measures the CPU of that
 pair for channels-redis's two layers, against the Redis the benchmark uses, on uvloop as the
-production server runs: the core layer the template configures (groups and queues kept in
-Redis as sorted sets) and the pub/sub layer (PUBLISH and SUBSCRIBE). Ratios are against the core
+production server runs: the core layer (groups and queues kept in Redis as sorted sets) and the
+pub/sub layer the template configures (PUBLISH and SUBSCRIBE). Ratios are against the core
 layer, run by run.
 
     uv run python bench/layer_cost.py [--messages 2000] [--runs 3]

@@ -1,7 +1,7 @@
 """Gaps in a room's messages as a process receives them: the channel layer delivers at most once.
 
-channels-redis drops group events past a channel's capacity and across Redis reconnects, and
-says so only in its log. Every message carries its room's `seq`, so the hub sees a number
+Redis pub/sub keeps nothing for a subscriber that is reconnecting, and the layer watch notices
+only on its next round. Every message carries its room's `seq`, so the hub sees a number
 skipped. Two processes storing messages in one room may publish them slightly out of order,
 so a number missing is only a gap once the room's next event has come without it: then every
 local socket of the room is told to catch up (`room.resync`).

@@ -27,15 +27,13 @@ from channels.layers import get_channel_layer
 
 from .frames import encode
 from .gaps import RoomSequences
-from .layer_watch import RECEIVE_TIMEOUTS, LayerWatch, retry_delay, until_cancelled
+from .layer_watch import LayerWatch, retry_delay, until_cancelled
 from .per_loop import per_loop
 
 logger = logging.getLogger(__name__)
 
 # Every process's hub is in this group: presence changes go to all of them at once.
 PRESENCE_GROUP = "chat.presence"
-# Channel layers forget group members after a day (group_expiry): re-add well before.
-GROUP_REFRESH_SECONDS = 60 * 60
 
 
 class Socket(Protocol):
@@ -80,10 +78,7 @@ class Hub:
             self.watch = await LayerWatch.made_for(self, channel)
             await self.layer.group_add(PRESENCE_GROUP, channel)
             self.channel = channel
-            self.tasks = [
-                asyncio.create_task(self.receive_forever()),
-                asyncio.create_task(self.refresh_groups_forever()),
-            ]
+            self.tasks = [asyncio.create_task(self.receive_forever())]
             if self.watch is not None:
                 self.tasks.append(asyncio.create_task(self.watch.watch_forever()))
 
@@ -136,8 +131,8 @@ class Hub:
     async def leave_group(self, group: str) -> None:
         """group_discard, which may fail while Redis is down: the socket leaves all the same.
 
-        Left in the group, the channel gets events nobody here wants until Redis forgets the
-        group (on restart, or group_expiry): cheaper than sockets that cannot close.
+        Left subscribed, the process gets the group's events, which find no socket here and
+        are dropped: cheaper than sockets that cannot close.
         """
         try:
             await self.layer.group_discard(group, self.channel)
@@ -145,14 +140,12 @@ class Hub:
             self.layer_failed()
 
     async def receive_forever(self) -> None:
-        # This task is the process's only way to hear of room events: it must outlive errors
-        # (a Redis timeout or reconnect), or every socket of the process goes silent.
+        # This task is the process's only way to hear of room events: it must outlive errors,
+        # or every socket of the process goes silent.
         failures = 0
         while True:
             try:
                 event = await self.receive_event()
-            except RECEIVE_TIMEOUTS:
-                continue  # nothing to receive for a while: ask again at once
             except Exception:
                 failures += 1
                 self.layer_failed()
@@ -237,11 +230,12 @@ class Hub:
         if self.watch is not None:
             self.watch.trouble.set()
 
-    async def refresh_groups_forever(self) -> None:
-        while True:
-            await asyncio.sleep(GROUP_REFRESH_SECONDS)
-            async with self.subscriptions:
-                await self.add_all_groups()
+    def publish_failed(self, error: Exception) -> None:
+        """An event was not published: no other process will deliver it, so delivery is
+        interrupted from now on, and the sockets here are told before what they get next."""
+        if self.watch is not None:
+            self.watch.delivery_interrupted(error)
+            self.watch.trouble.set()
 
     async def add_all_groups(self) -> None:
         """Add this process's channel to every group it needs; the caller holds the lock."""

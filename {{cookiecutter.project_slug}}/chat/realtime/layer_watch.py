@@ -1,10 +1,13 @@
 """Delivery through Redis interrupted and resumed: how a process's hub survives a Redis outage.
 
-Redis keeps the groups and the queued events in memory only: while it is unreachable, events
-go nowhere, and once it restarts it has forgotten every group. So the hub watches it (a marker
-key it keeps there tells a restart from mere silence): while it is down the hub tells its
-sockets (`unavailable`); once it answers again the hub re-adds its groups, re-reads its users'
-rooms, and asks every socket to fetch what it missed (`room.resync`, docs/websocket.md).
+Redis pub/sub delivers an event only to the connections subscribed at that instant: while Redis
+is unreachable events go nowhere, and a subscriber that reconnects (redis-py does so by itself,
+and subscribes again) has missed what was published meanwhile. So the hub watches: a marker key
+it keeps in Redis tells a restart from mere silence, and the layer's connections count their
+reconnections (core/redis_connections.py). While Redis is down the hub tells its sockets
+(`unavailable`); once it answers again, or after a reconnection, the hub re-adds its groups,
+re-reads its users' rooms, and asks every socket to fetch what it missed (`room.resync`,
+docs/websocket.md).
 """
 
 import asyncio
@@ -16,17 +19,21 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
+
+from core.redis_connections import reconnections
 
 from ..models import Membership
 from .frames import encode, error_event
+from .per_loop import per_loop
 
 if TYPE_CHECKING:
     from .hub import Hub
 
 try:  # redis-py comes with the Redis layer only
-    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from redis.asyncio import Redis
 except ImportError:
-    RedisTimeoutError = TimeoutError
+    Redis = None
 
 logger = logging.getLogger(__name__)
 
@@ -37,61 +44,64 @@ LAYER_CHECK_SECONDS = 1.0
 LAYER_RETRY_MAX_SECONDS = 1.0
 # The hub rewrites its marker every check; the expiry only cleans up after a process that died.
 LAYER_MARKER_TTL_SECONDS = 60
-# What a receive raises when nothing came within the Redis client's socket timeout: idle,
-# not broken (redis-py 8 times out after 5 s, as long as the layer blocks in Redis).
-RECEIVE_TIMEOUTS = (RedisTimeoutError, TimeoutError)
 LAYER_UNAVAILABLE = (
     "Live delivery is interrupted. When it resumes, room.resync asks you to fetch what you missed."
 )
 
 
+def uses_redis() -> bool:
+    """Whether the channel layer runs through Redis (settings.REDIS_URL), shared by processes."""
+    return settings.REDIS_URL is not None
+
+
+# The hub's and presence's own client of the layer's Redis: the layer's connections are its own.
+layer_redis = per_loop(lambda: Redis.from_url(settings.REDIS_URL, socket_timeout=5))
+
+
+def layer_prefix() -> str:
+    """The layer's key prefix (channels-redis's default if none): our keys in Redis share it."""
+    return settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
+
+
 class LayerMarker:
-    """A key of the hub's in each Redis of a channels-redis layer: gone means Redis lost its state.
+    """A key of the hub's in the layer's Redis: gone means Redis lost its state (restarted)."""
 
-    A Redis that restarts between two receives can come back without the hub ever seeing an
-    error (redis-py reconnects), with none of the hub's groups: the marker is how it knows.
-    """
-
-    @staticmethod
-    def supports(layer) -> bool:
-        return hasattr(layer, "ring_size") and hasattr(layer, "connection")
-
-    def __init__(self, layer, channel: str):
-        self.layer = layer
-        self.key = f"{layer.prefix}:hub:{channel}"
+    def __init__(self, redis, prefix: str, channel: str):
+        self.redis = redis
+        self.key = f"{prefix}:hub:{channel}"
 
     async def state_lost(self) -> bool:
-        """Whether some Redis lost the marker since the last call; (re)writes it."""
-        lost = False
-        for index in range(self.layer.ring_size):
-            previous = await self.layer.connection(index).set(
-                self.key, 1, ex=LAYER_MARKER_TTL_SECONDS, get=True
-            )
-            lost = lost or previous is None
-        return lost
+        """Whether Redis lost the marker since the last call; (re)writes it."""
+        previous = await self.redis.set(self.key, 1, ex=LAYER_MARKER_TTL_SECONDS, get=True)
+        return previous is None
 
 
 class LayerWatch:
     """Checks the layer every LAYER_CHECK_SECONDS, and at once when a call to it failed.
 
-    Only its task changes `down`, so the states of an outage cannot race.
+    Only its task ends an outage; a publish that fails starts one at once (Hub.publish_failed),
+    so that a socket hears of it before the ack of a message that others did not get live.
     """
 
     @classmethod
     async def made_for(cls, hub: "Hub", channel: str) -> "LayerWatch | None":
         """A watch for the hub's layer, its marker written; None for a layer without Redis."""
-        if not LayerMarker.supports(hub.layer):
+        if not uses_redis():
             return None
-        marker = LayerMarker(hub.layer, channel)
+        marker = LayerMarker(layer_redis(), layer_prefix(), channel)
         await marker.state_lost()
         return cls(hub, marker)
 
     def __init__(self, hub: "Hub", marker: LayerMarker):
         self.hub = hub
         self.marker = marker
+        # Reconnections of this process's layer connections that the watch has answered.
+        self.reconnections = reconnections()
         # Set from the first failure the watch sees until delivery has resumed.
         self.down = False
         self.interrupted_at = 0.0
+        # Counts the failures that interrupt delivery: one during a resume means it is not over.
+        self.interruptions = 0
         # Set by a failed call to the layer: the watch looks now rather than on its round.
         self.trouble = asyncio.Event()
 
@@ -113,11 +123,23 @@ class LayerWatch:
     async def check_layer(self) -> None:
         """Resume delivery if it was interrupted; raises while the layer is unreachable."""
         state_lost = await self.marker.state_lost()
-        if state_lost or self.down:
-            await self.resume_delivery(state_lost)
+        # Counted as a connection comes back, just before redis-py subscribes it again: a
+        # round later, so the sockets fetch once the subscriber hears the rooms again.
+        reconnected = reconnections() != self.reconnections
+        if self.down:
+            why = f"back after {time.monotonic() - self.interrupted_at:.1f} s"
+        elif state_lost:
+            why = "lost its state (restarted?)"
+        elif reconnected:
+            why = "reconnected: events published meanwhile may be lost"
+        else:
+            return
+        self.reconnections = reconnections()
+        await self.resume_delivery(why)
 
     def delivery_interrupted(self, error: Exception) -> None:
         """Once per outage: log it and tell every socket, which catches up once it is over."""
+        self.interruptions += 1
         if self.down:
             return
         self.down = True
@@ -127,13 +149,14 @@ class LayerWatch:
         for socket in list(self.hub.socket_rooms):
             socket.push(frame)
 
-    async def resume_delivery(self, state_lost: bool) -> None:
+    async def resume_delivery(self, why: str) -> None:
         """Subscribe again to what Redis forgot, and have every socket fetch what it missed.
 
         Joins and leaves published meanwhile were lost too: the database says which rooms
         each user is in now (a user removed meanwhile must not go on receiving the room).
         """
         hub = self.hub
+        interruptions = self.interruptions
         async with hub.subscriptions:
             rooms_by_user = await rooms_of_users(list(hub.users))
             for user_id, sockets in list(hub.users.items()):
@@ -145,13 +168,9 @@ class LayerWatch:
                     for room_id in rooms - following:
                         await hub.subscribe(socket, room_id)
             await hub.add_all_groups()
-        if self.down:
-            logger.warning(
-                "channel layer back after %.1f s: groups re-added, sockets asked to resync",
-                time.monotonic() - self.interrupted_at,
-            )
-        else:
-            logger.warning("channel layer lost its state (restarted?): groups re-added")
+        if self.interruptions != interruptions:
+            return  # a publish failed meanwhile: not over yet, the next round resumes
+        logger.warning("channel layer %s: groups re-added, sockets asked to resync", why)
         self.down = False
         for socket, room_ids in list(hub.socket_rooms.items()):
             for room_id in room_ids:

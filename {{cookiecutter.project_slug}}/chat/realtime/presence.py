@@ -21,13 +21,12 @@ from collections import Counter
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 
 from ..models import Membership
-from .layer_watch import LayerMarker
+from .layer_watch import layer_prefix, layer_redis, uses_redis
 from .per_loop import per_loop
 from .publish import publish_presence
 
@@ -60,10 +59,10 @@ class LocalPresence:
 class RedisPresence:
     """Every process shares Redis: a set of processes per user, and a key alive per process."""
 
-    def __init__(self, layer):
-        self.redis = layer.connection(0)
+    def __init__(self, redis, layer_prefix: str):
+        self.redis = redis
         self.process = uuid.uuid4().hex
-        self.prefix = f"{layer.prefix}:presence"
+        self.prefix = f"{layer_prefix}:presence"
 
     def key(self, *parts) -> str:
         return ":".join([self.prefix, *map(str, parts)])
@@ -142,8 +141,10 @@ class Presence:
     whose first socket opens or whose last one closes, if that changes them anywhere."""
 
     def __init__(self):
-        layer = get_channel_layer()
-        self.store = RedisPresence(layer) if LayerMarker.supports(layer) else LocalPresence()
+        if uses_redis():
+            self.store = RedisPresence(layer_redis(), layer_prefix())
+        else:
+            self.store = LocalPresence()
         self.sockets: Counter[int] = Counter()
         # Changes are recorded one at a time, in the order sockets open and close.
         self.changing = asyncio.Lock()

@@ -117,7 +117,11 @@ async def send_to_group(group: str, message: dict) -> None:
         await get_hub().dispatch(message)
     else:
         async with layer_sends():
-            await layer.group_send(group, message)
+            try:
+                await layer.group_send(group, message)
+            except Exception as error:
+                get_hub().publish_failed(error)
+                raise
 
 
 publish_to_room_sync = async_to_sync(publish_to_room)

@@ -1,7 +1,7 @@
-"""The hub and Redis: an idle receive is no error, and delivery resumes after Redis restarts.
+"""The hub and Redis: delivery resumes after Redis restarts, and after a subscriber reconnects.
 
-Redis keeps the layer's groups in memory only. These tests kill and restart a Redis of
-their own (never the one the settings name, which others may share).
+Redis pub/sub keeps nothing for a subscriber that is away. These tests kill and restart a Redis
+of their own, or drop its subscribers (never the Redis the settings name, which others share).
 """
 
 import asyncio
@@ -15,13 +15,10 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from channels.layers import InMemoryChannelLayer
-from redis.exceptions import TimeoutError as RedisTimeoutError
+import redis
 from websockets.asyncio.client import connect
 
 from accounts.tests.clock import ManualClock
-from chat.realtime import hub as hub_module
-from chat.realtime.hub import Hub
 from chat.realtime.layer_watch import LAYER_UNAVAILABLE
 from chat.realtime.rate_limits import RateLimiter, parse_limit
 from core.testing import HttpClient
@@ -62,6 +59,11 @@ class PrivateRedis:
         except OSError:
             return False
 
+    def drop_subscribers(self) -> None:
+        """Close every pub/sub connection, as Redis does to one past its output buffer limit."""
+        with redis.Redis.from_url(self.url) as client:
+            assert client.client_kill_filter(_type="pubsub") >= 1
+
     def kill(self) -> None:
         if self.process is not None:
             self.process.send_signal(signal.SIGKILL)
@@ -74,49 +76,12 @@ def private_redis():
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("needs redis-server on the PATH")
-    redis = PrivateRedis(binary)
-    redis.start()
+    server = PrivateRedis(binary)
+    server.start()
     try:
-        yield redis
+        yield server
     finally:
-        redis.kill()
-
-
-class TimingOutLayer(InMemoryChannelLayer):
-    """The in-memory layer, except that its first receive times out as an idle redis-py read
-    does (redis-py 8 gives up reading after its 5 s socket timeout)."""
-
-    timed_out = False
-
-    async def receive(self, channel):
-        if not self.timed_out:
-            self.timed_out = True
-            raise RedisTimeoutError("Timeout reading from 127.0.0.1:6379")
-        return await super().receive(channel)
-
-
-async def test_an_idle_receive_timing_out_is_retried_at_once_and_logs_nothing(caplog, monkeypatch):
-    # A retry after a failure would wait an hour: the event can only come if none happens.
-    monkeypatch.setattr(hub_module, "retry_delay", lambda failures: 3600)
-    hub = Hub()
-    hub.layer = TimingOutLayer()
-    received = asyncio.get_running_loop().create_future()
-
-    async def dispatch(event):
-        received.set_result(event)
-
-    monkeypatch.setattr(hub, "dispatch", dispatch)
-    with caplog.at_level(logging.WARNING, logger="chat.realtime"):
-        await hub.start()
-        await hub.layer.send(hub.channel, {"type": "fanout.room", "room": 1, "frame": "{}"})
-        try:
-            assert (await asyncio.wait_for(received, 10))["room"] == 1
-        finally:
-            for task in hub.tasks:
-                task.cancel()
-            await asyncio.wait(hub.tasks)
-    assert hub.layer.timed_out
-    assert caplog.records == []
+        server.kill()
 
 
 def closed_port() -> int:
@@ -302,3 +267,35 @@ async def test_delivery_resumes_across_processes_after_redis_restarts(
         seen = {m["id"] for m in client.messages()} | {m["id"] for m in fetched}
         for sender in clients:
             assert sender.acknowledged() <= seen, f"{client.name} misses {sender.name}'s"
+
+
+def is_message(body: str):
+    return lambda frame: frame["type"] == "message.new" and frame["message"]["body"] == body
+
+
+@live
+@pytest.mark.faults
+async def test_the_sockets_catch_up_after_the_subscriber_reconnects_by_itself(
+    private_redis, start_server, user, bob, room, password, http_login
+):
+    """Redis stays up, but drops the server's subscriber: redis-py reconnects and subscribes
+    again without a word, and whatever was published in between is lost. The sockets are
+    asked to fetch it, and live delivery goes on."""
+    host = start_server({"REDIS_URL": private_redis.url})
+    sender, receiver = [
+        await connect_client(host, who, password, http_login) for who in (user, bob)
+    ]
+    await sender.send(room, "before")
+    await receiver.first(is_message("before"))
+
+    private_redis.drop_subscribers()
+    dropped = time.monotonic()
+    for client in (sender, receiver):
+        _, frame = await client.first(lambda f: f["type"] == "room.resync", after=dropped)
+        assert frame == {"type": "room.resync", "room": room.pk}
+    await sender.send(room, "after")
+    await receiver.first(is_message("after"))
+    # Redis never went away: nobody was told that delivery was interrupted.
+    assert not [f for client in (sender, receiver) for _, f in client.frames if is_unavailable(f)]
+    for client in (sender, receiver):
+        await client.websocket.close()

@@ -8,7 +8,7 @@ from csp.constants import NONE, SELF
 
 from .auth_{{ cookiecutter.auth }} import *  # noqa: F403 (settings of the auth mode, e.g. token lifetimes)
 from .auth_{{ cookiecutter.auth }} import AUTH_MODE_APPS, AUTH_MODE_REST_AUTHENTICATION_CLASSES
-from .channel_layer_{{ cookiecutter.channel_layer }} import CACHES, CHANNEL_LAYERS  # noqa: F401
+from .channel_layer_{{ cookiecutter.channel_layer }} import CACHES, CHANNEL_LAYERS, REDIS_URL  # noqa: F401
 from .environment import BASE_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)

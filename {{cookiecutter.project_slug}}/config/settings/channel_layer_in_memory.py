@@ -5,6 +5,9 @@ Redis layer (regenerate, or see README) to run several.
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 """
 
+# No Redis: presence and the layer's health are this process's own business.
+REDIS_URL = None
+
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels.layers.InMemoryChannelLayer",

@@ -3,6 +3,8 @@
 https://github.com/django/channels_redis
 """
 
+from core.redis_connections import count_reconnections
+
 from .environment import env
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -11,16 +13,23 @@ REDIS_KEY_PREFIX = env("REDIS_KEY_PREFIX", default="{{ cookiecutter.project_slug
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        # Pub/sub: a room event is one PUBLISH, and each process subscribed to the room gets it
+        # once. The core layer (channels_redis.core) queues events in Redis instead, at eight
+        # round trips each (bench/layer_cost.py in the template's repository). Pub/sub keeps
+        # nothing for a subscriber that is away: the hub finds out and has its sockets catch up
+        # (core/redis_connections.py, chat/realtime/layer_watch.py).
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            # A receive blocks in Redis for 5 s (BZPOPMIN); redis-py 8 also gives up reading
-            # after 5 s, so an idle receive would time out on our side just as Redis answers,
-            # dropping an event popped in that instant. Read longer than Redis blocks.
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    # A publish to a Redis that stopped answering fails instead of hanging.
+                    "socket_timeout": 5,
+                    # Counts the reconnections after which a subscriber may have missed events.
+                    "redis_connect_func": count_reconnections,
+                }
+            ],
             "prefix": f"{REDIS_KEY_PREFIX}:asgi",
-            # One channel per process carries every room's events (chat/realtime/hub.py): room for
-            # bursts. Over capacity, group_send drops the event (logged at INFO).
-            "capacity": 1000,
         },
     }
 }
