@@ -5,14 +5,11 @@ carries its frame already encoded, so a room event is encoded once whatever the 
 recipients; each process's hub (chat/realtime/hub.py) writes it to its own sockets.
 """
 
-import asyncio
-
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from .frames import encode
 from .hub import PRESENCE_GROUP, get_hub, room_group, user_group
-from .per_loop import per_loop
 
 
 def room_message(room_id: int, event: dict) -> dict:
@@ -100,14 +97,6 @@ async def publish_revocation(user_id: int, credential_id: str | None) -> None:
     await send_to_group(user_group(user_id), message)
 
 
-# Publishes to Redis under way at once, per process. Each holds a connection of the layer's
-# pool, which redis-py caps (100) and refuses past the cap instead of waiting: a burst of
-# sockets publishing at once (everyone typing in a big room) waits here instead, leaving the
-# rest of the pool to the hub and presence.
-LAYER_SENDS_AT_ONCE = 50
-layer_sends = per_loop(lambda: asyncio.Semaphore(LAYER_SENDS_AT_ONCE))
-
-
 async def send_to_group(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
@@ -116,12 +105,14 @@ async def send_to_group(group: str, message: dict) -> None:
         # on every send and every receive.
         await get_hub().dispatch(message)
     else:
-        async with layer_sends():
-            try:
-                await layer.group_send(group, message)
-            except Exception as error:
-                get_hub().publish_failed(error)
-                raise
+        # The pub/sub layer publishes one message at a time per Redis, on one connection:
+        # a burst of sockets publishing at once (everyone typing in a big room) queues there,
+        # never past redis-py's pool cap.
+        try:
+            await layer.group_send(group, message)
+        except Exception as error:
+            get_hub().publish_failed(error)
+            raise
 
 
 publish_to_room_sync = async_to_sync(publish_to_room)

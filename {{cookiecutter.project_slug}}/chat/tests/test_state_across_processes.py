@@ -101,7 +101,8 @@ async def test_a_message_lost_between_processes_makes_the_rooms_sockets_catch_up
 
 
 async def test_more_sockets_publishing_at_once_than_the_redis_pool_holds_all_get_through():
-    """redis-py refuses a connection past its pool's cap (100) instead of waiting for one."""
+    """redis-py refuses a connection past its pool's cap (100) instead of waiting for one: a
+    burst of publishes must not each take a connection."""
     await asyncio.gather(
         *(publish_to_room_others(1, user_id, {"type": "typing.start"}) for user_id in range(300))
     )
