@@ -131,7 +131,7 @@ class LayerWatch:
         elif state_lost:
             why = "lost its state (restarted?)"
         elif reconnected:
-            why = "reconnected: events published meanwhile may be lost"
+            why = "reconnected (what was published meanwhile may be lost)"
         else:
             return
         self.reconnections = reconnections()
