@@ -123,8 +123,9 @@ class LayerWatch:
     async def check_layer(self) -> None:
         """Resume delivery if it was interrupted; raises while the layer is unreachable."""
         state_lost = await self.marker.state_lost()
-        # Counted as a connection comes back, just before redis-py subscribes it again: a
-        # round later, so the sockets fetch once the subscriber hears the rooms again.
+        # Counted as a connection comes back, just before redis-py subscribes it again (one
+        # round trip); resuming takes a round trip and a query more, so the sockets fetch once
+        # the subscriber hears the rooms again.
         reconnected = reconnections() != self.reconnections
         if self.down:
             why = f"back after {time.monotonic() - self.interrupted_at:.1f} s"
