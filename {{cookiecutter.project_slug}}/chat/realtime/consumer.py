@@ -41,7 +41,7 @@ from .frames import (
     parse_frame,
 )
 from .hub import get_hub
-from .outbox import WRITE_TEXT_NOW, Outbox
+from .outbox import WRITE_TEXTS_NOW, Outbox
 from .presence import get_presence
 from .publish import publish_to_room_others
 from .rate_limits import Limit, frame_limit, get_rate_limiter, message_limit
@@ -128,12 +128,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = user.pk
         self.credential_id = self.scope.get("credential_id")
         extensions = self.scope.get("extensions") or {}
-        self.outbox.write_now = extensions.get(WRITE_TEXT_NOW, {}).get("write")
+        self.outbox.write_now = extensions.get(WRITE_TEXTS_NOW, {}).get("write")
         room_ids = await room_ids_of(user)
         # Events may reach the socket while the hub subscribes it room by room: they wait, so
         # that session.ready comes first and means "from here on, every event".
         arrived_meanwhile: list[str] = []
-        self.push = arrived_meanwhile.append
+        self.push = arrived_meanwhile.extend
         try:
             await get_hub().attach(self, room_ids)
             self.attached = True
@@ -151,8 +151,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "presence": settings.CHAT_PRESENCE,
             }
         )
-        for frame in arrived_meanwhile:
-            self.push(frame)
+        if arrived_meanwhile:
+            self.push(tuple(arrived_meanwhile))
         logger.info("socket opened for user %s", user.pk)
 
     async def disconnect(self, code):
@@ -401,7 +401,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.expiry.revoke()
 
     def send_event(self, event: dict) -> None:
-        self.push(encode(event))
+        self.push((encode(event),))
 
     def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
         self.send_event(error_event(code, detail, client_id))

@@ -10,8 +10,9 @@ Groups: `chat.room.<id>` carries events for a room's members; `chat.user.<id>`
 carries membership changes and credential revocations to every socket of one user, in
 every process.
 
-The hub never waits on a socket: it pushes the frame, and the socket queues what its
+The hub never waits on a socket: it pushes the frames, and the socket queues what its
 client has not taken yet (chat/realtime/outbox.py), so one slow client cannot stall the room.
+A batch of stored sends to a room is pushed as one tuple of frames: to each socket, one write.
 
 Publishing is chat/realtime/publish.py; watching Redis for outages and restarts, which make
 the hub re-add its groups, is chat/realtime/layer_watch.py.
@@ -39,8 +40,8 @@ PRESENCE_GROUP = "chat.presence"
 class Socket(Protocol):
     user_id: int
 
-    def push(self, frame: str) -> None:
-        """Queue the frame for the client; never waits."""
+    def push(self, frames: tuple[str, ...]) -> None:
+        """Queue the frames for the client, in order; never waits."""
 
     def revoke(self, credential_id: str | None) -> None:
         """Close if opened with that credential (None: with any); never waits."""
@@ -167,47 +168,55 @@ class Hub:
     async def dispatch(self, event: dict) -> None:
         kind = event["type"]
         if kind == "fanout.room":
-            await self.to_room(event)
+            await self.to_room(event, (event,))
         elif kind == "fanout.room_batch":
             # A batch of stored sends' events for the room, in order (chat/realtime/publish.py).
-            for room_event in event["events"]:
-                await self.to_room(room_event)
+            await self.to_room(event, event["events"])
         elif kind == "fanout.room_others":
+            frames = (event["frame"],)
             for socket in list(self.rooms.get(event["room"], ())):
                 if socket.user_id != event["except_user"]:
-                    socket.push(event["frame"])
+                    socket.push(frames)
         elif kind == "fanout.presence":
             told = set()
             for room_id in event["rooms"]:
                 told.update(self.rooms.get(room_id, ()))
-            frame = event["frame"]
+            frames = (event["frame"],)
             for socket in told:
                 if socket.user_id != event["user"]:
-                    socket.push(frame)
+                    socket.push(frames)
         elif kind == "fanout.user":
+            frames = (event["frame"],)
             for socket in list(self.users.get(event["user"], ())):
-                socket.push(event["frame"])
+                socket.push(frames)
         elif kind == "fanout.revoke":
             for socket in list(self.users.get(event["user"], ())):
                 socket.revoke(event["credential"])
         else:
             await self.change_membership(event)
 
-    async def to_room(self, event: dict) -> None:
-        """A room event (`fanout.room`) to the room's sockets here; a gap in its seq resyncs."""
+    async def to_room(self, event: dict, room_events: Iterable[dict]) -> None:
+        """A room's events (`fanout.room`, or a `fanout.room_batch` of them) to the room's
+        sockets here, as one push; a gap in their seqs resyncs."""
         room_id = event["room"]
         sockets = list(self.rooms.get(room_id, ()))
         if event.get("closes_room"):
             async with self.subscriptions:
                 for socket in sockets:
                     await self.unsubscribe(socket, room_id)
-        frame = event["frame"]
+        frames = tuple(room_event["frame"] for room_event in room_events)
         for socket in sockets:
-            socket.push(frame)
-        seq = event.get("seq")
-        if seq is not None and sockets and self.sequences.received(room_id, seq):
+            socket.push(frames)
+        if not sockets:
+            return
+        gaps = [
+            self.sequences.received(room_id, room_event["seq"])
+            for room_event in room_events
+            if room_event.get("seq") is not None
+        ]
+        if any(gaps):
             logger.warning("room %s: a message did not arrive; its sockets resync", room_id)
-            resync = encode({"type": "room.resync", "room": room_id})
+            resync = (encode({"type": "room.resync", "room": room_id}),)
             for socket in sockets:
                 socket.push(resync)
 
@@ -222,8 +231,9 @@ class Hub:
                     await self.subscribe(socket, event["room"])
                 else:
                     await self.unsubscribe(socket, event["room"])
+        frames = (event["frame"],)
         for socket in sockets:
-            socket.push(event["frame"])
+            socket.push(frames)
 
     def layer_failed(self) -> None:
         """A call to the layer failed: the watch looks at it now rather than on its round."""

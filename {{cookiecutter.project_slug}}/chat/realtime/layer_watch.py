@@ -146,9 +146,9 @@ class LayerWatch:
         self.down = True
         self.interrupted_at = time.monotonic()
         logger.error("channel layer unreachable: live delivery interrupted", exc_info=error)
-        frame = encode(error_event("unavailable", LAYER_UNAVAILABLE))
+        frames = (encode(error_event("unavailable", LAYER_UNAVAILABLE)),)
         for socket in list(self.hub.socket_rooms):
-            socket.push(frame)
+            socket.push(frames)
 
     async def resume_delivery(self, why: str) -> None:
         """Subscribe again to what Redis forgot, and have every socket fetch what it missed.
@@ -174,8 +174,9 @@ class LayerWatch:
         logger.warning("channel layer %s: groups re-added, sockets asked to resync", why)
         self.down = False
         for socket, room_ids in list(hub.socket_rooms.items()):
-            for room_id in room_ids:
-                socket.push(encode({"type": "room.resync", "room": room_id}))
+            socket.push(
+                tuple(encode({"type": "room.resync", "room": room_id}) for room_id in room_ids)
+            )
 
 
 async def until_cancelled(awaitable: Coroutine) -> Any:

@@ -16,9 +16,9 @@ from .eager import start_eagerly
 
 logger = logging.getLogger(__name__)
 
-# The ASGI scope extension through which a server offers direct writes:
-# `scope["extensions"][WRITE_TEXT_NOW]["write"](text) -> bool` (chat/realtime/uvicorn_protocol.py).
-WRITE_TEXT_NOW = "chat.write_text_now"
+# The ASGI scope extension through which a server offers direct writes, all of the texts or none:
+# `scope["extensions"][WRITE_TEXTS_NOW]["write"](texts) -> bool` (see uvicorn_protocol.py).
+WRITE_TEXTS_NOW = "chat.write_texts_now"
 # The frames of a socket with no backlog: most sockets, most of the time, so none of them pays for
 # an empty deque (its first block is most of a kilobyte) while idle.
 NO_BACKLOG: tuple[str, ...] = ()
@@ -39,8 +39,8 @@ class Outbox:
         self.on_overflow = on_overflow
         # Called once when writing failed other than by the client going away.
         self.on_failure = on_failure
-        # The server's direct write, when it offers one: write(text) -> whether it went out.
-        self.write_now: Callable[[str], bool] | None = None
+        # The server's direct write, when it offers one: write(texts) -> whether they went out.
+        self.write_now: Callable[[tuple[str, ...]], bool] | None = None
         # The backlog: a deque while a drain runs, else NO_BACKLOG.
         self.frames: deque[str] | tuple[str, ...] = NO_BACKLOG
         # Drains `frames`; exists only while the client has a backlog (eager.py).
@@ -48,25 +48,29 @@ class Outbox:
         # Set once the socket is on its way out: frames for it are dropped from then on.
         self.closed = False
 
-    def push(self, frame: str) -> None:
-        """Queue a frame for the client, without waiting for it to be written."""
+    def push(self, frames: tuple[str, ...]) -> None:
+        """Queue frames for the client, in order, without waiting for them to be written.
+
+        The same tuple pushed to many sockets is framed once for them all (uvicorn_protocol.py),
+        and the frames of one push go out in one write when the client is keeping up.
+        """
         if self.closed:
             return
         if self.draining is None:
-            if self.write_now is not None and self.written_now(frame):
+            if self.write_now is not None and self.written_now(frames):
                 return
-            self.frames = deque((frame,))
+            self.frames = deque(frames)
             self.draining = start_eagerly(self.drain())
-        elif len(self.frames) < self.limit:
-            self.frames.append(frame)
+        elif len(self.frames) + len(frames) <= self.limit:
+            self.frames.extend(frames)
         else:
             self.close()
             self.on_overflow()
 
-    def written_now(self, frame: str) -> bool:
-        """Whether the server wrote the frame at once; if not, it goes through the ASGI send."""
+    def written_now(self, frames: tuple[str, ...]) -> bool:
+        """Whether the server wrote the frames at once; if not, they go through the ASGI send."""
         try:
-            return self.write_now(frame)
+            return self.write_now(frames)
         except Exception:
             # The server's direct write is broken (an upgrade changed what it relies on):
             # this socket goes on with the ASGI send, which every server has.

@@ -2,15 +2,16 @@
 
 A room event goes to every local socket of the room (chat/realtime/hub.py). Through ASGI, each
 of those writes is a coroutine, a message dict, an encoding and a framing of the same text. With
-this protocol a socket can instead write a frame at once, when nothing stops it going out
-now, and a text is framed once for all the connections that do not compress.
+this protocol a socket can instead write its frames at once, when nothing stops them going out
+now: the frames of one push (a batch of stored sends to a room) in one write, framed once for
+all the connections that do not compress.
 
 It also holds less per socket than uvicorn's own: its receive queue and writable flag hold
 no empty deques (lean_asyncio.py), and the handshake's request and response are let go once
 the socket is open: together, a quarter of an idle socket's Python heap (bench/socket_memory.py).
 
 It offers direct writes through the ASGI scope's extensions (the mechanism ASGI provides for
-what a server adds): `scope["extensions"][WRITE_TEXT_NOW]["write"](text) -> bool`. On any other
+what a server adds): `scope["extensions"][WRITE_TEXTS_NOW]["write"](texts) -> bool`. On any other
 server (daphne for runserver, Channels' test communicator) the extension is absent and the
 consumer sends through ASGI as usual.
 
@@ -29,7 +30,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from .lean_asyncio import LeanEvent, LeanQueue
-from .outbox import WRITE_TEXT_NOW
+from .outbox import WRITE_TEXTS_NOW
 
 SANS_IO_MODULE = "uvicorn.protocols.websockets.websockets_sansio_impl"
 # What ChatWebSocketProtocol uses of uvicorn's class: the methods it extends, and the
@@ -103,18 +104,18 @@ except ImportError as error:
 if missing := missing_from(WebSocketsSansIOProtocol):
     raise IncompatibleUvicorn(missing[0])
 
-# The last text framed and its frame: a room event is the same str object for every socket.
-_last_framed: tuple[str | None, bytes] = (None, b"")
+# The last texts framed and their frames: the hub pushes one tuple object to every socket.
+_last_framed: tuple[tuple[str, ...] | None, bytes] = (None, b"")
 
 
-def uncompressed_frame(text: str) -> bytes:
-    """`text` as one unmasked text frame, as a server sends it without extensions."""
+def uncompressed_frames(texts: tuple[str, ...]) -> bytes:
+    """Each text as an unmasked text frame, as a server sends them without extensions."""
     global _last_framed
-    last_text, frame = _last_framed  # one read: another thread may replace it meanwhile
-    if last_text is not text:
-        frame = Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
-        _last_framed = (text, frame)
-    return frame
+    last_texts, frames = _last_framed  # one read: another thread may replace it meanwhile
+    if last_texts is not texts:
+        frames = b"".join(Frame(Opcode.TEXT, text.encode()).serialize(mask=False) for text in texts)
+        _last_framed = (texts, frames)
+    return frames
 
 
 class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -127,7 +128,7 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
     def handle_connect(self, event) -> None:
         super().handle_connect(event)
         if self.response.status_code == 101:  # only then is there an application to tell
-            self.scope["extensions"][WRITE_TEXT_NOW] = {"write": self.write_text_now}
+            self.scope["extensions"][WRITE_TEXTS_NOW] = {"write": self.write_texts_now}
 
     def start_keepalive(self) -> None:
         super().start_keepalive()
@@ -149,8 +150,9 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
             raise ClientDisconnected()
         await super().send(message)
 
-    def write_text_now(self, text: str) -> bool:
-        """Write `text` as a text frame if it can go out without waiting; False if it cannot.
+    def write_texts_now(self, texts: tuple[str, ...]) -> bool:
+        """Write each text as a text frame, all in one write, if they can go out without
+        waiting; False if they cannot, and then none was written.
 
         It cannot while the client is behind (the transport paused writing) or once the
         connection is no longer open; the caller then sends through ASGI, which waits for
@@ -164,9 +166,10 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
         ):
             return False
         if self.conn.extensions:
-            # Compression keeps a context per connection: this frame is this connection's own.
-            self.conn.send_text(text.encode())
+            # Compression keeps a context per connection: these frames are this connection's own.
+            for text in texts:
+                self.conn.send_text(text.encode())
             self.transport.write(b"".join(self.conn.data_to_send()))
         else:
-            self.transport.write(uncompressed_frame(text))
+            self.transport.write(uncompressed_frames(texts))
         return True

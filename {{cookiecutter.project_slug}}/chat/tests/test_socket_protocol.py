@@ -98,7 +98,7 @@ async def test_session_ready_comes_before_any_event_that_arrives_while_subscribi
 
     async def attach_while_a_room_event_arrives(socket, room_ids):
         await attach(socket, room_ids)
-        socket.push(encode({"type": "test.during_attach"}))  # as the hub would, meanwhile
+        socket.push((encode({"type": "test.during_attach"}),))  # as the hub would, meanwhile
 
     monkeypatch.setattr(hub, "attach", attach_while_a_room_event_arrives)
     communicator, _ = await connect_socket(await ws_credentials(user))

@@ -15,6 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from chat.realtime.frames import CLOSE_SERVER_ERROR
+from chat.realtime.publish import publish_many_to_rooms
 from chat.realtime.uvicorn_protocol import ChatWebSocketProtocol, missing_from
 from chat.tests.frames import send_frame
 
@@ -95,7 +96,7 @@ async def test_frames_go_out_in_order_when_the_client_falls_behind_and_catches_u
     # What the transport does when the client's TCP buffer is full: nothing more goes out
     # at once, and frames wait in the socket's outbox behind the ASGI send.
     bob_protocol.pause_writing()
-    assert bob_protocol.write_text_now('{"type":"test"}') is False
+    assert bob_protocol.write_texts_now(('{"type":"test"}',)) is False
     for n in (1, 2):
         await alice.send(json.dumps(send_frame(room, f"queued {n}", f"c-{n}")))
     # alice has "queued 2" back: the hub has pushed both to bob's socket too. Nothing went out
@@ -111,7 +112,7 @@ async def test_frames_go_out_in_order_when_the_client_falls_behind_and_catches_u
     assert (await next_event(bob_client))["type"] == "test.after_backlog"
 
     await bob_client.close()
-    assert bob_protocol.write_text_now('{"type":"test"}') is False
+    assert bob_protocol.write_texts_now(('{"type":"test"}',)) is False
     await alice.close()
 
 
@@ -135,14 +136,52 @@ async def both_read_what_alice_sends(alice, bob_client, room, accent: str = "") 
     await bob_client.close()
 
 
+class CountedWrites:
+    """A connection's transport, counting what is written through it."""
+
+    def __init__(self, transport):
+        self.transport = transport
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+        self.transport.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.transport, name)
+
+
+async def test_a_batch_of_a_rooms_events_goes_to_each_socket_in_one_write(
+    open_client, user, bob, room
+):
+    """The events of a batch of stored sends travel together (chat/realtime/publish.py): each
+    socket gets them in one write, each still its own frame, whether it compresses or not."""
+    alice, alice_protocol = await open_client(user, compression="deflate")
+    bob_client, bob_protocol = await open_client(bob, compression=None)
+    counted = [CountedWrites(alice_protocol.transport), CountedWrites(bob_protocol.transport)]
+    alice_protocol.transport, bob_protocol.transport = counted
+    sent = [f"batched {seq}" for seq in (1, 2, 3)]
+    await publish_many_to_rooms(
+        [
+            (room.pk, {"type": "message.new", "message": {"seq": seq, "body": body}})
+            for seq, body in enumerate(sent, start=1)
+        ]
+    )
+    assert await bodies(alice, 3) == sent
+    assert await bodies(bob_client, 3) == sent
+    assert [len(transport.writes) for transport in counted] == [1, 1]
+    await alice.close()
+    await bob_client.close()
+
+
 @pytest.fixture
 def broken_direct_writes(monkeypatch):
     """What an upgrade of uvicorn that renamed an attribute would do to every direct write."""
 
-    def broken_write(self, text):
+    def broken_write(self, texts):
         raise AttributeError("'ChatWebSocketProtocol' object has no attribute 'conn'")
 
-    monkeypatch.setattr(ChatWebSocketProtocol, "write_text_now", broken_write)
+    monkeypatch.setattr(ChatWebSocketProtocol, "write_texts_now", broken_write)
 
 
 async def test_a_failing_direct_write_falls_back_to_the_asgi_send(
