@@ -21,7 +21,7 @@ the hub re-add its groups, is chat/realtime/layer_watch.py.
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from channels.layers import get_channel_layer
@@ -195,7 +195,7 @@ class Hub:
         else:
             await self.change_membership(event)
 
-    async def to_room(self, event: dict, room_events: Iterable[dict]) -> None:
+    async def to_room(self, event: dict, room_events: Sequence[dict]) -> None:
         """A room's events (`fanout.room`, or a `fanout.room_batch` of them) to the room's
         sockets here, as one push; a gap in their seqs resyncs."""
         room_id = event["room"]
