@@ -54,7 +54,7 @@ class Outbox:
         The same tuple pushed to many sockets is framed once for them all (uvicorn_protocol.py),
         and the frames of one push go out in one write when the client is keeping up.
         """
-        if self.closed:
+        if self.closed or not frames:  # none: a resync of a socket that follows no room
             return
         if self.draining is None:
             if self.write_now is not None and self.written_now(frames):
