@@ -54,6 +54,9 @@ class SendBatcher:
     def __init__(self):
         self.queue: list[tuple[SendRequest, asyncio.Future]] = []
         self.flushing: asyncio.Task | None = None
+        # The last stored batch's publishing: the next batch is stored meanwhile, and
+        # published only after it, so that each room's events go out in the order numbered.
+        self.publishing: asyncio.Task | None = None
 
     def submit(self, request: SendRequest) -> asyncio.Future:
         """Queue one send; the future gets its outcome once committed and published.
@@ -71,22 +74,26 @@ class SendBatcher:
         try:
             while self.queue:
                 batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
-                outcomes = await self.store([request for request, _ in batch])
-                for (_, result), outcome in zip(batch, outcomes, strict=True):
-                    if result.done():
-                        continue  # its caller stopped waiting
-                    if isinstance(outcome, Exception) and not isinstance(outcome, ChatError):
-                        result.set_exception(outcome)
-                    else:
-                        result.set_result(outcome)
+                # While the database thread stores this batch, the loop publishes the one
+                # before: neither waits for the other (with PostgreSQL, a third of a batch's
+                # time is the database's).
+                stored = await self.store([request for request, _ in batch])
+                if self.publishing is not None:
+                    await self.publishing
+                self.publishing = asyncio.create_task(self.publish(batch, *stored))
         finally:
             self.flushing = None
 
-    async def store(self, requests: list[SendRequest]) -> list:
+    async def store(self, requests: list[SendRequest]) -> tuple[list, list]:
+        """The batch's outcomes and the events to publish; every outcome the exception if
+        storing failed as a whole."""
         try:
-            outcomes, committed = await sync_to_async(store_batch)(requests)
+            return await sync_to_async(store_batch)(requests)
         except Exception as error:
-            return [error] * len(requests)
+            return [error] * len(requests), []
+
+    async def publish(self, batch: list, outcomes: list, committed: list) -> None:
+        """Publish a stored batch's events, then answer each of its senders."""
         try:
             # From this loop, not from the database thread: no hop back and forth.
             await publish_many_to_rooms(committed)
@@ -96,12 +103,15 @@ class SendBatcher:
             # other sockets catch up by cursor.
             logger.exception("publishing %d stored messages failed", len(committed))
             published = False
-        return [
-            outcome
-            if isinstance(outcome, Exception)
-            else Stored(outcome[0], outcome[1] and published)
-            for outcome in outcomes
-        ]
+        for (_, result), outcome in zip(batch, outcomes, strict=True):
+            if result.done():
+                continue  # its caller stopped waiting
+            if isinstance(outcome, Exception) and not isinstance(outcome, ChatError):
+                result.set_exception(outcome)
+            elif isinstance(outcome, Exception):
+                result.set_result(outcome)
+            else:
+                result.set_result(Stored(outcome[0], outcome[1] and published))
 
 
 # One batcher per event loop, like the hub: a server process has one loop.

@@ -302,6 +302,50 @@ async def test_a_socket_has_at_most_max_sends_in_flight(
     assert sum(batch_sizes) == count
 
 
+async def test_the_next_batch_is_stored_while_the_last_is_published(
+    open_socket, room, user, bob, monkeypatch
+):
+    """The database thread stores a batch while the loop publishes the one before; each
+    room's events still go out in the order they were numbered, and each sender's answer
+    after its message's event."""
+    loop = asyncio.get_running_loop()
+    first_publishing, publishing_released, second_stored = (asyncio.Event() for _ in range(3))
+    stored_sizes, published = [], []
+    store_batch, publish_many = send_batcher.store_batch, send_batcher.publish_many_to_rooms
+
+    def store_and_tell(requests):
+        outcome = store_batch(requests)
+        stored_sizes.append(len(requests))
+        if len(stored_sizes) == 2:
+            loop.call_soon_threadsafe(second_stored.set)
+        return outcome
+
+    async def publish_held_the_first_time(events):
+        if not first_publishing.is_set():
+            first_publishing.set()
+            await publishing_released.wait()
+        published.append([event["message"]["body"] for _, event in events])
+        await publish_many(events)
+
+    monkeypatch.setattr(send_batcher, "store_batch", store_and_tell)
+    monkeypatch.setattr(send_batcher, "publish_many_to_rooms", publish_held_the_first_time)
+    bob_socket = await open_socket(bob)
+    batcher = get_send_batcher()
+    first = batcher.submit(SendRequest(user, room.pk, "m0", "c-0"))
+    await asyncio.wait_for(first_publishing.wait(), 10)  # an upper bound only
+    later = [batcher.submit(SendRequest(user, room.pk, f"m{n}", f"c-{n}")) for n in (1, 2)]
+    await asyncio.wait_for(second_stored.wait(), 10)  # an upper bound only
+    # Stored while the first batch's publishing is held: nobody has been answered yet.
+    assert (stored_sizes, published) == ([1, 2], [])
+    assert not any(send.done() for send in (first, *later))
+    publishing_released.set()
+    outcomes = await asyncio.gather(first, *later)
+    assert [outcome.message.seq for outcome in outcomes] == [1, 2, 3]
+    assert all(outcome.echoed for outcome in outcomes)
+    assert published == [["m0"], ["m1", "m2"]]
+    assert await bodies_received(bob_socket, 3) == ["m0", "m1", "m2"]
+
+
 async def test_a_send_that_fails_to_store_is_answered_and_the_socket_goes_on(
     open_socket, room, user, monkeypatch
 ):
