@@ -184,18 +184,43 @@ def insert_messages(db, messages: list[Message]) -> None:
                 message._state.adding, message._state.db = False, db.alias
 
 
+# Fields whose database preparation gives an int or a str back as it is, on every backend
+# Django ships: such a value goes in as read, without the half-dozen calls that prepare it.
+PREPARED_AS_IS = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "CharField",
+    "IntegerField",
+    "TextField",
+}
+
+
+def prepared_as_is(field) -> bool:
+    """Whether the field is of PREPARED_AS_IS, or a foreign key to one (prepared as its target)."""
+    while field.is_relation:
+        field = field.target_field
+    return field.get_internal_type() in PREPARED_AS_IS
+
+
 def prepared_values(db, fields: list, messages: list[Message]) -> list[list]:
     """Each message's values for `fields`, as the ORM prepares them for an INSERT, in less CPU.
 
     A timestamp set on creation (auto_now_add) is taken once for the whole batch, which is
     stored at one instant, and prepared once; None is NULL for every field of a message, and
-    goes unprepared. Each message is given its timestamp, as a save would.
+    goes unprepared, as does an int or a str in a field of PREPARED_AS_IS. Each message is
+    given its timestamp, as a save would.
     """
     stamps = {}
     for index, field in enumerate(fields):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             value = field.pre_save(messages[0], True)
             stamps[index] = (value, field.get_db_prep_save(value, db))
+    as_is = {
+        index: field.attname
+        for index, field in enumerate(fields)
+        if index not in stamps and prepared_as_is(field)
+    }
     rows = []
     for message in messages:
         row = []
@@ -205,6 +230,12 @@ def prepared_values(db, fields: list, messages: list[Message]) -> list[list]:
                 setattr(message, field.attname, value)
                 row.append(prepared)
                 continue
+            if index in as_is:
+                # What pre_save returns for such a field: its attribute.
+                value = getattr(message, as_is[index])
+                if value is None or type(value) is int or type(value) is str:
+                    row.append(value)
+                    continue
             value = field.pre_save(message, True)
             row.append(None if value is None else field.get_db_prep_save(value, db))
         rows.append(row)

@@ -1,5 +1,7 @@
 """The server-to-client socket events, built once per change whatever the number of recipients."""
 
+from functools import lru_cache
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -11,6 +13,13 @@ from ..models import Invitation, Message, Room
 # settings' time zone (which REST uses, as the project activates no other): given here, the
 # field does not look up the current time zone for every message.
 _timestamp = serializers.DateTimeField(default_timezone=timezone.get_default_timezone())
+
+
+@lru_cache(maxsize=256)
+def timestamp(value):
+    """A datetime (or None) as REST writes it; remembered, as the messages stored together
+    share their `created` and this runs for each of them."""
+    return _timestamp.to_representation(value)
 
 
 def user_ref(user) -> dict:
@@ -37,7 +46,7 @@ def excerpt(message: Message) -> dict:
         "id": message.pk,
         "sender": None if sender is None else user_ref(sender),
         "excerpt": message.body[:EXCERPT_LENGTH],
-        "created": _timestamp.to_representation(message.created),
+        "created": timestamp(message.created),
         "deleted": message.deleted is not None,
     }
 
@@ -55,9 +64,9 @@ def message_payload(message: Message) -> dict:
         "seq": message.seq,
         "sender": None if sender is None else user_ref(sender),
         "body": message.body,
-        "created": _timestamp.to_representation(message.created),
-        "edited": _timestamp.to_representation(message.edited),
-        "deleted": _timestamp.to_representation(message.deleted),
+        "created": timestamp(message.created),
+        "edited": timestamp(message.edited),
+        "deleted": timestamp(message.deleted),
         "client_id": message.client_id,
         "reply_to": None if reply_to is None else excerpt(reply_to),
         # Read from the message (set as it was stored or loaded with its page): no query.
@@ -97,7 +106,7 @@ def invitation_payload(invitation: Invitation) -> dict:
         "id": invitation.pk,
         "room": room_ref(invitation.room),
         "invited_by": None if inviter is None else user_ref(inviter),
-        "created": _timestamp.to_representation(invitation.created),
+        "created": timestamp(invitation.created),
     }
 
 

@@ -170,12 +170,11 @@ def place_sends(accepted: list[Accepted], senders: dict, known: dict, results, p
             results[index] = error
             continue
         known[key] = Message(
-            room_id=request.room_id,
-            sender=request.user,
-            body=body,
-            client_id=client_id,
-            reply_to=target,
+            room_id=request.room_id, sender=request.user, body=body, client_id=client_id
         )
+        if target is not None:
+            # Set only when there is one: assigning None costs a descriptor's work per send.
+            known[key].reply_to = target
         # Known to carry none: its event is built without looking them up.
         known[key].attachment_list = []
         if attachments:

@@ -17,7 +17,7 @@ from chat.realtime.hub import room_group
 from chat.realtime.publish import EVENTS_PER_LAYER_MESSAGE
 from chat.realtime.send_batcher import SendBatcher, get_send_batcher
 from chat.realtime.send_pipeline import MAX_SENDS_IN_FLIGHT
-from chat.storage import senders_history_cuts, store_numbered
+from chat.storage import prepared_values, senders_history_cuts, store_numbered
 from chat.tests.frames import bodies_received, send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -180,6 +180,30 @@ def test_a_batch_stores_every_text_exactly_as_sent(room, user):
     stored = Message.objects.filter(room=room).order_by("seq")
     assert [(message.body, message.client_id) for message in stored] == [
         (body, f"c-{n}") for n, body in enumerate(bodies)
+    ]
+
+
+def test_a_batchs_values_are_the_ones_the_orm_would_store(room, user, bob):
+    """prepared_values takes shortcuts (one timestamp for the batch; ints and strs as they
+    are): each value is still what the ORM's own preparation makes of it."""
+    earlier, _ = send_message(user, room.pk, "earlier", "c-earlier")
+    edited = earlier.created
+    messages = [
+        Message(room_id=room.pk, sender=user, body="hello", client_id="c-1", seq=7),
+        Message(room_id=room.pk, sender=bob, body="ünï 👋", client_id="c-2", seq=8, edited=edited),
+    ]
+    messages[1].reply_to = earlier
+    fields = [field for field in Message._meta.concrete_fields if not field.primary_key]
+    prepared = prepared_values(connection, fields, messages)
+    # The timestamp the shortcut gave each message, prepared as a save prepares it.
+    assert messages[0].created is not None and messages[0].created == messages[1].created
+    assert prepared == [
+        [
+            None if value is None else field.get_db_prep_save(value, connection)
+            for field in fields
+            for value in [field.pre_save(message, False)]
+        ]
+        for message in messages
     ]
 
 
