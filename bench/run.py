@@ -58,6 +58,8 @@ FULL = {
     "fanout_receivers": 200,
     "fanout_window": 8,
     "small_rooms": 100,
+    # Messages each small room holds before the benchmark's: a used server's indexes.
+    "history_messages": 1_000,
     # The open-files limit here is 20,000 per process; the client holds one per socket too.
     "idle_sockets": 19_000,
     "room_sizes": [2, 10, 100, 1_000, 5_000],
@@ -70,6 +72,7 @@ QUICK = {
     "fanout_receivers": 20,
     "fanout_window": 4,
     "small_rooms": 10,
+    "history_messages": 10,
     "idle_sockets": 50,
     "room_sizes": [2, 10],
     "storm_sockets": 50,
@@ -306,6 +309,7 @@ class Bench:
                 self.size["small_rooms"],
                 self.size["room_sizes"],
                 self.size["rooms_per_user"],
+                self.size["history_messages"],
             )
             server = project.start(
                 config["asgi"], database, self.log, processes, config.get("compression", False)

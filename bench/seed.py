@@ -1,13 +1,13 @@
 """Create the benchmark's users, tokens and rooms in a generated project (token auth).
 
 Run from the project's directory with its settings in the environment:
-`python <template>/bench/seed.py <users> <direct pairs> <group size>,... <rooms>,...`. Prints
-JSON: each user's token, the group room the first <users> users belong to, the direct rooms
-(user i with user i + 1), per group size a group of the first that many users (more users are
-created if a group needs them) and, per number of rooms, a user in that many rooms of their
-own (two-member groups with a partner who never connects), as the indexes of their tokens:
-BUSY_USERS_PER_COUNT such users, each with rooms of their own.
-Rows are written in bulk: seeding is set-up, not what the benchmark measures.
+`python <template>/bench/seed.py <users> <pairs> <group size>,... <rooms>,... [<history>]`.
+Prints JSON: each user's token, the group room the first <users> users belong to, the direct
+rooms (user i with user i + 1), each holding <history> messages already, per group size a
+group of the first that many users (more users are created if a group needs them) and, per
+number of rooms, a user in that many rooms of their own (two-member groups with a partner who
+never connects), as the indexes of their tokens: BUSY_USERS_PER_COUNT such users, each with
+rooms of their own. Rows are written in bulk: seeding is set-up, not what the benchmark measures.
 """
 
 import json
@@ -19,9 +19,15 @@ import django
 BUSY_USERS_PER_COUNT = 3
 
 
-def seed(user_count: int, pair_count: int, group_sizes: list[int], room_counts: list[int]) -> dict:
+def seed(
+    user_count: int,
+    pair_count: int,
+    group_sizes: list[int],
+    room_counts: list[int],
+    history: int = 0,
+) -> dict:
     # The project's modules: importable once django.setup() has run.
-    from chat.models import Membership, Room
+    from chat.models import Membership, Message, Room
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from rest_framework.authtoken.models import Token
@@ -69,6 +75,21 @@ def seed(user_count: int, pair_count: int, group_sizes: list[int], room_counts: 
         for room, (a, b) in zip(direct_rooms, pairs, strict=True):
             memberships += [Membership(room=room, user=a), Membership(room=room, user=b)]
         Membership.objects.bulk_create(memberships)
+        # A history in each 1-to-1 room: the small rooms' messages are then stored into indexes
+        # of a server in use. Into empty ones, storing costs a third less at first, and more
+        # and more with each run as the indexes fill (bench/results: "Small rooms").
+        for room, pair in zip(direct_rooms, pairs, strict=True):
+            Message.objects.bulk_create(
+                Message(
+                    room=room,
+                    sender=pair[seq % 2],
+                    body=f"earlier message {seq}",
+                    client_id=f"seed-{room.pk}-{seq}",
+                    seq=seq,
+                )
+                for seq in range(1, history + 1)
+            )
+        Room.objects.filter(pk__in=[room.pk for room in direct_rooms]).update(last_seq=history)
     return {
         "tokens": [token.key for token in tokens],
         "group_room": group.pk,
@@ -82,6 +103,7 @@ if __name__ == "__main__":
     sys.path.insert(0, os.getcwd())
     django.setup()
     users, pairs, sizes, counts = sys.argv[1:5]
+    history = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     print(
         json.dumps(
             seed(
@@ -89,6 +111,7 @@ if __name__ == "__main__":
                 int(pairs),
                 [int(size) for size in sizes.split(",") if size],
                 [int(count) for count in counts.split(",") if count],
+                history,
             )
         )
     )

@@ -220,6 +220,7 @@ class GeneratedProject:
         pairs: int,
         group_sizes: tuple[int, ...] = (),
         room_counts: tuple[int, ...] = (),
+        history: int = 0,
     ) -> dict:
         """Migrate `database` and seed it, once (every bake has the same models); bench/seed.py
         says what the arguments make."""
@@ -228,7 +229,9 @@ class GeneratedProject:
             run_checked([PYTHON, "manage.py", "migrate", "--noinput"], self.path, env)
             lists = [",".join(map(str, numbers)) for numbers in (group_sizes, room_counts)]
             output = run_checked(
-                [PYTHON, str(BENCH / "seed.py"), str(users), str(pairs), *lists], self.path, env
+                [PYTHON, str(BENCH / "seed.py"), str(users), str(pairs), *lists, str(history)],
+                self.path,
+                env,
             )
             database.seed = json.loads(output)
         return database.seed

@@ -1,0 +1,116 @@
+"""What storing a batch of sends costs, counted in instructions: exact where timings are not.
+
+Storing is most of a small room's message (README, "Small rooms"). This bakes the template
+(token auth, both room kinds, SQLite), seeds two-person rooms and stores batches of sends, one
+message in each room per batch, through the function the batcher calls (store_batch), under
+valgrind's callgrind: the instructions of the process with --batches batches, less those of the
+same process with none, per message. It counts all the storing thread does for a send:
+validation, the queries and SQLite's own work, the events built. On this machine the timings
+of the same code vary by half from run to run, instruction counts by well under a percent:
+to compare two versions, run it in a worktree of each.
+
+    uv run python bench/store_cost.py [--batches 30] [--rooms 90]   # needs valgrind; ~5 min
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from servers import PYTHON, Database, GeneratedProject
+
+# Batches stored before counting starts, in both processes: caches, prepared statements.
+WARM_UP_BATCHES = 5
+
+
+def store_batches(rooms: list[int], batches: int) -> None:
+    """The child: in the baked project, store WARM_UP_BATCHES + `batches` batches."""
+    import django
+
+    sys.path.insert(0, os.getcwd())
+    django.setup()
+    from chat.domain.sending import SendRequest
+    from chat.models import Membership
+    from chat.realtime.send_batcher import store_batch
+
+    sender = {}
+    for membership in Membership.objects.filter(room_id__in=rooms).select_related("user"):
+        sender.setdefault(membership.room_id, membership.user)
+    for number in range(WARM_UP_BATCHES + batches):
+        store_batch(
+            [
+                SendRequest(sender[room], room, "hello there, how are you?", f"c-{number}-{room}")
+                for room in rooms
+            ]
+        )
+
+
+def instructions(project: GeneratedProject, seeded: Path, rooms: list[int], batches: int) -> int:
+    """Instructions of a child storing `batches` batches, on a copy of the seeded database."""
+    with tempfile.TemporaryDirectory() as directory:
+        database = Database("sqlite", Path(directory))
+        copy = database.url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal"):  # pages not yet checkpointed are in the -wal file
+            if Path(f"{seeded}{suffix}").exists():
+                shutil.copyfile(f"{seeded}{suffix}", f"{copy}{suffix}")
+        env = {**os.environ, **project.environment(database), "PYTHONHASHSEED": "0"}
+        completed = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                PYTHON,
+                __file__,
+                "--child",
+                json.dumps(rooms),
+                "--batches",
+                str(batches),
+            ],
+            cwd=project.path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    collected = re.search(r"Collected : (\d+)", completed.stderr)
+    if completed.returncode or collected is None:
+        raise RuntimeError(f"the counted child failed:\n{completed.stderr[-3000:]}")
+    return int(collected.group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=30, help="batches counted (default 30)")
+    parser.add_argument("--rooms", type=int, default=90, help="sends per batch (default 90)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        store_batches(json.loads(args.child), args.batches)
+        return 0
+    if shutil.which("valgrind") is None:
+        print("store_cost.py counts with valgrind: apt-get install valgrind", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        project = GeneratedProject(workdir, "in_memory")
+        database = Database("sqlite", workdir)
+        seed = project.prepare(database, users=2 * args.rooms, pairs=args.rooms)
+        seeded = Path(database.url.removeprefix("sqlite:///"))
+        rooms = seed["direct_rooms"][: args.rooms]
+        without = instructions(project, seeded, rooms, 0)
+        with_batches = instructions(project, seeded, rooms, args.batches)
+    per_message = (with_batches - without) / (args.batches * args.rooms)
+    print(
+        f"storing a batch of {args.rooms} sends in {args.rooms} rooms (SQLite): "
+        f"{per_message:,.0f} instructions per message "
+        f"(callgrind, {args.batches} batches; processes of {without:,} and {with_batches:,})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
