@@ -4,7 +4,8 @@ Storing is the cost of a small room's message: a thread hop, a few queries and a
 A process's sockets hand their sends to one batcher; while it stores one batch (one
 transaction through chat/domain/sending.py), the next batch gathers and the one before is
 published. Under light load a batch is one message and nothing waits; under heavy load the
-per-message cost falls with the batch size. Every sender still learns its own result only after the commit.
+per-message cost falls with the batch size. Every sender still learns its own result only
+after the commit.
 """
 
 import asyncio
