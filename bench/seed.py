@@ -77,7 +77,7 @@ def seed(
         Membership.objects.bulk_create(memberships)
         # A history in each 1-to-1 room: the small rooms' messages are then stored into indexes
         # of a server in use. Into empty ones, storing costs a third less at first, and more
-        # and more with each run as the indexes fill (bench/results: "Small rooms").
+        # and more with each run as the indexes fill (README.md, "Benchmark").
         for room, pair in zip(direct_rooms, pairs, strict=True):
             Message.objects.bulk_create(
                 Message(
