@@ -73,6 +73,15 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(room, user):
         ]
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="a SQLite setting")
+def test_a_batchs_insert_keeps_its_undo_journal_in_memory(db):
+    """A statement that inserts many rows inside a transaction keeps a journal to undo it
+    alone; by default SQLite spills it to a temporary file (config/settings/base.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        assert cursor.fetchone()[0] == 2  # MEMORY
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="counts SQLite's virtual machine steps")
 def test_finding_a_batchs_senders_costs_in_proportion_to_the_batch(user):
     users = [
