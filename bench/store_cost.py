@@ -4,10 +4,11 @@ Storing is most of a small room's message (README, "Small rooms"). This bakes th
 (token auth, both room kinds, SQLite), seeds two-person rooms and stores batches of sends, one
 message in each room per batch, through the function the batcher calls (store_batch), under
 valgrind's callgrind: the instructions of the process with --batches batches, less those of the
-same process with none, per message. It counts all the storing thread does for a send:
-validation, the queries and SQLite's own work, the events built. On this machine the timings
-of the same code vary by half from run to run, instruction counts by well under a percent:
-to compare two versions, run it in a worktree of each.
+same process with none, per message. It counts all the storing thread does for a send in user
+space: validation, the queries and SQLite's own work, the events built; not the kernel's work
+for its system calls (SQLite's file writes). On this machine the timings of the same code
+vary by half from run to run, instruction counts by well under a percent: to compare two
+versions, run it in a worktree of each.
 
     uv run python bench/store_cost.py [--batches 30] [--rooms 90]   # needs valgrind; ~5 min
 """
