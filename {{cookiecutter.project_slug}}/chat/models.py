@@ -128,7 +128,7 @@ class Message(models.Model):
 
     class Meta:
         # No unique index on (room, seq): no query reads by seq, and the index would be a page
-        # written per message (a fifth of storing one). Only the room's row lock numbers
+        # written per message (a quarter of storing one). Only the room's row lock numbers
         # messages (chat/storage.py, save() below), and a test proves the numbers distinct.
         constraints = [
             models.UniqueConstraint(fields=["sender", "client_id"], name="message_client_id_once")
