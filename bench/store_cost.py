@@ -11,6 +11,13 @@ vary by half from run to run, instruction counts by well under a percent: to com
 versions, run it in a worktree of each.
 
     uv run python bench/store_cost.py [--batches 30] [--rooms 90]   # needs valgrind; ~5 min
+
+With --postgres it times the same batches on PostgreSQL instead, into rooms holding 1,000
+messages each as in the small-rooms scenario: the storing thread's CPU per message, and how
+long it waits on the database per message (wall time less that CPU), which callgrind cannot
+see. The database's share is a ratio within the run; each figure the median of --rounds.
+
+    uv run python bench/store_cost.py --postgres [--batches 30] [--rounds 5]   # under a minute
 """
 
 import argparse
@@ -18,9 +25,11 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from servers import PYTHON, Database, GeneratedProject
@@ -29,8 +38,10 @@ from servers import PYTHON, Database, GeneratedProject
 WARM_UP_BATCHES = 5
 
 
-def store_batches(rooms: list[int], batches: int) -> None:
-    """The child: in the baked project, store WARM_UP_BATCHES + `batches` batches."""
+def store_batches(rooms: list[int], batches: int, run: int = 0) -> None:
+    """The child: in the baked project, store WARM_UP_BATCHES + `batches` batches; with a
+    `run` other than 0 (each its own client ids), print the counted batches' CPU and wall
+    seconds."""
     import django
 
     sys.path.insert(0, os.getcwd())
@@ -42,13 +53,21 @@ def store_batches(rooms: list[int], batches: int) -> None:
     sender = {}
     for membership in Membership.objects.filter(room_id__in=rooms).select_related("user"):
         sender.setdefault(membership.room_id, membership.user)
-    for number in range(WARM_UP_BATCHES + batches):
-        store_batch(
-            [
-                SendRequest(sender[room], room, "hello there, how are you?", f"c-{number}-{room}")
-                for room in rooms
-            ]
-        )
+
+    def batch(number: int) -> list[SendRequest]:
+        return [
+            SendRequest(sender[room], room, "hello there, how are you?", f"c{run}-{number}-{room}")
+            for room in rooms
+        ]
+
+    for number in range(WARM_UP_BATCHES):
+        store_batch(batch(number))
+    cpu, wall = time.thread_time(), time.perf_counter()
+    for number in range(WARM_UP_BATCHES, WARM_UP_BATCHES + batches):
+        store_batch(batch(number))
+    cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+    if run:
+        print(json.dumps({"cpu": cpu, "wall": wall}))
 
 
 def instructions(project: GeneratedProject, seeded: Path, rooms: list[int], batches: int) -> int:
@@ -83,14 +102,62 @@ def instructions(project: GeneratedProject, seeded: Path, rooms: list[int], batc
     return int(collected.group(1))
 
 
+def timed_on_postgres(rooms_per_batch: int, batches: int, rounds: int) -> str:
+    """Median over `rounds` children of the storing thread's CPU and its wait per message."""
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        project = GeneratedProject(workdir, "in_memory")
+        database = Database("postgres", workdir)
+        try:
+            seed = project.prepare(
+                database, users=2 * rooms_per_batch, pairs=rooms_per_batch, history=1_000
+            )
+            env = {**os.environ, **project.environment(database)}
+            rooms = json.dumps(seed["direct_rooms"][:rooms_per_batch])
+            cpu, waited = [], []
+            for run in range(1, rounds + 1):
+                child = ["--child", rooms, "--batches", str(batches), "--run", str(run)]
+                output = subprocess.run(
+                    [PYTHON, __file__, *child],
+                    cwd=project.path,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                seconds = json.loads(output.splitlines()[-1])
+                messages = batches * rooms_per_batch
+                cpu.append(seconds["cpu"] / messages * 1e6)
+                waited.append((seconds["wall"] - seconds["cpu"]) / messages * 1e6)
+        finally:
+            database.drop()
+    shares = [wait / (wait + own) for wait, own in zip(waited, cpu, strict=True)]
+    return (
+        f"storing a batch of {rooms_per_batch} sends in {rooms_per_batch} rooms (PostgreSQL, "
+        f"rooms holding 1,000 messages), per message, median of {rounds} rounds of {batches} "
+        f"batches: the storing thread's CPU {statistics.median(cpu):.1f} us "
+        f"({min(cpu):.1f} to {max(cpu):.1f}), waiting on the database "
+        f"{statistics.median(waited):.1f} us ({min(waited):.1f} to {max(waited):.1f}): "
+        f"the database's share of storing {statistics.median(shares):.2f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=30, help="batches counted (default 30)")
     parser.add_argument("--rooms", type=int, default=90, help="sends per batch (default 90)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="time storing on PostgreSQL (no valgrind)"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="with --postgres (default 5)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        store_batches(json.loads(args.child), args.batches)
+        store_batches(json.loads(args.child), args.batches, args.run)
+        return 0
+    if args.postgres:
+        print(timed_on_postgres(args.rooms, args.batches, args.rounds))
         return 0
     if shutil.which("valgrind") is None:
         print("store_cost.py counts with valgrind: apt-get install valgrind", file=sys.stderr)
