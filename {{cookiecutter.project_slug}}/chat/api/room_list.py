@@ -1,10 +1,12 @@
 """Rooms as the room list shows them: role, members, unread, last message and the 1-to-1's peer.
 
-A constant number of queries whatever the number of rooms: one for the page of rooms, every
-figure a subquery of it, and one for the last messages of the whole page.
+A constant number of queries whatever the number of rooms: one for the page of rooms, and one
+for the last messages of the whole page. The user's own membership is joined (FilteredRelation),
+the other figures are subqueries: each subquery is built and compiled at every request, most
+of the list's CPU.
 """
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from ..domain.read_state import with_unread
@@ -20,15 +22,17 @@ def rooms_for(user):
         .annotate(count=Count("pk"))
         .values("count")
     )
-    mine = Membership.objects.filter(room=OuterRef("pk"), user=user)
     peer = Membership.objects.filter(room=OuterRef("pk"), room__kind=Room.Kind.DIRECT).exclude(
         user=user
     )
+    # At most one row: a user has one membership of a room.
     rooms = Room.objects.annotate(
+        mine=FilteredRelation("memberships", condition=Q(memberships__user=user))
+    ).annotate(
         member_count=Subquery(member_count, output_field=IntegerField()),
-        role=Subquery(mine.values("role")[:1]),
-        history_from=Coalesce(Subquery(mine.values("history_from")[:1]), 0),
-        hidden_through=Subquery(mine.values("hidden_through")[:1]),
+        role=F("mine__role"),
+        history_from=Coalesce(F("mine__history_from"), 0),
+        hidden_through=F("mine__hidden_through"),
         peer_id=Subquery(peer.values("user_id")[:1]),
         peer_username=Subquery(peer.values("user__username")[:1]),
         peer_display_name=Subquery(peer.values("user__display_name")[:1]),
