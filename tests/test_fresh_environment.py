@@ -75,3 +75,18 @@ def test_project_installs_and_passes_in_a_fresh_virtualenv(
     completed = run([BIN / "uv", "run", "--no-sync", *live], project, env)
     assert re.search(r"\d+ passed", completed.stdout)
     assert not re.search(r"\d+ (failed|error|skipped)", completed.stdout), completed.stdout
+    if on_postgres:
+        # Nothing left on the server: the run dropped the test database pytest-django made.
+        assert leftover_test_databases(env["DATABASE_URL"]) == []
+
+
+def leftover_test_databases(database_url: str) -> list[str]:
+    """The databases named as pytest-django names its test databases of this one."""
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url) as connection:
+        rows = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"test_{name}%"]
+        ).fetchall()
+    return [row[0] for row in rows]

@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: users, clients, sockets and real server processes."""
 
+import asyncio
 import functools
 import os
 import socket
@@ -9,10 +10,11 @@ import time
 from urllib.parse import quote, urlsplit
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from rest_framework.test import APIClient
 
 # Fixtures that depend on the answers: how a test authenticates in this auth mode
@@ -62,6 +64,19 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if item not in deselected]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test databases, dropped at the end of the run on PostgreSQL too.
+
+    Async tests reach the database from asgiref's one executor thread (the async ORM,
+    sync_to_async), and that thread's connection outlives them: PostgreSQL refuses to drop
+    a database with a session open, so the test database would stay behind, with a warning.
+    A coroutine run here, outside any test's loop, reaches that same thread to close it.
+    """
+    yield
+    asyncio.run(sync_to_async(connections.close_all)())
 
 
 @pytest.fixture(autouse=True)
