@@ -91,6 +91,9 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
                     runs, label, FLOOR, f"{members}.cpu_us_per_delivery"
                 )
             entry["ratios"]["growth_from_100"] = growth(runs[label], minimum=100)
+            entry["ratios"]["loop_growth_from_100"] = growth(
+                runs[label], minimum=100, metric="loop_cpu_us_per_delivery"
+            )
     elif scenario == "rooms_per_user":
         for label, entry in entries.items():
             counts = entry_sizes(runs[label][0])
@@ -137,15 +140,15 @@ def entry_sizes(result: dict) -> list[int]:
     return sorted(int(members) for members in result)
 
 
-def growth(runs: list[dict], minimum: int) -> dict | None:
-    """Per run, the largest CPU per delivery over the smallest, among rooms of `minimum`
-    members or more: 1.0 is a flat curve."""
+def growth(runs: list[dict], minimum: int, metric: str = "cpu_us_per_delivery") -> dict | None:
+    """Per run, the largest `metric` over the smallest, among rooms of `minimum` members or
+    more: 1.0 is a flat curve."""
     values = []
     for result in runs:
         costs = [
-            result[str(members)]["cpu_us_per_delivery"]
+            result[str(members)][metric]
             for members in entry_sizes(result)
-            if members >= minimum
+            if members >= minimum and metric in result[str(members)]
         ]
         if len(costs) > 1:
             values.append(max(costs) / min(costs))
@@ -315,9 +318,9 @@ def room_size_table(summary: dict) -> list[str]:
         "**Room size**: one sender, every other member of the room receiving; each size in "
         "turn on one server process (plot: `bench/results/room_size.png`).",
         "",
-        "| server | members | CPU per delivery (us) | x floor | deliveries/s "
-        "| p50 / p99 at half rate (ms) |",
-        "|---|---|---|---|---|---|",
+        "| server | members | CPU per delivery (us) | x floor | of it the event loop's (us) "
+        "| other threads' CPU per message (us) | deliveries/s | p50 / p99 at half rate (ms) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, entry in entries.items():
         metrics, ratios_ = entry["metrics"], entry["ratios"]
@@ -328,11 +331,25 @@ def room_size_table(summary: dict) -> list[str]:
                 f"{members:,}",
                 show(metrics[f"{members}.cpu_us_per_delivery"]),
                 show(ratios_.get(f"{members}.cpu_vs_floor"), 2),
+                show(metrics.get(f"{members}.loop_cpu_us_per_delivery")),
+                show(metrics.get(f"{members}.other_threads_cpu_us_per_message"), 0),
                 show(metrics[f"{members}.deliveries_per_s"], 0),
                 latencies(metrics, f"{members}.half_rate"),
             ]
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines.append("")
+    grown = [
+        f"{label} {show(entry['ratios']['loop_growth_from_100'], 2)}"
+        for label, entry in entries.items()
+        if entry["ratios"].get("loop_growth_from_100")
+    ]
+    if grown:
+        lines += [
+            "The event loop's CPU per delivery from 100 members up, largest over smallest: "
+            + "; ".join(grown)
+            + ".",
+            "",
+        ]
     return lines
 
 

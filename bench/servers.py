@@ -83,6 +83,15 @@ class Server:
             total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / CLOCK_TICKS
 
+    def main_thread_cpu_seconds(self) -> float:
+        """The CPU of the processes' main threads: in the ASGI servers, the event loop's."""
+        total = 0
+        for process in self.processes:
+            stat = Path(f"/proc/{process.pid}/task/{process.pid}/stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / CLOCK_TICKS
+
     def rss_bytes(self) -> int:
         total = 0
         for process in self.processes:
