@@ -380,10 +380,23 @@ def rooms_per_user_table(summary: dict) -> list[str]:
     return lines
 
 
+def runs_said(scenarios: dict) -> str:
+    """How many runs the figures are of: a partial run may have kept others of another count."""
+    counts = {
+        name: {entry["runs"] for entry in entries.values()} for name, entries in scenarios.items()
+    }
+    usual = statistics.mode([count for found in counts.values() for count in found] or [0])
+    others = [
+        f"{name}: {', '.join(map(str, sorted(found)))}"
+        for name, found in counts.items()
+        if found != {usual}
+    ]
+    return f"{usual} run(s)" + (f" ({'; '.join(others)})" if others else "")
+
+
 def table(summary: dict) -> str:
     scenarios = summary["scenarios"]
-    runs = max((entry["runs"] for s in scenarios.values() for entry in s.values()), default=0)
-    lines = [f"Median (min to max) over {runs} run(s); ratios are taken run by run.", ""]
+    lines = [f"Median (min to max) over {runs_said(scenarios)}; ratios are taken run by run.", ""]
     curves = {"room_size": room_size_table, "rooms_per_user": rooms_per_user_table}
     order = [
         "fanout",
