@@ -1,5 +1,8 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to Channels.
 
+Django's requests run on threads that are kept from one request to the next
+(core/request_threads.py).
+
 HTTP request bodies over HTTP_MAX_BODY_BYTES (uploads: over ATTACHMENTS_MAX_BYTES) are refused
 before Django reads them. Every
 WebSocket handshake passes the Origin check first (WEBSOCKET_ALLOWED_ORIGINS, against
@@ -10,7 +13,7 @@ import gc
 import os
 import warnings
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,8 +23,8 @@ warnings.filterwarnings(
     "ignore", "StreamingHttpResponse must consume synchronous iterators", category=Warning
 )
 
-# Django must be set up before anything imports models.
-django_asgi_app = get_asgi_application()
+# Django must be set up before anything imports models (as get_asgi_application() does).
+django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -29,7 +32,10 @@ from django.conf import settings  # noqa: E402
 from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from core.request_size import RequestBodyLimit  # noqa: E402
+from core.request_threads import ReusedThreadsASGIHandler  # noqa: E402
 from core.websocket_origins import CheckOrigin  # noqa: E402
+
+django_asgi_app = ReusedThreadsASGIHandler(settings.REQUEST_THREADS_KEPT)
 
 application = ProtocolTypeRouter(
     {

@@ -83,8 +83,16 @@ TEMPLATES = [
 
 # SQLite file by default; set DATABASE_URL=postgres://... for PostgreSQL (psycopg is installed).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# Under ASGI, connections must not persist across requests (Django's CONN_MAX_AGE=0 default).
+# A connection serves request after request: it belongs to its thread, and the threads are
+# kept, the requests' (core/request_threads.py) and the one serving the sockets' database work.
+# One per request cost a PostgreSQL backend started and stopped, or SQLite's set-up, each time.
+# Checked before each request reuses it: after a database restart, a reconnect, not an error.
 # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Idle request threads kept, each with its connection: with the busy ones' and the sockets'
+# one, what a process holds of the database's connections (PostgreSQL allows 100 by default).
+REQUEST_THREADS_KEPT = env.int("DJANGO_REQUEST_THREADS_KEPT", default=16)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE avoids "database is locked" on upgrade.
     # temp_store=MEMORY: a statement that inserts many rows (a batch of sends) keeps its undo

@@ -32,6 +32,10 @@ DATABASES["default"].setdefault("TEST", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / ".test-db.sqlite3")
 
+# Every test's connections close when its requests end: a test database must be droppable at
+# the end of the run. The test of request threads turns persistence on for itself.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
 # Whitenoise finds static files as they are asked for, instead of listing every app's at each
 # test client's first request (tens of milliseconds each, over hundreds of tests).
 WHITENOISE_AUTOREFRESH = True
