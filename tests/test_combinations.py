@@ -4,6 +4,7 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import urllib.request
 import uuid
 
@@ -16,6 +17,7 @@ from support import (
     TEMPLATE,
     combinations,
     covers,
+    default_answers,
     free_port,
     load_hook,
     project_env,
@@ -258,3 +260,28 @@ def test_container_entrypoint_migrates_postgres_and_serves(
         output = stop_process(server)
     assert "database is ready" in output
     assert "Applying users.0001_initial... OK" in output
+
+
+def test_readme_command_to_try_production_serves_the_web_client(bake, tmp_path):
+    """The generated README's command to try the production settings on one's machine, as
+    given but for `uv run python` (this environment's) and the port, in a copy of a default
+    bake (whose .env holds the secret key): it serves the web client's page and its files."""
+    defaults = default_answers()
+    prompts = ("auth", "channel_layer", "room_model", "use_docker")
+    project = shutil.copytree(bake({key: defaults[key] for key in prompts}), tmp_path / "project")
+    readme = (project / "README.md").read_text()
+    command = re.search(r"To try them on your machine.*?```sh\n(.*?)\n```", readme, re.S)
+    assert command, "the README gives the command in a sh block"
+    port = free_port()
+    command = command.group(1).replace("uv run python", PYTHON).replace("8000", str(port))
+    server = start_process(["bash", "-c", command], project, project_env())
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz/", server, timeout=120)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as page:
+            script = re.search(r'<script type="module" src="([^"]+)"', page.read().decode())
+        assert script, "the page at / loads no client"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{script.group(1)}") as answer:
+            assert answer.status == 200
+    finally:
+        output = stop_process(server)
+    assert "static files copied" in output
