@@ -55,7 +55,31 @@ function handleFrame(frame) {
   if (!follow) return;
   if (follow.reloadRooms) reloadRooms();
   if (follow.catchUp) catchUpRoom(follow.catchUp).catch(reportError);
-  if (follow.resend) setTimeout(() => resend(follow.resend), follow.after);
+  if (follow.resend) holdSends(follow.resend, follow.after);
+}
+
+// A send the server refused as too fast (rate_limited, unavailable) waits, and every send made
+// after it waits too; once the server can take them, they go again in the order they were
+// made. A timer of their own each (each refusal has its own retry_after) let later messages
+// overtake earlier ones.
+let heldUntil = 0;
+let heldTimer = null;
+
+function holdSends(clientId, after) {
+  const pending = state.outbox.get(clientId);
+  if (!pending) return;
+  pending.held = true;
+  heldUntil = Math.max(heldUntil, Date.now() + after);
+  clearTimeout(heldTimer);
+  heldTimer = setTimeout(releaseHeldSends, heldUntil - Date.now());
+}
+
+function releaseHeldSends() {
+  heldTimer = null;
+  // The outbox keeps the order the sends were made in.
+  for (const pending of [...state.outbox.values()]) {
+    if (pending.held) resend(pending.client_id);
+  }
 }
 
 // After every (re)connect: events are not replayed, so the room list, the missed messages of
@@ -134,6 +158,7 @@ function resend(clientId) {
   const pending = state.outbox.get(clientId);
   if (!pending) return;
   pending.failed = null;
+  pending.held = false;
   connection.send(sendFrame(pending));
   store.emit("messages", { room: pending.room });
 }
@@ -190,10 +215,12 @@ const actions = {
       sender: state.me,
       created: new Date().toISOString(),
       failed: null,
+      // Behind sends the server refused as too fast: goes after them (holdSends).
+      held: heldTimer !== null,
     };
     state.outbox.set(pending.client_id, pending);
     // Offline, it waits in the outbox and goes with the catch-up after the reconnect.
-    connection.send(sendFrame(pending));
+    if (!pending.held) connection.send(sendFrame(pending));
     store.emit("messages", { room: roomId, pending: pending.client_id });
   },
 
