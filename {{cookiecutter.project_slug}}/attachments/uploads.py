@@ -36,7 +36,10 @@ def upload_attachment(user, room_id, file) -> Attachment:
         content_type, image = checked_content(file)
     except TooManyPixels:
         limit = settings.ATTACHMENTS_MAX_PIXELS
-        raise Invalid(f"The image has more than {limit} pixels.", "file") from None
+        raise Invalid(
+            f"The image has more than {limit} pixels (an animation's frames count together).",
+            "file",
+        ) from None
     except (OSError, ValueError, SyntaxError):
         # Pillow's errors for a file that starts as an image and is not one.
         raise Invalid("The image cannot be read.", "file") from None

@@ -6,7 +6,7 @@ import struct
 import zlib
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from attachments.models import Attachment
 
@@ -103,6 +103,29 @@ def test_an_image_with_too_many_pixels_is_refused_before_it_is_decoded(
 ):
     settings.ATTACHMENTS_MAX_PIXELS = 64 * 32 - 1
     assert_refused(upload(user, room, image_bytes("PNG", (64, 32))), media, "more than")
+
+
+def animated_gif(size: tuple[int, int], frames: int) -> bytes:
+    """A GIF of `frames` frames, each unlike the one before (alike, Pillow would merge them)."""
+    first, *rest = [Image.new("RGB", size, (40 * number, 0, 0)) for number in range(frames)]
+    content = io.BytesIO()
+    first.save(content, format="GIF", save_all=True, append_images=rest)
+    return content.getvalue()
+
+
+def test_an_animation_counts_the_pixels_of_all_its_frames_before_decoding_any(
+    upload, user, room, media, settings, monkeypatch
+):
+    settings.ATTACHMENTS_MAX_PIXELS = 64 * 32 * 3  # three frames' worth
+    load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
+    assert_refused(upload(user, room, animated_gif((64, 32), 4), "a.gif"), media, "more than")
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    response = upload(user, room, animated_gif((64, 32), 3), "b.gif")
+    assert response.status_code == 201, response.data
+    attachment = Attachment.objects.get(pk=response.data["id"])
+    with attachment.file.open("rb") as stored, Image.open(stored) as image:
+        assert image.n_frames == 3
 
 
 def test_a_truncated_image_is_refused(upload, user, room, media):
