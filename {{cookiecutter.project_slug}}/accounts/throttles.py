@@ -8,6 +8,7 @@ X-Forwarded-For only for the proxies it trusts, so a client cannot pick its own.
 
 import hashlib
 import math
+import unicodedata
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
@@ -50,9 +51,12 @@ class LoginAccountThrottle(LiveRateThrottle):
         username = data.get("username") if hasattr(data, "get") else None
         if not isinstance(username, str) or not username:
             return None  # no password can be tried without a username
-        # Case-folded, so that "Alice" and "alice" share one count; hashed, so that any
-        # username makes a valid cache key.
-        digest = hashlib.sha256(username.casefold().encode()).hexdigest()
+        # As the login's field reads it (whitespace stripped, Unicode normalized), then
+        # case-folded: " alice", "Alice" and alice in fullwidth letters share alice's count,
+        # where each had a count of its own and " alice " still logged in as alice. Hashed,
+        # so that any username makes a valid cache key.
+        same_user = unicodedata.normalize("NFKC", username.strip()).casefold()
+        digest = hashlib.sha256(same_user.encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 

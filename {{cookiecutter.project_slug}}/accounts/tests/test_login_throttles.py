@@ -65,6 +65,20 @@ def test_one_account_is_limited_from_every_address(api_client, user, password, l
     assert log_in(api_client, "bob", "wrong", REMOTE_ADDR="10.9.9.9").status_code in REFUSED
 
 
+def test_a_username_padded_or_in_other_forms_shares_the_account_count(
+    api_client, user, password, limits
+):
+    # Each of these reaches alice's account, or is refused as no account: none is a fresh count.
+    fullwidth = "".join(chr(ord(letter) + 0xFEE0) for letter in "alice")
+    variants = [" alice", "alice ", "\talice", "alice\n", fullwidth, "ALICE "]
+    for n in range(limits["auth_account"]):
+        address = f"10.1.{n // 250}.{n % 250 + 1}"
+        answer = log_in(api_client, variants[n % len(variants)], "wrong", REMOTE_ADDR=address)
+        assert answer.status_code in REFUSED
+    for variant in [" alice ", "alice", *variants]:
+        assert log_in(api_client, variant, password, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
 def test_the_admin_login_is_throttled_too(make_user, password, limits):
     make_user("root", is_staff=True, is_superuser=True)
     browser = Client()
