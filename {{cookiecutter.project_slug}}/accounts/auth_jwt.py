@@ -6,12 +6,14 @@ expires, unless the client sent a fresh one in-band first
 
 Each login's tokens carry a `sid` claim naming the login: simplejwt copies it from the
 refresh token into every access token and keeps it when it rotates the refresh token.
-Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens.
+Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens; a
+password change blacklists every refresh token of the user.
 """
 
 import secrets
 
 from channels.db import database_sync_to_async
+from django.dispatch import receiver
 from django.urls import path
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -21,6 +23,7 @@ from rest_framework_simplejwt.serializers import (
     TokenObtainPairSerializer,
 )
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
@@ -30,7 +33,7 @@ from rest_framework_simplejwt.views import (
 )
 
 from .identity import SocketIdentity
-from .revocation import close_sockets
+from .revocation import close_sockets, credentials_ended
 from .serializers import login_username_field, password_field
 from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
@@ -54,6 +57,17 @@ def resolve_access_token(raw: str) -> SocketIdentity | None:
 def access_token_identity(user, token: Token) -> SocketIdentity:
     return SocketIdentity(
         user, expires_at=float(token["exp"]), credential_id=token.get(LOGIN_CLAIM)
+    )
+
+
+@receiver(credentials_ended)
+def blacklist_the_refresh_tokens_of_the_user(sender, user, **kwargs) -> None:
+    """A password change logs the user out everywhere: no refresh token mints access tokens
+    again. Access tokens already minted are not looked up, by design: they last
+    JWT_ACCESS_TTL_SECONDS at most (their sockets are closed at once all the same)."""
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
     )
 
 

@@ -2,7 +2,7 @@
 
 Sockets close with 4401 when their token expires, unless the client sent a
 fresh token in-band first ({"type": "auth.refresh", "token": "..."}), and when
-their token is deleted (logout, logoutall, the admin).
+their token is deleted (logout, logoutall, the admin, a password change).
 """
 
 from channels.db import database_sync_to_async
@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .identity import SocketIdentity
-from .revocation import close_sockets, credential_digest
+from .revocation import close_sockets, credential_digest, credentials_ended
 from .serializers import LoginSerializer, UserSerializer
 from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
@@ -46,6 +46,12 @@ def knox_identity(user, auth_token: AuthToken) -> SocketIdentity:
 @receiver(post_delete, sender=AuthToken)
 def close_the_sockets_of_a_deleted_token(sender, instance: AuthToken, **kwargs) -> None:
     close_sockets(instance.user_id, credential_digest(instance.digest))
+
+
+@receiver(credentials_ended)
+def delete_the_tokens_of_the_user(sender, user, **kwargs) -> None:
+    # A password change logs the user out on every device, as logoutall does.
+    AuthToken.objects.filter(user=user).delete()
 
 
 def websocket_auth_middleware(inner):

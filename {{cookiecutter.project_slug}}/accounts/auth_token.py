@@ -1,7 +1,8 @@
 """DRF token auth mode: `Authorization: Token <key>` on REST and on WebSocket handshakes.
 
 Browsers, which cannot set handshake headers, connect with a ticket from ws-ticket/.
-Deleting the token (logout, the admin) closes every socket opened with it, with 4401.
+Deleting the token (logout, the admin, a password change) closes every socket opened with it,
+with 4401.
 """
 
 from channels.db import database_sync_to_async
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .identity import SocketIdentity
-from .revocation import close_sockets, credential_digest
+from .revocation import close_sockets, credential_digest, credentials_ended
 from .serializers import LoginSerializer
 from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
@@ -39,6 +40,12 @@ def token_identity(token: Token) -> SocketIdentity:
 @receiver(post_delete, sender=Token)
 def close_the_sockets_of_a_deleted_token(sender, instance: Token, **kwargs) -> None:
     close_sockets(instance.user_id, credential_digest(instance.key))
+
+
+@receiver(credentials_ended)
+def delete_the_token_of_the_user(sender, user, **kwargs) -> None:
+    # A password change logs the user out everywhere: the next login makes a new token.
+    Token.objects.filter(user=user).delete()
 
 
 def websocket_auth_middleware(inner):

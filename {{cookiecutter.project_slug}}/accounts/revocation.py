@@ -12,8 +12,15 @@ import hashlib
 from functools import partial
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from chat.realtime.publish import publish_revocation_sync
+
+# Sent (with `user`) when every credential of a user must end: their password changed, or they
+# were deactivated. Each auth mode's module ends what it issued; a session ends by itself, as
+# it holds a hash of the password (Django's get_session_auth_hash) and inactive users are
+# refused. Without it, a socket closed by a password change reopened with the same token.
+credentials_ended = Signal()
 
 
 def credential_digest(secret: str) -> str:

@@ -1,4 +1,5 @@
-"""A user whose password changes, or who is deactivated or deleted, loses every open socket.
+"""A user whose password changes, or who is deactivated or deleted, loses every open socket,
+and every credential (token, login) of the auth mode: logged out everywhere.
 
 Model signals, so the admin, `manage.py changepassword` and the shell trigger them as the
 API does. (QuerySet.update() sends no signals: save the users one by one.)
@@ -7,7 +8,7 @@ API does. (QuerySet.update() sends no signals: save the users one by one.)
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from accounts.revocation import close_sockets
+from accounts.revocation import close_sockets, credentials_ended
 
 from .models import User
 from .profile import forget_file_at_commit
@@ -38,6 +39,7 @@ def note_a_credential_change(sender, instance: User, update_fields=None, **kwarg
 @receiver(post_save, sender=User)
 def close_the_sockets_after_a_credential_change(sender, instance: User, **kwargs) -> None:
     if instance.__dict__.pop(ENDS_SOCKETS, False):
+        credentials_ended.send(sender=sender, user=instance)
         close_sockets(instance.pk)
 
 

@@ -23,6 +23,19 @@ def obtain(api_client, user, password) -> dict:
 
 
 @pytest.mark.django_db
+def test_a_password_change_ends_every_refresh_token_of_the_user(api_client, user, password):
+    phone, laptop = obtain(api_client, user, password), obtain(api_client, user, password)
+    rotated = api_client.post(
+        "/api/auth/token/refresh/", {"refresh": laptop["refresh"]}, format="json"
+    )
+    user.set_password("another-horse-battery-staple")
+    user.save()
+    for refresh in (phone["refresh"], rotated.data["refresh"]):
+        answer = api_client.post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
+        assert answer.status_code == 401
+
+
+@pytest.mark.django_db
 def test_obtain_me_refresh_verify_logout(api_client, user, password):
     tokens = obtain(api_client, user, password)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")

@@ -46,6 +46,17 @@ def test_logoutall_ends_every_token(api_client, user, password):
 
 
 @pytest.mark.django_db
+def test_a_password_change_ends_every_token(api_client, user, password):
+    first, second = login(api_client, user, password), login(api_client, user, password)
+    user.set_password("another-horse-battery-staple")
+    user.save()
+    for token in (first, second):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert api_client.get("/api/auth/me/").status_code == 401
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
 def test_login_with_a_wrong_password_is_refused(api_client, user):
     response = api_client.post(
         "/api/auth/login/", {"username": user.username, "password": "wrong"}, format="json"

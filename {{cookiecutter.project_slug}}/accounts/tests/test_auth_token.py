@@ -26,6 +26,17 @@ def test_token_me_logout(api_client, user, password):
 
 
 @pytest.mark.django_db
+def test_a_password_change_ends_the_token(api_client, user, password):
+    response = api_client.post(
+        "/api/auth/token/", {"username": user.username, "password": password}, format="json"
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.data['token']}")
+    user.set_password("another-horse-battery-staple")
+    user.save()
+    assert api_client.get("/api/auth/me/").status_code == 401
+
+
+@pytest.mark.django_db
 def test_token_with_a_wrong_password_is_refused(api_client, user):
     response = api_client.post(
         "/api/auth/token/", {"username": user.username, "password": "wrong"}, format="json"
