@@ -6,8 +6,21 @@ the other figures are subqueries: each subquery is built and compiled at every r
 of the list's CPU.
 """
 
-from django.db.models import Count, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+
+from core.text import MAX_ID
 
 from ..domain.read_state import with_unread
 from ..models import Membership, Message, Room
@@ -25,13 +38,27 @@ def rooms_for(user):
     peer = Membership.objects.filter(room=OuterRef("pk"), room__kind=Room.Kind.DIRECT).exclude(
         user=user
     )
+    # Where the user's reading starts. A member: their cut. Anyone else sees the room from
+    # outside (discovery, an invitation): its latest message only if joining would show it,
+    # in a public group that shows newcomers its history; otherwise none (from past every id).
+    history_from = Case(
+        When(mine__id__isnull=False, then=F("mine__history_from")),
+        When(
+            kind=Room.Kind.GROUP,
+            visibility=Room.Visibility.PUBLIC,
+            history_visible=True,
+            then=Value(0),
+        ),
+        default=Value(MAX_ID),
+        output_field=IntegerField(),
+    )
     # At most one row: a user has one membership of a room.
     rooms = Room.objects.annotate(
         mine=FilteredRelation("memberships", condition=Q(memberships__user=user))
     ).annotate(
         member_count=Subquery(member_count, output_field=IntegerField()),
         role=F("mine__role"),
-        history_from=Coalesce(F("mine__history_from"), 0),
+        history_from=history_from,
         hidden_through=F("mine__hidden_through"),
         peer_id=Subquery(peer.values("user_id")[:1]),
         peer_username=Subquery(peer.values("user__username")[:1]),

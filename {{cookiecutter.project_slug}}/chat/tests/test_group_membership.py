@@ -221,6 +221,29 @@ async def test_joins_invitations_and_adds_at_once_cannot_exceed_the_limit(
 
 
 @rest
+def test_outsiders_see_the_last_message_only_of_rooms_that_show_newcomers_their_history(
+    as_user, room, user, bob, carol
+):
+    Message.objects.create(room=room, sender=bob, body="said among members", client_id="1")
+
+    def last_messages():
+        """As discovery lists the room to carol, and as its own page shows it to her."""
+        outsider = as_user(carol)
+        (listed,) = outsider.get("/api/rooms/discover/").data["results"]
+        return [listed["last_message"], outsider.get(f"/api/rooms/{room.pk}/").data["last_message"]]
+
+    assert [seen["excerpt"] for seen in last_messages()] == ["said among members"] * 2
+    room.history_visible = False
+    room.save()
+    assert last_messages() == [None, None]
+    # An invitee to a private room that shows its history: still outside until they accept.
+    room.visibility, room.history_visible = "private", True
+    room.save()
+    post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": carol.pk})
+    assert as_user(carol).get(f"/api/rooms/{room.pk}/").data["last_message"] is None
+
+
+@rest
 def test_newcomers_to_a_room_that_hides_its_history_read_only_what_follows(
     as_user, room, user, bob, carol
 ):
