@@ -1,6 +1,7 @@
-"""Who may download an attachment: a member of its room, once it was sent; before, its uploader."""
+"""Who may download an attachment: a member of its room who may read its message, once it
+was sent; before, its uploader."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from chat.domain.errors import NotFound
 from chat.domain.validation import clean_id
@@ -11,9 +12,13 @@ from .models import Attachment
 
 def readable_attachment(user, attachment_id, thumbnail: bool = False) -> Attachment:
     """The attachment, or NotFound: whether it exists is not told to anyone else."""
-    members = Membership.objects.filter(user=user).values("room_id")
+    # A member whose history starts after the message (a newcomer to a room that hides its
+    # history) may not read it, nor what it carries.
+    reader = Membership.objects.filter(
+        user=user, room_id=OuterRef("room_id"), history_from__lt=OuterRef("message_id")
+    )
     found = Attachment.objects.filter(
-        Q(message__isnull=False, room_id__in=members) | Q(message__isnull=True, uploader=user),
+        Q(Exists(reader), message__isnull=False) | Q(message__isnull=True, uploader=user),
         pk=clean_id(attachment_id, "attachment"),
     ).first()
     if found is None or (thumbnail and not found.thumbnail):

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from chat.domain.errors import ChatError
@@ -241,6 +242,27 @@ def test_outsiders_see_the_last_message_only_of_rooms_that_show_newcomers_their_
     room.save()
     post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": carol.pk})
     assert as_user(carol).get(f"/api/rooms/{room.pk}/").data["last_message"] is None
+
+
+@rest
+def test_newcomers_to_a_room_that_hides_its_history_download_only_what_follows(
+    as_user, room, user, carol
+):
+    room.history_visible = False
+    room.save()
+
+    def sent_with_a_file(body: str) -> int:
+        upload = {"file": SimpleUploadedFile(f"{body}.txt", body.encode(), "text/plain")}
+        uploaded = as_user(user).post(f"/api/rooms/{room.pk}/attachments/", upload)
+        send = {"body": body, "client_id": body, "attachments": [uploaded.data["id"]]}
+        assert post(as_user(user), f"/api/rooms/{room.pk}/messages/", send).status_code == 201
+        return uploaded.data["id"]
+
+    before = sent_with_a_file("before carol")
+    post(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": carol.pk})
+    after = sent_with_a_file("after carol")
+    assert as_user(carol).get(f"/api/attachments/{before}/").status_code == 404
+    assert b"".join(as_user(carol).get(f"/api/attachments/{after}/")) == b"after carol"
 
 
 @rest
