@@ -5,6 +5,7 @@ import os
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
+from django.db.models import Sum
 from django.utils.text import get_valid_filename
 
 from chat.domain.access import membership_for
@@ -21,8 +22,9 @@ def upload_attachment(user, room_id, file) -> Attachment:
     """Store `file` (an UploadedFile) as the user's unsent attachment in a room of theirs.
 
     Refused, with nothing stored: not a member (NotFound or Forbidden, as for sends), no file,
-    a file over ATTACHMENTS_MAX_BYTES, a content type not in ATTACHMENTS_ALLOWED_TYPES, an image
-    that does not decode or is over ATTACHMENTS_MAX_PIXELS.
+    a file over ATTACHMENTS_MAX_BYTES or past the user's ATTACHMENTS_MAX_UNSENT_BYTES, a content
+    type not in ATTACHMENTS_ALLOWED_TYPES, an image that does not decode or is over
+    ATTACHMENTS_MAX_PIXELS.
     """
     membership_for(user, room_id)
     if file is None:
@@ -32,6 +34,15 @@ def upload_attachment(user, room_id, file) -> Attachment:
         raise Invalid(f"The file is over the limit of {limit} bytes.", "file")
     if file.size == 0:
         raise Invalid("The file is empty.", "file")
+    unsent = Attachment.objects.filter(uploader=user, message__isnull=True).aggregate(
+        total=Sum("size")
+    )["total"]
+    quota = settings.ATTACHMENTS_MAX_UNSENT_BYTES
+    if (unsent or 0) + file.size > quota:
+        raise Invalid(
+            f"Your files not yet sent would pass {quota} bytes: send them with a message first.",
+            "file",
+        )
     try:
         content_type, image = checked_content(file)
     except TooManyPixels:

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from attachments.models import Attachment
+from chat.models import Message
 
 from .conftest import ELF, EXIF_MAKE, MZ, PDF, image_bytes, stored_files
 
@@ -126,6 +127,19 @@ def test_an_animation_counts_the_pixels_of_all_its_frames_before_decoding_any(
     attachment = Attachment.objects.get(pk=response.data["id"])
     with attachment.file.open("rb") as stored, Image.open(stored) as image:
         assert image.n_frames == 3
+
+
+def test_files_not_yet_sent_are_bounded_per_user(upload, user, bob, room, settings):
+    settings.ATTACHMENTS_MAX_UNSENT_BYTES = 10
+    assert upload(user, room, b"123456", "a.txt").status_code == 201
+    refused = upload(user, room, b"12345", "b.txt")
+    assert refused.status_code == 400
+    assert "not yet sent" in refused.data["file"][0]
+    # Another user's uploads are theirs to count; a sent file no longer counts.
+    assert upload(bob, room, b"12345", "c.txt").status_code == 201
+    sent = Message.objects.create(room=room, sender=user, body="with a file", client_id="sent")
+    Attachment.objects.filter(uploader=user).update(message=sent)
+    assert upload(user, room, b"12345", "d.txt").status_code == 201
 
 
 def test_a_truncated_image_is_refused(upload, user, room, media):

@@ -304,6 +304,11 @@ ATTACHMENTS_ALLOWED_TYPES = env.list(
 ATTACHMENTS_MAX_PIXELS = env.int("ATTACHMENTS_MAX_PIXELS", default=50_000_000)
 # The longer side of image thumbnails, in pixels.
 ATTACHMENTS_THUMBNAIL_SIZE = env.int("ATTACHMENTS_THUMBNAIL_SIZE", default=320)
+# Bytes of uploads one user may hold unsent at once (a full message's worth by default): the
+# orphans' cleanup (below) comes a day later, and until then uploads never sent filled the disk.
+ATTACHMENTS_MAX_UNSENT_BYTES = env.int(
+    "ATTACHMENTS_MAX_UNSENT_BYTES", default=ATTACHMENTS_MAX_PER_MESSAGE * ATTACHMENTS_MAX_BYTES
+)
 # Uploads never sent with a message are deleted by `manage.py delete_orphan_attachments` once
 # this old: long enough for someone writing a message, short enough to bound what is kept.
 ATTACHMENTS_ORPHAN_HOURS = env.float("ATTACHMENTS_ORPHAN_HOURS", default=24.0)
