@@ -142,7 +142,12 @@ class MessageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ExcerptSerializer(allow_null=True))
     def get_reply_to(self, message: Message) -> dict | None:
-        return excerpt(message.reply_to) if message.reply_to_id is not None else None
+        # Where the reader's history starts: from a search's rows, or the page's context. A
+        # newcomer to a room hiding its history sees a reply to an earlier message unquoted.
+        cut = getattr(message, "reader_history_from", self.context.get("history_from", 0))
+        if message.reply_to_id is None or message.reply_to_id <= cut:
+            return None
+        return excerpt(message.reply_to)
 
     @extend_schema_field(ReactionCountSerializer(many=True))
     def get_reactions(self, message: Message) -> list:

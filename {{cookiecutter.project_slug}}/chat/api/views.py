@@ -145,7 +145,10 @@ class RoomMessagesView(APIView):
             page = page[:size]
             direction = "after" if "after" in cursor else "before"
             following = request.build_absolute_uri(f"{request.path}?{direction}={page[-1].pk}")
-        context = {"reactions": reaction_counts([message.pk for message in page], request.user)}
+        context = {
+            "reactions": reaction_counts([message.pk for message in page], request.user),
+            "history_from": membership.history_from,
+        }
         results = MessageSerializer(page, many=True, context=context).data
         return Response({"results": results, "next": following})
 

@@ -13,7 +13,7 @@ def add_member(room: Room, user, role: str = Membership.Role.MEMBER, *, peer=Non
     membership = Membership.objects.create(
         room=room, user=user, role=role, history_from=history_cut(room)
     )
-    publish_after_commit(lambda: publish_joined(room, user, peer))
+    publish_after_commit(lambda: publish_joined(room, user, peer, membership.history_from))
     return membership
 
 
@@ -33,11 +33,11 @@ def change_role(membership: Membership, role: str) -> None:
     publish_after_commit(lambda: publish.publish_to_room_sync(membership.room_id, event))
 
 
-def publish_joined(room: Room, user, peer=None) -> None:
+def publish_joined(room: Room, user, peer=None, history_from: int = 0) -> None:
     joined = room_event("room.joined", room)
     if peer is not None:
         joined["room"]["peer"] = user_ref(peer)
-    publish.publish_membership_sync(user.pk, room.pk, True, joined)
+    publish.publish_membership_sync(user.pk, room.pk, True, joined, history_from)
     publish.publish_to_room_sync(room.pk, member_event("member.joined", room.pk, user))
 
 

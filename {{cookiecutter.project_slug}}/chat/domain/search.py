@@ -38,7 +38,7 @@ def search_messages(user, query, room_id=None):
     # Only what the user may read: a newcomer to a room that hides its history, what came after.
     messages = messages.filter(
         room__memberships__user=user, id__gt=F("room__memberships__history_from")
-    )
+    ).annotate(reader_history_from=F("room__memberships__history_from"))
     if connection.vendor == "postgresql":
         words = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
         messages = messages.annotate(words=body_vector()).filter(words=words)

@@ -55,8 +55,9 @@ STORE_FAILED = "The message could not be stored. Send it again with the same cli
 
 
 @database_sync_to_async
-def room_ids_of(user) -> list[int]:
-    return list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+def memberships_of(user) -> dict[int, int]:
+    """Room id -> where the user's history starts there (chat/realtime/history_cuts.py)."""
+    return dict(Membership.objects.filter(user=user).values_list("room_id", "history_from"))
 
 
 class FrameHandler(NamedTuple):
@@ -110,6 +111,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.push = self.outbox.push
         self.sends = SendPipeline(self.answer_stored, self.answer_refused, self.answer_failed)
         self.expiry = CredentialExpiry(self.clock, self.close_unauthenticated)
+        # Room id -> where the user's history starts there, where not 0 (history_cuts.py).
+        self.history_cuts: dict[int, int] = {}
 
     async def connect(self):
         user = self.scope["user"]
@@ -129,7 +132,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.credential_id = self.scope.get("credential_id")
         extensions = self.scope.get("extensions") or {}
         self.outbox.write_now = extensions.get(WRITE_TEXTS_NOW, {}).get("write")
-        room_ids = await room_ids_of(user)
+        cuts = await memberships_of(user)
+        room_ids = list(cuts)
+        self.history_cuts = {room_id: cut for room_id, cut in cuts.items() if cut}
         # Events may reach the socket while the hub subscribes it room by room: they wait, so
         # that session.ready comes first and means "from here on, every event".
         arrived_meanwhile: list[str] = []

@@ -28,6 +28,7 @@ from channels.layers import get_channel_layer
 
 from .frames import encode
 from .gaps import RoomSequences
+from .history_cuts import readable_frames
 from .layer_watch import LayerWatch, retry_delay, until_cancelled
 from .per_loop import per_loop
 
@@ -39,6 +40,8 @@ PRESENCE_GROUP = "chat.presence"
 
 class Socket(Protocol):
     user_id: int
+    # Room id -> where the user's history starts there, for the rooms where it is not 0.
+    history_cuts: dict[int, int]
 
     def push(self, frames: tuple[str, ...]) -> None:
         """Queue the frames for the client, in order; never waits."""
@@ -69,6 +72,9 @@ class Hub:
         self.tasks: list[asyncio.Task] = []
         # The seq of each followed room's messages as they arrive, to notice one that did not.
         self.sequences = RoomSequences()
+        # Room id -> {socket: cut}, for the sockets of newcomers to rooms hiding their history
+        # (chat/realtime/history_cuts.py): only these rooms' events are filtered per socket.
+        self.cuts: dict[int, dict[Socket, int]] = {}
         # Watches a Redis layer for outages and restarts; None for the in-memory layer.
         self.watch: LayerWatch | None = None
 
@@ -117,6 +123,9 @@ class Hub:
             await self.layer.group_add(room_group(room_id), self.channel)
         self.rooms[room_id].add(socket)
         self.socket_rooms[socket].add(room_id)
+        cut = socket.history_cuts.get(room_id)
+        if cut:
+            self.cuts.setdefault(room_id, {})[socket] = cut
 
     async def unsubscribe(self, socket: Socket, room_id: int) -> None:
         sockets = self.rooms.get(room_id)
@@ -124,6 +133,9 @@ class Hub:
             return
         sockets.discard(socket)
         self.socket_rooms.get(socket, set()).discard(room_id)
+        cuts = self.cuts.get(room_id)
+        if cuts is not None and cuts.pop(socket, None) is not None and not cuts:
+            del self.cuts[room_id]
         if not sockets:
             del self.rooms[room_id]
             self.sequences.forget(room_id)
@@ -205,8 +217,14 @@ class Hub:
                 for socket in sockets:
                     await self.unsubscribe(socket, room_id)
         frames = tuple(room_event["frame"] for room_event in room_events)
-        for socket in sockets:
-            socket.push(frames)
+        cuts = self.cuts.get(room_id)
+        if cuts is None:
+            for socket in sockets:
+                socket.push(frames)
+        else:
+            for socket in sockets:
+                cut = cuts.get(socket)
+                socket.push(frames if cut is None else readable_frames(room_events, cut))
         if not sockets:
             return
         gaps = [
@@ -228,6 +246,8 @@ class Hub:
                 if socket not in self.socket_rooms:
                     continue  # detached meanwhile
                 if event["type"] == "fanout.join":
+                    if event.get("history_from"):
+                        socket.history_cuts[event["room"]] = event["history_from"]
                     await self.subscribe(socket, event["room"])
                 else:
                     await self.unsubscribe(socket, event["room"])

@@ -8,6 +8,7 @@ recipients; each process's hub (chat/realtime/hub.py) writes it to its own socke
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from . import history_cuts
 from .frames import encode
 from .hub import PRESENCE_GROUP, get_hub, room_group, user_group
 
@@ -17,6 +18,7 @@ def room_message(room_id: int, event: dict) -> dict:
     if event["type"] == "message.new":
         # The hub checks the room's numbers as they arrive (chat/realtime/gaps.py).
         message["seq"] = event["message"]["seq"]
+    history_cuts.mark(message, event)
     return message
 
 
@@ -80,13 +82,17 @@ async def publish_presence(user: dict, status: str, room_ids: list[int]) -> None
     await send_to_group(PRESENCE_GROUP, message)
 
 
-async def publish_membership(user_id: int, room_id: int, joined: bool, event: dict) -> None:
-    """(Un)subscribe every socket of the user, in every process, then deliver `event` to them."""
+async def publish_membership(
+    user_id: int, room_id: int, joined: bool, event: dict, history_from: int = 0
+) -> None:
+    """(Un)subscribe every socket of the user, in every process, then deliver `event` to them.
+    `history_from`: a joining member's cut (chat/realtime/history_cuts.py)."""
     message = {
         "type": "fanout.join" if joined else "fanout.leave",
         "user": user_id,
         "room": room_id,
         "frame": encode(event),
+        "history_from": history_from,
     }
     await send_to_group(user_group(user_id), message)
 

@@ -10,6 +10,9 @@ from django.db import connection
 from chat.domain.errors import ChatError
 from chat.domain.group_rooms import join_group
 from chat.domain.invitations import accept_invitation, add_directly
+from chat.domain.messages import edit_message
+from chat.domain.reactions import add_reaction
+from chat.domain.sending import send_message
 from chat.models import Ban, Block, Invitation, Membership, Message
 
 rest = pytest.mark.django_db
@@ -291,6 +294,45 @@ def test_newcomers_to_a_room_that_hides_its_history_read_only_what_follows(
     assert post(client, f"/api/rooms/{room.pk}/read/", {"message": before.pk}).status_code == 404
     # Members from before still read it all.
     assert len(as_user(bob).get(f"/api/rooms/{room.pk}/messages/").data["results"]) == 2
+
+
+@live
+async def test_a_newcomer_hears_nothing_of_the_messages_from_before_their_history(
+    open_socket, as_user, room, user, bob, carol
+):
+    room.history_visible = False
+    await room.asave()
+    before = await Message.objects.acreate(room=room, sender=bob, body="before", client_id="1")
+    await sync_to_async(post)(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": carol.pk})
+    carols, bobs = await open_socket(carol), await open_socket(bob)
+
+    await sync_to_async(edit_message)(bob, before.pk, "before, edited")
+    await sync_to_async(add_reaction)(bob, before.pk, "👍")
+    await sync_to_async(send_message)(bob, room.pk, "about that", "2", reply_to=before.pk)
+    await sync_to_async(send_message)(bob, room.pk, "and now", "3")
+
+    heard_by_bob = [await bobs.receive_json_from() for _ in range(4)]
+    assert [event["type"] for event in heard_by_bob] == [
+        "message.updated",
+        "reaction.added",
+        "message.new",
+        "message.new",
+    ]
+    assert heard_by_bob[2]["message"]["reply_to"]["excerpt"] == "before, edited"
+    # carol's first events are the reply, unquoted, and the message after it: nothing else.
+    reply, after = await carols.receive_json_from(), await carols.receive_json_from()
+    assert (reply["message"]["body"], reply["message"]["reply_to"]) == ("about that", None)
+    assert after["message"]["body"] == "and now"
+    # Her history and her search show the reply as her socket did.
+    history = await sync_to_async(as_user(carol).get)(f"/api/rooms/{room.pk}/messages/")
+    assert [(m["body"], m["reply_to"]) for m in history.data["results"]] == [
+        ("and now", None),
+        ("about that", None),
+    ]
+    found = await sync_to_async(as_user(carol).get)("/api/messages/search/", {"q": "about"})
+    assert [(m["body"], m["reply_to"]) for m in found.data["results"]] == [("about that", None)]
+    bobs_history = await sync_to_async(as_user(bob).get)(f"/api/rooms/{room.pk}/messages/")
+    assert bobs_history.data["results"][1]["reply_to"]["id"] == before.pk
 
 
 @live
