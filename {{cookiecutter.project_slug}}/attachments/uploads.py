@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Sum
 from django.utils.text import get_valid_filename
 
-from chat.domain.access import membership_for
+from chat.domain.access import sender_membership
 from chat.domain.errors import Invalid
 
 from .cleanup import delete_files
@@ -26,7 +26,8 @@ def upload_attachment(user, room_id, file) -> Attachment:
     type not in ATTACHMENTS_ALLOWED_TYPES, an image that does not decode or is over
     ATTACHMENTS_MAX_PIXELS.
     """
-    membership_for(user, room_id)
+    # Uploads are for sending: refused where the user may not send (blocked in a 1-to-1).
+    sender_membership(user, room_id)
     if file is None:
         raise Invalid('Send the file as multipart/form-data, in the field "file".', "file")
     limit = settings.ATTACHMENTS_MAX_BYTES

@@ -8,6 +8,7 @@ from attachments.linking import delete_for as delete_attachments
 
 from ..models import Membership, Message
 from ..realtime import publish
+from .access import refuse_if_blocked
 from .after_commit import publish_after_commit
 from .errors import Forbidden, NotFound
 from .events import message_event
@@ -38,9 +39,10 @@ def editable_message(user, message_id) -> tuple[Message, Membership]:
 def edit_message(user, message_id, body) -> Message:
     body = clean_body(body)
     with transaction.atomic():
-        message, _ = editable_message(user, message_id)
+        message, membership = editable_message(user, message_id)
         if message.sender_id != user.pk:
             raise Forbidden("Only the sender can edit a message.")
+        refuse_if_blocked(membership)
         message.body, message.edited = body, timezone.now()
         message.save(update_fields=["body", "edited"])
         publish_after_commit(

@@ -4,8 +4,9 @@ import emoji as emoji_data
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 
-from ..models import Reaction
+from ..models import Membership, Reaction
 from ..realtime import publish
+from .access import refuse_if_blocked
 from .after_commit import publish_after_commit
 from .errors import Invalid, NotFound
 from .events import reaction_event
@@ -28,6 +29,7 @@ def add_reaction(user, message_id, emoji) -> tuple[dict, bool]:
         message = readable_message(user, message_id)
         if message.deleted is not None:
             raise NotFound("No such message.")
+        refuse_if_blocked(Membership.objects.get(room_id=message.room_id, user=user))
         try:
             with transaction.atomic():
                 Reaction.objects.create(message=message, user=user, emoji=emoji)

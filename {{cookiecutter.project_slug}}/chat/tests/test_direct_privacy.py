@@ -2,6 +2,7 @@
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from chat.models import Message
 from chat.tests.fixtures_direct import direct_room
@@ -62,6 +63,31 @@ def test_a_blocked_user_can_neither_write_nor_start_a_conversation(as_user, user
     assert as_user(user).delete(f"/api/blocks/{bob.pk}/").status_code == 204
     assert as_user(user).delete(f"/api/blocks/{bob.pk}/").status_code == 404
     assert send(as_user(bob), room.pk, "thanks", "4").status_code == 201
+
+
+@rest
+def test_a_blocked_user_adds_nothing_to_the_conversation_but_may_take_away(as_user, user, bob):
+    room = direct_room(user, bob)
+    earlier = send(as_user(bob), room.pk, "earlier", "1").data["id"]
+    another = send(as_user(bob), room.pk, "another", "2").data["id"]
+    mine = send(as_user(user), room.pk, "alice's", "3").data["id"]
+    as_user(bob).post(f"/api/messages/{mine}/reactions/", {"emoji": "👍"}, format="json")
+    as_user(user).post("/api/blocks/", {"user": bob.pk}, format="json")
+    client = as_user(bob)
+    edit = client.patch(f"/api/messages/{earlier}/", {"body": "edited"}, format="json")
+    react = client.post(f"/api/messages/{mine}/reactions/", {"emoji": "😀"}, format="json")
+    upload = client.post(
+        f"/api/rooms/{room.pk}/attachments/",
+        {"file": SimpleUploadedFile("a.txt", b"hi", "text/plain")},
+        format="multipart",
+    )
+    for refused in (edit, react, upload):
+        assert (refused.status_code, "blocked" in refused.data["detail"]) == (403, True)
+    assert Message.objects.get(pk=earlier).body == "earlier"
+    # Taking his own away is still his: a message deleted, a reaction removed.
+    assert client.delete(f"/api/messages/{another}/").status_code in (200, 204)
+    removed = client.delete(f"/api/messages/{mine}/reactions/?emoji=👍")
+    assert (removed.status_code, removed.data["count"]) == (200, 0)
 
 
 @rest
