@@ -11,6 +11,7 @@ from django.db import transaction
 
 from ..models import Ban, Block, Invitation, Membership, Room
 from ..realtime import publish
+from .access import room_for
 from .after_commit import publish_after_commit
 from .errors import Forbidden, Invalid, NotFound
 from .events import room_event
@@ -119,6 +120,8 @@ def leave_group(user, room_id: int, *, hand_over: bool = False) -> None:
         room = locked_group(room_id)
         membership = Membership.objects.filter(room=room, user=user).select_related("user").first()
         if membership is None:
+            # As every other route answers: a private room is unknown to those outside it.
+            room_for(user, room.pk)
             raise Forbidden("You are not a member of this room.")
         successor = None
         if membership.role == Membership.Role.OWNER:

@@ -32,6 +32,7 @@ def test_a_private_room_is_unknown_to_outsiders_until_they_are_invited(as_user, 
     assert outsider.get("/api/rooms/discover/").data["results"] == []
     assert outsider.get(f"/api/rooms/{room_id}/").status_code == 404
     assert outsider.post(f"/api/rooms/{room_id}/join/").status_code == 404
+    assert outsider.post(f"/api/rooms/{room_id}/leave/").status_code == 404
     assert post(outsider, f"/api/rooms/{room_id}/invitations/", {"user": bob.pk}).status_code == 404
 
     invited = post(as_user(user), f"/api/rooms/{room_id}/invitations/", {"user": carol.pk})
