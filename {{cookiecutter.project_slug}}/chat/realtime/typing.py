@@ -29,8 +29,11 @@ def typing_timings() -> dict:
 class TypingRelay:
     def __init__(self, clock: Clock | None = None):
         self.clock = clock or Clock()
-        # (user id, room id) -> when a start of theirs was last relayed.
+        # (user id, room id) -> when a start of theirs was last relayed: kept after a stop,
+        # so that alternating starts and stops relay no more starts than refreshes would.
         self.started: dict[tuple[int, int], float] = {}
+        # The (user id, room id) whose relayed start no stop has followed yet.
+        self.showing: set[tuple[int, int]] = set()
 
     def start(self, user_id: int, room_id: int) -> bool:
         """Whether to relay this start: not if one went out less than a refresh ago."""
@@ -41,22 +44,28 @@ class TypingRelay:
         if len(self.started) >= MAX_TRACKED:
             self.drop_stale(now)
         self.started[(user_id, room_id)] = now
+        self.showing.add((user_id, room_id))
         return True
 
     def stop(self, user_id: int, room_id: int) -> bool:
         """Whether to relay this stop: only after a start that went out."""
-        return self.started.pop((user_id, room_id), None) is not None
+        if (user_id, room_id) not in self.showing:
+            return False
+        self.showing.discard((user_id, room_id))
+        return True
 
     def stop_all(self, user_id: int) -> list[int]:
         """The rooms where the user's typing was relayed: their last socket here has closed."""
-        rooms = [room for user, room in self.started if user == user_id]
+        rooms = [room for user, room in self.showing if user == user_id]
         for room_id in rooms:
-            del self.started[(user_id, room_id)]
+            self.showing.discard((user_id, room_id))
         return rooms
 
     def drop_stale(self, now: float) -> None:
+        """Forget the starts older than the timeout: clients have dropped them already."""
         timeout = settings.CHAT_TYPING_TIMEOUT_SECONDS
         self.started = {key: at for key, at in self.started.items() if now - at < timeout}
+        self.showing &= self.started.keys()
 
 
 # One relay per event loop, like the hub: a server process has one loop.

@@ -150,6 +150,10 @@ async def test_typing_reaches_the_others_at_a_bounded_rate_and_is_never_stored(
     await tab.send_json_to({"type": "typing.stop", "room": room.pk})
     assert await next_of(bob_socket) == {"type": "typing.stop", "room": room.pk, "user": ref(user)}
     await tab.send_json_to({"type": "typing.stop", "room": room.pk})  # nothing started
+    # Stops between starts relay no more starts than refreshes would.
+    for _ in range(5):
+        await tab.send_json_to(start)
+        await tab.send_json_to({"type": "typing.stop", "room": room.pk})
     marker = await say(tab, room, "marker", bob_socket)
     # The typist's own tabs heard none of it.
     assert (await next_of(other_tab))["message"]["id"] == marker
