@@ -1,7 +1,8 @@
 """Per-user rate limits on socket frames, shared by every process of the server.
 
-A limit allows a number of frames per window of seconds (`"30/10"`: 30 frames in any 10-second
-window, windows aligned on the clock so that every process agrees on them). The count lives in
+A limit allows a number of frames per window of seconds (`"30/10"`: 30 frames in each 10-second
+window, windows aligned on the clock so that every process agrees on them: a burst across two
+windows may reach twice the number). The count lives in
 the cache, which every process shares on the Redis layer. Asking Redis for every frame would put
 a round trip on the send path, so a process takes a lease of several frames at once from the
 user's window and spends it locally: Redis is asked about once per LEASE_SHARE of a limit. With
