@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from .deletion import delete_account
@@ -19,6 +20,9 @@ class RegisterView(generics.CreateAPIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
     throttle_classes = [LoginAddressThrottle]
+    # JSON only, which no page of another site can post without CORS allowing it: a form
+    # could, and have visitors' browsers open accounts for it from their own addresses.
+    parser_classes = [JSONParser]
 
 
 class MeView(generics.GenericAPIView):

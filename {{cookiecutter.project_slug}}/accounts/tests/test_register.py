@@ -17,6 +17,23 @@ def test_register_creates_a_user_with_a_hashed_password(api_client, django_user_
     assert user.check_password(password)
 
 
+def test_register_takes_json_only_which_no_other_sites_form_can_post(
+    api_client, django_user_model, password
+):
+    form = {"username": "carol", "password": password}
+    for content in ("multipart", None):  # a form's two encodings (None: url-encoded)
+        if content is None:
+            answer = api_client.post(
+                "/api/auth/register/",
+                f"username=carol&password={password}",
+                content_type="application/x-www-form-urlencoded",
+            )
+        else:
+            answer = api_client.post("/api/auth/register/", form, format=content)
+        assert answer.status_code == 415
+    assert not django_user_model.objects.filter(username="carol").exists()
+
+
 def test_register_applies_the_password_validators(api_client, django_user_model):
     response = api_client.post(
         "/api/auth/register/", {"username": "dave", "password": "123"}, format="json"
