@@ -1,6 +1,7 @@
 """What text and numbers from clients a database can store."""
 
 import re
+import unicodedata
 
 # What no database column can hold: NUL (PostgreSQL refuses it) and lone surrogates, which are
 # not Unicode text at all (JSON's "\ud800" escapes make them; UTF-8 cannot encode them).
@@ -14,3 +15,25 @@ ID_PATTERN = "[0-9]{1,18}"
 
 def is_storable(text: str) -> bool:
     return UNSTORABLE_CHARACTERS.search(text) is None
+
+
+# Letters drawn blank (the Hangul fillers): a name of them shows as nothing.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+# Joins emoji into one (a family, a profession): allowed, though it shows nothing by itself.
+ZERO_WIDTH_JOINER = "\u200d"
+
+
+def reads_as_written(name: str) -> bool:
+    """Whether a name shows what it is: no control character, no invisible or text-direction
+    character (zero-width spaces, marks, overrides and isolates, which can make a name read as
+    another beside other text: "evil\u202etxt.exe"), no line break, and something visible."""
+    visible = False
+    for character in name:
+        category = unicodedata.category(character)
+        if category in ("Cc", "Zl", "Zp") or character in BLANK_LETTERS:
+            return False
+        if category == "Cf" and character != ZERO_WIDTH_JOINER:
+            return False
+        if not (character.isspace() or category in ("Mn", "Me") or character == ZERO_WIDTH_JOINER):
+            visible = True
+    return visible

@@ -9,6 +9,8 @@ and bans hold whichever way people come in, however many at once.
 from django.conf import settings
 from django.db import transaction
 
+from core.text import reads_as_written
+
 from ..models import Ban, Block, Invitation, Membership, Room
 from ..realtime import publish
 from .access import room_for
@@ -31,6 +33,11 @@ def clean_name(name) -> str:
     name = clean_text(name, "name").strip()
     if not name:
         raise Invalid("name must not be empty.", "name")
+    if not reads_as_written(name):
+        raise Invalid(
+            "name must show something, and no control, invisible or text-direction characters.",
+            "name",
+        )
     if len(name) > Room._meta.get_field("name").max_length:
         raise Invalid("name is too long.", "name")
     return name

@@ -41,6 +41,29 @@ def test_create_rename_and_delete(as_user, user, bob):
 
 
 @rest
+@pytest.mark.parametrize(
+    "name",
+    [
+        "evil\u202etxt.exe",  # a right-to-left override: reads as "evilexe.txt"
+        "\u200b",  # a zero-width space: shows as nothing
+        "a\u2028b",  # a line separator
+        "\u3164\u3164",  # Hangul fillers, letters drawn blank
+    ],
+)
+def test_room_names_that_do_not_read_as_written_are_refused(as_user, user, name):
+    refused = as_user(user).post("/api/rooms/", {"name": name}, format="json")
+    assert (refused.status_code, list(refused.data)) == (400, ["name"])
+    assert not Room.objects.exists()
+
+
+@rest
+def test_a_room_name_may_hold_emoji_joined_into_one(as_user, user):
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    created = as_user(user).post("/api/rooms/", {"name": f"{family} home"}, format="json")
+    assert (created.status_code, created.data["name"]) == (201, f"{family} home")
+
+
+@rest
 def test_discover_join_leave(as_user, room, carol):
     client = as_user(carol)
     assert [r["id"] for r in client.get("/api/rooms/discover/").data["results"]] == [room.pk]

@@ -37,6 +37,10 @@ def test_the_display_name_is_trimmed_and_can_be_cleared(as_user, user):
         "x" * 65,  # too long
         "Al\u202eecil",  # a right-to-left override: reads as another name
         "Alice\nBob",  # a control character
+        "Alice\u2028Bob",  # a line separator
+        "\u200b\u200b",  # zero-width spaces: shows as nothing
+        "\u3164",  # a Hangul filler, a letter drawn blank
+        "Ali\u061cce",  # the Arabic letter mark, a text-direction character
         ["Alice"],
     ],
 )
