@@ -1,6 +1,7 @@
 """Reactions: emoji members put on messages, each once per user, added and removed idempotently."""
 
 import emoji as emoji_data
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 
@@ -30,6 +31,11 @@ def add_reaction(user, message_id, emoji) -> tuple[dict, bool]:
         if message.deleted is not None:
             raise NotFound("No such message.")
         refuse_if_blocked(Membership.objects.get(room_id=message.room_id, user=user))
+        # Each of a user's emoji is an entry in every page of history the message is on.
+        limit = settings.CHAT_MAX_REACTIONS_PER_USER
+        others = Reaction.objects.filter(message=message, user=user).exclude(emoji=emoji)
+        if others.count() >= limit:
+            raise Invalid(f"At most {limit} different emoji per message: take one back.", "emoji")
         try:
             with transaction.atomic():
                 Reaction.objects.create(message=message, user=user, emoji=emoji)

@@ -249,6 +249,20 @@ def test_reactions_over_rest(as_user, room, user, bob):
     assert alice.post(url, {"emoji": "no"}, format="json").status_code == 400
 
 
+def test_a_user_puts_a_bounded_number_of_different_emoji_on_a_message(
+    as_user, room, user, bob, settings
+):
+    settings.CHAT_MAX_REACTIONS_PER_USER = 2
+    message = Message.objects.create(room=room, sender=bob, body="hi", client_id="1")
+    url = f"/api/messages/{message.pk}/reactions/"
+    alice = as_user(user)
+    assert [alice.post(url, {"emoji": e}, format="json").status_code for e in "🎉👍"] == [201, 201]
+    refused = alice.post(url, {"emoji": "😀"}, format="json")
+    assert (refused.status_code, "At most 2" in refused.json()["emoji"][0]) == (400, True)
+    assert alice.post(url, {"emoji": "👍"}, format="json").status_code == 200  # already there
+    assert as_user(bob).post(url, {"emoji": "😀"}, format="json").status_code == 201
+
+
 async def test_a_reply_quotes_its_message_and_shows_it_deleted(
     open_socket, as_user, make_room, room, user, bob, carol
 ):

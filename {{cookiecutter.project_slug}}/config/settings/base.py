@@ -247,6 +247,8 @@ USERS_SEARCH_MIN_LENGTH = env.int("USERS_SEARCH_MIN_LENGTH", default=3)
 # Chat-specific settings.
 # Longest message body, in characters after trimming.
 CHAT_MAX_MESSAGE_LENGTH = env.int("CHAT_MAX_MESSAGE_LENGTH", default=4000)
+# Most different emoji one user may put on one message: a page of history carries them all.
+CHAT_MAX_REACTIONS_PER_USER = env.int("CHAT_MAX_REACTIONS_PER_USER", default=20)
 # Most members a group room can have; joins past it are refused.
 CHAT_MAX_ROOM_MEMBERS = env.int("CHAT_MAX_ROOM_MEMBERS", default=500)
 # Whether a group's owner and admins may add a user without an invitation (as in most team
