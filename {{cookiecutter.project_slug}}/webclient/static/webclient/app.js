@@ -98,7 +98,8 @@ async function catchUp() {
       if (state.rooms.get(state.current)?.unread) store.conversation(state.current).myCursor = 0;
       store.emit("messages", { room: state.current });
     }
-    for (const clientId of state.outbox.keys()) resend(clientId);
+    // Not those the server refused for good (too long, blocked): they wait for Retry or Discard.
+    for (const pending of [...state.outbox.values()]) if (!pending.failed) resend(pending.client_id);
     await loadPeersPresence();
   } catch (error) {
     reportError(error);
@@ -232,6 +233,14 @@ const actions = {
   },
 
   resend,
+
+  // A send the server refused, taken back by its user: it was never stored.
+  discard(clientId) {
+    const pending = state.outbox.get(clientId);
+    if (!pending) return;
+    state.outbox.delete(clientId);
+    store.emit("messages", { room: pending.room });
+  },
 
   edit(messageId, body) {
     connection.send({ type: "message.edit", message: messageId, body }) || reportError(new Error("Offline: try again once reconnected."));

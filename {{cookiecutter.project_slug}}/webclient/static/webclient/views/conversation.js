@@ -219,7 +219,14 @@ export function mountConversation(actions) {
     if (pending) {
       node.append(
         message.failed
-          ? h("p", { class: "error" }, `Not sent: ${message.failed} `, h("button", { type: "button", class: "secondary", onclick: () => actions.resend(message.client_id) }, "Retry"))
+          ? h(
+              "p",
+              { class: "error" },
+              `Not sent: ${message.failed} `,
+              h("button", { type: "button", class: "secondary", onclick: () => actions.resend(message.client_id) }, "Retry"),
+              " ",
+              h("button", { type: "button", class: "secondary", onclick: () => actions.discard(message.client_id) }, "Discard"),
+            )
           : h("p", { class: "hint" }, state.connection === "online" ? "Sending…" : "Waiting for the connection…"),
       );
       return node;
