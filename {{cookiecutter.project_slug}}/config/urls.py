@@ -1,4 +1,4 @@
-from csp.constants import UNSAFE_INLINE
+from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.apps import apps
 from django.contrib import admin
@@ -13,7 +13,11 @@ from accounts.throttles import throttle_login_view
 from core.views import health
 
 # Swagger UI and ReDoc inject style elements; their scripts stay files from this server.
-docs_styles = csp_update({"style-src": [UNSAFE_INLINE]})
+DOCS_STYLES = {"style-src": [UNSAFE_INLINE]}
+swagger_page = csp_update(DOCS_STYLES)
+# ReDoc's search runs in a web worker its script makes from a blob: URL: refused, search found
+# nothing. (One update per view: django-csp keeps only the outermost.)
+redoc_page = csp_update({**DOCS_STYLES, "worker-src": [SELF, "blob:"]})
 
 urlpatterns = [
     # Before admin.site.urls, so this throttled view answers the admin's login URL.
@@ -26,12 +30,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
-        docs_styles(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        swagger_page(SpectacularSwaggerSplitView.as_view(url_name="schema")),
         name="docs",
     ),
     path(
         "api/redoc/",
-        docs_styles(
+        redoc_page(
             SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html")
         ),
         name="redoc",

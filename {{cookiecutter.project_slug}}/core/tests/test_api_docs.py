@@ -46,6 +46,9 @@ def test_the_docs_pages_load_nothing_from_other_sites_and_run_no_inline_script(
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "an inline script"
     policy = page["Content-Security-Policy"]
     assert "script-src 'self';" in policy + ";"
+    assert "style-src 'self' 'unsafe-inline'" in policy  # the pages' own style elements
+    # ReDoc's search worker comes from a blob: URL; nothing else may start one.
+    assert ("worker-src 'self' blob:" in policy) == (path == "/api/redoc/")
     for address in addresses:
         if address.startswith("/static/"):
             assert client.get(address).status_code == 200, address
