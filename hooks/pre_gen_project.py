@@ -26,6 +26,7 @@ DEPENDENCY_NAMES = {
     "hypothesis", "schemathesis", "uvicorn", "uvloop", "httptools", "drf_spectacular",
     "pre_commit", "import_linter", "importlinter", "emoji", "pillow", "django_storages",
     "storages", "whitenoise", "drf_spectacular_sidecar", "django_csp", "csp", "playwright",
+    "asgiref",
 }  # fmt: skip
 
 
