@@ -16,23 +16,44 @@ import zoneinfo
 
 ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 
-# The slug names the project's Python distribution: a project named like one of its own
-# dependencies cannot be installed (uv: "depends on itself"). tests/test_hooks.py checks
-# that every dependency of every generated pyproject.toml is here.
+# The slug names the project's Python distribution: a project named like a package it installs,
+# directly or not, cannot be installed (uv: "depends on itself", or no version satisfies what
+# another package requires of it). tests/test_hooks.py checks that this holds every package
+# the generated projects lock, over every combination; the import names that differ are
+# refused too, so that no reader takes the project for the library.
 DEPENDENCY_NAMES = {
-    "django", "channels", "channels_redis", "daphne", "djangorestframework", "django_rest_knox",
-    "djangorestframework_simplejwt", "django_environ", "psycopg", "redis", "pytest",
-    "pytest_django", "pytest_asyncio", "websockets", "ruff", "django_cors_headers", "corsheaders",
-    "hypothesis", "schemathesis", "uvicorn", "uvloop", "httptools", "drf_spectacular",
-    "pre_commit", "import_linter", "importlinter", "emoji", "pillow", "django_storages",
-    "storages", "whitenoise", "drf_spectacular_sidecar", "django_csp", "csp", "playwright",
-    "asgiref",
+    "anyio", "asgiref", "async_timeout", "attrs", "autobahn", "automat", "boto3", "botocore",
+    "cbor2", "certifi", "cffi", "cfgv", "channels", "channels_redis", "charset_normalizer",
+    "click", "colorama", "constantly", "cryptography", "daphne", "distlib", "django",
+    "django_cors_headers", "django_csp", "django_environ", "django_rest_knox", "django_storages",
+    "djangorestframework", "djangorestframework_simplejwt", "drf_spectacular",
+    "drf_spectacular_sidecar", "emoji", "filelock", "graphql_core", "greenlet", "grimp", "h11",
+    "harfile", "httptools", "hyperlink", "hypothesis", "hypothesis_graphql", "identify", "idna",
+    "import_linter", "incremental", "inflection", "iniconfig", "jmespath", "jsonschema",
+    "jsonschema_rs", "jsonschema_specifications", "markdown_it_py", "markupsafe", "mdurl",
+    "msgpack", "nodeenv", "packaging", "pillow", "platformdirs", "playwright", "pluggy",
+    "pre_commit", "psycopg", "psycopg_binary", "pycparser", "pygments", "pyjwt", "pyopenssl",
+    "pyrate_limiter", "pytest", "pytest_asyncio", "pytest_django", "python_dateutil",
+    "python_discovery", "pyyaml", "redis", "referencing", "requests", "rich", "rpds_py", "ruff",
+    "s3transfer", "schemathesis", "service_identity", "six", "sortedcontainers", "sqlparse",
+    "twisted", "txaio", "typing_extensions", "tzdata", "u_msgpack_python", "ujson", "uritemplate",
+    "urllib3", "uvicorn", "uvloop", "virtualenv", "websockets", "werkzeug", "whitenoise",
+    "zope_interface",
+    # import names
+    "corsheaders", "csp", "environ", "importlinter", "jwt", "knox", "rest_framework", "storages",
+    "yaml",
 }  # fmt: skip
 
 
 def check_project_name(answers: dict) -> str | None:
-    if not answers["project_name"].strip():
+    name = answers["project_name"]
+    if not name.strip():
         return "project_name is empty: give the project a name, e.g. 'Team Chat'."
+    if not any(character.isalnum() for character in name):
+        return (
+            f"project_name {name!r} has no letter or digit to make the project_slug of: "
+            "give the project a name, e.g. 'Team Chat'."
+        )
     return None
 
 
@@ -41,7 +62,9 @@ def check_project_slug(answers: dict) -> str | None:
     if not re.fullmatch(r"[a-z][a-z0-9_]*", slug) or keyword.iskeyword(slug):
         return (
             f"project_slug {slug!r} is not a lowercase Python identifier: use lowercase "
-            "letters, digits and underscores, starting with a letter (e.g. 'team_chat')."
+            "letters, digits and underscores, starting with a letter (e.g. 'team_chat'). "
+            "It is made from project_name unless given: answer its prompt, or pass "
+            "project_slug=team_chat on the command line."
         )
     if slug in DEPENDENCY_NAMES:
         return (

@@ -113,6 +113,7 @@ def test_the_default_answers_pass_every_rule():
     ("answer", "value", "message"),
     [
         ("project_name", "   ", "project_name is empty"),
+        ("project_name", "!!!", "project_name '!!!' has no letter or digit"),
         ("project_slug", "Chat-Server", "project_slug 'Chat-Server' is not a lowercase Python"),
         ("project_slug", "1chat", "project_slug '1chat' is not a lowercase Python"),
         ("project_slug", "class", "project_slug 'class' is not a lowercase Python"),
@@ -134,6 +135,25 @@ def test_a_bad_answer_is_refused_by_name(answer, value, message, capsys):
     assert f"ERROR: {message}" in capsys.readouterr().err
 
 
+def test_an_unusable_slug_says_how_to_give_one():
+    (message,) = pre_gen.errors({**default_answers(), "project_slug": "2_chat"})
+    assert "pass project_slug=team_chat" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("Chat 2.0", "chat_2_0"), ("Team-Chat!", "team_chat"), ("Ünïcode Chat", "unicode_chat")],
+)
+def test_the_slug_made_from_a_name_with_punctuation_passes_every_rule(name, slug):
+    """The slug's default makes a Python identifier of whatever project_name holds."""
+    context = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    made = StrictEnvironment().from_string(context["project_slug"])
+    answers = {**default_answers(), "project_name": name}
+    answers["project_slug"] = made.render(cookiecutter=answers)
+    assert answers["project_slug"] == slug
+    assert pre_gen.errors(answers) == []
+
+
 def test_every_bad_answer_is_named_at_once(capsys):
     answers = {**default_answers(), "project_slug": "1chat", "email": "nobody"}
     assert pre_gen.main(answers) == 1
@@ -149,6 +169,37 @@ def test_no_slug_can_name_a_dependency_of_the_project():
         requirements = pyproject["project"]["dependencies"] + pyproject["dependency-groups"]["dev"]
         names |= {canonicalize_name(Requirement(line).name) for line in requirements}
     assert {name.replace("-", "_") for name in names} - pre_gen.DEPENDENCY_NAMES == set()
+
+
+def test_no_slug_can_name_a_package_the_projects_install():
+    """Indirect dependencies too (sqlparse, by way of Django): the packages the repository's lock
+    holds for the `generated` group, which is every combination's dependencies
+    (test_dependencies.py), with their extras, and what those depend on."""
+    packages = {
+        package["name"]: package
+        for package in tomllib.loads((TEMPLATE / "uv.lock").read_text())["package"]
+    }
+    wanted = [
+        (dependency["name"], tuple(dependency.get("extra", ())))
+        for dependency in packages["cookiecutter-django-chat"]["dev-dependencies"]["generated"]
+    ]
+    installed: set[str] = set()
+    seen: set = set()
+    while wanted:
+        name, extras = wanted.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        installed.add(name.replace("-", "_"))
+        package = packages[name]
+        requirements = list(package.get("dependencies", []))
+        for extra in extras:
+            requirements += package.get("optional-dependencies", {}).get(extra, [])
+        wanted += [
+            (dependency["name"], tuple(dependency.get("extra", ()))) for dependency in requirements
+        ]
+    assert "sqlparse" in installed
+    assert installed - pre_gen.DEPENDENCY_NAMES == set()
 
 
 # The lock step

@@ -55,6 +55,17 @@ def test_a_bad_answer_stops_generation_before_anything_is_written(tmp_path):
     assert not any((tmp_path / "out").glob("*/*"))  # nothing generated
 
 
+def test_an_empty_project_name_is_refused_by_name(tmp_path):
+    """Not cookiecutter's "directory already exists": the slug made from an empty name is never
+    empty, so the hook runs and names the answer. The output directory exists, as the current
+    directory does when cookiecutter is run the usual way."""
+    (tmp_path / "out").mkdir()
+    completed = cookiecutter(tmp_path, "project_name=")
+    assert completed.returncode != 0
+    assert "project_name is empty" in completed.stderr
+    assert not any((tmp_path / "out").glob("*/*"))
+
+
 def test_quotes_and_backslashes_in_answers_reach_the_project_unchanged(tmp_path):
     name = 'The "Quoted" \\ Chat'
     completed = cookiecutter(tmp_path, f"project_name={name}", "project_slug=quoted")
