@@ -18,6 +18,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Served over HTTPS, only the hosts' HTTPS pages (port 443) may open the socket: a host-only
+# check would pass a page of the host on plain HTTP, which a network attacker can forge, or on
+# another port, which another program serves. Without TLS, the hosts, as in base.
+if SECURE_SSL_REDIRECT:
+    WEBSOCKET_ALLOWED_ORIGINS = env.list(
+        "DJANGO_WEBSOCKET_ALLOWED_ORIGINS",
+        default=[host if host == "*" else f"https://{host}" for host in ALLOWED_HOSTS],  # noqa: F405
+    )
 # Static files from collectstatic only (the Dockerfile runs it), gzip-compressed, with
 # content-hashed names that whitenoise lets browsers cache for a year.
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
