@@ -238,6 +238,25 @@ async def test_a_frame_for_a_connection_uvicorn_closed_is_dropped_as_for_a_clien
     assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
 
 
+async def test_a_text_frame_not_in_utf8_closes_that_socket_with_1007_and_no_error(
+    open_client, user, bob, room, caplog
+):
+    """Any client can send one: its socket closes as the protocol says, in one line of the log,
+    and another user's socket goes on."""
+    alice, _ = await open_client(user)
+    bobs, _ = await open_client(bob)
+    await alice.send(b"\xff\xfe not UTF-8", text=True)
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(alice.recv(), 10)
+    assert closed.value.rcvd.code == 1007
+    await bobs.send(json.dumps(send_frame(room, "still here")))
+    assert await bodies(bobs, 1) == ["still here"]
+    assert [record.levelname for record in caplog.records if "UTF-8" in record.getMessage()] == [
+        "INFO"
+    ]
+    assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
+
+
 def test_an_incompatible_uvicorn_fails_at_import_naming_the_version_and_the_name():
     # A uvicorn whose protocol lost a name the direct writes rely on, in a fresh interpreter.
     script = (
@@ -268,7 +287,9 @@ def test_the_import_check_names_every_attribute_uvicorn_no_longer_uses():
             pass
 
     assert missing_from(Unrelated) == [
-        *("send", "request", "writable", "queue", "conn", "disconnected", "transport")
+        *("send", "send_receive_event_to_app", "handle_parser_exception"),
+        *("frames", "curr_msg_data_type", "close_sent"),
+        *("request", "writable", "queue", "conn", "disconnected", "transport"),
     ]
 
     class AsksMoreOfItsQueue(ChatWebSocketProtocol.__bases__[0]):
