@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ..models import Block, Membership
+from ..realtime.publish import publish_blocked_sync
+from .after_commit import publish_after_commit
 from .direct_rooms import pair_key
 from .errors import Invalid, NotFound
 from .validation import clean_id
@@ -24,11 +26,17 @@ def blocked_user(user, other_id):
     return other
 
 
-def their_conversation(blocker_id: int, blocked_id: int):
-    """The blocked user's membership of their 1-to-1 with the blocker (none if no such room)."""
-    return Membership.objects.filter(
+def mark_their_conversation(blocker_id: int, blocked_id: int, blocked: bool) -> None:
+    """Set `blocked_by_peer` on the blocked user's membership of their 1-to-1 with the blocker,
+    if they have one, and tell the blocked user's sockets once committed."""
+    membership = Membership.objects.filter(
         user_id=blocked_id, room__direct_pair=pair_key(blocker_id, blocked_id)
     )
+    for room_id in membership.values_list("room_id", flat=True):
+        membership.update(blocked_by_peer=blocked)
+        publish_after_commit(
+            lambda room_id=room_id: publish_blocked_sync(blocked_id, room_id, blocked)
+        )
 
 
 def block_user(user, other_id) -> tuple[Block, bool]:
@@ -36,7 +44,7 @@ def block_user(user, other_id) -> tuple[Block, bool]:
     other = blocked_user(user, other_id)
     with transaction.atomic():
         block, created = Block.objects.get_or_create(blocker=user, blocked=other)
-        their_conversation(user.pk, other.pk).update(blocked_by_peer=True)
+        mark_their_conversation(user.pk, other.pk, blocked=True)
     return block, created
 
 
@@ -46,7 +54,7 @@ def unblock_user(user, other_id) -> None:
         deleted, _ = Block.objects.filter(blocker=user, blocked_id=other_id).delete()
         if not deleted:
             raise NotFound("You have not blocked this user.", "user")
-        their_conversation(user.pk, other_id).update(blocked_by_peer=False)
+        mark_their_conversation(user.pk, other_id, blocked=False)
 
 
 def user_blocks(user):

@@ -54,10 +54,24 @@ logger = logging.getLogger(__name__)
 STORE_FAILED = "The message could not be stored. Send it again with the same client_id."
 
 
+class Memberships(NamedTuple):
+    # Room id -> where the user's history starts there (chat/realtime/history_cuts.py).
+    history_from: dict[int, int]
+    # The 1-to-1s whose other member blocks the user: no typing of theirs is relayed there.
+    blocked_in: set[int]
+
+
 @database_sync_to_async
-def memberships_of(user) -> dict[int, int]:
-    """Room id -> where the user's history starts there (chat/realtime/history_cuts.py)."""
-    return dict(Membership.objects.filter(user=user).values_list("room_id", "history_from"))
+def memberships_of(user) -> Memberships:
+    rows = Membership.objects.filter(user=user).values_list(
+        "room_id", "history_from", "blocked_by_peer"
+    )
+    memberships = Memberships({}, set())
+    for room_id, history_from, blocked in rows:
+        memberships.history_from[room_id] = history_from
+        if blocked:
+            memberships.blocked_in.add(room_id)
+    return memberships
 
 
 class FrameHandler(NamedTuple):
@@ -113,6 +127,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.expiry = CredentialExpiry(self.clock, self.close_unauthenticated)
         # Room id -> where the user's history starts there, where not 0 (history_cuts.py).
         self.history_cuts: dict[int, int] = {}
+        # The 1-to-1s whose other member blocks the user (kept current by the hub).
+        self.blocked_in: set[int] = set()
 
     async def connect(self):
         user = self.scope["user"]
@@ -132,9 +148,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.credential_id = self.scope.get("credential_id")
         extensions = self.scope.get("extensions") or {}
         self.outbox.write_now = extensions.get(WRITE_TEXTS_NOW, {}).get("write")
-        cuts = await memberships_of(user)
-        room_ids = list(cuts)
-        self.history_cuts = {room_id: cut for room_id, cut in cuts.items() if cut}
+        memberships = await memberships_of(user)
+        room_ids = list(memberships.history_from)
+        self.history_cuts = {room: cut for room, cut in memberships.history_from.items() if cut}
+        self.blocked_in = memberships.blocked_in
         # Events may reach the socket while the hub subscribes it room by room: they wait, so
         # that session.ready comes first and means "from here on, every event".
         arrived_meanwhile: list[str] = []
@@ -336,8 +353,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     @handles("typing.start")
     async def handle_typing_start(self, frame: dict) -> None:
+        """Relayed to the room's other members; not where the other member blocks the user,
+        and silently so: a block is not announced to the user blocked."""
         room_id = await self.followed_room(frame)
-        if get_typing_relay().start(self.user_id, room_id):
+        if room_id not in self.blocked_in and get_typing_relay().start(self.user_id, room_id):
             await publish_to_room_others(
                 room_id, self.user_id, self.typing_event("typing.start", room_id)
             )

@@ -42,6 +42,8 @@ class Socket(Protocol):
     user_id: int
     # Room id -> where the user's history starts there, for the rooms where it is not 0.
     history_cuts: dict[int, int]
+    # The 1-to-1s whose other member blocks the user.
+    blocked_in: set[int]
 
     def push(self, frames: tuple[str, ...]) -> None:
         """Queue the frames for the client, in order; never waits."""
@@ -204,6 +206,12 @@ class Hub:
         elif kind == "fanout.revoke":
             for socket in list(self.users.get(event["user"], ())):
                 socket.revoke(event["credential"])
+        elif kind == "fanout.blocked":
+            for socket in self.users.get(event["user"], ()):
+                if event["blocked"]:
+                    socket.blocked_in.add(event["room"])
+                else:
+                    socket.blocked_in.discard(event["room"])
         else:
             await self.change_membership(event)
 

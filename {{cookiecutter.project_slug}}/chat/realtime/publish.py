@@ -103,6 +103,14 @@ async def publish_revocation(user_id: int, credential_id: str | None) -> None:
     await send_to_group(user_group(user_id), message)
 
 
+async def publish_blocked(user_id: int, room_id: int, blocked: bool) -> None:
+    """Tell the user's sockets, in every process, that the other member of their 1-to-1 now
+    blocks them (or no longer does): nothing goes to the client, their typing stops being
+    relayed there."""
+    message = {"type": "fanout.blocked", "user": user_id, "room": room_id, "blocked": blocked}
+    await send_to_group(user_group(user_id), message)
+
+
 async def send_to_group(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
@@ -126,3 +134,4 @@ publish_many_to_rooms_sync = async_to_sync(publish_many_to_rooms)
 publish_membership_sync = async_to_sync(publish_membership)
 publish_to_user_sync = async_to_sync(publish_to_user)
 publish_revocation_sync = async_to_sync(publish_revocation)
+publish_blocked_sync = async_to_sync(publish_blocked)

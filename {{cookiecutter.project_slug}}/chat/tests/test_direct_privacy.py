@@ -125,6 +125,31 @@ async def test_a_blocked_users_socket_send_is_refused_and_reaches_nobody(
 
 
 @live
+async def test_a_blocked_users_typing_reaches_nobody_from_sockets_open_before_or_after_the_block(
+    open_socket, as_user, user, bob
+):
+    room = await sync_to_async(direct_room)(user, bob)
+    before = await open_socket(bob)
+    alice = await open_socket(user)  # opened after bob's first: no presence frame for her
+    await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
+    after = await open_socket(bob)
+    for socket in (before, after):
+        await socket.send_json_to({"type": "typing.start", "room": room.pk})
+        await assert_nothing_on_its_way(socket)  # its start handled, without an answer
+    await sync_to_async(as_user(user).delete)(f"/api/blocks/{bob.pk}/")
+    # Unblocked, he writes: his message is the first frame she has, so no start came before it.
+    await before.send_json_to(
+        {"type": "message.send", "room": room.pk, "body": "sorry", "client_id": "1"}
+    )
+    first = await alice.receive_json_from(timeout=5)
+    assert (first["type"], first["message"]["body"]) == ("message.new", "sorry")
+    # And his typing is relayed again.
+    await before.send_json_to({"type": "typing.start", "room": room.pk})
+    relayed = await alice.receive_json_from(timeout=5)
+    assert (relayed["type"], relayed["user"]["id"]) == ("typing.start", bob.pk)
+
+
+@live
 async def test_hiding_reaches_every_tab_of_the_user(open_socket, as_user, user, bob):
     room = await sync_to_async(direct_room)(user, bob)
     tabs = [await open_socket(user), await open_socket(user)]
