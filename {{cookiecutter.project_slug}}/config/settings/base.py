@@ -315,10 +315,17 @@ ATTACHMENTS_MAX_UNSENT_BYTES = env.int(
 # this old: long enough for someone writing a message, short enough to bound what is kept.
 ATTACHMENTS_ORPHAN_HOURS = env.float("ATTACHMENTS_ORPHAN_HOURS", default=24.0)
 
+# Each record once, on standard error, from DJANGO_LOG_LEVEL up. Django's loggers keep no
+# handler of their own: with DEBUG on, its default configuration printed their lines twice.
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+    },
 }
