@@ -129,21 +129,28 @@ async def test_a_blocked_users_typing_reaches_nobody_from_sockets_open_before_or
     open_socket, as_user, user, bob
 ):
     room = await sync_to_async(direct_room)(user, bob)
+
+    async def say(sender, body: str, *readers) -> None:
+        """A message, read by the sender and each reader: events published before it (a block
+        told to bob's sockets, a typing start) have reached them."""
+        await sender.send_json_to(
+            {"type": "message.send", "room": room.pk, "body": body, "client_id": body}
+        )
+        for socket in (sender, *readers):
+            frame = await socket.receive_json_from(timeout=5)
+            assert (frame["type"], frame["message"]["body"]) == ("message.new", body)
+
     before = await open_socket(bob)
     alice = await open_socket(user)  # opened after bob's first: no presence frame for her
     await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
     after = await open_socket(bob)
+    await say(alice, "blocked you", before, after)
     for socket in (before, after):
         await socket.send_json_to({"type": "typing.start", "room": room.pk})
         await assert_nothing_on_its_way(socket)  # its start handled, without an answer
     await sync_to_async(as_user(user).delete)(f"/api/blocks/{bob.pk}/")
-    # Unblocked, he writes: his message is the first frame she has, so no start came before it.
-    await before.send_json_to(
-        {"type": "message.send", "room": room.pk, "body": "sorry", "client_id": "1"}
-    )
-    first = await alice.receive_json_from(timeout=5)
-    assert (first["type"], first["message"]["body"]) == ("message.new", "sorry")
-    # And his typing is relayed again.
+    # Her next frame is her own message: no start of his came before it.
+    await say(alice, "unblocked you", before, after)
     await before.send_json_to({"type": "typing.start", "room": room.pk})
     relayed = await alice.receive_json_from(timeout=5)
     assert (relayed["type"], relayed["user"]["id"]) == ("typing.start", bob.pk)
