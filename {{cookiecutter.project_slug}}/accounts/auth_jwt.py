@@ -7,7 +7,7 @@ expires, unless the client sent a fresh one in-band first
 Each login's tokens carry a `sid` claim naming the login: simplejwt copies it from the
 refresh token into every access token and keeps it when it rotates the refresh token.
 Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens; a
-password change blacklists every refresh token of the user and ends its access tokens.
+password change blacklists every refresh token of the user.
 """
 
 import secrets
@@ -63,8 +63,8 @@ def access_token_identity(user, token: Token) -> SocketIdentity:
 @receiver(credentials_ended)
 def blacklist_the_refresh_tokens_of_the_user(sender, user, **kwargs) -> None:
     """A password change logs the user out everywhere: no refresh token mints access tokens
-    again. Those already minted fail at once too, as their digest of the password hash no
-    longer matches (CHECK_REVOKE_TOKEN in the settings)."""
+    again. Access tokens already minted are not looked up, by design: they last
+    JWT_ACCESS_TTL_SECONDS at most (their sockets are closed at once all the same)."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True

@@ -20,9 +20,6 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
-    # Tokens carry a digest of the password hash: a password change ends those already issued
-    # at once (as it does sessions), and so does Django re-hashing a password at a login.
-    "CHECK_REVOKE_TOKEN": True,
 }
 
 # The web client's module for this auth mode (webclient/static/).
