@@ -424,6 +424,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if credential_id is None or credential_id == self.credential_id:
             self.expiry.revoke()
 
+    def profile_changed(self, profile: dict) -> None:
+        """The hub's call when the user's profile changes (in another tab, in the admin): the
+        messages and typing this socket sends from now on name them as they are now."""
+        for field, value in profile.items():
+            setattr(self.scope["user"], field, value)
+
     def send_event(self, event: dict) -> None:
         self.push((encode(event),))
 

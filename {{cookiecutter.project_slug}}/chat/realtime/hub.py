@@ -51,6 +51,9 @@ class Socket(Protocol):
     def revoke(self, credential_id: str | None) -> None:
         """Close if opened with that credential (None: with any); never waits."""
 
+    def profile_changed(self, profile: dict) -> None:
+        """The user's fields as they are now, for the events the socket builds; never waits."""
+
 
 def room_group(room_id: int) -> str:
     return f"chat.room.{room_id}"
@@ -206,6 +209,11 @@ class Hub:
         elif kind == "fanout.revoke":
             for socket in list(self.users.get(event["user"], ())):
                 socket.revoke(event["credential"])
+        elif kind == "fanout.profile":
+            frames = (event["frame"],)
+            for socket in list(self.users.get(event["user"], ())):
+                socket.profile_changed(event["profile"])
+                socket.push(frames)
         elif kind == "fanout.blocked":
             for socket in self.users.get(event["user"], ()):
                 if event["blocked"]:

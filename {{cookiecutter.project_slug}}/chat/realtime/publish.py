@@ -103,6 +103,19 @@ async def publish_revocation(user_id: int, credential_id: str | None) -> None:
     await send_to_group(user_group(user_id), message)
 
 
+async def publish_profile(user_id: int, profile: dict, event: dict) -> None:
+    """The user changed their profile: each socket of theirs, in every process, names them as
+    they are now in the events it builds from here on (`profile`: the user's fields, the
+    avatar as its file's name), and tells its client `event`."""
+    message = {
+        "type": "fanout.profile",
+        "user": user_id,
+        "profile": profile,
+        "frame": encode(event),
+    }
+    await send_to_group(user_group(user_id), message)
+
+
 async def publish_blocked(user_id: int, room_id: int, blocked: bool) -> None:
     """Tell the user's sockets, in every process, that the other member of their 1-to-1 now
     blocks them (or no longer does): nothing goes to the client, their typing stops being
@@ -135,3 +148,4 @@ publish_membership_sync = async_to_sync(publish_membership)
 publish_to_user_sync = async_to_sync(publish_to_user)
 publish_revocation_sync = async_to_sync(publish_revocation)
 publish_blocked_sync = async_to_sync(publish_blocked)
+publish_profile_sync = async_to_sync(publish_profile)

@@ -117,3 +117,24 @@ async def test_catch_up_after_a_reconnect_with_after(open_socket, as_user, room,
         await alice_socket.receive_json_from()
     missed = await sync_to_async(as_user(bob).get)(f"/api/rooms/{room.pk}/messages/?after={seen}")
     assert [m["body"] for m in missed.data["results"]] == ["missed 2", "missed 3", "missed 4"]
+
+
+async def test_a_profile_changed_elsewhere_names_the_sender_in_what_their_open_socket_sends(
+    open_socket, as_user, room, user, bob
+):
+    """Each socket read its user at the handshake: a change made over REST (another tab) or in
+    the admin reaches it, and its client hears of it."""
+    tab, bob_socket = await open_socket(user), await open_socket(bob)
+    changed = await sync_to_async(as_user(user).patch)(
+        "/api/auth/me/", {"display_name": "Alice Liddell"}, format="json"
+    )
+    assert changed.status_code == 200
+    told = await tab.receive_json_from()
+    assert (told["type"], told["user"]["display_name"]) == ("profile.updated", "Alice Liddell")
+    await tab.send_json_to(send_frame(room, "who am I?", "p-1"))
+    for socket in (tab, bob_socket):
+        new = await socket.receive_json_from()
+        assert new["message"]["sender"]["display_name"] == "Alice Liddell"
+    # Nobody else's socket hears of it: bob's next frame is the next message.
+    await tab.send_json_to(send_frame(room, "still me", "p-2"))
+    assert (await bob_socket.receive_json_from())["message"]["body"] == "still me"
