@@ -42,6 +42,7 @@ DIRECT_ROOMS = [
     "chat/tests/test_direct_privacy.py",
     "chat/tests/fixtures_direct.py",
     "webclient/tests/fixtures_direct.py",
+    "webclient/tests/test_blocking.py",
 ]
 FILES_BY_ANSWER = {
     "auth": {

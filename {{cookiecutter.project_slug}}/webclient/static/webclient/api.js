@@ -79,6 +79,8 @@ export function createApi(auth, { onSignedOut }) {
   return {
     get: (path) => request("GET", path),
     post: (path, body) => request("POST", path, body),
+    patch: (path, body) => request("PATCH", path, body),
+    delete: (path) => request("DELETE", path),
     all,
     upload,
     blobUrl,

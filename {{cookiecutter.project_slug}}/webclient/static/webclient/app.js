@@ -7,6 +7,7 @@ import * as store from "./store.js";
 import { showSignIn } from "./views/signin.js";
 import { mountSidebar } from "./views/sidebar.js";
 import { mountConversation } from "./views/conversation.js";
+import { mountProfile } from "./views/profile.js";
 
 const { state } = store;
 const READ_DELAY_MS = 500;
@@ -90,6 +91,10 @@ async function catchUp() {
     if (features.groups) {
       state.invitations = new Map((await api.all("/api/invitations/")).map((item) => [item.id, item]));
       store.emit("invitations");
+    }
+    if (features.direct) {
+      state.blocked = new Set((await api.all("/api/blocks/")).map((block) => block.user.id));
+      store.emit("blocks");
     }
     await Promise.all([...state.conversations.keys()].filter((id) => store.conversation(id).loaded).map(catchUpRoom));
     if (state.current) {
@@ -314,6 +319,20 @@ const actions = {
     store.emit("invitations");
   },
 
+  async updateProfile(changes) {
+    state.me = await api.patch("/api/auth/me/", changes);
+    store.emit("me");
+  },
+
+  // Blocking is mine alone: the other person is not told (their messages are refused).
+  async block(userId, blocking) {
+    if (blocking) await api.post("/api/blocks/", { user: userId });
+    else await api.delete(`/api/blocks/${userId}/`);
+    if (blocking) state.blocked.add(userId);
+    else state.blocked.delete(userId);
+    store.emit("blocks");
+  },
+
   searchPeople: (query) => api.get(`/api/users/?q=${encodeURIComponent(query)}`).then((page) => page.results),
 
   async signOut() {
@@ -353,6 +372,7 @@ async function signedIn() {
 
 mountSidebar(actions);
 mountConversation(actions);
+mountProfile(actions);
 store.on("rooms", () => {
   const total = store.unreadTotal();
   document.title = total ? `(${total}) Chat` : "Chat";

@@ -16,6 +16,8 @@ export const state = {
   // the same client_id never stores a message twice.
   outbox: new Map(),
   current: null,
+  // Ids of the users I block (1-to-1 conversations): they cannot write to me.
+  blocked: new Set(),
 };
 
 const listeners = new Map();
@@ -186,6 +188,12 @@ const handlers = {
     emit("messages", { room: message.room, added: message.id });
     return gap ? { catchUp: message.room } : undefined;
   },
+  // My profile, changed in another tab (or by an administrator).
+  "profile.updated"({ user }) {
+    if (user.id !== state.me?.id) return;
+    state.me = user;
+    emit("me");
+  },
   "message.updated": replaceMessage,
   "message.deleted": replaceMessage,
   "room.read"({ room: roomId, user, message }) {
@@ -333,4 +341,5 @@ export function reset() {
   state.online.clear();
   state.outbox.clear();
   state.current = null;
+  state.blocked.clear();
 }

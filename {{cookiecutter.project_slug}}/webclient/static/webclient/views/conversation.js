@@ -52,7 +52,9 @@ export function mountConversation(actions) {
       status.textContent = draftPeer ? "Your first message starts the conversation." : "Choose a conversation, or start one.";
     } else if (room.kind === "direct") {
       title.textContent = roomName(room);
-      status.textContent = state.presence && room.peer ? (state.online.has(room.peer.id) ? "Online" : "Offline") : "";
+      status.textContent = room.peer && state.blocked.has(room.peer.id)
+        ? "Blocked: they cannot write to you"
+        : state.presence && room.peer ? (state.online.has(room.peer.id) ? "Online" : "Offline") : "";
     } else {
       title.textContent = roomName(room);
       const members = conversation(room.id).members;
@@ -66,11 +68,22 @@ export function mountConversation(actions) {
   // take the focus from a button being used.
   let actionsFor = null;
   function renderHeaderActions(room) {
-    const key = room ? `${room.id}:${room.kind}:${room.role}` : null;
+    const blocked = Boolean(room?.peer && state.blocked.has(room.peer.id));
+    const key = room ? `${room.id}:${room.kind}:${room.role}:${blocked}` : null;
     if (key === actionsFor) return;
     actionsFor = key;
     const buttons = byId("conversation-actions");
     buttons.replaceChildren();
+    if (room?.kind === "direct" && room.peer) {
+      const peer = room.peer;
+      buttons.append(
+        h("button", {
+          type: "button",
+          class: "secondary",
+          onclick: () => actions.block(peer.id, !blocked).catch(showError),
+        }, blocked ? "Unblock" : "Block"),
+      );
+    }
     if (!room || room.kind !== "group") return;
     if (room.role === "owner" || room.role === "admin") {
       buttons.append(
@@ -452,6 +465,7 @@ export function mountConversation(actions) {
     if (room === state.current) renderHeader();
   });
   on("presence", renderHeader);
+  on("blocks", renderHeader);
   on("rooms", renderHeader);
   on("connection", () => {
     // Pending messages say whether they wait for the connection.

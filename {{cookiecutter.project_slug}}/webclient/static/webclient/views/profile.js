@@ -1,0 +1,33 @@
+// The person's own profile: the name others see and the picture beside it, changed in one
+// request (PATCH /api/auth/me/, a multipart form).
+import { byId } from "../dom.js";
+import { state } from "../store.js";
+
+export function mountProfile(actions) {
+  const dialog = byId("profile-dialog");
+  const form = byId("profile-form");
+  const error = byId("profile-error");
+  byId("profile").addEventListener("click", () => {
+    form.reset();
+    form.elements.display_name.value = state.me?.display_name ?? "";
+    form.elements.remove_avatar.disabled = !state.me?.avatar;
+    error.textContent = "";
+    dialog.showModal();
+  });
+  byId("profile-cancel").addEventListener("click", () => dialog.close());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const changes = new FormData();
+    changes.append("display_name", form.elements.display_name.value);
+    const [picture] = form.elements.avatar.files;
+    if (picture) changes.append("avatar", picture);
+    // An empty value in a form removes the picture.
+    else if (form.elements.remove_avatar.checked) changes.append("avatar", "");
+    try {
+      await actions.updateProfile(changes);
+      dialog.close();
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  });
+}

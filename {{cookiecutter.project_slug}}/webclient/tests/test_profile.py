@@ -1,0 +1,53 @@
+"""A person's profile in the web client: the name others see and the picture beside it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from webclient.tests.browsing import message, open_room, png, send, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_person_sets_their_name_and_picture_and_the_other_sees_them(
+    new_context, page_problems, user, bob, room, password, tmp_path
+):
+    alice, bobs = new_context().new_page(), new_context().new_page()
+    sign_in(alice, "alice", password)
+    sign_in(bobs, "bob", password)
+    open_room(alice, room.name or "bob")
+    open_room(bobs, room.name or "alice")
+    picture = tmp_path / "me.png"
+    picture.write_bytes(png())
+
+    alice.get_by_role("button", name="Profile").click()
+    # Refused by the server (a text-direction character): it says why, and nothing changes.
+    page_problems.allow(r"status of 400 \(Bad Request\)")  # the browser logs the refusal
+    alice.get_by_label("Display name").fill("Alice\u202eecilA")
+    alice.get_by_role("button", name="Save profile").click()
+    expect(alice.get_by_role("dialog").get_by_role("alert")).to_contain_text("display_name")
+    alice.get_by_label("Display name").fill("Alice Liddell")
+    alice.get_by_label("Picture", exact=True).set_input_files(picture)
+    alice.get_by_role("button", name="Save profile").click()
+    expect(alice.get_by_role("dialog")).to_be_hidden()
+    expect(alice.get_by_text("Signed in as Alice Liddell", exact=True)).to_be_visible()
+    user.refresh_from_db()
+    assert (user.display_name, bool(user.avatar)) == ("Alice Liddell", True)
+
+    send(alice, "New name, new face")
+    said = message(bobs, "New name, new face")
+    expect(said).to_contain_text("Alice Liddell")
+    # The picture beside the name, fetched with bob's credential and shown.
+    expect(said.locator("img.avatar")).to_have_js_property("complete", True)
+    assert said.locator("img.avatar").evaluate("image => image.naturalWidth") > 0
+
+    # Taken back: the name empty shows the username again, the picture removed.
+    alice.reload()
+    alice.get_by_role("button", name="Profile").click()
+    expect(alice.get_by_label("Display name")).to_have_value("Alice Liddell")
+    alice.get_by_label("Display name").fill("")
+    alice.get_by_label("Remove my picture").check()
+    alice.get_by_role("button", name="Save profile").click()
+    expect(alice.get_by_text("Signed in as alice", exact=True)).to_be_visible()
+    user.refresh_from_db()
+    assert (user.display_name, bool(user.avatar)) == ("", False)
+    page_problems.assert_none()
