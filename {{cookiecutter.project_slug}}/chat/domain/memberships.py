@@ -1,15 +1,30 @@
 """Joining and leaving rooms, roles, invitations ending, rooms deleted: each in the caller's
 transaction, the sockets concerned following at commit."""
 
+from django.conf import settings
+
 from ..models import Invitation, Membership, Message, Room
 from ..realtime import publish
 from .after_commit import publish_after_commit
+from .errors import Forbidden
 from .events import invitation_removed_event, member_event, room_event, user_ref
 
 
 def add_member(room: Room, user, role: str = Membership.Role.MEMBER, *, peer=None) -> Membership:
     """Within the caller's transaction: the user's sockets follow the room once it commits.
-    `peer`: in a 1-to-1, the other person, whom the user's `room.joined` names."""
+    `peer`: in a 1-to-1, the other person, whom the user's `room.joined` names.
+
+    Every way into a room comes here, so the bound on a user's rooms holds for all of them:
+    each room is a subscription per server process for every socket of the user, paid at
+    each handshake (a user in thousands of rooms slowed everyone's). Joins racing one another
+    may pass it by one each; no row is locked for it, as locking users in turn (a 1-to-1
+    adds two) could deadlock.
+    """
+    limit = settings.CHAT_MAX_ROOMS_PER_USER
+    if Membership.objects.filter(user=user).count() >= limit:
+        raise Forbidden(
+            f"A user may be in at most {limit} rooms, and {user.username} is in as many."
+        )
     membership = Membership.objects.create(
         room=room, user=user, role=role, history_from=history_cut(room)
     )

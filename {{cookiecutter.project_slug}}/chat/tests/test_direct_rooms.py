@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 
 from accounts.tests.throttling import use_production_throttle_rates
-from chat.models import Room
+from chat.models import Membership, Room
 from chat.tests.fixtures_direct import direct_room
 
 # REST-only tests need no committed data: publishing (on commit) is the socket tests' job.
@@ -170,3 +170,16 @@ async def test_the_other_user_hears_of_a_conversation_with_its_first_message(
     while (event := await bob_socket.receive_json_from())["type"] != "message.new":
         pass
     assert event["message"]["body"] == "and then"
+
+
+@rest
+def test_a_first_message_to_a_user_in_as_many_rooms_as_allowed_starts_nothing(
+    as_user, user, bob, carol, settings
+):
+    settings.CHAT_MAX_ROOMS_PER_USER = 1
+    direct_room(bob, carol)
+    refused = as_user(user).post("/api/direct/", first_message(bob.pk), format="json")
+    assert refused.status_code == 403
+    assert "at most 1 rooms, and bob is in as many" in refused.data["detail"]
+    assert not Membership.objects.filter(user=user).exists()
+    assert Room.objects.count() == 1

@@ -429,3 +429,27 @@ def test_the_admin_refuses_to_overfill_a_room(staff_client, room, carol, setting
     )
     assert (page.status_code, "This room is full." in page.content.decode()) == (200, True)
     assert not Membership.objects.filter(user=carol).exists()
+
+
+@rest
+def test_a_user_in_as_many_rooms_as_allowed_joins_no_more_by_any_way_in(
+    as_user, user, bob, carol, settings
+):
+    rooms = [post(as_user(user), "/api/rooms/", {"name": f"room {n}"}).data["id"] for n in range(4)]
+    settings.CHAT_MAX_ROOMS_PER_USER = 2
+    for room_id in rooms[:2]:
+        assert post(as_user(carol), f"/api/rooms/{room_id}/join/").status_code == 201
+    refused = post(as_user(carol), f"/api/rooms/{rooms[2]}/join/")
+    assert refused.status_code == 403
+    assert "at most 2 rooms, and carol is in as many" in refused.data["detail"]
+    # Nor by an invitation accepted, nor added by a moderator; nor can she create one.
+    invited = post(as_user(user), f"/api/rooms/{rooms[2]}/invitations/", {"user": carol.pk})
+    accepted = post(as_user(carol), f"/api/invitations/{invited.data['id']}/accept/")
+    assert accepted.status_code == 403
+    added = post(as_user(user), f"/api/rooms/{rooms[3]}/members/", {"user": carol.pk})
+    assert added.status_code == 403
+    assert post(as_user(carol), "/api/rooms/", {"name": "her own"}).status_code == 403
+    assert Membership.objects.filter(user=carol).count() == 2
+    # A room left makes room for another.
+    assert post(as_user(carol), f"/api/rooms/{rooms[0]}/leave/").status_code in (200, 204)
+    assert post(as_user(carol), f"/api/rooms/{rooms[2]}/join/").status_code == 201

@@ -283,6 +283,9 @@ CHAT_PRESENCE_MAX_MEMBERS = env.int("CHAT_PRESENCE_MAX_MEMBERS", default=100)
 # stops renewing it (killed) has its users taken offline once it expires, within TTL + heartbeat.
 CHAT_PRESENCE_HEARTBEAT_SECONDS = env.float("CHAT_PRESENCE_HEARTBEAT_SECONDS", default=10.0)
 CHAT_PRESENCE_TTL_SECONDS = env.float("CHAT_PRESENCE_TTL_SECONDS", default=30.0)
+# Rooms one user may be in, every kind together: each is a subscription per server process for
+# each socket of theirs, made at every handshake (README, "Rooms and messages").
+CHAT_MAX_ROOMS_PER_USER = env.int("CHAT_MAX_ROOMS_PER_USER", default=1000)
 # Sockets one user may hold open in one server process (tabs, devices); more are closed 4429.
 CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=20)
 # Browsers cannot set headers on a WebSocket handshake, so they trade their
