@@ -5,21 +5,13 @@ Model signals, so the admin, `manage.py changepassword` and the shell trigger th
 API does. (QuerySet.update() sends no signals: save the users one by one.)
 """
 
-from functools import partial
-
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.revocation import close_sockets, credentials_ended
-from chat.realtime.publish import publish_profile_sync
 
 from .models import User
 from .profile import forget_file_at_commit
-from .serializers import UserRefSerializer
-
-# What others see of a user (UserRefSerializer): a save that may change it tells their sockets.
-PROFILE_FIELDS = ("username", "display_name", "avatar")
 
 # Set on the instance between pre_save and post_save.
 ENDS_SOCKETS = "_save_ends_sockets"
@@ -60,18 +52,3 @@ def close_the_sockets_of_a_deleted_user(sender, instance: User, **kwargs) -> Non
 def forget_the_avatar_of_a_deleted_user(sender, instance: User, **kwargs) -> None:
     if instance.avatar.name:
         forget_file_at_commit(instance.avatar.name)
-
-
-@receiver(post_save, sender=User)
-def tell_the_sockets_of_a_profile_change(
-    sender, instance: User, created: bool, update_fields=None, **kwargs
-) -> None:
-    """Once committed: the user's open sockets name them as they are now in what they send
-    (each read the user at its handshake), and their clients hear `profile.updated`."""
-    if created or (update_fields is not None and not set(PROFILE_FIELDS) & set(update_fields)):
-        return
-    profile = {field: getattr(instance, field) for field in PROFILE_FIELDS}
-    profile["avatar"] = instance.avatar.name  # the file's name travels, not the file
-    event = {"type": "profile.updated", "user": UserRefSerializer(instance).data}
-    publish = partial(publish_profile_sync, instance.pk, profile, event)
-    transaction.on_commit(publish, robust=True)

@@ -71,6 +71,6 @@ async def test_saves_that_change_no_credential_leave_the_sockets_open(open_socke
     assert await bobs_socket.receive_output(timeout=10) == CLOSED_4401
 
     # The profile edit is told to her socket, which stays open.
-    assert (await socket.receive_json_from())["type"] == "profile.updated"
+    assert (await socket.receive_json_from())["type"] == "user.updated"
     await socket.send_to(text_data="{}")
     assert (await socket.receive_json_from())["type"] == "error"

@@ -424,10 +424,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if credential_id is None or credential_id == self.credential_id:
             self.expiry.revoke()
 
-    def profile_changed(self, profile: dict) -> None:
+    def profile_changed(self, fields: dict) -> None:
         """The hub's call when the user's profile changes (in another tab, in the admin): the
         messages and typing this socket sends from now on name them as they are now."""
-        for field, value in profile.items():
+        for field, value in fields.items():
             setattr(self.scope["user"], field, value)
 
     def send_event(self, event: dict) -> None:

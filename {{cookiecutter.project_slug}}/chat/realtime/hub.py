@@ -34,7 +34,8 @@ from .per_loop import per_loop
 
 logger = logging.getLogger(__name__)
 
-# Every process's hub is in this group: presence changes go to all of them at once.
+# Every process's hub is in this group: presence and profile changes, which concern the
+# people who share a room with the user, go to all of them at once.
 PRESENCE_GROUP = "chat.presence"
 
 
@@ -51,7 +52,7 @@ class Socket(Protocol):
     def revoke(self, credential_id: str | None) -> None:
         """Close if opened with that credential (None: with any); never waits."""
 
-    def profile_changed(self, profile: dict) -> None:
+    def profile_changed(self, fields: dict) -> None:
         """The user's fields as they are now, for the events the socket builds; never waits."""
 
 
@@ -194,7 +195,8 @@ class Hub:
             for socket in list(self.rooms.get(event["room"], ())):
                 if socket.user_id != event["except_user"]:
                     socket.push(frames)
-        elif kind == "fanout.presence":
+        elif kind in ("fanout.presence", "fanout.room_mates"):
+            # To the people who share one of the rooms with the user, once each, not the user.
             told = set()
             for room_id in event["rooms"]:
                 told.update(self.rooms.get(room_id, ()))
@@ -212,7 +214,7 @@ class Hub:
         elif kind == "fanout.profile":
             frames = (event["frame"],)
             for socket in list(self.users.get(event["user"], ())):
-                socket.profile_changed(event["profile"])
+                socket.profile_changed(event["fields"])
                 socket.push(frames)
         elif kind == "fanout.blocked":
             for socket in self.users.get(event["user"], ()):

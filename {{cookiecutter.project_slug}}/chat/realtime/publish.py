@@ -103,17 +103,15 @@ async def publish_revocation(user_id: int, credential_id: str | None) -> None:
     await send_to_group(user_group(user_id), message)
 
 
-async def publish_profile(user_id: int, profile: dict, event: dict) -> None:
-    """The user changed their profile: each socket of theirs, in every process, names them as
-    they are now in the events it builds from here on (`profile`: the user's fields, the
-    avatar as its file's name), and tells its client `event`."""
-    message = {
-        "type": "fanout.profile",
-        "user": user_id,
-        "profile": profile,
-        "frame": encode(event),
-    }
-    await send_to_group(user_group(user_id), message)
+async def publish_profile(user_id: int, fields: dict, room_ids: list[int], event: dict) -> None:
+    """The user's profile changed: each socket of theirs, in every process, takes `fields` (the
+    avatar as its file's name) for the events it builds from here on; they and every socket of
+    the people who share one of `room_ids` with the user get `event`."""
+    own = {"type": "fanout.profile", "user": user_id, "fields": fields, "frame": encode(event)}
+    await send_to_group(user_group(user_id), own)
+    if room_ids:
+        others = {"type": "fanout.room_mates", "user": user_id, "rooms": room_ids}
+        await send_to_group(PRESENCE_GROUP, {**others, "frame": own["frame"]})
 
 
 async def publish_blocked(user_id: int, room_id: int, blocked: bool) -> None:

@@ -4,7 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from chat.models import Message, Room
-from chat.tests.frames import send_frame
+from chat.tests.frames import assert_nothing_on_its_way, send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,22 +119,27 @@ async def test_catch_up_after_a_reconnect_with_after(open_socket, as_user, room,
     assert [m["body"] for m in missed.data["results"]] == ["missed 2", "missed 3", "missed 4"]
 
 
-async def test_a_profile_changed_elsewhere_names_the_sender_in_what_their_open_socket_sends(
-    open_socket, as_user, room, user, bob
+async def test_a_profile_change_reaches_whoever_sees_the_user_and_their_open_sockets(
+    open_socket, as_user, room, user, bob, carol
 ):
     """Each socket read its user at the handshake: a change made over REST (another tab) or in
-    the admin reaches it, and its client hears of it."""
-    tab, bob_socket = await open_socket(user), await open_socket(bob)
+    the admin reaches it, and it reaches the people who share a room with the user."""
+    tab, bob_socket, outsider = (
+        await open_socket(user),
+        await open_socket(bob),
+        await open_socket(carol),
+    )
     changed = await sync_to_async(as_user(user).patch)(
         "/api/auth/me/", {"display_name": "Alice Liddell"}, format="json"
     )
     assert changed.status_code == 200
-    told = await tab.receive_json_from()
-    assert (told["type"], told["user"]["display_name"]) == ("profile.updated", "Alice Liddell")
+    for socket in (tab, bob_socket):
+        told = await socket.receive_json_from()
+        assert (told["type"], told["user"]["id"]) == ("user.updated", user.pk)
+        assert told["user"]["display_name"] == "Alice Liddell"
     await tab.send_json_to(send_frame(room, "who am I?", "p-1"))
     for socket in (tab, bob_socket):
         new = await socket.receive_json_from()
         assert new["message"]["sender"]["display_name"] == "Alice Liddell"
-    # Nobody else's socket hears of it: bob's next frame is the next message.
-    await tab.send_json_to(send_frame(room, "still me", "p-2"))
-    assert (await bob_socket.receive_json_from())["message"]["body"] == "still me"
+    # carol shares no room with alice: her next frame answers her own.
+    await assert_nothing_on_its_way(outsider)

@@ -1,9 +1,10 @@
-"""A person's profile in the web client: the name others see and the picture beside it."""
+"""A person's profile in the web client: the name others see and the picture beside it, which
+change on the other person's screen as they are saved."""
 
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import message, open_room, png, send, sign_in
+from webclient.tests.browsing import message, open_room, png, room_link, send, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,6 +17,8 @@ def test_a_person_sets_their_name_and_picture_and_the_other_sees_them(
     sign_in(bobs, "bob", password)
     open_room(alice, room.name or "bob")
     open_room(bobs, room.name or "alice")
+    send(alice, "Before the change")
+    expect(message(bobs, "Before the change")).to_contain_text("alice")
     picture = tmp_path / "me.png"
     picture.write_bytes(png())
 
@@ -33,6 +36,10 @@ def test_a_person_sets_their_name_and_picture_and_the_other_sees_them(
     user.refresh_from_db()
     assert (user.display_name, bool(user.avatar)) == ("Alice Liddell", True)
 
+    # On bob's screen at once, where alice was named: her message, and a 1-to-1's name.
+    expect(message(bobs, "Before the change")).to_contain_text("Alice Liddell")
+    if not room.name:
+        expect(room_link(bobs, "Alice Liddell")).to_be_visible()
     send(alice, "New name, new face")
     said = message(bobs, "New name, new face")
     expect(said).to_contain_text("Alice Liddell")

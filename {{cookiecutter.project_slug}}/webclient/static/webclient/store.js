@@ -188,11 +188,31 @@ const handlers = {
     emit("messages", { room: message.room, added: message.id });
     return gap ? { catchUp: message.room } : undefined;
   },
-  // My profile, changed in another tab (or by an administrator).
-  "profile.updated"({ user }) {
-    if (user.id !== state.me?.id) return;
-    state.me = user;
-    emit("me");
+  // Someone's profile changed (mine, in another tab): their name and picture, wherever shown.
+  "user.updated"({ user }) {
+    const renamed = (sender) => (sender?.id === user.id ? user : sender);
+    if (user.id === state.me?.id) {
+      state.me = user;
+      emit("me");
+    }
+    for (const room of state.rooms.values()) {
+      room.peer = renamed(room.peer);
+      if (room.last_message) room.last_message.sender = renamed(room.last_message.sender);
+    }
+    for (const [roomId, conv] of state.conversations) {
+      const member = conv.members.get(user.id);
+      if (member) member.user = user;
+      // New objects: the view redraws a message whose object changed.
+      for (const [id, message] of conv.messages) {
+        if (message.sender?.id === user.id || message.reply_to?.sender?.id === user.id) {
+          const reply = message.reply_to && { ...message.reply_to, sender: renamed(message.reply_to.sender) };
+          conv.messages.set(id, { ...message, sender: renamed(message.sender), reply_to: reply });
+        }
+      }
+      emit("messages", { room: roomId });
+      emit("members", { room: roomId });
+    }
+    emit("rooms");
   },
   "message.updated": replaceMessage,
   "message.deleted": replaceMessage,
