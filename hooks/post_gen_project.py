@@ -33,6 +33,7 @@ GROUP_ROOMS = [
     "chat/tests/test_group_fanout.py",
     "chat/tests/fixtures_group.py",
     "webclient/tests/fixtures_group.py",
+    "webclient/tests/test_room_settings.py",
 ]
 DIRECT_ROOMS = [
     "chat/domain/direct_rooms.py",

@@ -8,6 +8,7 @@ import { showSignIn } from "./views/signin.js";
 import { mountSidebar } from "./views/sidebar.js";
 import { mountConversation } from "./views/conversation.js";
 import { mountProfile } from "./views/profile.js";
+import { mountRoomSettings } from "./views/room_settings.js";
 
 const { state } = store;
 const READ_DELAY_MS = 500;
@@ -48,6 +49,7 @@ const presenceSeenAt = new Map();
 
 function handleFrame(frame) {
   if (frame.type === "presence") presenceSeenAt.set(frame.user.id, ++presenceEvents);
+  if (frame.type === "room.updated") for (const load of roomListLoads) load.push(frame);
   const follow = store.apply(frame);
   // A newcomer's presence came before they shared a room with us: the members list has it.
   if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(reportError);
@@ -87,7 +89,7 @@ function releaseHeldSends() {
 // every loaded room and the members' state are read again (docs/websocket.md).
 async function catchUp() {
   try {
-    store.setRooms(await api.all("/api/rooms/?limit=200"));
+    await loadRoomList();
     if (features.groups) {
       state.invitations = new Map((await api.all("/api/invitations/")).map((item) => [item.id, item]));
       store.emit("invitations");
@@ -122,13 +124,27 @@ async function catchUpRoom(roomId) {
   }
 }
 
+// The room list as the server has it. A room renamed while the list was on its way may be
+// in it under its old name: the room.updated events that came meanwhile are applied again.
+const roomListLoads = new Set();
+async function loadRoomList() {
+  const updatedMeanwhile = [];
+  roomListLoads.add(updatedMeanwhile);
+  try {
+    store.setRooms(await api.all("/api/rooms/?limit=200"));
+    for (const frame of updatedMeanwhile) store.apply(frame);
+  } finally {
+    roomListLoads.delete(updatedMeanwhile);
+  }
+}
+
 let roomsReload = null;
 function reloadRooms() {
   // Events that change the list often come in bursts (a join and its first message).
   clearTimeout(roomsReload);
   roomsReload = setTimeout(async () => {
     try {
-      store.setRooms(await api.all("/api/rooms/?limit=200"));
+      await loadRoomList();
     } catch (error) {
       reportError(error);
     }
@@ -303,6 +319,16 @@ const actions = {
     store.apply({ type: "room.left", room: { id: roomId } });
   },
 
+  async updateRoom(roomId, changes) {
+    store.addRoom(await api.patch(`/api/rooms/${roomId}/`, changes));
+  },
+
+  async deleteRoom(roomId) {
+    await api.delete(`/api/rooms/${roomId}/`);
+    store.apply({ type: "room.left", room: { id: roomId } });
+    history.replaceState(null, "", location.pathname);
+  },
+
   invite: (roomId, userId) => api.post(`/api/rooms/${roomId}/invitations/`, { user: userId }),
 
   async accept(invitationId) {
@@ -373,6 +399,7 @@ async function signedIn() {
 mountSidebar(actions);
 mountConversation(actions);
 mountProfile(actions);
+if (features.groups) mountRoomSettings(actions);
 store.on("rooms", () => {
   const total = store.unreadTotal();
   document.title = total ? `(${total}) Chat` : "Chat";

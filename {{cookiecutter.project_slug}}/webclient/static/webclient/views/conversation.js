@@ -87,6 +87,7 @@ export function mountConversation(actions) {
     if (!room || room.kind !== "group") return;
     if (room.role === "owner" || room.role === "admin") {
       buttons.append(
+        h("button", { type: "button", class: "secondary", onclick: () => actions.editRoom(room.id) }, "Room settings"),
         h("button", {
           type: "button",
           class: "secondary",

@@ -1,0 +1,57 @@
+"""A group room's settings in the web client: its owner renames it, makes it private and
+hides its history from newcomers, then deletes it; the other member sees each change live."""
+
+import pytest
+from playwright.sync_api import expect
+
+from webclient.tests.browsing import open_room, room_link, sign_in
+from webclient.tests.fixtures_group import start_group_conversation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_owner_renames_closes_and_deletes_a_room_under_the_members_eyes(
+    new_context, page_problems, user, bob, password
+):
+    alice, bobs = new_context().new_page(), new_context().new_page()
+    sign_in(alice, "alice", password)
+    sign_in(bobs, "bob", password)
+    room_name, _ = start_group_conversation(alice, bobs, "alice", "bob")
+
+    alice.get_by_role("button", name="Room settings").click()
+    settings = alice.get_by_role("dialog", name="Room settings")
+    expect(settings.get_by_label("Room name")).to_have_value(room_name)
+    settings.get_by_label("Room name").fill("Lunch at noon")
+    settings.get_by_label("Private: by invitation only").check()
+    settings.get_by_label("Newcomers read the messages from before they joined").uncheck()
+    settings.get_by_role("button", name="Save settings").click()
+    expect(settings).to_be_hidden()
+    for page in (alice, bobs):
+        expect(page.get_by_role("heading", name="Lunch at noon", exact=True)).to_be_visible()
+        expect(room_link(page, "Lunch at noon")).to_be_visible()
+        expect(page.get_by_text("Private room", exact=False)).to_be_visible()
+    # As the server has it: a fresh page's settings say the same.
+    alice.reload()
+    open_room(alice, "Lunch at noon")
+    alice.get_by_role("button", name="Room settings").click()
+    expect(settings.get_by_label("Private: by invitation only")).to_be_checked()
+    expect(
+        settings.get_by_label("Newcomers read the messages from before they joined")
+    ).not_to_be_checked()
+    settings.get_by_role("button", name="Cancel").click()
+
+    # A member without a role is offered no settings.
+    expect(bobs.get_by_role("button", name="Room settings")).to_have_count(0)
+
+    alice.get_by_role("button", name="Room settings").click()
+    settings.get_by_role("button", name="Delete room").click()
+    # A second click, on the button that now says what it does: no confirm() box.
+    settings.get_by_role("button", name="Delete it for everyone").click()
+    expect(settings).to_be_hidden()
+    for page in (alice, bobs):
+        expect(room_link(page, "Lunch at noon")).to_have_count(0)
+        expect(page.get_by_role("heading", name="No conversation open")).to_be_visible()
+    bobs.reload()  # gone on the server too
+    expect(bobs.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(bobs.get_by_text("No conversations yet.")).to_be_visible()
+    page_problems.assert_none()
