@@ -271,6 +271,8 @@ const actions = {
     connection.send({ type: "message.delete", message: messageId }) || reportError(new Error("Offline: try again once reconnected."));
   },
 
+  report: (messageId, reason) => api.post(`/api/messages/${messageId}/reports/`, { reason }),
+
   react(messageId, emoji, add) {
     connection.send({ type: add ? "reaction.add" : "reaction.remove", message: messageId, emoji });
   },

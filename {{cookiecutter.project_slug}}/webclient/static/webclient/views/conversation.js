@@ -297,6 +297,7 @@ export function mountConversation(actions) {
             onclick: () => actions.remove(message.id),
           }, "Delete")
         : null,
+      reportable(message, mine, pending),
     );
     node.append(tools, picker, h("p", { class: "receipts hint" }));
     return node;
@@ -372,6 +373,49 @@ export function mountConversation(actions) {
       const names = readers.get(Number(key.slice(1)));
       slot.textContent = names ? `Read by ${names.join(", ")}` : "";
     }
+  }
+
+  // Someone else's message may be reported to the room's moderators and the site's staff, once.
+  const reported = new Set();
+  function reportable(message, mine, pending) {
+    if (mine || pending || message.deleted) return null;
+    if (reported.has(message.id)) return h("span", { class: "hint" }, "Reported");
+    return h("button", { type: "button", class: "link", onclick: (event) => startReport(event.currentTarget, message) }, "Report");
+  }
+
+  function startReport(button, message) {
+    editing.add(message.id);
+    const fieldId = `report-${message.id}`;
+    const field = h("textarea", { id: fieldId, rows: 2, maxlength: 500 });
+    const error = h("p", { class: "error", role: "alert" });
+    const done = () => {
+      editing.delete(message.id);
+      const entry = rendered.get(`m${message.id}`);
+      if (entry) entry.message = null;
+      syncMessages();
+    };
+    const form = h(
+      "form",
+      {
+        class: "edit",
+        onsubmit: async (event) => {
+          event.preventDefault();
+          try {
+            await actions.report(message.id, field.value.trim());
+            reported.add(message.id);
+            done();
+          } catch (failure) {
+            error.textContent = failure.message;
+          }
+        },
+      },
+      h("label", { for: fieldId }, "Why report it? (optional; the room's moderators and the site's staff read it)"),
+      field,
+      error,
+      h("p", { class: "buttons" }, h("button", { type: "submit" }, "Send report"), h("button", { type: "button", class: "secondary", onclick: done }, "Cancel")),
+    );
+    button.closest(".tools").after(form);
+    field.focus();
   }
 
   function startEdit(node, message) {

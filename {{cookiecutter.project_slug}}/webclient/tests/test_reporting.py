@@ -1,0 +1,37 @@
+"""Reporting a message in the web client: the reason goes to the server, and the message says
+it was reported."""
+
+import pytest
+from playwright.sync_api import expect
+
+from webclient.tests.browsing import message, open_room, send, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_member_reports_anothers_message_with_a_reason(
+    new_context, page_problems, as_user, user, bob, room, password
+):
+    alice, bobs = new_context().new_page(), new_context().new_page()
+    sign_in(alice, "alice", password)
+    sign_in(bobs, "bob", password)
+    open_room(alice, room.name or "bob")
+    open_room(bobs, room.name or "alice")
+    send(bobs, "Cheap pills, click here")
+    spam = message(alice, "Cheap pills, click here")
+    # Nobody reports their own message.
+    expect(
+        message(bobs, "Cheap pills, click here").get_by_role("button", name="Report")
+    ).to_have_count(0)
+
+    spam.get_by_role("button", name="Report").click()
+    spam.get_by_label("Why report it?", exact=False).fill("Spam")
+    spam.get_by_role("button", name="Send report").click()
+    expect(spam.get_by_text("Reported", exact=True)).to_be_visible()
+    expect(spam.get_by_role("button", name="Report")).to_have_count(0)
+
+    # The server has it: reporting again answers 200 with the report the page sent.
+    (stored,) = as_user(bob).get(f"/api/rooms/{room.pk}/messages/").data["results"]
+    again = as_user(user).post(f"/api/messages/{stored['id']}/reports/", {}, format="json")
+    assert (again.status_code, again.data["reason"]) == (200, "Spam")
+    page_problems.assert_none()
