@@ -34,6 +34,7 @@ GROUP_ROOMS = [
     "chat/tests/fixtures_group.py",
     "webclient/tests/fixtures_group.py",
     "webclient/tests/test_room_settings.py",
+    "webclient/tests/test_members.py",
 ]
 DIRECT_ROOMS = [
     "chat/domain/direct_rooms.py",

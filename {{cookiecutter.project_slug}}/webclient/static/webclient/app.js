@@ -7,6 +7,7 @@ import * as store from "./store.js";
 import { showSignIn } from "./views/signin.js";
 import { mountSidebar } from "./views/sidebar.js";
 import { mountConversation } from "./views/conversation.js";
+import { mountMembers } from "./views/members.js";
 import { mountProfile } from "./views/profile.js";
 import { mountRoomSettings } from "./views/room_settings.js";
 
@@ -49,7 +50,7 @@ const presenceSeenAt = new Map();
 
 function handleFrame(frame) {
   if (frame.type === "presence") presenceSeenAt.set(frame.user.id, ++presenceEvents);
-  if (frame.type === "room.updated") for (const load of roomListLoads) load.push(frame);
+  if (CHANGES_ROOM_FIELDS.has(frame.type)) for (const load of roomListLoads) load.push(frame);
   const follow = store.apply(frame);
   // A newcomer's presence came before they shared a room with us: the members list has it.
   if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(reportError);
@@ -124,8 +125,10 @@ async function catchUpRoom(roomId) {
   }
 }
 
-// The room list as the server has it. A room renamed while the list was on its way may be
-// in it under its old name: the room.updated events that came meanwhile are applied again.
+// The room list as the server has it. A room renamed (or my role in it changed) while the list
+// was on its way may be in it as it was: the events that change what the list holds of a room,
+// and came meanwhile, are applied again (each sets a value: applying one twice changes nothing).
+const CHANGES_ROOM_FIELDS = new Set(["room.updated", "member.updated"]);
 const roomListLoads = new Set();
 async function loadRoomList() {
   const updatedMeanwhile = [];
@@ -331,6 +334,11 @@ const actions = {
     history.replaceState(null, "", location.pathname);
   },
 
+  setRole: (roomId, userId, role) => api.patch(`/api/rooms/${roomId}/members/${userId}/`, { role }),
+  transfer: (roomId, userId) => api.post(`/api/rooms/${roomId}/transfer/`, { user: userId }),
+  removeMember: (roomId, userId) => api.delete(`/api/rooms/${roomId}/members/${userId}/`),
+  ban: (roomId, userId) => api.post(`/api/rooms/${roomId}/bans/`, { user: userId }),
+
   invite: (roomId, userId) => api.post(`/api/rooms/${roomId}/invitations/`, { user: userId }),
 
   async accept(invitationId) {
@@ -401,7 +409,10 @@ async function signedIn() {
 mountSidebar(actions);
 mountConversation(actions);
 mountProfile(actions);
-if (features.groups) mountRoomSettings(actions);
+if (features.groups) {
+  mountRoomSettings(actions);
+  mountMembers(actions);
+}
 store.on("rooms", () => {
   const total = store.unreadTotal();
   document.title = total ? `(${total}) Chat` : "Chat";

@@ -85,6 +85,9 @@ export function mountConversation(actions) {
       );
     }
     if (!room || room.kind !== "group") return;
+    buttons.append(
+      h("button", { type: "button", class: "secondary", "aria-controls": "members-panel", onclick: () => actions.toggleMembers() }, "Members"),
+    );
     if (room.role === "owner" || room.role === "admin") {
       buttons.append(
         h("button", { type: "button", class: "secondary", onclick: () => actions.editRoom(room.id) }, "Room settings"),

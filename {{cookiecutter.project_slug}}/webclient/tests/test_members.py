@@ -1,0 +1,45 @@
+"""A group room's members in the web client: the owner appoints an admin and hands the room
+over; the new owner bans the old one, who loses the room at once and cannot come back."""
+
+import pytest
+from playwright.sync_api import expect
+
+from webclient.tests.browsing import room_link, sign_in
+from webclient.tests.fixtures_group import start_group_conversation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def member_row(page, name: str):
+    return page.get_by_role("region", name="Members").get_by_role("listitem").filter(has_text=name)
+
+
+def test_roles_a_handover_and_a_ban_from_the_members_list(
+    new_context, page_problems, as_user, user, bob, password
+):
+    alice, bobs = new_context().new_page(), new_context().new_page()
+    sign_in(alice, "alice", password)
+    sign_in(bobs, "bob", password)
+    room_name, _ = start_group_conversation(alice, bobs, "alice", "bob")
+
+    alice.get_by_role("button", name="Members").click()
+    expect(member_row(alice, "alice")).to_contain_text("(owner)")
+    member_row(alice, "bob").get_by_role("button", name="Make admin").click()
+    expect(member_row(alice, "bob")).to_contain_text("(admin)")
+    # bob's own screen gives him an admin's controls at once.
+    expect(bobs.get_by_role("button", name="Room settings")).to_be_visible()
+
+    member_row(alice, "bob").get_by_role("button", name="Hand over the room").click()
+    expect(member_row(alice, "bob")).to_contain_text("(owner)")
+    expect(member_row(alice, "alice")).to_contain_text("(admin)")
+    expect(member_row(alice, "bob").get_by_role("button")).to_have_count(
+        0
+    )  # nobody acts on the owner
+
+    bobs.get_by_role("button", name="Members").click()
+    member_row(bobs, "alice").get_by_role("button", name="Ban").click()
+    expect(member_row(bobs, "alice")).to_have_count(0)
+    expect(room_link(alice, room_name)).to_have_count(0)
+    (room,) = as_user(bob).get("/api/rooms/").data["results"]
+    assert as_user(user).post(f"/api/rooms/{room['id']}/join/").status_code == 403
+    page_problems.assert_none()
