@@ -25,6 +25,18 @@ def _sign(page, button: str, username: str, password: str) -> None:
     expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
 
 
+def alice_and_bob(new_context, password: str, room=None):
+    """Two people, each in a browser of their own, signed in: (alice's page, bob's page); with
+    `room` (the `room` fixture's: a group, or their 1-to-1), open on both."""
+    alice, bob = new_context().new_page(), new_context().new_page()
+    sign_in(alice, "alice", password)
+    sign_in(bob, "bob", password)
+    if room is not None:
+        open_room(alice, room.name or "bob")
+        open_room(bob, room.name or "alice")
+    return alice, bob
+
+
 def sign_up(page, username: str, password: str) -> None:
     _sign(page, "Sign up", username, password)
 

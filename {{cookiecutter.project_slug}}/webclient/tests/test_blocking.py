@@ -4,7 +4,7 @@ why, until the conversation's owner unblocks them."""
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import message, open_room, send, sign_in
+from webclient.tests.browsing import alice_and_bob, message, open_room, send
 from webclient.tests.fixtures_direct import start_direct_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,9 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_blocked_person_cannot_write_until_unblocked(
     new_context, page_problems, user, bob, password
 ):
-    alice, bobs = new_context().new_page(), new_context().new_page()
-    sign_in(alice, "alice", password)
-    sign_in(bobs, "bob", password)
+    alice, bobs = alice_and_bob(new_context, password)
     start_direct_conversation(alice, bobs, "alice", "bob")
 
     alice.get_by_role("button", name="Block", exact=True).click()

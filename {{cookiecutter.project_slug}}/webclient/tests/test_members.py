@@ -4,7 +4,7 @@ over; the new owner bans the old one, who loses the room at once and cannot come
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import room_link, sign_in
+from webclient.tests.browsing import alice_and_bob, room_link
 from webclient.tests.fixtures_group import start_group_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,9 +17,7 @@ def member_row(page, name: str):
 def test_roles_a_handover_and_a_ban_from_the_members_list(
     new_context, page_problems, as_user, user, bob, password
 ):
-    alice, bobs = new_context().new_page(), new_context().new_page()
-    sign_in(alice, "alice", password)
-    sign_in(bobs, "bob", password)
+    alice, bobs = alice_and_bob(new_context, password)
     room_name, _ = start_group_conversation(alice, bobs, "alice", "bob")
 
     alice.get_by_role("button", name="Members").click()

@@ -4,7 +4,7 @@ change on the other person's screen as they are saved."""
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import message, open_room, png, room_link, send, sign_in
+from webclient.tests.browsing import alice_and_bob, message, png, room_link, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,11 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_person_sets_their_name_and_picture_and_the_other_sees_them(
     new_context, page_problems, user, bob, room, password, tmp_path
 ):
-    alice, bobs = new_context().new_page(), new_context().new_page()
-    sign_in(alice, "alice", password)
-    sign_in(bobs, "bob", password)
-    open_room(alice, room.name or "bob")
-    open_room(bobs, room.name or "alice")
+    alice, bobs = alice_and_bob(new_context, password, room)
     send(alice, "Before the change")
     expect(message(bobs, "Before the change")).to_contain_text("alice")
     picture = tmp_path / "me.png"

@@ -4,7 +4,7 @@ it was reported."""
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import message, open_room, send, sign_in
+from webclient.tests.browsing import alice_and_bob, message, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,11 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_member_reports_anothers_message_with_a_reason(
     new_context, page_problems, as_user, user, bob, room, password
 ):
-    alice, bobs = new_context().new_page(), new_context().new_page()
-    sign_in(alice, "alice", password)
-    sign_in(bobs, "bob", password)
-    open_room(alice, room.name or "bob")
-    open_room(bobs, room.name or "alice")
+    alice, bobs = alice_and_bob(new_context, password, room)
     send(bobs, "Cheap pills, click here")
     spam = message(alice, "Cheap pills, click here")
     # Nobody reports their own message.

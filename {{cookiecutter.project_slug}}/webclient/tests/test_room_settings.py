@@ -4,7 +4,7 @@ hides its history from newcomers, then deletes it; the other member sees each ch
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import open_room, room_link, sign_in
+from webclient.tests.browsing import alice_and_bob, open_room, room_link
 from webclient.tests.fixtures_group import start_group_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,9 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_owner_renames_closes_and_deletes_a_room_under_the_members_eyes(
     new_context, page_problems, user, bob, password
 ):
-    alice, bobs = new_context().new_page(), new_context().new_page()
-    sign_in(alice, "alice", password)
-    sign_in(bobs, "bob", password)
+    alice, bobs = alice_and_bob(new_context, password)
     room_name, _ = start_group_conversation(alice, bobs, "alice", "bob")
 
     alice.get_by_role("button", name="Room settings").click()

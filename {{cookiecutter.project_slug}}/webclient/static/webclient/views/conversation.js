@@ -391,12 +391,7 @@ export function mountConversation(actions) {
     const fieldId = `report-${message.id}`;
     const field = h("textarea", { id: fieldId, rows: 2, maxlength: 500 });
     const error = h("p", { class: "error", role: "alert" });
-    const done = () => {
-      editing.delete(message.id);
-      const entry = rendered.get(`m${message.id}`);
-      if (entry) entry.message = null;
-      syncMessages();
-    };
+    const done = () => closeInlineForm(message.id);
     const form = h(
       "form",
       {
@@ -421,19 +416,22 @@ export function mountConversation(actions) {
     field.focus();
   }
 
+  // An inline form (an edit, a report) closed: the message is drawn again from the store (an
+  // edit, once the server confirms it, redraws it anyway).
+  function closeInlineForm(messageId) {
+    editing.delete(messageId);
+    const entry = rendered.get(`m${messageId}`);
+    if (entry) entry.message = null;
+    syncMessages();
+  }
+
   function startEdit(node, message) {
     editing.add(message.id);
     const body = node.querySelector(".body");
     const fieldId = `edit-${message.id}`;
     const field = h("textarea", { id: fieldId, rows: 2 });
     field.value = message.body;
-    const done = () => {
-      editing.delete(message.id);
-      // Drawn again from the store: the edit, once the server confirms it, redraws it anyway.
-      const entry = rendered.get(`m${message.id}`);
-      if (entry) entry.message = null;
-      syncMessages();
-    };
+    const done = () => closeInlineForm(message.id);
     const form = h(
       "form",
       {
