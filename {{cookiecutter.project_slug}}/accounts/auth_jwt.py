@@ -13,6 +13,7 @@ password change blacklists every refresh token of the user.
 import secrets
 
 from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
 from django.dispatch import receiver
 from django.urls import path
 from rest_framework.exceptions import AuthenticationFailed
@@ -21,6 +22,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import (
     TokenBlacklistSerializer,
     TokenObtainPairSerializer,
+    TokenRefreshSerializer,
 )
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -107,6 +109,23 @@ class LoginSerializer(TokenObtainPairSerializer):
         return refresh
 
 
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's, but the refresh token of a deleted account is refused as an inactive one's
+    is (401), not with a 500: simplejwt looks its user up with get() and lets DoesNotExist out."""
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            return super().validate(attrs)
+        except get_user_model().DoesNotExist:
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from None
+
+
+class RefreshView(TokenRefreshView):
+    serializer_class = RefreshSerializer
+
+
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access and a refresh token."""
 
@@ -116,7 +135,7 @@ class LoginView(TokenObtainPairView):
 
 urlpatterns = [
     path("token/", LoginView.as_view(), name="token"),
-    path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/refresh/", RefreshView.as_view(), name="token-refresh"),
     path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path(

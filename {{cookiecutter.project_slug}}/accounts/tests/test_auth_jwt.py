@@ -36,6 +36,24 @@ def test_a_password_change_ends_every_refresh_token_of_the_user(api_client, user
 
 
 @pytest.mark.django_db
+def test_the_refresh_token_of_a_deleted_account_is_refused(api_client, user, password):
+    """401, as for an inactive account: simplejwt alone answered 500."""
+    tokens = obtain(api_client, user, password)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert (
+        api_client.delete("/api/auth/me/", {"password": password}, format="json").status_code == 204
+    )
+    api_client.credentials()
+    refused = api_client.post(
+        "/api/auth/token/refresh/", {"refresh": tokens["refresh"]}, format="json"
+    )
+    assert (refused.status_code, str(refused.data["detail"])) == (
+        401,
+        "No active account found for the given token.",
+    )
+
+
+@pytest.mark.django_db
 def test_obtain_me_refresh_verify_logout(api_client, user, password):
     tokens = obtain(api_client, user, password)
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
