@@ -9,10 +9,13 @@ members' sockets hear member.left and a group's ownership passes on, as when lea
 The user's own sockets close at commit (users/signals.py), on every server process.
 """
 
+from functools import partial
+
 from django.db import transaction
 
 from chat.domain.memberships import remove_membership
 from chat.models import Membership, Room
+from chat.realtime.publish import publish_to_room_mates_sync
 
 try:
     from chat.domain.group_rooms import leave_group
@@ -21,11 +24,20 @@ except ImportError:  # a project with 1-to-1 conversations only: no group to han
 
 
 def delete_account(user) -> None:
+    """Once committed, the people who shared a room with the user hear `user.deleted`: their
+    pages show the user's messages as a deleted user's at once, as a reload would."""
     with transaction.atomic():
         memberships = Membership.objects.filter(user=user).select_related("room", "user")
+        rooms = []
         for membership in memberships.order_by("pk"):
+            rooms.append(membership.room_id)
             if membership.room.kind == Room.Kind.GROUP and leave_group is not None:
                 leave_group(user, membership.room_id, hand_over=True)
             else:
                 remove_membership(membership)
+        event = {"type": "user.deleted", "user": user.pk}
+        user_id = user.pk
         user.delete()
+        transaction.on_commit(
+            partial(publish_to_room_mates_sync, user_id, rooms, event), robust=True
+        )

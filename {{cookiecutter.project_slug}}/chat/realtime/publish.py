@@ -109,9 +109,15 @@ async def publish_profile(user_id: int, fields: dict, room_ids: list[int], event
     the people who share one of `room_ids` with the user get `event`."""
     own = {"type": "fanout.profile", "user": user_id, "fields": fields, "frame": encode(event)}
     await send_to_group(user_group(user_id), own)
+    await publish_to_room_mates(user_id, room_ids, event)
+
+
+async def publish_to_room_mates(user_id: int, room_ids: list[int], event: dict) -> None:
+    """Deliver `event` once to every socket, but the user's own, following one of `room_ids`
+    (the rooms the user shares with others), in every process: one message, as presence."""
     if room_ids:
-        others = {"type": "fanout.room_mates", "user": user_id, "rooms": room_ids}
-        await send_to_group(PRESENCE_GROUP, {**others, "frame": own["frame"]})
+        message = {"type": "fanout.room_mates", "user": user_id, "rooms": room_ids}
+        await send_to_group(PRESENCE_GROUP, {**message, "frame": encode(event)})
 
 
 async def publish_blocked(user_id: int, room_id: int, blocked: bool) -> None:
@@ -147,3 +153,4 @@ publish_to_user_sync = async_to_sync(publish_to_user)
 publish_revocation_sync = async_to_sync(publish_revocation)
 publish_blocked_sync = async_to_sync(publish_blocked)
 publish_profile_sync = async_to_sync(publish_profile)
+publish_to_room_mates_sync = async_to_sync(publish_to_room_mates)

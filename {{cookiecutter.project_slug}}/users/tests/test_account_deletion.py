@@ -62,6 +62,11 @@ async def test_with_the_password_the_account_goes_its_messages_stay_and_rooms_he
         "room": room.pk,
         "user": alice_ref,
     }
+    # Then that the account is gone: his page shows her messages as a deleted user's at once.
+    later: list[dict] = []  # a group's handing over comes before it
+    while len(later) < 3 and not any(frame["type"] == "user.deleted" for frame in later):
+        later.append(await bobs.receive_json_from(timeout=5))
+    assert later[-1] == {"type": "user.deleted", "user": alice_ref["id"]}, later
     assert not await User.objects.filter(pk=alice.pk).aexists()
     await kept.arefresh_from_db()
     assert (kept.sender_id, kept.body) == (None, "hello")

@@ -54,3 +54,33 @@ def test_a_person_sets_their_name_and_picture_and_the_other_sees_them(
     user.refresh_from_db()
     assert (user.display_name, bool(user.avatar)) == ("", False)
     page_problems.assert_none()
+
+
+def test_an_account_deleted_shows_as_a_deleted_users_on_the_other_screen_at_once(
+    new_context, page_problems, user, bob, room, password
+):
+    alice, bobs = alice_and_bob(new_context, password, room)
+    send(bobs, "Goodbye, everyone")
+    said = message(alice, "Goodbye, everyone")
+    expect(said).to_contain_text("bob")
+
+    bobs.get_by_role("button", name="Profile").click()
+    profile = bobs.get_by_role("dialog", name="Profile")
+    # The wrong password deletes nothing, and says so.
+    page_problems.allow(r"status of 400 \(Bad Request\)")
+    profile.get_by_label("Your password, to confirm").fill("not-my-password")
+    profile.get_by_role("button", name="Delete my account").click()
+    profile.get_by_role("button", name="Delete it, for good").click()
+    expect(profile.get_by_role("alert")).to_contain_text("password")
+    # Requests still on their way when the account goes (a members list, a token renewal) are
+    # refused: the browser logs them, the page keeps its own reason.
+    page_problems.allow(r"status of 401 \(Unauthorized\)")
+    profile.get_by_label("Your password, to confirm").fill(password)
+    profile.get_by_role("button", name="Delete it, for good").click()
+    expect(bobs.get_by_text("Your account was deleted.")).to_be_visible()
+    expect(bobs.get_by_role("button", name="Sign in")).to_be_visible()
+
+    expect(said).to_contain_text("Deleted user")
+    if not room.name:  # their 1-to-1 is named by the other person
+        expect(room_link(alice, "Deleted user")).to_be_visible()
+    page_problems.assert_none()

@@ -80,7 +80,7 @@ export function createApi(auth, { onSignedOut }) {
     get: (path) => request("GET", path),
     post: (path, body) => request("POST", path, body),
     patch: (path, body) => request("PATCH", path, body),
-    delete: (path) => request("DELETE", path),
+    delete: (path, body) => request("DELETE", path, body),
     all,
     upload,
     blobUrl,

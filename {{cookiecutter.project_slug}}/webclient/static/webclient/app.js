@@ -360,6 +360,23 @@ const actions = {
     store.emit("me");
   },
 
+  async deleteAccount(password) {
+    // The socket closes (4401) as the account goes, and requests on their way are refused:
+    // none of it is a session to renew, and the page says why it signed out. Refused (the
+    // wrong password), the account stays, and the socket opens again.
+    deletingAccount = true;
+    connection.stop();
+    try {
+      await api.delete("/api/auth/me/", { password });
+    } catch (error) {
+      connection.start();
+      throw error;
+    } finally {
+      deletingAccount = false;
+    }
+    signedOut("Your account was deleted.");
+  },
+
   // Blocking is mine alone: the other person is not told (their messages are refused).
   async block(userId, blocking) {
     if (blocking) await api.post("/api/blocks/", { user: userId });
@@ -384,7 +401,13 @@ const actions = {
   },
 };
 
+// Once signed out, what was still on its way (a request refused, a renewal) does not replace
+// the reason the page gave; nor while the account is being deleted, which gives its own.
+let signedOutAlready = false;
+let deletingAccount = false;
 function signedOut(message) {
+  if (signedOutAlready || deletingAccount) return;
+  signedOutAlready = true;
   connection.stop();
   auth.forget();
   api.forgetBlobs();
@@ -397,6 +420,7 @@ function signedOut(message) {
 }
 
 async function signedIn() {
+  signedOutAlready = false;
   state.me = await api.get("/api/auth/me/");
   byId("signin").hidden = true;
   byId("app").hidden = false;

@@ -37,7 +37,8 @@ export function displayName(user) {
 }
 
 export function roomName(room) {
-  return room.kind === "direct" && room.peer ? displayName(room.peer) : room.name;
+  // A 1-to-1 is named by its other person; displayName names one who left as a deleted user.
+  return room.kind === "direct" ? displayName(room.peer) : room.name;
 }
 
 export function conversation(roomId) {
@@ -157,6 +158,30 @@ function unreadAfter(roomId, cursor) {
 }
 
 // Returns the rooms that need a catch-up (a gap in `seq`), for the caller to fetch.
+// Wherever the user of this id is shown (messages, quotes, the room list, members): `user`
+// instead, or null for a deleted account.
+function replaceUser(id, user) {
+  const replaced = (someone) => (someone?.id === id ? user : someone);
+  for (const room of state.rooms.values()) {
+    if (room.peer?.id === id) room.peer = user;
+    if (room.last_message) room.last_message.sender = replaced(room.last_message.sender);
+  }
+  for (const [roomId, conv] of state.conversations) {
+    const member = conv.members.get(id);
+    if (member && user) member.user = user;
+    // New objects: the view redraws a message whose object changed.
+    for (const [messageId, message] of conv.messages) {
+      if (message.sender?.id === id || message.reply_to?.sender?.id === id) {
+        const reply = message.reply_to && { ...message.reply_to, sender: replaced(message.reply_to.sender) };
+        conv.messages.set(messageId, { ...message, sender: replaced(message.sender), reply_to: reply });
+      }
+    }
+    emit("messages", { room: roomId });
+    emit("members", { room: roomId });
+  }
+  emit("rooms");
+}
+
 export function apply(frame) {
   const handler = handlers[frame.type];
   return handler ? handler(frame) : undefined;
@@ -190,29 +215,15 @@ const handlers = {
   },
   // Someone's profile changed (mine, in another tab): their name and picture, wherever shown.
   "user.updated"({ user }) {
-    const renamed = (sender) => (sender?.id === user.id ? user : sender);
     if (user.id === state.me?.id) {
       state.me = user;
       emit("me");
     }
-    for (const room of state.rooms.values()) {
-      room.peer = renamed(room.peer);
-      if (room.last_message) room.last_message.sender = renamed(room.last_message.sender);
-    }
-    for (const [roomId, conv] of state.conversations) {
-      const member = conv.members.get(user.id);
-      if (member) member.user = user;
-      // New objects: the view redraws a message whose object changed.
-      for (const [id, message] of conv.messages) {
-        if (message.sender?.id === user.id || message.reply_to?.sender?.id === user.id) {
-          const reply = message.reply_to && { ...message.reply_to, sender: renamed(message.reply_to.sender) };
-          conv.messages.set(id, { ...message, sender: renamed(message.sender), reply_to: reply });
-        }
-      }
-      emit("messages", { room: roomId });
-      emit("members", { room: roomId });
-    }
-    emit("rooms");
+    replaceUser(user.id, user);
+  },
+  // Someone deleted their account: their messages stay, from a deleted user.
+  "user.deleted"({ user }) {
+    replaceUser(user, null);
   },
   "message.updated": replaceMessage,
   "message.deleted": replaceMessage,

@@ -1,5 +1,5 @@
 // The person's own profile: the name others see and the picture beside it, changed in one
-// request (PATCH /api/auth/me/, a multipart form).
+// request (PATCH /api/auth/me/, a multipart form); and deleting the account, with its password.
 import { byId } from "../dom.js";
 import { state } from "../store.js";
 
@@ -15,6 +15,24 @@ export function mountProfile(actions) {
     dialog.showModal();
   });
   byId("profile-cancel").addEventListener("click", () => dialog.close());
+
+  // A second click, on the button that now says what it does: the page opens no confirm box.
+  const remove = byId("delete-account");
+  byId("profile").addEventListener("click", () => {
+    remove.textContent = "Delete my account";
+  });
+  remove.addEventListener("click", async () => {
+    if (remove.textContent === "Delete my account") {
+      remove.textContent = "Delete it, for good";
+      return;
+    }
+    try {
+      await actions.deleteAccount(form.elements.delete_password.value);
+      dialog.close();
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const changes = new FormData();
