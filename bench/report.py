@@ -120,8 +120,12 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
         for entry in entries.values():
             metrics = entry["metrics"]
             message = metrics["message_cpu_us_per_delivery"]["median"]
-            entry["ratios"]["typing_delivery_vs_message"] = spread(
-                [metrics["typing_cpu_us_per_delivery"]["median"] / message]
+            # /proc counts CPU in clock ticks (10 ms): a quick run's messages may take less
+            # than one, and then there is no ratio to give.
+            entry["ratios"]["typing_delivery_vs_message"] = (
+                spread([metrics["typing_cpu_us_per_delivery"]["median"] / message])
+                if message
+                else None
             )
     elif scenario == "scale_out":
         for label, entry in entries.items():
