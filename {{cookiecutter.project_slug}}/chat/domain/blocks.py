@@ -29,11 +29,12 @@ def blocked_user(user, other_id):
 def mark_their_conversation(blocker_id: int, blocked_id: int, blocked: bool) -> None:
     """Set `blocked_by_peer` on the blocked user's membership of their 1-to-1 with the blocker,
     if they have one, and tell the blocked user's sockets once committed."""
-    membership = Membership.objects.filter(
+    memberships = Membership.objects.filter(
         user_id=blocked_id, room__direct_pair=pair_key(blocker_id, blocked_id)
     )
-    for room_id in membership.values_list("room_id", flat=True):
-        membership.update(blocked_by_peer=blocked)
+    room_ids = list(memberships.values_list("room_id", flat=True))  # a pair has one 1-to-1
+    memberships.update(blocked_by_peer=blocked)
+    for room_id in room_ids:
         publish_after_commit(
             lambda room_id=room_id: publish_blocked_sync(blocked_id, room_id, blocked)
         )
