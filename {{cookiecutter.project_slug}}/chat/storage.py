@@ -7,8 +7,12 @@ metadata (tables, columns, each field's pre_save and database preparation), so a
 that renames a column changes them too. Keep anything else out of this module.
 """
 
+import datetime
+import json
+import uuid
 from collections import Counter
 from contextlib import nullcontext
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -24,7 +28,7 @@ def senders_history_cuts(senders: set[tuple[int, int]]) -> dict[tuple[int, int],
     message on its own). One condition per (user, room) pair, each a lookup in the
     membership's unique index: `user IN (...) AND room IN (...)` had SQLite look up every user
     of the batch in every room of it, a cost that grew with the square of the batch (3 ms for
-    100 sends in 100 rooms). PostgreSQL gets the pairs as two arrays, so that the statement's
+    100 sends in 100 rooms). PostgreSQL gets the pairs as one JSON document, so that the statement's
     text is the same for every batch (see insert_numbered_in_one_statement), and looks each
     pair up in a LATERAL subquery: joined with the table, a batch's pairs had its planner
     read every membership into a hash until the table grew large enough for its estimates
@@ -44,11 +48,11 @@ def senders_history_cuts(senders: set[tuple[int, int]]) -> dict[tuple[int, int],
     selected = f"SELECT {user}, {room}, {history_from} FROM {quote(meta.db_table)}"
     if db.vendor == "postgresql":
         query = (
-            "SELECT found.* FROM unnest(%s::bigint[], %s::bigint[]) AS wanted(sender, room) "
-            f"CROSS JOIN LATERAL ({selected} WHERE {user} = wanted.sender "
-            f"AND {room} = wanted.room AND NOT {blocked} LIMIT 1) AS found"
+            "SELECT found.* FROM json_to_recordset(%s::json) AS wanted(s bigint, r bigint) "
+            f"CROSS JOIN LATERAL ({selected} WHERE {user} = wanted.s "
+            f"AND {room} = wanted.r AND NOT {blocked} LIMIT 1) AS found"
         )
-        params = [list(values) for values in zip(*senders, strict=True)]
+        params = [json_rows(["s", "r"], senders)]
     else:
         wanted = " OR ".join([f"({user} = %s AND {room} = %s)"] * len(senders))
         query = f"{selected} WHERE ({wanted}) AND NOT {blocked}"
@@ -97,9 +101,10 @@ def insert_numbered_in_one_statement(db, messages: list[Message]) -> None:
     without a seq, which fails the statement. One statement where an UPDATE and an INSERT
     in a transaction took four round trips, and less work for the database than either.
 
-    The values travel as one array per column, so the statement's text is the same whatever
-    the batch: psycopg parses it once. A placeholder per value made it parse a new text for
-    each batch, which took as much CPU as the rest of storing the batch.
+    The rows travel as one JSON document (json_rows), so the statement's text is the same
+    whatever the batch: a placeholder per value made psycopg parse a new text for each
+    batch, and an array per column had it quote every value in Python, half the storing
+    thread's CPU (bench/store_cost.py --postgres).
     """
     quote = db.ops.quote_name
     meta, room_meta = Message._meta, Room._meta
@@ -108,18 +113,17 @@ def insert_numbered_in_one_statement(db, messages: list[Message]) -> None:
     rooms = sorted(counts)  # one lock order for every batch
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     sent = [field for field in fields if field.name != "seq"]
+    rows = prepared_values(db, sent, messages)
     still_to_number = counts.copy()
-    later = []
-    for message in messages:
+    for message, row in zip(messages, rows, strict=True):
         still_to_number[message.room_id] -= 1
-        later.append(still_to_number[message.room_id])
-    columns = [list(values) for values in zip(*prepared_values(db, sent, messages), strict=True)]
+        row.append(still_to_number[message.room_id])
     alias = {field.name: f"c{index}" for index, field in enumerate(sent)}
-    # Each array is of its field's type, but text, so that the INSERT checks its length.
-    arrays = ", ".join(
-        "%s::text[]"
+    # Each column of its field's type, but text, so that the INSERT checks its length.
+    columns = ", ".join(
+        f"{alias[field.name]} text"
         if field.get_internal_type() in ("CharField", "TextField")
-        else f"%s::{field.db_type(db)}[]"
+        else f"{alias[field.name]} {field.db_type(db)}"
         for field in sent
     )
     selected = {field.name: f"sent.{alias[field.name]}" for field in sent}
@@ -128,16 +132,19 @@ def insert_numbered_in_one_statement(db, messages: list[Message]) -> None:
     with db.cursor() as cursor:
         cursor.execute(
             f"WITH reserved AS (UPDATE {quote(room_meta.db_table)} AS room "
-            f"SET {last_seq} = room.{last_seq} + raised.count "
-            f"FROM unnest(%s::bigint[], %s::bigint[]) AS raised(room, count) "
-            f"WHERE room.{room_pk} = raised.room RETURNING room.{room_pk}, room.{last_seq}) "
+            f"SET {last_seq} = room.{last_seq} + raised.n "
+            f"FROM json_to_recordset(%s::json) AS raised(r bigint, n bigint) "
+            f"WHERE room.{room_pk} = raised.r RETURNING room.{room_pk}, room.{last_seq}) "
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
             f"SELECT {', '.join(selected[field.name] for field in fields)} "
-            f"FROM unnest({arrays}, %s::bigint[]) AS sent({', '.join(alias.values())}, later) "
+            f"FROM json_to_recordset(%s::json) AS sent({columns}, later bigint) "
             f"LEFT JOIN reserved ON reserved.{room_pk} = sent.{alias['room']} "
             f"ORDER BY sent.{alias['room']}, sent.later DESC "
             f"RETURNING {returned}",
-            [rooms, [counts[room] for room in rooms], *columns, later],
+            [
+                json_rows(["r", "n"], [(room, counts[room]) for room in rooms]),
+                json_rows([*alias.values(), "later"], rows),
+            ],
         )
         stored = sorted(cursor.fetchall(), key=lambda returned: returned[1:])
     # RETURNING promises no order; by room and seq, the rows are the batch's messages
@@ -146,6 +153,29 @@ def insert_numbered_in_one_statement(db, messages: list[Message]) -> None:
     for message, (pk, _, seq) in zip(in_order, stored, strict=True):
         message.pk, message.seq = pk, seq
         message._state.adding, message._state.db = False, db.alias
+
+
+def json_rows(keys: list[str], rows) -> str:
+    """Rows as a JSON array of objects, for PostgreSQL's json_to_recordset with these keys.
+
+    One string parameter, quoted once and encoded by the json module's C code, where an
+    array per column had psycopg quote each value in Python. A value JSON has no type for (a
+    timestamp) goes as the text PostgreSQL reads back into its column's type.
+    """
+    return json.dumps(
+        [dict(zip(keys, row, strict=True)) for row in rows],
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=as_postgres_text,
+    )
+
+
+def as_postgres_text(value) -> str:
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    raise TypeError(f"no JSON form for a {type(value).__name__} bound for PostgreSQL")
 
 
 def raised_last_seqs(db, counts: dict[int, int]) -> tuple[str, list]:
