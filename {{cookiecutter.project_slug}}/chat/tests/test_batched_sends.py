@@ -2,6 +2,8 @@
 sender exactly what a send on its own would have given."""
 
 import asyncio
+import datetime
+import json
 import threading
 
 import pytest
@@ -17,7 +19,7 @@ from chat.realtime.hub import room_group
 from chat.realtime.publish import EVENTS_PER_LAYER_MESSAGE
 from chat.realtime.send_batcher import SendBatcher, get_send_batcher
 from chat.realtime.send_pipeline import MAX_SENDS_IN_FLIGHT
-from chat.storage import prepared_values, senders_history_cuts, store_numbered
+from chat.storage import json_rows, prepared_values, senders_history_cuts, store_numbered
 from chat.tests.frames import bodies_received, send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,13 +75,41 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(room, user):
         ]
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="a SQLite setting")
-def test_a_batchs_insert_keeps_its_undo_journal_in_memory(db):
-    """A statement that inserts many rows inside a transaction keeps a journal to undo it
-    alone; by default SQLite spills it to a temporary file (config/settings/base.py)."""
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite settings")
+def test_sqlite_is_set_for_batches_of_sends(db):
+    """config/settings/base.py: a batch's undo journal in memory (by default SQLite spills it
+    to a temporary file), a page cache that holds a batch's index pages, and checkpoints
+    rare enough that a page rewritten batch after batch is copied back once."""
+    settings = {}
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA temp_store")
-        assert cursor.fetchone()[0] == 2  # MEMORY
+        for pragma in ("temp_store", "cache_size", "wal_autocheckpoint", "journal_size_limit"):
+            cursor.execute(f"PRAGMA {pragma}")
+            settings[pragma] = cursor.fetchone()[0]
+    assert settings == {
+        "temp_store": 2,  # MEMORY
+        "cache_size": -16384,  # KiB
+        "wal_autocheckpoint": 10000,  # pages
+        "journal_size_limit": 64 * 1024 * 1024,
+    }
+
+
+def test_rows_reach_postgresql_as_json_its_columns_read():
+    """The rows of a batch travel as one JSON document (chat/storage.py json_rows): each
+    value as JSON has it, a timestamp as the text PostgreSQL reads, and no other type."""
+    created = datetime.datetime(2026, 12, 5, 23, 0, 1, 5, tzinfo=datetime.UTC)
+    text = json_rows(
+        ["room", "body", "created", "edited"], [(1, 'h\u00e9 "quoted"', created, None)]
+    )
+    assert json.loads(text) == [
+        {
+            "room": 1,
+            "body": 'h\u00e9 "quoted"',
+            "created": "2026-12-05T23:00:01.000005+00:00",
+            "edited": None,
+        }
+    ]
+    with pytest.raises(TypeError, match="bytes"):
+        json_rows(["body"], [(b"raw",)])
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="counts SQLite's virtual machine steps")

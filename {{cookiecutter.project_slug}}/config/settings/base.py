@@ -98,11 +98,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # temp_store=MEMORY: a statement that inserts many rows (a batch of sends) keeps its undo
     # journal in memory, not in a temporary file: 45% of the writes a batch made, and a file
     # that a read-only container filesystem would not allow.
+    # cache_size (16 MiB, not 2) holds what a batch of sends to 100 rooms reads, its indexes'
+    # pages: three in four of its reads from the file went. wal_autocheckpoint (10,000 pages,
+    # not 1,000) copies a page that batch after batch rewrites back once per checkpoint, not
+    # once per three batches: a tenth fewer writes, an eighth as many fsyncs (strace, 300
+    # batches); journal_size_limit gives the disk back after a checkpoint (64 MiB kept).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; "
+            "PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=10000; "
+            "PRAGMA journal_size_limit=67108864;"
         ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
