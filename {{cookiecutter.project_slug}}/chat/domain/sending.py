@@ -8,6 +8,7 @@ send from failing the others. The SQL this runs for every batch is in chat/stora
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
 from django.db import DataError, IntegrityError, transaction
@@ -169,9 +170,7 @@ def place_sends(accepted: list[Accepted], senders: dict, known: dict, results, p
         except ChatError as error:
             results[index] = error
             continue
-        known[key] = Message(
-            room_id=request.room_id, sender=request.user, body=body, client_id=client_id
-        )
+        known[key] = new_message(request.room_id, request.user, body, client_id)
         if target is not None:
             # Set only when there is one: assigning None costs a descriptor's work per send.
             known[key].reply_to = target
@@ -184,6 +183,55 @@ def place_sends(accepted: list[Accepted], senders: dict, known: dict, results, p
     if new:
         store_and_publish(new, claims, publish)
     return results
+
+
+def new_message(room_id: int, sender, body: str, client_id: str) -> Message:
+    """Message(room_id=..., sender=..., body=..., client_id=...), unsaved, built the way Django
+    builds a row it loads: every field's value by position, the sender's object cached as the
+    keyword would. Parsing the keywords took a tenth of storing a batch's CPU on SQLite; every
+    other field takes its default all the same."""
+    layout = message_layout()
+    values = list(layout.defaults)
+    for index, field in layout.made_per_message:
+        values[index] = field.get_default()
+    values[layout.room_id] = room_id
+    values[layout.sender_id] = sender.pk
+    values[layout.body] = body
+    values[layout.client_id] = client_id
+    message = Message(*values)
+    Message.sender.field.set_cached_value(message, sender)
+    return message
+
+
+class MessageLayout(NamedTuple):
+    """Message's concrete fields in Model.__init__'s positional order: each one's default, the
+    fields whose default is made anew for each message (a callable), and where new_message's
+    four values go."""
+
+    defaults: tuple
+    made_per_message: tuple
+    room_id: int
+    sender_id: int
+    body: int
+    client_id: int
+
+
+@cache
+def message_layout() -> MessageLayout:
+    fields = Message._meta.concrete_fields
+    at = {field.attname: index for index, field in enumerate(fields)}
+    return MessageLayout(
+        defaults=tuple(field.get_default() for field in fields),
+        made_per_message=tuple(
+            (index, field)
+            for index, field in enumerate(fields)
+            if field.has_default() and callable(field.default)
+        ),
+        room_id=at["room_id"],
+        sender_id=at["sender_id"],
+        body=at["body"],
+        client_id=at["client_id"],
+    )
 
 
 def store_and_publish(

@@ -12,7 +12,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from chat.domain.errors import Forbidden, Invalid, NotFound
-from chat.domain.sending import SendRequest, send_message, send_messages
+from chat.domain.sending import SendRequest, new_message, send_message, send_messages
 from chat.models import Membership, Message, Room
 from chat.realtime import publish, send_batcher
 from chat.realtime.hub import room_group
@@ -91,6 +91,19 @@ def test_sqlite_is_set_for_batches_of_sends(db):
         "wal_autocheckpoint": 10000,  # pages
         "journal_size_limit": 64 * 1024 * 1024,
     }
+
+
+def test_a_new_message_is_the_one_keywords_would_build(room, user, django_assert_num_queries):
+    """sending.new_message builds by position what Message(room_id=..., sender=...) builds."""
+    built = new_message(room.pk, user, "hello", "c-1")
+    expected = Message(room_id=room.pk, sender=user, body="hello", client_id="c-1")
+    fields = Message._meta.concrete_fields
+    assert [getattr(built, field.attname) for field in fields] == [
+        getattr(expected, field.attname) for field in fields
+    ]
+    assert (built._state.adding, built._state.db) == (True, None)
+    with django_assert_num_queries(0):
+        assert built.sender is user
 
 
 def test_rows_reach_postgresql_as_json_its_columns_read():
