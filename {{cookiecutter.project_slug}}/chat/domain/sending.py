@@ -188,8 +188,8 @@ def place_sends(accepted: list[Accepted], senders: dict, known: dict, results, p
 def new_message(room_id: int, sender, body: str, client_id: str) -> Message:
     """Message(room_id=..., sender=..., body=..., client_id=...), unsaved, built the way Django
     builds a row it loads: every field's value by position, the sender's object cached as the
-    keyword would. Parsing the keywords took a tenth of storing a batch's CPU on SQLite; every
-    other field takes its default all the same."""
+    keyword would. Parsing the keywords took a seventh of storing a batch's instructions on
+    SQLite (bench/store_cost.py); every other field takes its default all the same."""
     layout = message_layout()
     values = list(layout.defaults)
     for index, field in layout.made_per_message:
