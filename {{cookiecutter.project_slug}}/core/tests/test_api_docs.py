@@ -17,6 +17,16 @@ def test_the_docs_are_for_signed_in_users_unless_public(api_client, user, settin
 
 
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_a_browser_signed_in_to_the_admin_reads_the_docs_in_every_auth_mode(
+    client, admin_user, settings, path
+):
+    settings.API_DOCS_PUBLIC = False
+    assert client.get(path).status_code in (401, 403)
+    client.force_login(admin_user)  # a session, the one credential a browser sends by itself
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/", "/api/redoc/"])
 def test_public_docs_are_for_anyone(api_client, settings, path):
     settings.API_DOCS_PUBLIC = True
     assert api_client.get(path).status_code == 200
@@ -43,6 +53,8 @@ def test_the_docs_pages_load_nothing_from_other_sites_and_run_no_inline_script(
     addresses = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert addresses, html
     assert all(address.startswith("/") for address in addresses), addresses
+    # Its own icon, served below: without one, the browser asks for /favicon.ico, a 404.
+    assert re.search(r'<link rel="icon" href="/static/', html), html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "an inline script"
     policy = page["Content-Security-Policy"]
     assert "script-src 'self';" in policy + ";"
