@@ -14,7 +14,7 @@ from ..realtime.publish import publish_membership_sync, publish_to_user_sync
 from .access import membership_for
 from .after_commit import publish_after_commit
 from .errors import ChatError, Forbidden, Invalid, NotFound
-from .memberships import add_member
+from .memberships import add_member, lock_users
 from .sending import SendRequest, send_message, send_messages
 from .validation import clean_id
 
@@ -47,6 +47,7 @@ def start_direct(user, other_id: int, body, client_id) -> tuple[Room, Message, b
     key = pair_key(user.pk, other.pk)
     try:
         with transaction.atomic():
+            lock_users([user.pk, other.pk])  # both at once, in one order, for add_member
             room = Room.objects.create(
                 kind=Room.Kind.DIRECT,
                 direct_pair=key,

@@ -2,6 +2,7 @@
 transaction, the sockets concerned following at commit."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from ..models import Invitation, Membership, Message, Room
 from ..realtime import publish
@@ -16,10 +17,10 @@ def add_member(room: Room, user, role: str = Membership.Role.MEMBER, *, peer=Non
 
     Every way into a room comes here, so the bound on a user's rooms holds for all of them:
     each room is a subscription per server process for every socket of the user, paid at
-    each handshake (a user in thousands of rooms slowed everyone's). Joins racing one another
-    may pass it by one each; no row is locked for it, as locking users in turn (a 1-to-1
-    adds two) could deadlock.
+    each handshake (a user in thousands of rooms slowed everyone's). The user's row is locked
+    while their rooms are counted, so that joins racing one another count one at a time.
     """
+    lock_users([user.pk])
     limit = settings.CHAT_MAX_ROOMS_PER_USER
     if Membership.objects.filter(user=user).count() >= limit:
         raise Forbidden(
@@ -30,6 +31,18 @@ def add_member(room: Room, user, role: str = Membership.Role.MEMBER, *, peer=Non
     )
     publish_after_commit(lambda: publish_joined(room, user, peer, membership.history_from))
     return membership
+
+
+def lock_users(user_ids: list[int]) -> None:
+    """Lock the users' rows until the transaction ends, always in the order of their ids, so
+    that transactions locking several (a 1-to-1 adds two members) never wait in a cycle.
+
+    FOR NO KEY UPDATE (PostgreSQL; SQLite has a transaction write at a time anyway): it
+    waits for another such lock or a change to the row, but not for the rows that only
+    point at the user, so the user's messages are stored meanwhile.
+    """
+    users = get_user_model().objects.select_for_update(no_key=True)
+    list(users.filter(pk__in=user_ids).order_by("pk").values_list("pk", flat=True))
 
 
 def history_cut(room: Room) -> int:
