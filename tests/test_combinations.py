@@ -35,6 +35,12 @@ DOCKER_COMBINATIONS = [answers for answers in COMBINATIONS if answers["use_docke
 # proves it), so the checks of the code (ruff, import contracts, Django's checks, the lock
 # file) and the generated suite run once per pair of Docker twins, on the one without.
 SUITE_COMBINATIONS = [answers for answers in COMBINATIONS if answers["use_docker"] == "no"]
+# The production database runs the generated suite too, on one combination with both room
+# kinds: its storing path, its row locks and its own tests (marked postgresql) are not SQLite's.
+POSTGRESQL_COMBINATIONS = [
+    {"auth": "token", "channel_layer": "in_memory", "room_model": "both", "use_docker": "no"}
+]
+POSTGRESQL_SELECTION = "not fuzz and not faults and not browser"
 # The container's entrypoint (wait for PostgreSQL, migrate, serve) is one script for every
 # answer: it runs, against a real PostgreSQL, on the Docker twins of the covering subset.
 ENTRYPOINT_COMBINATIONS = [{**answers, "use_docker": "yes"} for answers in FUZZ_COMBINATIONS]
@@ -175,6 +181,18 @@ def test_generated_test_suite_passes(bake, answers, services_for):
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],
         project,
         project_env(),
+    )
+    assert re.search(r"\d+ passed", completed.stdout)
+    assert not re.search(r"\d+ (failed|error|skipped)", completed.stdout), completed.stdout
+
+
+@combinations(POSTGRESQL_COMBINATIONS)
+def test_generated_test_suite_passes_on_postgresql(bake, answers, postgres_database):
+    project = bake(answers)
+    completed = run(
+        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", POSTGRESQL_SELECTION],
+        project,
+        project_env(DATABASE_URL=postgres_database),
     )
     assert re.search(r"\d+ passed", completed.stdout)
     assert not re.search(r"\d+ (failed|error|skipped)", completed.stdout), completed.stdout

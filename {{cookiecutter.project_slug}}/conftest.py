@@ -57,10 +57,11 @@ def pytest_sessionstart(session):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked postgresql run only when the database is PostgreSQL (DATABASE_URL)."""
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    """Tests marked postgresql run only when the database is PostgreSQL (DATABASE_URL), tests
+    marked sqlite only when it is SQLite."""
+    engine = settings.DATABASES["default"]["ENGINE"]
+    other = "sqlite" if engine.endswith("postgresql") else "postgresql"
+    deselected = [item for item in items if item.get_closest_marker(other)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if item not in deselected]

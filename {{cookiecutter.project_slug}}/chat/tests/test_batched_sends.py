@@ -75,7 +75,7 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(room, user):
         ]
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite settings")
+@pytest.mark.sqlite
 def test_sqlite_is_set_for_batches_of_sends(db):
     """config/settings/base.py: a batch's undo journal in memory (by default SQLite spills it
     to a temporary file), and a page cache that holds a batch's index pages."""
@@ -119,7 +119,7 @@ def test_rows_reach_postgresql_as_json_its_columns_read():
         json_rows(["body"], [(b"raw",)])
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="counts SQLite's virtual machine steps")
+@pytest.mark.sqlite  # counts SQLite's virtual machine steps
 def test_finding_a_batchs_senders_costs_in_proportion_to_the_batch(user):
     users = [
         user,
