@@ -162,10 +162,12 @@ def growth(runs: list[dict], minimum: int, metric: str = "cpu_us_per_delivery") 
 def show(spread_: dict | None, digits: int = 1, unit: str = "") -> str:
     if not spread_:
         return "-"
-    middle = f"{spread_['median']:,.{digits}f}{unit}"
+    # "z": a value that rounds to zero from below shows as 0, not -0 (the other threads' CPU
+    # of a large room's few messages is a difference of two readings a clock tick apart).
+    middle = f"{spread_['median']:z,.{digits}f}{unit}"
     if spread_["min"] == spread_["max"]:
         return middle
-    return f"{middle} ({spread_['min']:,.{digits}f} to {spread_['max']:,.{digits}f})"
+    return f"{middle} ({spread_['min']:z,.{digits}f} to {spread_['max']:z,.{digits}f})"
 
 
 def latencies(metrics: dict, phase: str) -> str:
