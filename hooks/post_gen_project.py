@@ -75,6 +75,7 @@ FILES_BY_ANSWER = {
         "jwt": [
             "config/settings/auth_jwt.py",
             "accounts/auth_jwt.py",
+            "accounts/jwt_authentication.py",
             "accounts/tests/test_auth_jwt.py",
             "accounts/tests/fixtures_jwt.py",
             "webclient/static/webclient/auth/jwt.js",

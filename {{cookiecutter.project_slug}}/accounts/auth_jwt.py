@@ -7,7 +7,8 @@ expires, unless the client sent a fresh one in-band first
 Each login's tokens carry a `sid` claim naming the login: simplejwt copies it from the
 refresh token into every access token and keeps it when it rotates the refresh token.
 Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens; a
-password change blacklists every refresh token of the user.
+password change blacklists every refresh token of the user, and the access tokens already
+issued are refused from then on (accounts/jwt_authentication.py).
 """
 
 import secrets
@@ -17,7 +18,6 @@ from django.contrib.auth import get_user_model
 from django.dispatch import receiver
 from django.urls import path
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import (
     TokenBlacklistSerializer,
@@ -35,6 +35,7 @@ from rest_framework_simplejwt.views import (
 )
 
 from .identity import SocketIdentity
+from .jwt_authentication import CREDENTIALS_CLAIM, CurrentCredentialsJWTAuthentication
 from .revocation import close_sockets, credentials_ended
 from .serializers import login_username_field, password_field
 from .throttles import LOGIN_THROTTLES
@@ -47,10 +48,10 @@ LOGIN_CLAIM = "sid"
 
 @database_sync_to_async
 def resolve_access_token(raw: str) -> SocketIdentity | None:
-    authentication = JWTAuthentication()
+    authentication = CurrentCredentialsJWTAuthentication()
     try:
         token = authentication.get_validated_token(raw.encode())
-        user = authentication.get_user(token)  # refuses deleted and inactive users
+        user = authentication.get_user(token)  # refuses deleted and inactive users, old tokens
     except (InvalidToken, TokenError, AuthenticationFailed):
         return None
     return access_token_identity(user, token)
@@ -65,8 +66,7 @@ def access_token_identity(user, token: Token) -> SocketIdentity:
 @receiver(credentials_ended)
 def blacklist_the_refresh_tokens_of_the_user(sender, user, **kwargs) -> None:
     """A password change logs the user out everywhere: no refresh token mints access tokens
-    again. Access tokens already minted are not looked up, by design: they last
-    JWT_ACCESS_TTL_SECONDS at most (their sockets are closed at once all the same)."""
+    again, and those already minted carry an older credentials version than the user's."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
@@ -94,7 +94,8 @@ class LogoutView(TokenBlacklistView):
 
 
 class LoginSerializer(TokenObtainPairSerializer):
-    """Username and password for the token pair of a new login, with its `sid`."""
+    """Username and password for the token pair of a new login, with its `sid` and the user's
+    credentials version."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +107,7 @@ class LoginSerializer(TokenObtainPairSerializer):
     def get_token(cls, user):
         refresh = super().get_token(user)
         refresh[LOGIN_CLAIM] = secrets.token_urlsafe(16)
+        refresh[CREDENTIALS_CLAIM] = user.credentials_version
         return refresh
 
 

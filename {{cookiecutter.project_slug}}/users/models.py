@@ -29,6 +29,9 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True, validators=[validate_display_name])
     # A square image re-encoded by users/avatars.py, never the file as uploaded.
     avatar = models.ImageField(upload_to="avatars/", blank=True, max_length=200)
+    # Raised when the user's credentials end (a password change, a deactivation): a credential
+    # that carries the version it was issued under (a JWT) is refused once it is older.
+    credentials_version = models.PositiveIntegerField(default=0, editable=False)
 
     @property
     def avatar_url(self) -> str | None:

@@ -4,7 +4,9 @@ which closes the sockets of that login."""
 import asyncio
 
 import pytest
+from asgiref.sync import async_to_sync
 
+from accounts.auth_jwt import resolve_access_token
 from accounts.tests.live_sockets import (
     close_code,
     logout_closes_only_that_logins_socket,
@@ -33,6 +35,32 @@ def test_a_password_change_ends_every_refresh_token_of_the_user(api_client, user
     for refresh in (phone["refresh"], rotated.data["refresh"]):
         answer = api_client.post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
         assert answer.status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)  # the socket's lookup closes connections as it goes
+def test_a_password_change_ends_the_access_tokens_already_issued(api_client, user, password):
+    """On REST and for a socket's handshake or in-band refresh, not minutes later; a hash
+    upgrade or a profile change ends nothing."""
+    access = obtain(api_client, user, password)["access"]
+    minted = api_client.post(
+        "/api/auth/token/refresh/", {"refresh": obtain(api_client, user, password)["refresh"]}
+    ).data["access"]
+    user.display_name = "Alice"
+    user.save()
+    assert async_to_sync(resolve_access_token)(access).user == user
+    user.set_password("another-horse-battery-staple")
+    user.save()
+    for token in (access, minted):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        refused = api_client.get("/api/auth/me/")
+        assert refused.status_code == 401
+        assert "password changed" in refused.data["detail"]
+        assert async_to_sync(resolve_access_token)(token) is None
+    api_client.credentials()
+    fresh = obtain(api_client, user, "another-horse-battery-staple")["access"]
+    assert async_to_sync(resolve_access_token)(fresh).user == user
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh}")
+    assert api_client.get("/api/auth/me/").status_code == 200
 
 
 @pytest.mark.django_db

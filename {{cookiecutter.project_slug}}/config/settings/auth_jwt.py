@@ -9,7 +9,7 @@ from .environment import env
 
 AUTH_MODE_APPS = ["rest_framework_simplejwt.token_blacklist"]
 AUTH_MODE_REST_AUTHENTICATION_CLASSES = [
-    "rest_framework_simplejwt.authentication.JWTAuthentication"
+    "accounts.jwt_authentication.CurrentCredentialsJWTAuthentication"
 ]
 
 SIMPLE_JWT = {
