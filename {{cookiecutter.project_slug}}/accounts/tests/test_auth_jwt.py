@@ -39,8 +39,8 @@ def test_a_password_change_ends_every_refresh_token_of_the_user(api_client, user
 
 @pytest.mark.django_db(transaction=True)  # the socket's lookup closes connections as it goes
 def test_a_password_change_ends_the_access_tokens_already_issued(api_client, user, password):
-    """On REST and for a socket's handshake or in-band refresh, not minutes later; a hash
-    upgrade or a profile change ends nothing."""
+    """On REST and for a socket's handshake or in-band refresh, not minutes later; a profile
+    change ends nothing."""
     access = obtain(api_client, user, password)["access"]
     minted = api_client.post(
         "/api/auth/token/refresh/", {"refresh": obtain(api_client, user, password)["refresh"]}
