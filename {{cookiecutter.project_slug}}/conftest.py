@@ -72,12 +72,16 @@ def django_db_setup(django_db_setup):
     """pytest-django's test databases, dropped at the end of the run on PostgreSQL too.
 
     Async tests reach the database from asgiref's one executor thread (the async ORM,
-    sync_to_async), and that thread's connection outlives them: PostgreSQL refuses to drop
-    a database with a session open, so the test database would stay behind, with a warning.
-    A coroutine run here, outside any test's loop, reaches that same thread to close it.
+    sync_to_async) and from the thread storing sends, and those threads' connections outlive
+    them: PostgreSQL refuses to drop a database with a session open, so the test database
+    would stay behind, with a warning. A coroutine run here, outside any test's loop, reaches
+    asgiref's thread to close its connection.
     """
+    from chat.realtime.send_batcher import STORING_THREAD
+
     yield
     asyncio.run(sync_to_async(connections.close_all)())
+    STORING_THREAD.submit(connections.close_all).result()
 
 
 @pytest.fixture(autouse=True)

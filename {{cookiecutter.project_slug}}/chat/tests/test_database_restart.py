@@ -2,12 +2,15 @@
 all the same, and nothing acknowledged is lost. PostgreSQL only (SQLite has no connection to
 lose); the suite runs it when DATABASE_URL names PostgreSQL."""
 
+import asyncio
+
 import psycopg
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
 
 from chat.models import Message
+from chat.realtime.send_batcher import STORING_THREAD
 from chat.tests.frames import send_frame
 
 # Not marked faults: it is quick, and the template's only PostgreSQL run leaves faults out.
@@ -38,8 +41,8 @@ async def test_a_send_after_the_database_dropped_the_connection_is_stored(open_s
     alice = await open_socket(user)
     await alice.send_json_to(send_frame(room, "before", "c-1"))
     assert (await alice.receive_json_from())["message"]["body"] == "before"
-    # The sends are stored on the thread that serves the consumers' database work.
-    await sync_to_async(terminate)(await sync_to_async(backend_pid)())
+    stored_by = await asyncio.get_running_loop().run_in_executor(STORING_THREAD, backend_pid)
+    await sync_to_async(terminate)(stored_by)
     await alice.send_json_to(send_frame(room, "after", "c-2"))
     answer = await alice.receive_json_from()
     assert (answer["type"], answer["message"]["body"]) == ("message.new", "after")
