@@ -30,7 +30,11 @@ def add_reaction(user, message_id, emoji) -> tuple[dict, bool]:
         message = readable_message(user, message_id)
         if message.deleted is not None:
             raise NotFound("No such message.")
-        refuse_if_blocked(Membership.objects.get(room_id=message.room_id, user=user))
+        # The user's membership is locked until the commit (PostgreSQL; SQLite runs one
+        # writing transaction at a time): two tabs adding different emoji at once would each
+        # count without the other's, and both pass the limit.
+        members = Membership.objects.select_for_update(no_key=True)
+        refuse_if_blocked(members.get(room_id=message.room_id, user=user))
         # Each of a user's emoji is an entry in every page of history the message is on.
         limit = settings.CHAT_MAX_REACTIONS_PER_USER
         others = Reaction.objects.filter(message=message, user=user).exclude(emoji=emoji)
