@@ -133,6 +133,25 @@ class Hub:
         if cut:
             self.cuts.setdefault(room_id, {})[socket] = cut
 
+    async def follow(self, socket: Socket, room_id: int, cut: int) -> None:
+        """Have the socket follow the room, where its user's history starts after message `cut`
+        (0: all of it); a socket already following takes the new cut. The caller holds the
+        lock."""
+        if cut:
+            socket.history_cuts[room_id] = cut
+        else:
+            socket.history_cuts.pop(room_id, None)
+        if room_id not in self.socket_rooms[socket]:
+            await self.subscribe(socket, room_id)
+            return
+        cuts = self.cuts.setdefault(room_id, {})
+        if cut:
+            cuts[socket] = cut
+        else:
+            cuts.pop(socket, None)
+        if not cuts:
+            del self.cuts[room_id]
+
     async def unsubscribe(self, socket: Socket, room_id: int) -> None:
         sockets = self.rooms.get(room_id)
         if sockets is None:
@@ -264,9 +283,7 @@ class Hub:
                 if socket not in self.socket_rooms:
                     continue  # detached meanwhile
                 if event["type"] == "fanout.join":
-                    if event.get("history_from"):
-                        socket.history_cuts[event["room"]] = event["history_from"]
-                    await self.subscribe(socket, event["room"])
+                    await self.follow(socket, event["room"], event.get("history_from", 0))
                 else:
                     await self.unsubscribe(socket, event["room"])
         frames = (event["frame"],)

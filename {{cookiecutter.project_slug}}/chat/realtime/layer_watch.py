@@ -154,20 +154,23 @@ class LayerWatch:
         """Subscribe again to what Redis forgot, and have every socket fetch what it missed.
 
         Joins and leaves published meanwhile were lost too: the database says which rooms
-        each user is in now (a user removed meanwhile must not go on receiving the room).
+        each user is in now (a user removed meanwhile must not go on receiving the room), and
+        where their history starts in each (a user who joined a room hiding its history must
+        not get the events of its earlier messages).
         """
         hub = self.hub
         interruptions = self.interruptions
         async with hub.subscriptions:
             rooms_by_user = await rooms_of_users(list(hub.users))
             for user_id, sockets in list(hub.users.items()):
-                rooms = rooms_by_user.get(user_id, set())
+                rooms = rooms_by_user.get(user_id, {})
                 for socket in list(sockets):
-                    following = hub.socket_rooms.get(socket, set())
-                    for room_id in following - rooms:
+                    if socket not in hub.socket_rooms:
+                        continue  # detached meanwhile
+                    for room_id in hub.socket_rooms[socket] - rooms.keys():
                         await hub.unsubscribe(socket, room_id)
-                    for room_id in rooms - following:
-                        await hub.subscribe(socket, room_id)
+                    for room_id, cut in rooms.items():
+                        await hub.follow(socket, room_id, cut)
             await hub.add_all_groups()
         if self.interruptions != interruptions:
             return  # a publish failed meanwhile: not over yet, the next round resumes
@@ -203,9 +206,10 @@ def retry_delay(failures: int) -> float:
 
 
 @database_sync_to_async
-def rooms_of_users(user_ids: list[int]) -> dict[int, set[int]]:
-    rooms = defaultdict(set)
+def rooms_of_users(user_ids: list[int]) -> dict[int, dict[int, int]]:
+    """User id -> {room id: where the user's history starts there (0: all of it)}."""
+    rooms = defaultdict(dict)
     memberships = Membership.objects.filter(user_id__in=user_ids)
-    for user_id, room_id in memberships.values_list("user_id", "room_id"):
-        rooms[user_id].add(room_id)
+    for user_id, room_id, cut in memberships.values_list("user_id", "room_id", "history_from"):
+        rooms[user_id][room_id] = cut
     return rooms

@@ -14,6 +14,8 @@ from chat.domain.messages import edit_message
 from chat.domain.reactions import add_reaction
 from chat.domain.sending import send_message
 from chat.models import Ban, Block, Invitation, Membership, Message
+from chat.realtime.hub import get_hub
+from chat.realtime.layer_watch import LayerWatch
 
 rest = pytest.mark.django_db
 live = pytest.mark.django_db(transaction=True)
@@ -334,6 +336,50 @@ async def test_a_newcomer_hears_nothing_of_the_messages_from_before_their_histor
     assert [(m["body"], m["reply_to"]) for m in found.data["results"]] == [("about that", None)]
     bobs_history = await sync_to_async(as_user(bob).get)(f"/api/rooms/{room.pk}/messages/")
     assert bobs_history.data["results"][1]["reply_to"]["id"] == before.pk
+
+
+@live
+async def test_a_newcomer_whose_join_was_not_heard_gets_their_cut_when_delivery_resumes(
+    open_socket, room, user, bob, carol
+):
+    """carol joined a room hiding its history while the channel layer was down: her sockets
+    never heard of it. Once delivery resumes, they follow the room from her cut, as a heard
+    join would have them do."""
+    room.history_visible = False
+    await room.asave()
+    before = await Message.objects.acreate(room=room, sender=bob, body="before", client_id="1")
+    carols = await open_socket(carol)
+    # The membership as the join stores it, with no event to the hub (lost with the layer).
+    await Membership.objects.acreate(room=room, user=carol, history_from=before.pk)
+
+    await LayerWatch(get_hub(), marker=None).resume_delivery("back after a test's outage")
+    assert await carols.receive_json_from() == {"type": "room.resync", "room": room.pk}
+    await sync_to_async(edit_message)(bob, before.pk, "before, edited")
+    await sync_to_async(send_message)(bob, room.pk, "after", "2")
+    # Her next event is the message after her cut: nothing of the earlier one's edit.
+    assert (await carols.receive_json_from())["message"]["body"] == "after"
+
+
+@live
+async def test_a_member_back_in_a_room_that_now_shows_its_history_hears_of_it_all(
+    open_socket, as_user, room, user, bob, carol
+):
+    """Her socket held her first membership's cut: the second, which starts at 0, replaces it."""
+    room.history_visible = False
+    await room.asave()
+    before = await Message.objects.acreate(room=room, sender=bob, body="before", client_id="1")
+    # bob's socket keeps the process in the room's group: member.joined reaches carol's at once.
+    carols, _ = await open_socket(carol), await open_socket(bob)
+    client = as_user(carol)
+    for change in ("join", "leave"):
+        await sync_to_async(client.post)(f"/api/rooms/{room.pk}/{change}/")
+    room.history_visible = True
+    await room.asave()
+    await sync_to_async(client.post)(f"/api/rooms/{room.pk}/join/")
+    heard = [(await carols.receive_json_from())["type"] for _ in range(5)]
+    assert heard == ["room.joined", "member.joined", "room.left", "room.joined", "member.joined"]
+    await sync_to_async(edit_message)(bob, before.pk, "before, edited")
+    assert (await carols.receive_json_from())["message"]["body"] == "before, edited"
 
 
 @live
