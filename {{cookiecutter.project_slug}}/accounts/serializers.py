@@ -66,7 +66,8 @@ class LoginSerializer(serializers.Serializer):
 class UserSerializer(UserRefSerializer):
     """You, as GET /api/auth/me/ shows you: what others see, and your email address."""
 
-    email = serializers.EmailField(read_only=True)
+    # "" for an account registered without one: the schema says an address or nothing.
+    email = serializers.EmailField(read_only=True, allow_blank=True)
 
 
 class ProfileSerializer(serializers.Serializer):
