@@ -299,13 +299,18 @@ def test_newcomers_to_a_room_that_hides_its_history_read_only_what_follows(
     assert len(as_user(bob).get(f"/api/rooms/{room.pk}/messages/").data["results"]) == 2
 
 
+async def hidden_history_with_a_message(room, bob) -> Message:
+    """The room hides its history from newcomers, and holds a message of bob's."""
+    room.history_visible = False
+    await room.asave()
+    return await Message.objects.acreate(room=room, sender=bob, body="before", client_id="1")
+
+
 @live
 async def test_a_newcomer_hears_nothing_of_the_messages_from_before_their_history(
     open_socket, as_user, room, user, bob, carol
 ):
-    room.history_visible = False
-    await room.asave()
-    before = await Message.objects.acreate(room=room, sender=bob, body="before", client_id="1")
+    before = await hidden_history_with_a_message(room, bob)
     await sync_to_async(post)(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": carol.pk})
     carols, bobs = await open_socket(carol), await open_socket(bob)
 
@@ -345,9 +350,7 @@ async def test_a_newcomer_whose_join_was_not_heard_gets_their_cut_when_delivery_
     """carol joined a room hiding its history while the channel layer was down: her sockets
     never heard of it. Once delivery resumes, they follow the room from her cut, as a heard
     join would have them do."""
-    room.history_visible = False
-    await room.asave()
-    before = await Message.objects.acreate(room=room, sender=bob, body="before", client_id="1")
+    before = await hidden_history_with_a_message(room, bob)
     carols = await open_socket(carol)
     # The membership as the join stores it, with no event to the hub (lost with the layer).
     await Membership.objects.acreate(room=room, user=carol, history_from=before.pk)
@@ -365,9 +368,7 @@ async def test_a_member_back_in_a_room_that_now_shows_its_history_hears_of_it_al
     open_socket, as_user, room, user, bob, carol
 ):
     """Her socket held her first membership's cut: the second, which starts at 0, replaces it."""
-    room.history_visible = False
-    await room.asave()
-    before = await Message.objects.acreate(room=room, sender=bob, body="before", client_id="1")
+    before = await hidden_history_with_a_message(room, bob)
     # bob's socket keeps the process in the room's group: member.joined reaches carol's at once.
     carols, _ = await open_socket(carol), await open_socket(bob)
     client = as_user(carol)
