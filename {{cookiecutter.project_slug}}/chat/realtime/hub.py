@@ -129,9 +129,7 @@ class Hub:
             await self.layer.group_add(room_group(room_id), self.channel)
         self.rooms[room_id].add(socket)
         self.socket_rooms[socket].add(room_id)
-        cut = socket.history_cuts.get(room_id)
-        if cut:
-            self.cuts.setdefault(room_id, {})[socket] = cut
+        self.filter_by_cut(socket, room_id)
 
     async def follow(self, socket: Socket, room_id: int, cut: int) -> None:
         """Have the socket follow the room, where its user's history starts after message `cut`
@@ -141,10 +139,15 @@ class Hub:
             socket.history_cuts[room_id] = cut
         else:
             socket.history_cuts.pop(room_id, None)
-        if room_id not in self.socket_rooms[socket]:
+        if room_id in self.socket_rooms[socket]:
+            self.filter_by_cut(socket, room_id)
+        else:
             await self.subscribe(socket, room_id)
-            return
+
+    def filter_by_cut(self, socket: Socket, room_id: int) -> None:
+        """Filter the room's events for the socket by its user's cut there, if they have one."""
         cuts = self.cuts.setdefault(room_id, {})
+        cut = socket.history_cuts.get(room_id)
         if cut:
             cuts[socket] = cut
         else:
