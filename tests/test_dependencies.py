@@ -64,6 +64,7 @@ def test_the_production_protocol_libraries_are_pinned_to_the_tested_minor(name):
     ("package", "question", "answer"),
     [
         ("channels-redis", "channel_layer", "redis"),
+        ("hiredis", "channel_layer", "redis"),
         ("django-rest-knox", "auth", "knox"),
         ("djangorestframework-simplejwt", "auth", "jwt"),
     ],
