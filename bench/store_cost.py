@@ -64,12 +64,31 @@ def store_batches(rooms: list[int], batches: int, run: int = 0) -> None:
 
     for number in range(WARM_UP_BATCHES):
         store_batch(batch(number))
-    cpu, wall = time.thread_time(), time.perf_counter()
+    backend = database_backend_cpu()
+    cpu, wall, database = time.thread_time(), time.perf_counter(), backend()
     for number in range(WARM_UP_BATCHES, WARM_UP_BATCHES + batches):
         store_batch(batch(number))
     cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
     if run:
-        print(json.dumps({"cpu": cpu, "wall": wall}))
+        print(json.dumps({"cpu": cpu, "wall": wall, "database": backend() - database}))
+
+
+def database_backend_cpu():
+    """A function giving the CPU seconds so far of this thread's PostgreSQL backend (a process
+    on this machine); on SQLite, 0."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return lambda: 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def seconds() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    return seconds
 
 
 def instructions(project: GeneratedProject, seeded: Path, rooms: list[int], batches: int) -> int:
@@ -116,7 +135,7 @@ def timed_on_postgres(rooms_per_batch: int, batches: int, rounds: int) -> str:
             )
             env = {**os.environ, **project.environment(database)}
             rooms = json.dumps(seed["direct_rooms"][:rooms_per_batch])
-            cpu, waited = [], []
+            cpu, waited, database_cpu = [], [], []
             for run in range(1, rounds + 1):
                 child = ["--child", rooms, "--batches", str(batches), "--run", str(run)]
                 output = subprocess.run(
@@ -131,6 +150,7 @@ def timed_on_postgres(rooms_per_batch: int, batches: int, rounds: int) -> str:
                 messages = batches * rooms_per_batch
                 cpu.append(seconds["cpu"] / messages * 1e6)
                 waited.append((seconds["wall"] - seconds["cpu"]) / messages * 1e6)
+                database_cpu.append(seconds["database"] / messages * 1e6)
         finally:
             database.drop()
     shares = [wait / (wait + own) for wait, own in zip(waited, cpu, strict=True)]
@@ -140,7 +160,9 @@ def timed_on_postgres(rooms_per_batch: int, batches: int, rounds: int) -> str:
         f"batches: the storing thread's CPU {statistics.median(cpu):.1f} us "
         f"({min(cpu):.1f} to {max(cpu):.1f}), waiting on the database "
         f"{statistics.median(waited):.1f} us ({min(waited):.1f} to {max(waited):.1f}): "
-        f"the database's share of storing {statistics.median(shares):.2f}"
+        f"the database's share of storing {statistics.median(shares):.2f}; the database "
+        f"backend's CPU {statistics.median(database_cpu):.1f} us "
+        f"({min(database_cpu):.1f} to {max(database_cpu):.1f})"
     )
 
 
