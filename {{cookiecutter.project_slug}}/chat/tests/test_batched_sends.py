@@ -264,6 +264,10 @@ def test_a_resend_in_a_batch_still_gets_the_first_message(room, user):
     ]
     assert outcomes[1][0] == first
     assert Message.objects.count() == 2
+    # The batch's first try, refused, numbered nothing: its raised last_seq was rolled back.
+    assert outcomes[0][0].seq == first.seq + 1
+    room.refresh_from_db()
+    assert room.last_seq == outcomes[0][0].seq
 
 
 async def test_sends_from_many_sockets_at_once_all_arrive_in_order(open_socket, room, user, bob):
