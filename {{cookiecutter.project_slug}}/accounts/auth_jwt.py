@@ -6,15 +6,18 @@ expires, unless the client sent a fresh one in-band first
 
 Each login's tokens carry a `sid` claim naming the login: simplejwt copies it from the
 refresh token into every access token and keeps it when it rotates the refresh token.
-Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens; a
-password change blacklists every refresh token of the user, and the access tokens already
-issued are refused from then on (accounts/jwt_authentication.py).
+Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens, and
+its access tokens already issued are refused from then on; a password change blacklists every
+refresh token of the user, and refuses every access token already issued
+(accounts/jwt_authentication.py).
 """
 
 import secrets
+from functools import partial
 
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.dispatch import receiver
 from django.urls import path
 from rest_framework.exceptions import AuthenticationFailed
@@ -35,15 +38,17 @@ from rest_framework_simplejwt.views import (
 )
 
 from .identity import SocketIdentity
-from .jwt_authentication import CREDENTIALS_CLAIM, CurrentCredentialsJWTAuthentication
+from .jwt_authentication import (
+    CREDENTIALS_CLAIM,
+    LOGIN_CLAIM,
+    CurrentCredentialsJWTAuthentication,
+    end_login,
+)
 from .revocation import close_sockets, credentials_ended
 from .serializers import login_username_field, password_field
 from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
 from .websocket_auth import CredentialAuthMiddleware
-
-# Names the login a token comes from (see the module's docstring).
-LOGIN_CLAIM = "sid"
 
 
 @database_sync_to_async
@@ -81,14 +86,17 @@ class LogoutSerializer(TokenBlacklistSerializer):
     def validate(self, attrs: dict) -> dict:
         refresh = self.token_class(attrs["refresh"])
         refresh.blacklist()
+        login_id = refresh.get(LOGIN_CLAIM)
         # A refresh token from before logins had a sid cannot tell its sockets: close them all.
-        close_sockets(int(refresh[api_settings.USER_ID_CLAIM]), refresh.get(LOGIN_CLAIM))
+        close_sockets(int(refresh[api_settings.USER_ID_CLAIM]), login_id)
+        if login_id is not None:
+            transaction.on_commit(partial(end_login, login_id))
         return {}
 
 
 class LogoutView(TokenBlacklistView):
-    """Blacklist the refresh token, so it never mints access tokens again, and close the
-    sockets of its login."""
+    """Blacklist the refresh token, so it never mints access tokens again, refuse the access
+    tokens its login minted, and close the login's sockets."""
 
     serializer_class = LogoutSerializer
 

@@ -4,19 +4,61 @@ A module of its own, which the settings name: accounts/auth_jwt.py imports DRF's
 read the settings' authentication classes as they load.
 """
 
+import logging
+from datetime import timedelta
+
+from django.core.cache import cache
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.settings import api_settings
+
+logger = logging.getLogger(__name__)
 
 # The user's credentials_version when the login was made (users/models.py): copied into every
 # access token the login's refresh token mints.
 CREDENTIALS_CLAIM = "cv"
+# Names the login a token comes from: simplejwt copies it from the refresh token into every
+# access token and keeps it when it rotates the refresh token.
+LOGIN_CLAIM = "sid"
+
+
+def ended_login_key(login_id: str) -> str:
+    return f"jwt-ended-login:{login_id}"
+
+
+def end_login(login_id: str) -> None:
+    """Refuse the access tokens of that login from now on, in every process.
+
+    Kept in the cache (Redis with the Redis layer) for as long as an access token lives: a
+    signed token cannot be taken back, and the database holds no access token to mark. Should
+    the cache fail, the logout stands (its refresh token is blacklisted and its sockets close)
+    and the failure is logged: the login's access tokens then live out their few minutes.
+    """
+    leeway = api_settings.LEEWAY  # seconds, or a timedelta
+    seconds = api_settings.ACCESS_TOKEN_LIFETIME.total_seconds() + (
+        leeway.total_seconds() if isinstance(leeway, timedelta) else leeway
+    )
+    try:
+        cache.set(ended_login_key(login_id), True, timeout=seconds)
+    except Exception:
+        logger.warning("could not record a logout; its access tokens live on", exc_info=True)
+
+
+def login_ended(login_id: str) -> bool:
+    """Whether that login logged out. Should the cache fail, no (as before a logout could end
+    access tokens), logged: refusing every access token would sign everybody out."""
+    try:
+        return cache.get(ended_login_key(login_id)) is not None
+    except Exception:
+        logger.warning("could not check a login against logouts", exc_info=True)
+        return False
 
 
 class CurrentCredentialsJWTAuthentication(JWTAuthentication):
-    """An access token issued before the user's password changed is refused at once (401), on
-    REST and at a socket's handshake, not when it expires. No query more: simplejwt reads the
-    user anyway."""
+    """An access token issued before the user's password changed, or by a login that logged out
+    since, is refused at once (401), on REST and at a socket's handshake, not when it expires.
+    No query more: simplejwt reads the user anyway; a logout is a cache lookup."""
 
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
@@ -24,6 +66,11 @@ class CurrentCredentialsJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed(
                 "The password changed since this token was issued: log in again.",
                 code="token_not_valid",
+            )
+        login_id = validated_token.get(LOGIN_CLAIM)
+        if login_id is not None and login_ended(login_id):
+            raise AuthenticationFailed(
+                "This token's login logged out: log in again.", code="token_not_valid"
             )
         return user
 

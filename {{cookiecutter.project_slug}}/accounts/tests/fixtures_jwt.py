@@ -4,8 +4,10 @@ from datetime import timedelta
 from functools import partial
 
 import pytest
+from asgiref.sync import sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.auth_jwt import LoginSerializer, LogoutSerializer
 from accounts.tests.live_sockets import HttpLogin
 from core.testing import HttpClient, header_login
 
@@ -60,10 +62,10 @@ def http_session():
 
 @pytest.fixture
 def rejected_credentials():
-    """Handshake and request headers that must not authenticate `user`, by kind.
+    """Handshake and request headers that must not authenticate `user`, by kind."""
 
-    No "logged out": an access token stays valid until it expires (minutes), as the README
-    says; logout closes the sockets it opened (test_revocation.py)."""
+    async def logged_out(user):
+        return [("authorization", f"Bearer {await sync_to_async(logged_out_access)(user)}")]
 
     async def forged(user):
         header, payload, signature = str(AccessToken.for_user(user)).split(".")
@@ -83,4 +85,13 @@ def rejected_credentials():
         "wrong keyword": lambda user: fixed([("authorization", f"Token {'0' * 40}")]),
         "wrong": forged,
         "expired": expired,
+        "logged out": logged_out,
     }
+
+
+def logged_out_access(user) -> str:
+    """An access token of a login that then logged out, as a client logs out."""
+    refresh = LoginSerializer.get_token(user)
+    logout = LogoutSerializer(data={"refresh": str(refresh)})
+    logout.is_valid(raise_exception=True)
+    return str(refresh.access_token)

@@ -1,11 +1,12 @@
 """JWT mode: obtain, refresh (rotating), verify, and logout by blacklisting the refresh token,
-which closes the sockets of that login."""
+which refuses that login's access tokens and closes its sockets."""
 
 import asyncio
 
 import pytest
 from asgiref.sync import async_to_sync
 
+from accounts import jwt_authentication
 from accounts.auth_jwt import resolve_access_token
 from accounts.tests.live_sockets import (
     close_code,
@@ -61,6 +62,43 @@ def test_a_password_change_ends_the_access_tokens_already_issued(api_client, use
     assert async_to_sync(resolve_access_token)(fresh).user == user
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh}")
     assert api_client.get("/api/auth/me/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # the socket's lookup closes connections as it goes
+def test_logout_refuses_the_access_tokens_of_that_login_at_once(api_client, user, password):
+    """On REST and for a socket's handshake, not when they expire; another login of the same
+    user keeps working."""
+    phone, laptop = obtain(api_client, user, password), obtain(api_client, user, password)
+    renewed = api_client.post("/api/auth/token/refresh/", {"refresh": phone["refresh"]}).data
+    logout = api_client.post("/api/auth/logout/", {"refresh": renewed["refresh"]})
+    assert logout.status_code == 200
+    for token in (phone["access"], renewed["access"]):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        refused = api_client.get("/api/auth/me/")
+        assert refused.status_code == 401
+        assert "logged out" in refused.data["detail"]
+        assert api_client.post("/api/auth/ws-ticket/").status_code == 401
+        assert async_to_sync(resolve_access_token)(token) is None
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {laptop['access']}")
+    assert api_client.get("/api/auth/me/").status_code == 200
+    assert async_to_sync(resolve_access_token)(laptop["access"]).user == user
+
+
+@pytest.mark.django_db
+def test_a_cache_that_fails_leaves_access_tokens_working_and_says_so(
+    api_client, user, password, monkeypatch, caplog
+):
+    """Refusing every access token while the cache is away would sign everybody out: the
+    check lets them through, as before a logout could end them, and logs it."""
+    access = obtain(api_client, user, password)["access"]
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(jwt_authentication.cache, "get", unreachable)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert api_client.get("/api/auth/me/").status_code == 200
+    assert "could not check a login against logouts" in caplog.text
 
 
 @pytest.mark.django_db
