@@ -29,3 +29,45 @@ def test_a_blocked_person_cannot_write_until_unblocked(
     message(bobs, "Not sent").get_by_role("button", name="Retry").click()
     expect(message(alice, "Are you there?")).to_be_visible()
     page_problems.assert_none()
+
+
+def test_a_list_of_blocks_read_before_an_unblock_does_not_undo_it(
+    new_context, page_problems, user, bob, password
+):
+    """The page reads its blocks again whenever it (re)connects: a list the server wrote while
+    bob was still blocked, reaching the page after alice unblocked him, leaves him unblocked."""
+    alice, bobs = alice_and_bob(new_context, password)
+    start_direct_conversation(alice, bobs, "alice", "bob")
+    alice.get_by_role("button", name="Block", exact=True).click()
+    expect(alice.get_by_text("Blocked: they cannot write to you")).to_be_visible()
+
+    # From here, each list of blocks is read from the server when asked for, and handed to the
+    # page when the test says so.
+    lists = []
+
+    def hold_lists(route):
+        if route.request.method == "GET":
+            lists.append((route, route.fetch()))
+        else:
+            route.continue_()
+
+    alice.route(lambda url: "/api/blocks/" in url, hold_lists)
+    # A reload asks twice: once as the page starts, once as its socket is ready.
+    alice.reload()
+    for _ in range(500):
+        if len(lists) == 2:
+            break
+        alice.wait_for_timeout(20)  # the route's handler runs while Playwright waits
+    assert len(lists) == 2, lists
+    (first, first_answer), (late, late_answer) = lists
+    first.fulfill(response=first_answer)
+    open_room(alice, "bob")
+    alice.get_by_role("button", name="Unblock", exact=True).click()
+    expect(alice.get_by_role("button", name="Block", exact=True)).to_be_visible()
+    # The other list, written while bob was blocked, arrives now; the page goes on to read
+    # the open room's members after taking it.
+    with alice.expect_request(lambda request: "/members/" in request.url):
+        late.fulfill(response=late_answer)
+    expect(alice.get_by_role("button", name="Block", exact=True)).to_be_visible()
+    expect(alice.get_by_text("Blocked: they cannot write to you")).to_have_count(0)
+    page_problems.assert_none()

@@ -43,6 +43,10 @@ async function ready(frame) {
   await catchUp();
 }
 
+// This page's blocks and unblocks, counted: a list of blocks asked for before one of them must
+// not undo it.
+let blockChanges = 0;
+
 // Presence events seen, numbered: a members list asked for before one of them must not undo it
 // with what was true when the server wrote the list.
 let presenceEvents = 0;
@@ -96,8 +100,13 @@ async function catchUp() {
       store.emit("invitations");
     }
     if (features.direct) {
-      state.blocked = new Set((await api.all("/api/blocks/")).map((block) => block.user.id));
-      store.emit("blocks");
+      // A block or unblock made while the list was on its way is newer than the list.
+      const asked = blockChanges;
+      const blocks = await api.all("/api/blocks/");
+      if (asked === blockChanges) {
+        state.blocked = new Set(blocks.map((block) => block.user.id));
+        store.emit("blocks");
+      }
     }
     await Promise.all([...state.conversations.keys()].filter((id) => store.conversation(id).loaded).map(catchUpRoom));
     if (state.current) {
@@ -381,6 +390,7 @@ const actions = {
   async block(userId, blocking) {
     if (blocking) await api.post("/api/blocks/", { user: userId });
     else await api.delete(`/api/blocks/${userId}/`);
+    blockChanges += 1;
     if (blocking) state.blocked.add(userId);
     else state.blocked.delete(userId);
     store.emit("blocks");
