@@ -9,7 +9,7 @@ refresh token into every access token and keeps it when it rotates the refresh t
 Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens, and
 its access tokens already issued are refused from then on; a password change blacklists every
 refresh token of the user, and refuses every access token already issued
-(accounts/jwt_authentication.py).
+(accounts/jwt_authentication.py). The verify endpoint answers as a request with the token would.
 """
 
 import secrets
@@ -20,16 +20,17 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.dispatch import receiver
 from django.urls import path
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import (
     TokenBlacklistSerializer,
     TokenObtainPairSerializer,
     TokenRefreshSerializer,
+    TokenVerifySerializer,
 )
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.tokens import Token, UntypedToken
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
     TokenObtainPairView,
@@ -136,6 +137,27 @@ class RefreshView(TokenRefreshView):
     serializer_class = RefreshSerializer
 
 
+class CurrentTokenVerifySerializer(TokenVerifySerializer):
+    """simplejwt's checks (signature, expiry, a refresh token not blacklisted), then those that
+    every request makes of a token's user: still active, the password not changed since the
+    token was issued, its login not logged out. simplejwt's alone answered 200 for the access
+    token of a login that had logged out, which every request then refused."""
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            data = super().validate(attrs)
+        except ValidationError as refused:
+            # simplejwt answers a blacklisted refresh token with 400: 401, as every other
+            # token that is no good, so that a client tells a bad token from a bad request.
+            raise InvalidToken(refused.detail[0]) from None
+        CurrentCredentialsJWTAuthentication().get_user(UntypedToken(attrs["token"]))
+        return data
+
+
+class VerifyView(TokenVerifyView):
+    serializer_class = CurrentTokenVerifySerializer
+
+
 class LoginView(TokenObtainPairView):
     """Exchange username and password for an access and a refresh token."""
 
@@ -146,7 +168,7 @@ class LoginView(TokenObtainPairView):
 urlpatterns = [
     path("token/", LoginView.as_view(), name="token"),
     path("token/refresh/", RefreshView.as_view(), name="token-refresh"),
-    path("token/verify/", TokenVerifyView.as_view(), name="token-verify"),
+    path("token/verify/", VerifyView.as_view(), name="token-verify"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path(
         "ws-ticket/",

@@ -158,6 +158,39 @@ def test_obtain_with_a_wrong_password_is_refused(api_client, user):
     assert "access" not in response.data
 
 
+def verified(api_client, token: str):
+    return api_client.post("/api/auth/token/verify/", {"token": token}, format="json")
+
+
+@pytest.mark.django_db(transaction=True)  # a logout is recorded once it commits
+def test_verify_refuses_what_a_request_would_refuse(api_client, user, password):
+    """The access token of a login that logged out, any token from before a password change,
+    the tokens of a deactivated account: 401 with the reason, as a request with them gets.
+    Before, verify answered 200 for all but the blacklisted refresh token."""
+    phone, laptop = obtain(api_client, user, password), obtain(api_client, user, password)
+    assert api_client.post("/api/auth/logout/", {"refresh": phone["refresh"]}).status_code == 200
+    refused = verified(api_client, phone["access"])
+    assert refused.status_code == 401
+    assert "logged out" in refused.data["detail"]
+    assert verified(api_client, laptop["access"]).status_code == 200
+    assert verified(api_client, laptop["refresh"]).status_code == 200
+
+    user.set_password("another-horse-battery-staple")
+    user.save()
+    refused = verified(api_client, laptop["access"])
+    assert (refused.status_code, "password changed" in refused.data["detail"]) == (401, True)
+    # Blacklisted by the change: simplejwt alone answered 400 for it.
+    refused = verified(api_client, laptop["refresh"])
+    assert (refused.status_code, refused.data["detail"]) == (401, "Token is blacklisted")
+
+    fresh = obtain(api_client, user, "another-horse-battery-staple")
+    assert verified(api_client, fresh["access"]).status_code == 200
+    user.is_active = False
+    user.save()
+    for token in (fresh["access"], fresh["refresh"]):
+        assert verified(api_client, token).status_code == 401
+
+
 @pytest.mark.django_db
 def test_verify_rejects_a_forged_token(api_client):
     response = api_client.post("/api/auth/token/verify/", {"token": "a.b.c"}, format="json")
