@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 logger = logging.getLogger(__name__)
@@ -57,21 +57,17 @@ def login_ended(login_id: str) -> bool:
 
 class CurrentCredentialsJWTAuthentication(JWTAuthentication):
     """An access token issued before the user's password changed, or by a login that logged out
-    since, is refused at once (401), on REST and at a socket's handshake, not when it expires.
+    since, is refused at once (401), on REST and at a socket's handshake, not when it expires,
+    with simplejwt's code for a token that is no good (`token_not_valid`), which clients key on.
     No query more: simplejwt reads the user anyway; a logout is a cache lookup."""
 
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
         if validated_token.get(CREDENTIALS_CLAIM, 0) != user.credentials_version:
-            raise AuthenticationFailed(
-                "The password changed since this token was issued: log in again.",
-                code="token_not_valid",
-            )
+            raise InvalidToken("The password changed since this token was issued: log in again.")
         login_id = validated_token.get(LOGIN_CLAIM)
         if login_id is not None and login_ended(login_id):
-            raise AuthenticationFailed(
-                "This token's login logged out: log in again.", code="token_not_valid"
-            )
+            raise InvalidToken("This token's login logged out: log in again.")
         return user
 
 

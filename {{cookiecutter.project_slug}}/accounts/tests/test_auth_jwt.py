@@ -56,6 +56,7 @@ def test_a_password_change_ends_the_access_tokens_already_issued(api_client, use
         refused = api_client.get("/api/auth/me/")
         assert refused.status_code == 401
         assert "password changed" in refused.data["detail"]
+        assert refused.data["code"] == "token_not_valid"  # as simplejwt's own refusals
         assert async_to_sync(resolve_access_token)(token) is None
     api_client.credentials()
     fresh = obtain(api_client, user, "another-horse-battery-staple")["access"]
@@ -77,6 +78,7 @@ def test_logout_refuses_the_access_tokens_of_that_login_at_once(api_client, user
         refused = api_client.get("/api/auth/me/")
         assert refused.status_code == 401
         assert "logged out" in refused.data["detail"]
+        assert refused.data["code"] == "token_not_valid"
         assert api_client.post("/api/auth/ws-ticket/").status_code == 401
         assert async_to_sync(resolve_access_token)(token) is None
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {laptop['access']}")
