@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.dispatch import receiver
 from django.urls import path
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import (
@@ -137,12 +138,14 @@ class RefreshView(TokenRefreshView):
     serializer_class = RefreshSerializer
 
 
+@extend_schema_serializer(component_name="TokenVerify")  # simplejwt's name, as before
 class CurrentTokenVerifySerializer(TokenVerifySerializer):
-    """simplejwt's checks (signature, expiry, a refresh token not blacklisted), then those that
-    every request makes of a token's user: still active, the password not changed since the
-    token was issued, its login not logged out. simplejwt's alone answered 200 for the access
-    token of a login that had logged out, which every request then refused."""
+    """A token, checked as a request with it would be: its signature and expiry, a refresh
+    token not blacklisted, its account active, its login not logged out and the password not
+    changed since it was issued."""
 
+    # simplejwt's serializer stops at the blacklist: it answered 200 for the access token of a
+    # login that had logged out, which every request then refused.
     def validate(self, attrs: dict) -> dict:
         try:
             data = super().validate(attrs)
