@@ -120,10 +120,12 @@ async def drive_rooms(server, room_plans, window: float, duration: float) -> dic
         await closed_loop(rooms, window, duration / 4)  # warm-up: caches, connections, JIT-free
         tracker.reset_measurements()
         cpu, loop = server.cpu_seconds(), server.main_thread_cpu_seconds()
+        system = server.system_cpu_seconds()
         wall = time.perf_counter()
         sent = await asyncio.wait_for(closed_loop(rooms, window, duration), duration + 60)
         wall, cpu = time.perf_counter() - wall, server.cpu_seconds() - cpu
         loop = server.main_thread_cpu_seconds() - loop
+        system = server.system_cpu_seconds() - system
         result = {
             "messages": sent,
             "deliveries": tracker.deliveries,
@@ -134,6 +136,8 @@ async def drive_rooms(server, room_plans, window: float, duration: float) -> dic
             # The split of that CPU: the event loop's, which receives, publishes and writes,
             # and the other threads' (the generated server's storing thread), per message.
             "loop_cpu_us_per_delivery": loop / tracker.deliveries * 1e6,
+            # Of all that CPU, the kernel's: mostly the sockets' writes and reads.
+            "system_cpu_us_per_delivery": system / tracker.deliveries * 1e6,
             "other_threads_cpu_us_per_message": (cpu - loop) / sent * 1e6,
             "max_rate": latency_summary(tracker),
         }

@@ -83,6 +83,15 @@ class Server:
             total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / CLOCK_TICKS
 
+    def system_cpu_seconds(self) -> float:
+        """The processes' CPU in the kernel (stime): their system calls, for a server mostly
+        its socket writes and reads, which on loopback carry the TCP work of both ends."""
+        total = 0
+        for process in self.processes:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[12])
+        return total / CLOCK_TICKS
+
     def main_thread_cpu_seconds(self) -> float:
         """The CPU of the processes' main threads: in the ASGI servers, the event loop's."""
         total = 0

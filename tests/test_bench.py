@@ -50,6 +50,9 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
                 for members in summary["sizes"]["room_sizes"]:
                     assert metrics[f"{members}.messages"]["median"] > 0, (label, members)
                     assert metrics[f"{members}.cpu_us_per_delivery"]["median"] > 0, label
+                    # The kernel's share, in clock ticks: none at all in a quick run's window.
+                    kernel = metrics[f"{members}.system_cpu_us_per_delivery"]["median"]
+                    assert 0 <= kernel <= metrics[f"{members}.cpu_us_per_delivery"]["median"]
             else:
                 assert metrics["messages"]["median"] > 0, label
                 assert metrics["cpu_us_per_delivery"]["median"] > 0, label
