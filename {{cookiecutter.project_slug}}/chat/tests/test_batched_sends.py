@@ -17,7 +17,7 @@ from chat.models import Membership, Message, Room
 from chat.realtime import publish, send_batcher
 from chat.realtime.hub import room_group
 from chat.realtime.publish import EVENTS_PER_LAYER_MESSAGE
-from chat.realtime.send_batcher import SendBatcher, get_send_batcher
+from chat.realtime.send_batcher import GATHER_TURNS, SendBatcher, get_send_batcher
 from chat.realtime.send_pipeline import MAX_SENDS_IN_FLIGHT
 from chat.storage import json_rows, prepared_values, senders_history_cuts, store_numbered
 from chat.tests.frames import bodies_received, send_frame
@@ -307,17 +307,22 @@ async def test_a_batch_reaches_the_channel_layer_as_one_message_per_room(
 
 @pytest.fixture
 def hold_store(monkeypatch):
-    """(release, batch sizes): each batch waits in the batcher's store until release()."""
-    released, sizes = threading.Event(), []
+    """(release, batch sizes, held): each batch waits in the batcher's store until release();
+    `await held()` returns once a batch waits there."""
+    released, entered, sizes = threading.Event(), threading.Event(), []
     store_batch = send_batcher.store_batch
 
     def held_store_batch(requests):
         sizes.append(len(requests))
+        entered.set()
         released.wait(timeout=10)
         return store_batch(requests)
 
+    async def held() -> None:
+        await asyncio.to_thread(entered.wait, 10)  # an upper bound only
+
     monkeypatch.setattr(send_batcher, "store_batch", held_store_batch)
-    return released.set, sizes
+    return released.set, sizes, held
 
 
 @pytest.fixture
@@ -346,9 +351,11 @@ def queued_sends(monkeypatch):
 async def test_a_socket_reads_its_next_send_while_the_last_is_stored(
     open_socket, hold_store, queued_sends, room, user, bob
 ):
-    release, batch_sizes = hold_store
+    release, batch_sizes, held = hold_store
     alice, bob_socket = await open_socket(user), await open_socket(bob)
-    for n in range(5):
+    await alice.send_json_to(send_frame(room, "message 0", "c-0"))
+    await held()
+    for n in range(1, 5):
         await alice.send_json_to(send_frame(room, f"message {n}", f"c-{n}"))
     # The first send is being stored; the other four came in meanwhile and wait as one batch.
     await queued_sends(4)
@@ -361,10 +368,12 @@ async def test_a_socket_reads_its_next_send_while_the_last_is_stored(
 async def test_a_socket_has_at_most_max_sends_in_flight(
     open_socket, hold_store, queued_sends, room, user
 ):
-    release, batch_sizes = hold_store
+    release, batch_sizes, held = hold_store
     alice = await open_socket(user)
     count = MAX_SENDS_IN_FLIGHT + 10
-    for n in range(count):
+    await alice.send_json_to(send_frame(room, "message 0", "c-0"))
+    await held()
+    for n in range(1, count):
         await alice.send_json_to(send_frame(room, f"message {n}", f"c-{n}"))
     # One send in the store, the rest of the allowance queued.
     await queued_sends(MAX_SENDS_IN_FLIGHT - 1)
@@ -374,6 +383,37 @@ async def test_a_socket_has_at_most_max_sends_in_flight(
     # every send queued by then, holds the allowance and not one more.
     assert batch_sizes[:2] == [1, MAX_SENDS_IN_FLIGHT - 1]
     assert sum(batch_sizes) == count
+
+
+async def test_a_batch_waits_a_few_turns_while_sends_keep_arriving(room, user, monkeypatch):
+    """Sends arriving one per turn of the loop, as frames read from many sockets do, join the
+    batch for GATHER_TURNS turns at most; a send after a turn without any waits for the next."""
+    sizes = []
+    store_batch = send_batcher.store_batch
+
+    def store_and_count(requests):
+        sizes.append(len(requests))
+        return store_batch(requests)
+
+    monkeypatch.setattr(send_batcher, "store_batch", store_and_count)
+    batcher = get_send_batcher()
+
+    def submit(n: int) -> asyncio.Future:
+        return batcher.submit(SendRequest(user, room.pk, f"m{n}", f"c-{n}"))
+
+    sends = []
+    for n in range(3 * GATHER_TURNS):
+        sends.append(submit(n))
+        await asyncio.sleep(0)
+    outcomes = await asyncio.gather(*sends)
+    assert [outcome.message.seq for outcome in outcomes] == list(range(1, 3 * GATHER_TURNS + 1))
+    assert 1 < sizes[0] <= GATHER_TURNS + 1
+    sizes.clear()
+    lone = submit(100)
+    for _ in range(4):  # the first look finds nothing more: the batch is taken
+        await asyncio.sleep(0)
+    await asyncio.gather(lone, submit(101))
+    assert sizes == [1, 1]
 
 
 async def test_the_next_batch_is_stored_while_the_last_is_published(
