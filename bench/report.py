@@ -91,6 +91,7 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
                     runs, label, FLOOR, f"{members}.cpu_us_per_delivery"
                 )
             entry["ratios"]["growth_from_100"] = growth(runs[label], minimum=100)
+            entry["ratios"]["rise_from_100"] = rise(runs[label], minimum=100)
             entry["ratios"]["loop_growth_from_100"] = growth(
                 runs[label], minimum=100, metric="loop_cpu_us_per_delivery"
             )
@@ -156,6 +157,22 @@ def growth(runs: list[dict], minimum: int, metric: str = "cpu_us_per_delivery") 
         ]
         if len(costs) > 1:
             values.append(max(costs) / min(costs))
+    return spread(values) if values else None
+
+
+def rise(runs: list[dict], minimum: int, metric: str = "cpu_us_per_delivery") -> dict | None:
+    """Per run, the most a room of `minimum` members or more costs over a smaller such room:
+    at most 1.0, the cost does not grow with the room. growth() calls a curve that falls
+    uneven too: a message's own cost, spread over fewer deliveries, makes a small room dear."""
+    values = []
+    for result in runs:
+        costs = [
+            result[str(members)][metric]
+            for members in entry_sizes(result)
+            if members >= minimum and metric in result[str(members)]
+        ]
+        if len(costs) > 1:
+            values.append(max(costs[at] / min(costs[:at]) for at in range(1, len(costs))))
     return spread(values) if values else None
 
 
@@ -288,6 +305,16 @@ TARGETS = [
             f"{PRODUCTION}, {layer}",
             "CPU per delivery from 100 members up, largest over smallest",
             "r:growth_from_100",
+            1.3,
+        )
+        for layer in ("in-memory", "Redis")
+    ],
+    *[
+        (
+            "room_size",
+            f"{PRODUCTION}, {layer}",
+            "CPU per delivery from 100 members up, the most a room costs over a smaller one",
+            "r:rise_from_100",
             1.3,
         )
         for layer in ("in-memory", "Redis")

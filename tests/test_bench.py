@@ -3,9 +3,13 @@ every socket gets every message of its room exactly once and in order (bench/run
 non-zero otherwise). The full run is a documented command, not a test."""
 
 import json
+import sys
 
 import pytest
 from support import PYTHON, TEMPLATE, project_env, run
+
+sys.path.insert(0, str(TEMPLATE / "bench"))
+from report import growth, rise
 
 SCENARIOS = {
     "fanout",
@@ -60,3 +64,15 @@ def test_quick_benchmark_delivers_every_message_once_in_order(tmp_path, services
     plots = ["latency", "room_size", "connect_storm", "rooms_per_user", "reconnect_storm"]
     for plot in plots:
         assert (tmp_path / f"{plot}.png").read_bytes().startswith(b"\x89PNG"), plot
+
+
+def test_room_size_growth_and_rise_tell_a_falling_curve_from_a_growing_one():
+    def room_size_run(costs: dict[int, float]) -> dict:
+        return {str(members): {"cpu_us_per_delivery": cost} for members, cost in costs.items()}
+
+    falling = room_size_run({10: 50.0, 100: 4.0, 1_000: 2.0, 5_000: 2.2})
+    growing = room_size_run({10: 50.0, 100: 2.0, 1_000: 3.0, 5_000: 2.5})
+    assert growth([falling], minimum=100)["median"] == pytest.approx(2.0)
+    assert rise([falling], minimum=100)["median"] == pytest.approx(1.1)
+    assert growth([growing], minimum=100)["median"] == pytest.approx(1.5)
+    assert rise([growing], minimum=100)["median"] == pytest.approx(1.5)
