@@ -148,15 +148,7 @@ def entry_sizes(result: dict) -> list[int]:
 def growth(runs: list[dict], minimum: int, metric: str = "cpu_us_per_delivery") -> dict | None:
     """Per run, the largest `metric` over the smallest, among rooms of `minimum` members or
     more: 1.0 is a flat curve."""
-    values = []
-    for result in runs:
-        costs = [
-            result[str(members)][metric]
-            for members in entry_sizes(result)
-            if members >= minimum and metric in result[str(members)]
-        ]
-        if len(costs) > 1:
-            values.append(max(costs) / min(costs))
+    values = [max(costs) / min(costs) for costs in room_costs(runs, minimum, metric)]
     return spread(values) if values else None
 
 
@@ -164,16 +156,25 @@ def rise(runs: list[dict], minimum: int, metric: str = "cpu_us_per_delivery") ->
     """Per run, the most a room of `minimum` members or more costs over a smaller such room:
     at most 1.0, the cost does not grow with the room. growth() calls a curve that falls
     uneven too: a message's own cost, spread over fewer deliveries, makes a small room dear."""
-    values = []
-    for result in runs:
-        costs = [
+    values = [
+        max(costs[at] / min(costs[:at]) for at in range(1, len(costs)))
+        for costs in room_costs(runs, minimum, metric)
+    ]
+    return spread(values) if values else None
+
+
+def room_costs(runs: list[dict], minimum: int, metric: str) -> list[list[float]]:
+    """Per run with two sizes or more to compare, `metric` of each room of `minimum` members
+    or more, smallest room first."""
+    costs = [
+        [
             result[str(members)][metric]
             for members in entry_sizes(result)
             if members >= minimum and metric in result[str(members)]
         ]
-        if len(costs) > 1:
-            values.append(max(costs[at] / min(costs[:at]) for at in range(1, len(costs))))
-    return spread(values) if values else None
+        for result in runs
+    ]
+    return [run_costs for run_costs in costs if len(run_costs) > 1]
 
 
 def show(spread_: dict | None, digits: int = 1, unit: str = "") -> str:
