@@ -77,29 +77,27 @@ class Server:
         ]
 
     def cpu_seconds(self) -> float:
-        total = 0
-        for process in self.processes:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / CLOCK_TICKS
+        ticks = self.cpu_ticks("/proc/{pid}/stat")
+        return sum(user + system for user, system in ticks) / CLOCK_TICKS
 
     def system_cpu_seconds(self) -> float:
         """The processes' CPU in the kernel (stime): their system calls, for a server mostly
         its socket writes and reads, which on loopback carry the TCP work of both ends."""
-        total = 0
-        for process in self.processes:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[12])
-        return total / CLOCK_TICKS
+        return sum(system for _, system in self.cpu_ticks("/proc/{pid}/stat")) / CLOCK_TICKS
 
     def main_thread_cpu_seconds(self) -> float:
         """The CPU of the processes' main threads: in the ASGI servers, the event loop's."""
-        total = 0
+        ticks = self.cpu_ticks("/proc/{pid}/task/{pid}/stat")
+        return sum(user + system for user, system in ticks) / CLOCK_TICKS
+
+    def cpu_ticks(self, stat: str) -> list[tuple[int, int]]:
+        """(utime, stime) in clock ticks from each process's `stat` file, its path with {pid}."""
+        ticks = []
         for process in self.processes:
-            stat = Path(f"/proc/{process.pid}/task/{process.pid}/stat").read_text()
-            fields = stat.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        return total / CLOCK_TICKS
+            text = Path(stat.format(pid=process.pid)).read_text()
+            fields = text.rsplit(")", 1)[1].split()
+            ticks.append((int(fields[11]), int(fields[12])))
+        return ticks
 
     def rss_bytes(self) -> int:
         total = 0
