@@ -119,6 +119,38 @@ def test_rows_reach_postgresql_as_json_its_columns_read():
         json_rows(["body"], [(b"raw",)])
 
 
+def scanned_tables(plan: dict) -> set[str]:
+    """The tables a plan (EXPLAIN's JSON) reads from start to end, anywhere in its tree."""
+    scanned = {plan["Relation Name"]} if plan["Node Type"] == "Seq Scan" else set()
+    for child in plan.get("Plans", ()):
+        scanned |= scanned_tables(child)
+    return scanned
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("rooms_in_batch", [1, 20])
+def test_numbering_a_batch_reads_its_rooms_not_the_whole_room_table(user, rooms_in_batch):
+    """Raising the batch's rooms' last_seq finds them by primary key, whatever the number of
+    rooms: a plan that reads the whole table costs every send more as rooms are created."""
+    rooms = Room.objects.bulk_create(
+        Room(kind=Room.Kind.GROUP, name=f"room {n}", created_by=user) for n in range(2_000)
+    )
+    with connection.cursor() as cursor:
+        # The statistics autovacuum keeps on a server in use, which the plan is made from.
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Room._meta.db_table)}")
+    messages = [
+        new_message(room.pk, user, "hello", f"c-{room.pk}") for room in rooms[:rooms_in_batch]
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        store_numbered(messages)
+    (statement,) = [query["sql"] for query in queries if query["sql"].startswith("WITH")]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {statement}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert Room._meta.db_table not in scanned_tables(plan)
+    assert [message.seq for message in messages] == [1] * rooms_in_batch
+
+
 @pytest.mark.sqlite  # counts SQLite's virtual machine steps
 def test_finding_a_batchs_senders_costs_in_proportion_to_the_batch(user):
     users = [
