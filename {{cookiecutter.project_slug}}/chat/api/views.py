@@ -22,7 +22,7 @@ from ..domain.search import search_messages
 from ..domain.sending import send_message
 from ..models import Membership, Message, Room
 from ..realtime.presence import online_among_sync
-from .room_list import listed, rooms_for
+from .room_list import RoomListPages, own_rooms, rooms_for
 from .serializers import (
     MembershipSerializer,
     MessageCreateSerializer,
@@ -65,7 +65,12 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         """Your rooms, the most recently active first."""
-        return listed(rooms_for(self.request.user).filter(memberships__user=self.request.user))
+        return own_rooms(self.request.user)
+
+    def list(self, request: Request) -> Response:
+        # The same rooms, paged by a statement compiled once (chat/api/room_list.py).
+        page = self.paginate_queryset(RoomListPages(request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         room = room_for(request.user, int(pk))
