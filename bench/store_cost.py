@@ -18,10 +18,14 @@ long it waits on the database per message (wall time less that CPU), which callg
 see. The database's share is a ratio within the run; each figure the median of --rounds.
 
     uv run python bench/store_cost.py --postgres [--batches 30] [--rounds 5]   # under a minute
+
+--other-rooms N seeds that many rooms more, besides the batch's, as a server in use holds
+them: a statement whose plan reads the whole room table costs more with each room created.
 """
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -32,6 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from seed import BUSY_USERS_PER_COUNT
 from servers import PYTHON, Database, GeneratedProject
 
 # Batches stored before counting starts, in both processes: caches, prepared statements.
@@ -123,7 +128,7 @@ def instructions(project: GeneratedProject, seeded: Path, rooms: list[int], batc
     return int(collected.group(1))
 
 
-def timed_on_postgres(rooms_per_batch: int, batches: int, rounds: int) -> str:
+def timed_on_postgres(rooms_per_batch: int, batches: int, rounds: int, other_rooms: int) -> str:
     """Median over `rounds` children of the storing thread's CPU and its wait per message."""
     with tempfile.TemporaryDirectory() as directory:
         workdir = Path(directory)
@@ -131,10 +136,17 @@ def timed_on_postgres(rooms_per_batch: int, batches: int, rounds: int) -> str:
         database = Database("postgres", workdir)
         try:
             seed = project.prepare(
-                database, users=2 * rooms_per_batch, pairs=rooms_per_batch, history=1_000
+                database,
+                users=2 * rooms_per_batch,
+                pairs=rooms_per_batch,
+                # bench/seed.py makes BUSY_USERS_PER_COUNT users in that many rooms each.
+                room_counts=(math.ceil(other_rooms / BUSY_USERS_PER_COUNT),) if other_rooms else (),
+                history=1_000,
             )
             env = {**os.environ, **project.environment(database)}
             rooms = json.dumps(seed["direct_rooms"][:rooms_per_batch])
+            # The seed's busy users' rooms, and its one group room.
+            others = BUSY_USERS_PER_COUNT * sum(map(int, seed["users_in_rooms"])) + 1
             cpu, waited, database_cpu = [], [], []
             for run in range(1, rounds + 1):
                 child = ["--child", rooms, "--batches", str(batches), "--run", str(run)]
@@ -156,7 +168,9 @@ def timed_on_postgres(rooms_per_batch: int, batches: int, rounds: int) -> str:
     shares = [wait / (wait + own) for wait, own in zip(waited, cpu, strict=True)]
     return (
         f"storing a batch of {rooms_per_batch} sends in {rooms_per_batch} rooms (PostgreSQL, "
-        f"rooms holding 1,000 messages), per message, median of {rounds} rounds of {batches} "
+        f"rooms holding 1,000 messages, {others:,} other room{'s' * (others != 1)}), per "
+        f"message, median of "
+        f"{rounds} rounds of {batches} "
         f"batches: the storing thread's CPU {statistics.median(cpu):.1f} us "
         f"({min(cpu):.1f} to {max(cpu):.1f}), waiting on the database "
         f"{statistics.median(waited):.1f} us ({min(waited):.1f} to {max(waited):.1f}): "
@@ -174,6 +188,9 @@ def main() -> int:
         "--postgres", action="store_true", help="time storing on PostgreSQL (no valgrind)"
     )
     parser.add_argument("--rounds", type=int, default=5, help="with --postgres (default 5)")
+    parser.add_argument(
+        "--other-rooms", type=int, default=0, help="with --postgres: rooms besides the batch's"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -181,7 +198,7 @@ def main() -> int:
         store_batches(json.loads(args.child), args.batches, args.run)
         return 0
     if args.postgres:
-        print(timed_on_postgres(args.rooms, args.batches, args.rounds))
+        print(timed_on_postgres(args.rooms, args.batches, args.rounds, args.other_rooms))
         return 0
     if shutil.which("valgrind") is None:
         print("store_cost.py counts with valgrind: apt-get install valgrind", file=sys.stderr)
