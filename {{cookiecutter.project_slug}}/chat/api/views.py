@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from attachments.linking import with_attachments
 from core.text import ID_PATTERN
 
-from ..domain.access import membership_for, room_for, visible_messages
+from ..domain.access import membership_for, room_for
 from ..domain.errors import Invalid
 from ..domain.messages import delete_message, edit_message
 from ..domain.reactions import add_reaction, reaction_counts, remove_reaction
@@ -22,6 +22,7 @@ from ..domain.search import search_messages
 from ..domain.sending import send_message
 from ..models import Membership, Message, Room
 from ..realtime.presence import online_among_sync
+from .message_pages import message_page
 from .room_list import RoomListPages, own_rooms, rooms_for
 from .serializers import (
     MembershipSerializer,
@@ -134,17 +135,8 @@ class RoomMessagesView(APIView):
                     raise Invalid(f"{name} must be a message id.", name)
                 cursor[name] = int(value)
         size = settings.CHAT_MESSAGES_PAGE_SIZE
-        messages = (
-            visible_messages(membership)
-            .select_related("sender", "reply_to__sender")
-            .prefetch_related(with_attachments())
-        )
-        if "after" in cursor:
-            page = list(messages.filter(id__gt=cursor["after"]).order_by("id")[: size + 1])
-        else:
-            if "before" in cursor:
-                messages = messages.filter(id__lt=cursor["before"])
-            page = list(messages.order_by("-id")[: size + 1])
+        # One more than a page: whether there is a following page.
+        page = message_page(membership, cursor, size + 1)
         following = None
         if len(page) > size:
             page = page[:size]

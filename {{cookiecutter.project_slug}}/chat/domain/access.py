@@ -1,5 +1,7 @@
 """Who may see a room and who belongs to it: the checks every read and write starts with."""
 
+from core.precompiled import Precompiled
+
 from ..models import Invitation, Membership, Message, Room
 from .errors import Forbidden, NotFound
 from .validation import clean_id
@@ -24,12 +26,19 @@ def is_member(user, room_id: int) -> bool:
     return Membership.objects.filter(room_id=room_id, user=user).exists()
 
 
+# Compiled once (core/precompiled.py): nearly every request about a room starts with it.
+MEMBERSHIP = Precompiled(
+    Membership,
+    lambda room, user: Membership.objects.select_related("room").filter(room_id=room, user=user),
+    "room",
+    "user",
+)
+
+
 def membership_for(user, room_id) -> Membership:
     """The user's membership: NotFound if they may not see the room, Forbidden if not a member."""
-    clean_id(room_id, "room")
-    membership = (
-        Membership.objects.select_related("room").filter(room_id=room_id, user=user).first()
-    )
+    found = MEMBERSHIP.run(room=clean_id(room_id, "room"), user=user.pk, limit=1)
+    membership = found[0] if found else None
     if membership is None:
         room_for(user, room_id)  # raises NotFound for rooms the user may not even see
         raise Forbidden("You are not a member of this room.")

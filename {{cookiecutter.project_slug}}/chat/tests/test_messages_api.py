@@ -2,8 +2,9 @@
 
 import pytest
 from django.core.management import call_command
+from django.db.models.sql.compiler import SQLCompiler
 
-from chat.models import Message, Room
+from chat.models import Membership, Message, Room
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,45 @@ def test_history_pages_newest_first_back_with_before_and_forward_with_after(
     assert caught_up["next"].endswith(f"?after={ids[4]}")
     bad = client.get(f"/api/rooms/{room.pk}/messages/?after=x")
     assert bad.status_code == 400
+
+
+def test_history_pages_are_compiled_once_and_keep_each_members_cut(
+    as_user, room, user, bob, monkeypatch
+):
+    ids = [
+        Message.objects.create(room=room, sender=user, body=f"m{n}", client_id=f"{n}").pk
+        for n in range(5)
+    ]
+    Membership.objects.filter(room=room, user=bob).update(history_from=ids[1])
+    url = f"/api/rooms/{room.pk}/messages/"
+    shapes = ("", f"?before={ids[4]}", f"?after={ids[0]}")
+    for shape in shapes:
+        as_user(user).get(url + shape)  # each statement is compiled here, if not before
+    compiled = []
+    compile_query = SQLCompiler.as_sql
+
+    def recording(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model)
+        return compile_query(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", recording)
+    pages = {
+        (reader.username, shape): [
+            message["id"] for message in as_user(reader).get(url + shape).data["results"]
+        ]
+        for reader in (user, bob)
+        for shape in shapes
+    }
+    assert Message not in compiled and Membership not in compiled
+    assert pages == {
+        (user.username, ""): ids[::-1],
+        (user.username, f"?before={ids[4]}"): ids[3::-1],
+        (user.username, f"?after={ids[0]}"): ids[1:],
+        # bob's history starts after ids[1].
+        (bob.username, ""): ids[:1:-1],
+        (bob.username, f"?before={ids[4]}"): [ids[3], ids[2]],
+        (bob.username, f"?after={ids[0]}"): ids[2:],
+    }
 
 
 def test_edit_is_for_the_sender_only(as_user, room, user, bob, carol):
