@@ -58,7 +58,14 @@ def check_django() -> None:
 check_django()
 
 # Values no row holds, one per parameter: found by value among the compiled parameters.
-_stand_ins = itertools.count(-(2**62), -1)
+_stand_in_numbers = itertools.count(-(2**62), -1)
+
+
+def stand_in(kind: type) -> int | str:
+    """A value of `kind` (int or str) that no request gives: a negative id, or a text
+    starting with NUL."""
+    number = next(_stand_in_numbers)
+    return number if kind is int else f"\x00stand-in {number}"
 
 
 @dataclass(frozen=True)
@@ -74,15 +81,16 @@ class Compiled:
 class Precompiled:
     """`build(**values)`'s queryset of `model`, compiled once per database for stand-ins.
 
-    `build` takes integer values only (ids, cursors), which must each reach the SQL as a
-    parameter of their own: a filter on None or on a list compiles to other SQL. `run()` then
-    evaluates the queryset for the values given, optionally limited and offset.
+    `kinds` names build's values and their types, int or str (`user=int, key=str`). Each
+    value must reach the SQL as a parameter of its own: a filter on None or on a list
+    compiles to other SQL. `run()` then evaluates the queryset for the values given,
+    optionally limited and offset.
     """
 
-    def __init__(self, model: type[Model], build: Callable[..., QuerySet], *names: str):
+    def __init__(self, model: type[Model], build: Callable[..., QuerySet], **kinds: type):
         self.model = model
         self.build = build
-        self.stand_ins = {name: next(_stand_ins) for name in names}
+        self.stand_ins = {name: stand_in(kind) for name, kind in kinds.items()}
         self.compiled_for: dict[str, Compiled] = {}
 
     def compiled(self, alias: str) -> Compiled:
@@ -101,7 +109,7 @@ class Precompiled:
             name: tuple(
                 index
                 for index, param in enumerate(params)
-                if type(param) is int and param == stand_in
+                if type(param) is type(stand_in) and param == stand_in
             )
             for name, stand_in in self.stand_ins.items()
         }
@@ -110,7 +118,7 @@ class Precompiled:
             raise ValueError(f"{unplaced} did not reach the compiled query as parameters")
         return Compiled(queryset, compiler, sql, tuple(params), positions)
 
-    def run(self, limit: int | None = None, offset: int = 0, **values: int) -> list[Model]:
+    def run(self, limit: int | None = None, offset: int = 0, **values: int | str) -> list[Model]:
         """The queryset's instances for `values`, LIMIT `limit` OFFSET `offset` if limited."""
         compiled = self.compiled(router.db_for_read(self.model))
         params = list(compiled.params)

@@ -24,20 +24,20 @@ def shown(room: int, history_from: int):
     )
 
 
-LATEST = Precompiled(Message, lambda **at: shown(**at).order_by("-id"), "room", "history_from")
+LATEST = Precompiled(Message, lambda **at: shown(**at).order_by("-id"), room=int, history_from=int)
 BEFORE = Precompiled(
     Message,
     lambda before, **at: shown(**at).filter(id__lt=before).order_by("-id"),
-    "room",
-    "history_from",
-    "before",
+    room=int,
+    history_from=int,
+    before=int,
 )
 AFTER = Precompiled(
     Message,
     lambda after, **at: shown(**at).filter(id__gt=after).order_by("id"),
-    "room",
-    "history_from",
-    "after",
+    room=int,
+    history_from=int,
+    after=int,
 )
 
 

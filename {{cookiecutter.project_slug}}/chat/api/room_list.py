@@ -90,7 +90,7 @@ def own_rooms(user):
 
 
 # The list of the user with that id, compiled once per database (core/precompiled.py).
-OWN_ROOMS = Precompiled(Room, lambda user: own_rooms(get_user_model()(pk=user)), "user")
+OWN_ROOMS = Precompiled(Room, lambda user: own_rooms(get_user_model()(pk=user)), user=int)
 
 
 class RoomListPages:

@@ -30,8 +30,8 @@ def is_member(user, room_id: int) -> bool:
 MEMBERSHIP = Precompiled(
     Membership,
     lambda room, user: Membership.objects.select_related("room").filter(room_id=room, user=user),
-    "room",
-    "user",
+    room=int,
+    user=int,
 )
 
 

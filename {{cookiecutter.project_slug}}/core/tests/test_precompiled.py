@@ -49,8 +49,8 @@ def shown(user) -> tuple:
 
 def test_each_run_gets_what_the_orm_gets_for_its_values(people, django_assert_num_queries):
     users, staff, readers = people
-    precompiled_users = Precompiled(get_user_model(), users_after, "first")
-    precompiled_permissions = Precompiled(Permission, permissions_of, "group")
+    precompiled_users = Precompiled(get_user_model(), users_after, first=int)
+    precompiled_permissions = Precompiled(Permission, permissions_of, group=int)
     for first in (users[0].pk, users[2].pk, 0):
         # The users' query, then their groups' prefetch.
         with django_assert_num_queries(2):
@@ -66,8 +66,18 @@ def test_each_run_gets_what_the_orm_gets_for_its_values(people, django_assert_nu
         assert len(found) in (2, 3)
 
 
+def test_text_values_are_parameters_too(people):
+    users = people[0]
+    by_name = Precompiled(
+        get_user_model(), lambda name: get_user_model().objects.filter(username=name), name=str
+    )
+    for user in users:
+        assert by_name.run(name=user.username) == [user]
+    assert by_name.run(name="nobody") == []
+
+
 def test_a_run_takes_its_page(people):
-    precompiled = Precompiled(get_user_model(), users_after, "first")
+    precompiled = Precompiled(get_user_model(), users_after, first=int)
     everyone = [user.pk for user in users_after(0)]
     assert [user.pk for user in precompiled.run(first=0, limit=2, offset=1)] == everyone[1:3]
     assert [user.pk for user in precompiled.run(first=0, limit=2, offset=3)] == everyone[3:5]
@@ -75,7 +85,7 @@ def test_a_run_takes_its_page(people):
 
 def test_only_the_first_run_compiles(people, monkeypatch):
     users = people[0]
-    precompiled = Precompiled(get_user_model(), users_after, "first")
+    precompiled = Precompiled(get_user_model(), users_after, first=int)
     precompiled.run(first=0)
     compiled = Counter()
     compile_query = SQLCompiler.as_sql
@@ -91,7 +101,8 @@ def test_only_the_first_run_compiles(people, monkeypatch):
 
 
 def test_a_value_that_is_not_a_parameter_of_its_own_is_refused():
-    ignoring = Precompiled(get_user_model(), lambda first: get_user_model().objects.all(), "first")
+    users = get_user_model()
+    ignoring = Precompiled(users, lambda first: users.objects.all(), first=int)
     with pytest.raises(ValueError, match="first"):
         ignoring.run(first=1)
 
