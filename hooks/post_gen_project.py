@@ -58,6 +58,7 @@ FILES_BY_ANSWER = {
         "token": [
             "config/settings/auth_token.py",
             "accounts/auth_token.py",
+            "accounts/token_authentication.py",
             "accounts/tests/test_auth_token.py",
             "accounts/tests/fixtures_token.py",
             "webclient/static/webclient/auth/token.js",

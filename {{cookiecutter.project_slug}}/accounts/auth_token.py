@@ -21,12 +21,13 @@ from .revocation import close_sockets, credential_digest, credentials_ended
 from .serializers import LoginSerializer
 from .throttles import LOGIN_THROTTLES
 from .tickets import WebSocketTicketView
+from .token_authentication import token_for
 from .websocket_auth import CredentialAuthMiddleware
 
 
 @database_sync_to_async
 def resolve_token(key: str) -> SocketIdentity | None:
-    token = Token.objects.select_related("user").filter(key=key).first()
+    token = token_for(key)
     if token is None or not token.user.is_active:
         return None
     return token_identity(token)

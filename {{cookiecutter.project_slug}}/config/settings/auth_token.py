@@ -4,7 +4,8 @@ https://www.django-rest-framework.org/api-guide/authentication/#tokenauthenticat
 """
 
 AUTH_MODE_APPS = ["rest_framework.authtoken"]
-AUTH_MODE_REST_AUTHENTICATION_CLASSES = ["rest_framework.authentication.TokenAuthentication"]
+# DRF's TokenAuthentication, its lookup compiled once (accounts/token_authentication.py).
+AUTH_MODE_REST_AUTHENTICATION_CLASSES = ["accounts.token_authentication.TokenAuthentication"]
 
 # The web client's module for this auth mode (webclient/static/).
 WEBCLIENT_AUTH_MODULE = "webclient/auth/token.js"
