@@ -15,6 +15,7 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection, connections
+from django.db.models.sql.compiler import SQLCompiler
 from rest_framework.test import APIClient
 
 # Fixtures that depend on the answers: how a test authenticates in this auth mode
@@ -126,6 +127,21 @@ def bob(make_user):
 def carol(make_user):
     """Belongs to no room of the fixtures: the outsider."""
     return make_user("carol")
+
+
+@pytest.fixture
+def compiled_models(monkeypatch) -> list:
+    """The model of each query Django compiles to SQL from now on (clear() it to start again):
+    a statement precompiled once (core/precompiled.py) is not among them."""
+    compiled = []
+    compile_query = SQLCompiler.as_sql
+
+    def recording(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model)
+        return compile_query(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", recording)
+    return compiled
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ deleting it closes its sockets."""
 import asyncio
 
 import pytest
-from django.db.models.sql.compiler import SQLCompiler
 from rest_framework.authtoken.models import Token
 
 from accounts.tests.live_sockets import close_code, open_real_socket
@@ -39,23 +38,16 @@ def test_a_password_change_ends_the_token(api_client, user, password):
 
 @pytest.mark.django_db
 def test_a_request_finds_its_token_by_a_statement_compiled_once(
-    api_client, user, bob, password, monkeypatch
+    api_client, user, bob, compiled_models
 ):
     keys = {someone: Token.objects.create(user=someone).key for someone in (user, bob)}
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {keys[user]}")
     api_client.get("/api/auth/me/")  # compiled here, if not before
-    compiled = []
-    compile_query = SQLCompiler.as_sql
-
-    def recording(compiler, *args, **kwargs):
-        compiled.append(compiler.query.model)
-        return compile_query(compiler, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", recording)
+    compiled_models.clear()
     for someone, key in keys.items():
         api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         assert api_client.get("/api/auth/me/").data["id"] == someone.pk
-    assert Token not in compiled
+    assert Token not in compiled_models
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {'0' * 40}")
     refused = api_client.get("/api/auth/me/")
     assert (refused.status_code, refused.data["detail"]) == (401, "Invalid token.")

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core.management import call_command
-from django.db.models.sql.compiler import SQLCompiler
 
 from chat.models import Membership, Message, Room
 
@@ -99,7 +98,7 @@ def test_history_pages_newest_first_back_with_before_and_forward_with_after(
 
 
 def test_history_pages_are_compiled_once_and_keep_each_members_cut(
-    as_user, room, user, bob, monkeypatch
+    as_user, room, user, bob, compiled_models
 ):
     ids = [
         Message.objects.create(room=room, sender=user, body=f"m{n}", client_id=f"{n}").pk
@@ -110,14 +109,7 @@ def test_history_pages_are_compiled_once_and_keep_each_members_cut(
     shapes = ("", f"?before={ids[4]}", f"?after={ids[0]}")
     for shape in shapes:
         as_user(user).get(url + shape)  # each statement is compiled here, if not before
-    compiled = []
-    compile_query = SQLCompiler.as_sql
-
-    def recording(compiler, *args, **kwargs):
-        compiled.append(compiler.query.model)
-        return compile_query(compiler, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", recording)
+    compiled_models.clear()
     pages = {
         (reader.username, shape): [
             message["id"] for message in as_user(reader).get(url + shape).data["results"]
@@ -125,7 +117,7 @@ def test_history_pages_are_compiled_once_and_keep_each_members_cut(
         for reader in (user, bob)
         for shape in shapes
     }
-    assert Message not in compiled and Membership not in compiled
+    assert Message not in compiled_models and Membership not in compiled_models
     assert pages == {
         (user.username, ""): ids[::-1],
         (user.username, f"?before={ids[4]}"): ids[3::-1],
