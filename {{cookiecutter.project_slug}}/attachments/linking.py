@@ -2,7 +2,8 @@
 
 chat/domain/sending.py calls clean_ids() for each send and claim() for each new message that
 has attachments; a send without any costs nothing here. Messages carry their attachments in
-`attachment_list`: set by claim() for a new message, by with_attachments() for a page of them.
+`attachment_list`: set by claim() for a new message, by with_attachments() or attach_to_page()
+for a page of them.
 """
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from chat.domain.errors import Invalid
 from chat.domain.validation import clean_id
+from core.precompiled import Precompiled
 
 from .models import Attachment
 
@@ -78,6 +80,33 @@ def with_attachments() -> Prefetch:
     """For prefetch_related(): a page's attachments in one query, into `attachment_list`."""
     in_order = Attachment.objects.order_by("position")
     return Prefetch("attachments", in_order, to_attr="attachment_list")
+
+
+# The attachments of a page of a room's messages, found by the room and the page's range of
+# ids: compiled once (core/precompiled.py), as a page of messages is.
+PAGE_ATTACHMENTS = Precompiled(
+    Attachment,
+    lambda room, first, last: Attachment.objects.filter(
+        room=room, message_id__gte=first, message_id__lte=last
+    ).order_by("message_id", "position"),
+    room=int,
+    first=int,
+    last=int,
+)
+
+
+def attach_to_page(messages: list, room_id: int) -> None:
+    """with_attachments() for a page that holds every message of the room from its first id
+    to its last: one query whatever the page."""
+    pages = {message.pk: message for message in messages}
+    for message in messages:
+        message.attachment_list = []
+    if not messages:
+        return
+    for attachment in PAGE_ATTACHMENTS.run(room=room_id, first=min(pages), last=max(pages)):
+        # A message committed after the page was read may fall in its range: not the page's.
+        if attachment.message_id in pages:
+            pages[attachment.message_id].attachment_list.append(attachment)
 
 
 def payloads(message) -> list[dict]:

@@ -8,9 +8,10 @@ own values where the stand-ins were in the parameters. Rows become model instanc
 ORM makes them: select_related() objects attached, annotations converted, prefetch_related()
 lookups fetched.
 
-Relies on Django's SQL compiler as 5.2 has it: the query iterable asks the query for its
-compiler, execute_sql() takes the statement from as_sql(), and the rows' shape comes from what
-as_sql() set on the compiler. Checked at import (IncompatibleDjango).
+Relies on Django's SQL compiler as 5.2 has it: the query iterables (of instances, and of
+values() dicts) ask the query for its compiler, execute_sql() takes the statement from
+as_sql(), and the rows' shape comes from what as_sql() set on the compiler. Checked at import
+(IncompatibleDjango).
 """
 
 import copy
@@ -21,9 +22,11 @@ from dataclasses import dataclass
 import django
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, ValuesIterable
 from django.db.models.sql.compiler import SQLCompiler
 
+# What a precompiled queryset may yield: instances, or values() dicts.
+ITERABLES = (ModelIterable, ValuesIterable)
 # The compiler's state that execute_sql() and the query iterable read after as_sql() set it.
 COMPILER_STATE_RELIED_ON = ("select", "klass_info", "annotation_col_map", "col_count")
 
@@ -43,10 +46,15 @@ class IncompatibleDjango(ImportError):
 def check_django() -> None:
     """Raise IncompatibleDjango unless the compiler calls and state relied on are there."""
     iterating = set(ModelIterable.__iter__.__code__.co_names)
+    iterating_values = set(ValuesIterable.__iter__.__code__.co_names)
     executing = set(SQLCompiler.execute_sql.__code__.co_names)
+    iterating_results = set(SQLCompiler.results_iter.__code__.co_names)
     for name, used in [
         ("get_compiler", iterating),
         ("execute_sql", iterating),
+        ("get_compiler", iterating_values),
+        ("results_iter", iterating_values),
+        ("execute_sql", iterating_results),
         ("as_sql", executing),
         ("has_extra_select", executing),
         *((name, iterating | executing) for name in COMPILER_STATE_RELIED_ON),
@@ -101,8 +109,8 @@ class Precompiled:
 
     def compile(self, alias: str) -> Compiled:
         queryset = self.build(**self.stand_ins).using(alias)
-        if queryset.model is not self.model or queryset._iterable_class is not ModelIterable:
-            raise TypeError(f"precompile a queryset of {self.model.__name__} instances")
+        if queryset.model is not self.model or queryset._iterable_class not in ITERABLES:
+            raise TypeError(f"precompile a queryset of {self.model.__name__}, or its values()")
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
         positions = {
@@ -118,8 +126,9 @@ class Precompiled:
             raise ValueError(f"{unplaced} did not reach the compiled query as parameters")
         return Compiled(queryset, compiler, sql, tuple(params), positions)
 
-    def run(self, limit: int | None = None, offset: int = 0, **values: int | str) -> list[Model]:
-        """The queryset's instances for `values`, LIMIT `limit` OFFSET `offset` if limited."""
+    def run(self, limit: int | None = None, offset: int = 0, **values: int | str) -> list:
+        """The queryset's instances (or dicts) for `values`, LIMIT `limit` OFFSET `offset` if
+        limited."""
         compiled = self.compiled(router.db_for_read(self.model))
         params = list(compiled.params)
         for name, value in values.items():

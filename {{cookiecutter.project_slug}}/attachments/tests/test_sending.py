@@ -126,6 +126,23 @@ def test_history_reads_every_attachment_of_a_page_in_one_query(
     assert [len(message["attachments"]) for message in page] == [2] * count
 
 
+def test_a_page_shows_its_own_rooms_attachments_among_interleaved_rooms(
+    as_user, uploaded, make_room, user, carol, room
+):
+    # The two rooms' messages take turns, so the other room's fall between this page's ids.
+    other = make_room(user, carol)
+    for n in range(3):
+        for where in (room, other):
+            shared = uploaded(user, where)
+            response = send(as_user, user, where, [shared.pk], client_id=f"{where.pk}-{n}")
+            assert response.status_code == 201, response.data
+    for where in (room, other):
+        page = as_user(user).get(f"/api/rooms/{where.pk}/messages/").data["results"]
+        shown = {item["id"] for message in page for item in message["attachments"]}
+        assert shown == set(Attachment.objects.filter(room=where).values_list("pk", flat=True))
+        assert [len(message["attachments"]) for message in page] == [1, 1, 1]
+
+
 def test_deleting_a_message_deletes_its_attachments_and_their_files_after_commit(
     as_user, uploaded, user, room, media, django_capture_on_commit_callbacks
 ):

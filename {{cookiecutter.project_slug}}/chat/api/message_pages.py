@@ -6,7 +6,7 @@ asks for a room's messages after the newest it had, and building and compiling t
 its joins was most of that request's CPU.
 """
 
-from attachments.linking import with_attachments
+from attachments.linking import attach_to_page
 from core.precompiled import Precompiled
 
 from ..domain.access import visible_messages
@@ -15,13 +15,9 @@ from ..models import Membership, Message
 
 def shown(room: int, history_from: int):
     """The messages a member whose history starts after `history_from` reads, as pages show
-    them: with their senders, the messages they answer and their attachments."""
+    them: with their senders and the messages they answer."""
     member = Membership(room_id=room, history_from=history_from)
-    return (
-        visible_messages(member)
-        .select_related("sender", "reply_to__sender")
-        .prefetch_related(with_attachments())
-    )
+    return visible_messages(member).select_related("sender", "reply_to__sender")
 
 
 LATEST = Precompiled(Message, lambda **at: shown(**at).order_by("-id"), room=int, history_from=int)
@@ -42,11 +38,15 @@ AFTER = Precompiled(
 
 
 def message_page(membership: Membership, cursor: dict[str, int], size: int) -> list[Message]:
-    """Up to `size` messages: after `cursor["after"]` oldest first, else newest first (before
-    `cursor["before"]` if given)."""
+    """Up to `size` messages with their attachments: after `cursor["after"]` oldest first,
+    else newest first (before `cursor["before"]` if given). A page holds every message of the
+    room between its first id and its last."""
     at = {"room": membership.room_id, "history_from": membership.history_from}
     if "after" in cursor:
-        return AFTER.run(limit=size, after=cursor["after"], **at)
-    if "before" in cursor:
-        return BEFORE.run(limit=size, before=cursor["before"], **at)
-    return LATEST.run(limit=size, **at)
+        page = AFTER.run(limit=size, after=cursor["after"], **at)
+    elif "before" in cursor:
+        page = BEFORE.run(limit=size, before=cursor["before"], **at)
+    else:
+        page = LATEST.run(limit=size, **at)
+    attach_to_page(page, membership.room_id)
+    return page

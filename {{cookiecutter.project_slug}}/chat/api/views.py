@@ -15,7 +15,12 @@ from core.text import ID_PATTERN
 from ..domain.access import membership_for, room_for
 from ..domain.errors import Invalid
 from ..domain.messages import delete_message, edit_message
-from ..domain.reactions import add_reaction, reaction_counts, remove_reaction
+from ..domain.reactions import (
+    add_reaction,
+    page_reaction_counts,
+    reaction_counts,
+    remove_reaction,
+)
 from ..domain.read_state import mark_read, unread_total
 from ..domain.reports import report_message
 from ..domain.search import search_messages
@@ -142,8 +147,9 @@ class RoomMessagesView(APIView):
             page = page[:size]
             direction = "after" if "after" in cursor else "before"
             following = request.build_absolute_uri(f"{request.path}?{direction}={page[-1].pk}")
+        ids = [message.pk for message in page]
         context = {
-            "reactions": reaction_counts([message.pk for message in page], request.user),
+            "reactions": page_reaction_counts(membership.room_id, ids, request.user),
             "history_from": membership.history_from,
         }
         results = MessageSerializer(page, many=True, context=context).data

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 
+from core.precompiled import Precompiled
+
 from ..models import Membership, Reaction
 from ..realtime import publish
 from .access import refuse_if_blocked
@@ -80,15 +82,48 @@ def reaction_state(message, user, emoji: str) -> dict:
 def reaction_counts(message_ids: list[int], user) -> dict[int, list[dict]]:
     """Each message's reactions, in the order first used, with whether `user` is among them:
     one query for a whole page of messages."""
-    counts: dict[int, list[dict]] = {}
-    rows = (
-        Reaction.objects.filter(message_id__in=message_ids)
-        .values("message_id", "emoji")
-        .annotate(count=Count("pk"), mine=Max("user_id", filter=Q(user=user)), first=Min("pk"))
+    return counted(tallies(Reaction.objects.filter(message_id__in=message_ids), user.pk))
+
+
+def tallies(reactions, user_id: int):
+    """Per message and emoji: how many, whether the user is among them, and the first's id."""
+    return (
+        reactions.values("message_id", "emoji")
+        .annotate(count=Count("pk"), mine=Max("user_id", filter=Q(user=user_id)), first=Min("pk"))
         .order_by("message_id", "first")
     )
+
+
+def counted(rows) -> dict[int, list[dict]]:
+    counts: dict[int, list[dict]] = {}
     for row in rows:
         counts.setdefault(row["message_id"], []).append(
             {"emoji": row["emoji"], "count": row["count"], "me": row["mine"] is not None}
         )
     return counts
+
+
+# The reactions of a page of a room's messages, found by the room and the page's range of
+# ids: compiled once (core/precompiled.py), as a page of messages is.
+PAGE_TALLIES = Precompiled(
+    Reaction,
+    lambda room, first, last, user: tallies(
+        Reaction.objects.filter(message__room=room, message_id__gte=first, message_id__lte=last),
+        user,
+    ),
+    room=int,
+    first=int,
+    last=int,
+    user=int,
+)
+
+
+def page_reaction_counts(room_id: int, message_ids: list[int], user) -> dict[int, list[dict]]:
+    """reaction_counts() for a page that holds every message of the room from its first id to
+    its last."""
+    if not message_ids:
+        return {}
+    found = PAGE_TALLIES.run(
+        room=room_id, first=min(message_ids), last=max(message_ids), user=user.pk
+    )
+    return counted(found)

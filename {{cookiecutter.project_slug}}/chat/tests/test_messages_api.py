@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from chat.models import Membership, Message, Room
+from attachments.models import Attachment
+from chat.models import Membership, Message, Reaction, Room
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_history_pages_are_compiled_once_and_keep_each_members_cut(
         for reader in (user, bob)
         for shape in shapes
     }
-    assert Message not in compiled_models and Membership not in compiled_models
+    assert not {Message, Membership, Reaction, Attachment} & set(compiled_models)
     assert pages == {
         (user.username, ""): ids[::-1],
         (user.username, f"?before={ids[4]}"): ids[3::-1],
@@ -127,6 +128,26 @@ def test_history_pages_are_compiled_once_and_keep_each_members_cut(
         (bob.username, f"?before={ids[4]}"): [ids[3], ids[2]],
         (bob.username, f"?after={ids[0]}"): ids[2:],
     }
+
+
+def test_a_page_counts_its_own_rooms_reactions_among_interleaved_rooms(
+    as_user, make_room, room, user, bob, carol
+):
+    # The two rooms' messages take turns, so the other room's fall between this page's ids.
+    other = make_room(user, carol)
+    ours, theirs = [], []
+    for n in range(3):
+        ours.append(Message.objects.create(room=room, sender=bob, body="o", client_id=f"o{n}"))
+        theirs.append(Message.objects.create(room=other, sender=carol, body="t", client_id=f"t{n}"))
+    Reaction.objects.create(message=theirs[1], user=carol, emoji="🙂")
+    Reaction.objects.create(message=ours[1], user=bob, emoji="👍")
+    Reaction.objects.create(message=ours[1], user=user, emoji="👍")
+    page = as_user(user).get(f"/api/rooms/{room.pk}/messages/").data["results"]
+    assert [(message["id"], message["reactions"]) for message in page] == [
+        (ours[2].pk, []),
+        (ours[1].pk, [{"emoji": "👍", "count": 2, "me": True}]),
+        (ours[0].pk, []),
+    ]
 
 
 def test_edit_is_for_the_sender_only(as_user, room, user, bob, carol):
