@@ -98,15 +98,15 @@ PAGE_ATTACHMENTS = Precompiled(
 def attach_to_page(messages: list, room_id: int) -> None:
     """with_attachments() for a page that holds every message of the room from its first id
     to its last: one query whatever the page."""
-    pages = {message.pk: message for message in messages}
+    by_id = {message.pk: message for message in messages}
     for message in messages:
         message.attachment_list = []
     if not messages:
         return
-    for attachment in PAGE_ATTACHMENTS.run(room=room_id, first=min(pages), last=max(pages)):
+    for attachment in PAGE_ATTACHMENTS.run(room=room_id, first=min(by_id), last=max(by_id)):
         # A message committed after the page was read may fall in its range: not the page's.
-        if attachment.message_id in pages:
-            pages[attachment.message_id].attachment_list.append(attachment)
+        if attachment.message_id in by_id:
+            by_id[attachment.message_id].attachment_list.append(attachment)
 
 
 def payloads(message) -> list[dict]:

@@ -117,9 +117,9 @@ class Precompiled:
             name: tuple(
                 index
                 for index, param in enumerate(params)
-                if type(param) is type(stand_in) and param == stand_in
+                if type(param) is type(placeholder) and param == placeholder
             )
-            for name, stand_in in self.stand_ins.items()
+            for name, placeholder in self.stand_ins.items()
         }
         unplaced = [name for name, found in positions.items() if not found]
         if unplaced:
@@ -129,6 +129,9 @@ class Precompiled:
     def run(self, limit: int | None = None, offset: int = 0, **values: int | str) -> list:
         """The queryset's instances (or dicts) for `values`, LIMIT `limit` OFFSET `offset` if
         limited."""
+        if values.keys() != self.stand_ins.keys():
+            # A value left out would run the query for its stand-in, and find nothing.
+            raise TypeError(f"run() takes {sorted(self.stand_ins)}, not {sorted(values)}")
         compiled = self.compiled(router.db_for_read(self.model))
         params = list(compiled.params)
         for name, value in values.items():

@@ -91,6 +91,14 @@ def test_only_the_first_run_compiles(people, compiled_models):
     assert compiled_models == [Group]
 
 
+def test_a_run_must_give_every_value(people):
+    precompiled = Precompiled(get_user_model(), users_after, first=int)
+    with pytest.raises(TypeError, match="first"):
+        precompiled.run()
+    with pytest.raises(TypeError, match="last"):
+        precompiled.run(first=0, last=1)
+
+
 def test_a_value_that_is_not_a_parameter_of_its_own_is_refused():
     users = get_user_model()
     ignoring = Precompiled(users, lambda first: users.objects.all(), first=int)
