@@ -7,6 +7,7 @@ from asgiref.sync import sync_to_async
 from chat.models import Membership, Room
 from chat.realtime import publish
 from chat.realtime.hub import PRESENCE_GROUP
+from chat.realtime.presence import rooms_up_to_presence_size
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,6 +89,18 @@ async def test_a_change_costs_one_layer_message_and_one_frame_per_socket(
     # Exactly one: the next frame the friend reads is a later message.
     await friend_socket.send_json_to(send_frame(last_room, "after", "c-1"))
     assert (await next_of(friend_socket))["type"] == "message.new"
+
+
+def test_the_presence_size_counts_a_room_of_exactly_that_many_members_in(settings, make_user):
+    settings.CHAT_PRESENCE_MAX_MEMBERS = 3
+    people = [make_user(f"person{n}") for n in range(8)]
+    rooms = {}
+    for size in (2, 3, 4, 8):
+        room = Room.objects.create(kind=Room.Kind.GROUP, name=f"{size} members")
+        Membership.objects.bulk_create([Membership(room=room, user=one) for one in people[:size]])
+        rooms[size] = room.pk
+    assert sorted(rooms_up_to_presence_size(list(rooms.values()))) == [rooms[2], rooms[3]]
+    assert rooms_up_to_presence_size([]) == []
 
 
 async def test_rooms_above_the_presence_size_carry_no_presence(
