@@ -5,9 +5,10 @@ expires, unless the client sent a fresh one in-band first
 ({"type": "auth.refresh", "token": "<new access token>"}).
 
 Each login's tokens carry a `sid` claim naming the login: simplejwt copies it from the
-refresh token into every access token and keeps it when it rotates the refresh token.
-Logout (blacklisting a refresh token) closes the sockets opened with that login's tokens, and
-its access tokens already issued are refused from then on; a password change blacklists every
+refresh token into every access token and keeps it when it rotates the refresh token. A
+refresh token is good for one refresh. Logout blacklists every refresh token of the login,
+closes the sockets opened with that login's tokens, and its access tokens already issued
+are refused from then on; a password change blacklists every
 refresh token of the user, and refuses every access token already issued
 (accounts/jwt_authentication.py). The verify endpoint answers as a request with the token would.
 """
@@ -20,6 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.dispatch import receiver
 from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -30,7 +33,10 @@ from rest_framework_simplejwt.serializers import (
     TokenVerifySerializer,
 )
 from rest_framework_simplejwt.settings import api_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.token_blacklist.models import (
+    BlacklistedToken,
+    OutstandingToken,
+)
 from rest_framework_simplejwt.tokens import Token, UntypedToken
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
@@ -84,15 +90,45 @@ def websocket_auth_middleware(inner):
     return CredentialAuthMiddleware(inner, keyword="Bearer", resolve=resolve_access_token)
 
 
+def lock_user(user_id):
+    """The user, locked until the transaction ends: a user's refreshes and logouts take turns,
+    so that a logout finds every refresh token a refresh made before it, and a refresh after
+    it finds its token blacklisted. None if the account is gone."""
+    user_model = get_user_model()
+    lookup = {api_settings.USER_ID_FIELD: user_id}
+    return user_model.objects.select_for_update().filter(**lookup).first()
+
+
+def blacklist_the_refresh_tokens_of_the_login(user_id, login_id: str) -> None:
+    """Every refresh token of that login still live, should it have more than one (issued
+    before each refresh token became good for one refresh only)."""
+    live = OutstandingToken.objects.filter(
+        user_id=user_id, blacklistedtoken__isnull=True, expires_at__gt=timezone.now()
+    )
+    of_the_login = [
+        outstanding
+        for outstanding in live
+        if UntypedToken(outstanding.token, verify=False).get(LOGIN_CLAIM) == login_id
+    ]
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=outstanding) for outstanding in of_the_login],
+        ignore_conflicts=True,
+    )
+
+
 class LogoutSerializer(TokenBlacklistSerializer):
     def validate(self, attrs: dict) -> dict:
         refresh = self.token_class(attrs["refresh"])
-        refresh.blacklist()
+        user_id = refresh[api_settings.USER_ID_CLAIM]
         login_id = refresh.get(LOGIN_CLAIM)
-        # A refresh token from before logins had a sid cannot tell its sockets: close them all.
-        close_sockets(int(refresh[api_settings.USER_ID_CLAIM]), login_id)
-        if login_id is not None:
-            transaction.on_commit(partial(end_login, login_id))
+        with transaction.atomic():
+            lock_user(user_id)
+            refresh.blacklist()
+            if login_id is not None:
+                blacklist_the_refresh_tokens_of_the_login(user_id, login_id)
+                transaction.on_commit(partial(end_login, login_id))
+            # A refresh token from before logins had a sid cannot tell its sockets: close them all.
+            close_sockets(int(user_id), login_id)
         return {}
 
 
@@ -122,16 +158,34 @@ class LoginSerializer(TokenObtainPairSerializer):
 
 
 class RefreshSerializer(TokenRefreshSerializer):
-    """simplejwt's, but the refresh token of a deleted account is refused as an inactive one's
-    is (401), not with a 500: simplejwt looks its user up with get() and lets DoesNotExist out."""
+    """simplejwt's rotation (ROTATE_REFRESH_TOKENS, BLACKLIST_AFTER_ROTATION), with a refresh
+    token good for one refresh only.
+
+    simplejwt checks the blacklist, then blacklists the token and ignores whether it already
+    was: two refreshes with one token at the same instant (a duplicated browser tab, a stolen
+    token) both got a new refresh token, and a logout with one left the other's alive. Here
+    the blacklisting is the claim, and its row is unique: the second refresh finds it made,
+    and is refused (401). The refresh token of a deleted account is refused as an inactive
+    one's is (401): simplejwt's get() let DoesNotExist out as a 500.
+    """
 
     def validate(self, attrs: dict) -> dict:
-        try:
-            return super().validate(attrs)
-        except get_user_model().DoesNotExist:
-            raise AuthenticationFailed(
-                self.error_messages["no_active_account"], "no_active_account"
-            ) from None
+        refresh = self.token_class(attrs["refresh"])  # its signature and expiry; not blacklisted
+        with transaction.atomic():
+            user = lock_user(refresh[api_settings.USER_ID_CLAIM])
+            if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+                raise AuthenticationFailed(
+                    self.error_messages["no_active_account"], "no_active_account"
+                )
+            first_use = refresh.blacklist()[1]  # get_or_create's `created`
+            if not first_use:  # refreshed, or logged out, since it was checked above
+                raise TokenError(_("Token is blacklisted"))
+            access = str(refresh.access_token)
+            refresh.set_jti()
+            refresh.set_exp()
+            refresh.set_iat()
+            refresh.outstand()
+            return {"access": access, "refresh": str(refresh)}
 
 
 class RefreshView(TokenRefreshView):

@@ -5,9 +5,11 @@ import asyncio
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.core.cache import cache
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import jwt_authentication
-from accounts.auth_jwt import resolve_access_token
+from accounts.auth_jwt import RefreshSerializer, resolve_access_token
 from accounts.tests.live_sockets import (
     close_code,
     logout_closes_only_that_logins_socket,
@@ -63,6 +65,56 @@ def test_a_password_change_ends_the_access_tokens_already_issued(api_client, use
     assert async_to_sync(resolve_access_token)(fresh).user == user
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh}")
     assert api_client.get("/api/auth/me/").status_code == 200
+
+
+def refreshed(api_client, refresh: str):
+    return api_client.post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
+
+
+@pytest.mark.django_db
+def test_a_refresh_token_is_good_for_one_refresh(api_client, user, password):
+    refresh = obtain(api_client, user, password)["refresh"]
+    assert refreshed(api_client, refresh).status_code == 200
+    again = refreshed(api_client, refresh)
+    assert (again.status_code, again.data["code"]) == (401, "token_not_valid")
+
+
+@pytest.mark.django_db
+def test_of_two_refreshes_with_one_token_at_once_only_the_first_gets_new_tokens(
+    api_client, user, password, monkeypatch
+):
+    """The second found the token good before the first blacklisted it, as two at the same
+    instant do (a duplicated browser tab): it is refused, and the login has one refresh token."""
+    refresh = obtain(api_client, user, password)["refresh"]
+    first = []
+
+    class CheckedAsAnotherRefreshRuns(RefreshToken):
+        def __init__(self, token, *args, **kwargs):
+            super().__init__(token, *args, **kwargs)
+            if not first:
+                first.append(None)
+                first[0] = refreshed(api_client, token)
+
+    monkeypatch.setattr(RefreshSerializer, "token_class", CheckedAsAnotherRefreshRuns)
+    second = refreshed(api_client, refresh)
+    assert first[0].status_code == 200
+    assert (second.status_code, second.data["code"]) == (401, "token_not_valid")
+    assert refreshed(api_client, first[0].data["refresh"]).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # a logout is recorded once it commits
+def test_logout_ends_every_refresh_token_of_its_login_for_good(api_client, user, password):
+    """Should a login hold two (a copy refreshed before refreshes were once only), neither mints
+    tokens after the logout, also once the logout's record for access tokens is gone."""
+    phone, laptop = obtain(api_client, user, password), obtain(api_client, user, password)
+    copy = RefreshToken(phone["refresh"])
+    copy.set_jti()
+    copy.outstand()
+    assert api_client.post("/api/auth/logout/", {"refresh": phone["refresh"]}).status_code == 200
+    cache.clear()
+    refused = refreshed(api_client, str(copy))
+    assert (refused.status_code, refused.data["code"]) == (401, "token_not_valid")
+    assert refreshed(api_client, laptop["refresh"]).status_code == 200
 
 
 @pytest.mark.django_db(transaction=True)  # the socket's lookup closes connections as it goes
