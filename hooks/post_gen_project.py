@@ -80,6 +80,7 @@ FILES_BY_ANSWER = {
             "accounts/tests/test_auth_jwt.py",
             "accounts/tests/fixtures_jwt.py",
             "webclient/static/webclient/auth/jwt.js",
+            "webclient/tests/test_duplicated_tabs.py",
             *TOKEN_AUTH_SOCKETS,
             *EXPIRING_CREDENTIALS,
         ],

@@ -2,17 +2,61 @@
 // token before it expires (REST calls wait for the renewal; the open socket gets the new one
 // in-band, auth.refresh, so the server does not close it). The socket opens with a single-use
 // ticket. Both tokens are kept in sessionStorage: they survive a reload, not the tab.
+//
+// A refresh token renews once only, and a duplicated tab starts with a copy of its tab's
+// sessionStorage: the tabs holding one login take turns to renew (Web Locks), and the one that
+// renews hands the new tokens to the others (BroadcastChannel), which would otherwise renew
+// with the used token, be refused and sign out.
 import { ApiError, sendJson } from "../http.js";
 import { credentialMode } from "./credentials.js";
 
 const KEY = "chat.jwt";
 // Renew this long before expiry: a request or a handshake in flight must not arrive late.
 const MARGIN_MS = 60_000;
+// How long a refused renewal waits for another tab's message that it renewed the same token.
+const OTHER_TABS_MS = 2_000;
 
 let tokens = JSON.parse(sessionStorage.getItem(KEY) || "null");
 let renewing = null;
 let timer = null;
 let sendFrame = null;
+const otherTabs = "BroadcastChannel" in window ? new BroadcastChannel(KEY) : null;
+
+// Calls waiting for another tab's renewal of the tokens they hold.
+const awaitingOtherTabs = new Set();
+
+otherTabs?.addEventListener("message", ({ data }) => {
+  if (tokens && data.renewed === tokens.refresh) adopt(data.tokens);
+  for (const wake of awaitingOtherTabs) wake();
+});
+
+// Whether another tab renewed the `used` refresh token: its message may come in just after
+// this tab's turn to renew (the lock and the message travel apart), so a refused renewal
+// waits for it a moment before signing out.
+function renewedElsewhere(used) {
+  return new Promise((resolve) => {
+    const settle = () => {
+      if (tokens?.refresh === used) return;
+      awaitingOtherTabs.delete(settle);
+      resolve(Boolean(tokens));
+    };
+    awaitingOtherTabs.add(settle);
+    settle();
+    setTimeout(() => {
+      awaitingOtherTabs.delete(settle);
+      resolve(tokens?.refresh !== used && Boolean(tokens));
+    }, OTHER_TABS_MS);
+  });
+}
+
+function adopt(answer) {
+  keep(answer);
+  sendFrame?.({ type: "auth.refresh", token: tokens.access });
+}
+
+function inTurn(work) {
+  return navigator.locks ? navigator.locks.request(KEY, work) : work();
+}
 
 function expiresAt(jwt) {
   try {
@@ -35,22 +79,27 @@ function forget() {
   clearTimeout(timer);
 }
 
-// One renewal at a time: the refresh token rotates, and a second use of the old one would be
-// refused (it is blacklisted after rotation).
+// One renewal at a time, in this tab and across the tabs of the login: the refresh token
+// rotates, and a second use of the old one is refused.
 function renew() {
   if (!renewing) {
-    renewing = (async () => {
+    const used = tokens.refresh;
+    renewing = inTurn(async () => {
+      // Renewed by another tab while this one waited for its turn: its tokens are adopted.
+      if (tokens?.refresh !== used) return Boolean(tokens);
       try {
-        keep(await sendJson("POST", "/api/auth/token/refresh/", { refresh: tokens.refresh }));
-        sendFrame?.({ type: "auth.refresh", token: tokens.access });
+        adopt(await sendJson("POST", "/api/auth/token/refresh/", { refresh: used }));
+        otherTabs?.postMessage({ renewed: used, tokens });
         return true;
       } catch (error) {
-        if (error instanceof ApiError && error.status !== 0) forget();
+        if (!(error instanceof ApiError) || error.status === 0) return false; // offline
+        if (otherTabs && (await renewedElsewhere(used))) return true;
+        forget();
         return false;
-      } finally {
-        renewing = null;
       }
-    })();
+    }).finally(() => {
+      renewing = null;
+    });
   }
   return renewing;
 }
