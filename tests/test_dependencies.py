@@ -88,3 +88,11 @@ def test_import_linter_is_a_dev_tool_with_its_contracts_and_pre_commit_hook():
     assert requirements(hook["additional_dependencies"]) == {
         "import-linter": dev["import-linter"]
     }, "pre-commit installs the same import-linter range as the dev group"
+
+
+def test_pre_commit_runs_ruff_from_the_dev_groups_range():
+    dev = requirements(generated_pyproject({})["dependency-groups"]["dev"])
+    config = yaml.safe_load((PROJECT_TEMPLATE / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: hook for repo in config["repos"] for hook in repo["hooks"]}
+    for name in ("ruff-check", "ruff-format"):
+        assert requirements(hooks[name]["additional_dependencies"]) == {"ruff": dev["ruff"]}
