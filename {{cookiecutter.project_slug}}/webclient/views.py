@@ -25,4 +25,6 @@ class ChatClientView(TemplateView):
             "auth_module": settings.WEBCLIENT_AUTH_MODULE,
             "group_rooms": serves("room-discover"),
             "direct_rooms": serves("direct"),
+            # The composer says a message is too long before sending it, and keeps it to shorten.
+            "max_message_length": settings.CHAT_MAX_MESSAGE_LENGTH,
         }

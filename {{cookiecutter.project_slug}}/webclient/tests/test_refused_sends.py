@@ -1,5 +1,6 @@
 """Sends the server refuses: too fast, they all arrive later, in the order typed; refused for
-good (too long), the user sees why and may discard them."""
+good, the user sees why and may discard them, or take them back to change; too long, the
+composer says so before sending, and keeps the text."""
 
 import pytest
 from playwright.sync_api import expect
@@ -33,10 +34,27 @@ def test_a_burst_past_the_message_limit_is_stored_in_the_order_typed(
     expect(messages(bobs).filter(has_text="Burst message")).to_contain_text(BODIES)
 
 
+# Before the client's modules run (they run once the page is parsed), its limit is raised.
+RAISED_LIMIT = """
+new MutationObserver((_, observer) => {
+  if (!document.body) return;
+  document.body.dataset.maxMessageLength = "9999";
+  observer.disconnect();
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def with_a_stale_length_limit(page) -> None:
+    """Give `page` a limit above the server's, as a page loaded before the server's limit was
+    lowered has: its over-long sends reach the server, which refuses them."""
+    page.add_init_script(RAISED_LIMIT)
+
+
 def test_a_message_refused_for_good_says_why_and_can_be_discarded(
     new_context, user, bob, room, password
 ):
     alice = new_context().new_page()
+    with_a_stale_length_limit(alice)
     sign_in(alice, "alice", password)
     open_room(alice, room.name or "bob")
     send(alice, "x" * 5000)
@@ -51,3 +69,72 @@ def test_a_message_refused_for_good_says_why_and_can_be_discarded(
     open_room(bobs, room.name or "alice")
     expect(message(bobs, "Shorter, then")).to_be_visible()
     expect(message(bobs, "xxxx")).to_have_count(0)
+
+
+def test_a_refused_message_goes_back_to_the_composer_to_be_changed(
+    new_context, page_problems, user, bob, room, password
+):
+    alice = new_context().new_page()
+    with_a_stale_length_limit(alice)
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    send(alice, "Too long: " + "y" * 4000)
+    refused = message(alice, "Not sent")
+    expect(refused).to_contain_text("at most 4000 characters")
+    refused.get_by_role("button", name="Edit").click()
+    expect(message(alice, "Not sent")).to_have_count(0)
+    composer = alice.get_by_label("Message", exact=True)
+    expect(composer).to_have_value("Too long: " + "y" * 4000)
+    composer.fill("Short enough now")
+    alice.get_by_role("button", name="Send", exact=True).click()
+    bobs = new_context().new_page()
+    sign_in(bobs, "bob", password)
+    open_room(bobs, room.name or "alice")
+    expect(message(bobs, "Short enough now")).to_be_visible()
+    page_problems.assert_none()
+
+
+def test_the_composer_keeps_a_message_over_the_limit_and_says_so(
+    new_context, page_problems, user, room, password
+):
+    alice = new_context().new_page()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    # 4,001 characters, one of them outside the BMP: the server counts code points.
+    body = "\N{GRINNING FACE}" + "z" * 4000
+    send(alice, body)
+    expect(alice.get_by_role("alert")).to_have_text(
+        "A message is at most 4000 characters: this one has 4001."
+    )
+    expect(alice.get_by_label("Message", exact=True)).to_have_value(body)
+    expect(message(alice, "zzzz")).to_have_count(0)
+    send(alice, body[:-1])
+    expect(message(alice, "zzzz")).to_have_count(1)
+    expect(message(alice, "zzzz")).not_to_contain_text("Not sent")
+    page_problems.assert_none()
+
+
+def test_a_refused_file_says_why_under_its_name(new_context, page_problems, user, room, password):
+    page_problems.allow(r"status of 400 \(Bad Request\)")  # the upload, refused
+    alice = new_context().new_page()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    with alice.expect_file_chooser() as chooser:
+        alice.get_by_role("button", name="Attach file").click()
+    chooser.value.set_files(
+        files=[
+            {
+                "name": "random.bin",
+                "mimeType": "application/octet-stream",
+                "buffer": bytes(range(256)) * 64,
+            }
+        ]
+    )
+    upload = alice.locator("#uploads li")
+    reason = upload.locator(".error")
+    expect(reason).to_contain_text("not allowed")
+    name, why = upload.get_by_text("random.bin", exact=True).bounding_box(), reason.bounding_box()
+    # The name on one line, as wide as its text, and the reason on a line of its own below it.
+    assert name["width"] > name["height"]
+    assert why["y"] >= name["y"] + name["height"]
+    page_problems.assert_none()

@@ -15,7 +15,11 @@ const { state } = store;
 const READ_DELAY_MS = 500;
 const readTimers = new Map();
 const config = document.body.dataset;
-const features = { groups: config.groupRooms === "true", direct: config.directRooms === "true" };
+const features = {
+  groups: config.groupRooms === "true",
+  direct: config.directRooms === "true",
+  maxMessageLength: Number(config.maxMessageLength),
+};
 
 const auth = (await import(config.authModule)).default;
 const api = createApi(auth, { onSignedOut: signedOut });

@@ -76,6 +76,12 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     }
     const attachments = uploads.filter((upload) => upload.attachment).map((upload) => upload.attachment);
     if (!body.trim() && !attachments.length) return;
+    // Characters as the server counts them (code points, not UTF-16 units).
+    const length = [...body].length;
+    if (length > actions.features.maxMessageLength) {
+      showError(new Error(`A message is at most ${actions.features.maxMessageLength} characters: this one has ${length}.`));
+      return;
+    }
     // Sending stops the typing indicator on the server's side.
     clearTimeout(typingIdle);
     typingSince = 0;
@@ -149,9 +155,19 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     );
   }
 
+  // A send the server refused, back in the composer to change: its text, its reply, its files.
+  function restore(pending) {
+    text.value = pending.body;
+    if (pending.reply_to) startReply({ ...pending.reply_to, body: pending.reply_to.excerpt ?? pending.reply_to.body ?? "" });
+    uploads = pending.attachments.map((attachment) => ({ id: `upload-${++uploadCount}`, file: { name: attachment.name }, attachment, error: null, bar: null }));
+    renderUploads();
+    text.focus();
+  }
+
   return {
     startReply,
     showError,
+    restore,
     // Another conversation opened (or none): nothing written for the last one carries over.
     reset(closed) {
       cancelReply();

@@ -27,6 +27,12 @@ export function mountConversation(actions) {
   });
   const showError = composer.showError;
 
+  // A refused send taken back into the composer, to change and send anew.
+  function editRefused(pending) {
+    actions.discard(pending.client_id);
+    composer.restore(pending);
+  }
+
   function current() {
     return state.current === null ? null : state.rooms.get(state.current);
   }
@@ -240,7 +246,10 @@ export function mountConversation(actions) {
               "p",
               { class: "error" },
               `Not sent: ${message.failed} `,
+              // Again as it is (once unblocked, say), or back in the composer to change (too long).
               h("button", { type: "button", class: "secondary", onclick: () => actions.resend(message.client_id) }, "Retry"),
+              " ",
+              h("button", { type: "button", class: "secondary", onclick: () => editRefused(message) }, "Edit"),
               " ",
               h("button", { type: "button", class: "secondary", onclick: () => actions.discard(message.client_id) }, "Discard"),
             )
