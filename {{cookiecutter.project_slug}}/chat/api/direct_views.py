@@ -8,12 +8,18 @@ from rest_framework.views import APIView
 from accounts.throttles import LiveRateThrottle
 
 from ..domain.blocks import block_user, unblock_user, user_blocks
-from ..domain.direct_rooms import NO_CONVERSATION, find_direct, hide_direct, start_direct
+from ..domain.direct_rooms import (
+    NO_CONVERSATION,
+    find_direct,
+    hide_direct,
+    start_direct,
+)
 from ..domain.errors import NotFound
 from ..domain.sending import send_message
 from ..models import Block
+from .direct_serializers import BlockSerializer
 from .room_list import rooms_for
-from .serializers import BlockSerializer, MessageSerializer, RoomSerializer, UserIdSerializer
+from .serializers import MessageSerializer, RoomSerializer, UserIdSerializer
 from .views import payload
 
 

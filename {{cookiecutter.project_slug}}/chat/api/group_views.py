@@ -8,16 +8,18 @@ from core.text import ID_PATTERN
 
 from ..domain import group_moderation, group_rooms, invitations, reports
 from ..models import Invitation, Room
-from .room_list import rooms_for
-from .serializers import (
+from .group_serializers import (
     BanSerializer,
     InvitationSerializer,
-    MembershipSerializer,
-    ReportSerializer,
     RoleSerializer,
     RoomCreateSerializer,
-    RoomSerializer,
     RoomUpdateSerializer,
+)
+from .room_list import rooms_for
+from .serializers import (
+    MembershipSerializer,
+    ReportSerializer,
+    RoomSerializer,
     UserIdSerializer,
 )
 from .views import RoomViewSet, payload

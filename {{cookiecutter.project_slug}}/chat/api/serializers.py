@@ -7,7 +7,7 @@ from users.models import avatar_url
 from users.serializers import UserRefSerializer
 
 from ..domain.events import excerpt
-from ..models import Ban, Block, Invitation, Membership, Message, Report, Room
+from ..models import Membership, Message, Report, Room
 from .room_list import attach_last_messages
 
 
@@ -177,74 +177,8 @@ class MessageEditSerializer(serializers.Serializer):
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
 
 
-class RoomRefSerializer(serializers.Serializer):
-    """A room as events carry it (chat/domain/events.py room_ref)."""
-
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
-    name = serializers.CharField()
-    visibility = serializers.CharField()
-    history_visible = serializers.BooleanField()
-
-
-class RoomCreateSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    visibility = serializers.ChoiceField(
-        Room.Visibility.choices,
-        required=False,
-        help_text="public (default): in discovery, anyone may join; private: invitation only.",
-    )
-    history_visible = serializers.BooleanField(
-        required=False, help_text="Whether newcomers read the messages from before they joined."
-    )
-
-
-class RoomUpdateSerializer(RoomCreateSerializer):
-    name = serializers.CharField(required=False, help_text="Owner or admins.")
-    visibility = serializers.ChoiceField(
-        Room.Visibility.choices, required=False, help_text="The owner only."
-    )
-    history_visible = serializers.BooleanField(required=False, help_text="The owner only.")
-
-
-class InvitationSerializer(serializers.ModelSerializer):
-    """An invitation; `user` (the invitee) shows in the room's list, not in your own."""
-
-    room = RoomRefSerializer(read_only=True)
-    invited_by = UserRefSerializer(read_only=True, allow_null=True)
-    user = UserRefSerializer(read_only=True)
-
-    class Meta:
-        model = Invitation
-        fields = ["id", "room", "user", "invited_by", "created"]
-        read_only_fields = fields
-
-
-class BanSerializer(serializers.ModelSerializer):
-    user = UserRefSerializer(read_only=True)
-    banned_by = UserRefSerializer(read_only=True, allow_null=True)
-
-    class Meta:
-        model = Ban
-        fields = ["user", "banned_by", "created"]
-        read_only_fields = fields
-
-
-class BlockSerializer(serializers.ModelSerializer):
-    user = UserRefSerializer(source="blocked", read_only=True)
-
-    class Meta:
-        model = Block
-        fields = ["user", "created"]
-        read_only_fields = fields
-
-
 class UserIdSerializer(serializers.Serializer):
     user = serializers.IntegerField(help_text="The user's id.")
-
-
-class RoleSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(["admin", "member"])
 
 
 class ReportSerializer(serializers.ModelSerializer):
