@@ -21,6 +21,10 @@ from chat.realtime.publish import publish_revocation_sync
 # it holds a hash of the password (Django's get_session_auth_hash) and inactive users are
 # refused. Without it, a socket closed by a password change reopened with the same token.
 credentials_ended = Signal()
+# Sent once a credential has ended (when its transaction commits), with `user_id` and
+# `credential_id` (None: every credential of the user): what was handed out with it, and is
+# not a socket yet, lets go too (accounts/tickets.py refuses its tickets).
+credential_revoked = Signal()
 
 
 def credential_digest(secret: str) -> str:
@@ -30,9 +34,14 @@ def credential_digest(secret: str) -> str:
 
 def close_sockets(user_id: int, credential_id: str | None = None) -> None:
     """Once the current transaction commits, close the user's sockets opened with that
-    credential (None: every socket of the user), in every server process.
+    credential (None: every socket of the user), in every server process, and send
+    credential_revoked.
 
     A channel layer that cannot be reached must not fail the logout it follows: the
     failure is logged, and those sockets stay open until their credential expires.
     """
+    transaction.on_commit(
+        partial(credential_revoked.send, None, user_id=user_id, credential_id=credential_id),
+        robust=True,
+    )
     transaction.on_commit(partial(publish_revocation_sync, user_id, credential_id), robust=True)

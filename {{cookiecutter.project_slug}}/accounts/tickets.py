@@ -2,7 +2,9 @@
 
 The client trades its credential for a ticket over REST and connects with
 `?ticket=<ticket>`: the ticket is worthless after one use or a few seconds, so
-nothing long-lived reaches URLs or access logs.
+nothing long-lived reaches URLs or access logs. A ticket is worthless too once the credential
+it was traded for has ended (a logout, a password change): its socket would be opened after
+the revocation that closes the others.
 """
 
 import hashlib
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.dispatch import receiver
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -20,6 +23,7 @@ from rest_framework.views import APIView
 
 from .clock import Clock
 from .identity import SocketIdentity
+from .revocation import credential_revoked
 
 # What ticket and credential expiry are measured by; tests hand in one they move by hand.
 clock = Clock()
@@ -30,14 +34,21 @@ def _cache_key(ticket: str) -> str:
     return "ws-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def issue_ticket(identity: SocketIdentity) -> str:
-    """A ticket that opens one socket as `identity`, within CHAT_WS_TICKET_TTL_SECONDS."""
+def _revoked_key(user_id: int, credential_id: str | None) -> str:
+    return f"ws-tickets-revoked:{user_id}:{credential_id or '*'}"
+
+
+def issue_ticket(identity: SocketIdentity, authenticated_at: float | None = None) -> str:
+    """A ticket that opens one socket as `identity`, within CHAT_WS_TICKET_TTL_SECONDS;
+    `authenticated_at`: when the credential was found good (by default, now)."""
     ticket = secrets.token_urlsafe(32)
+    now = clock.now()
     claim = {
         "user_id": identity.user.pk,
         "expires_at": identity.expires_at,
         "credential_id": identity.credential_id,
-        "valid_until": clock.now() + settings.CHAT_WS_TICKET_TTL_SECONDS,
+        "authenticated_at": now if authenticated_at is None else authenticated_at,
+        "valid_until": now + settings.CHAT_WS_TICKET_TTL_SECONDS,
     }
     # The cache drops it soon after; `valid_until` is what decides.
     cache.set(_cache_key(ticket), claim, timeout=settings.CHAT_WS_TICKET_TTL_SECONDS + 5)
@@ -54,8 +65,28 @@ async def redeem_ticket(ticket: str) -> SocketIdentity | None:
     expires_at = claim["expires_at"]
     if claim["valid_until"] <= now or (expires_at is not None and expires_at <= now):
         return None
-    user = await get_user_model().objects.filter(pk=claim["user_id"], is_active=True).afirst()
-    return SocketIdentity(user, expires_at, claim["credential_id"]) if user else None
+    user_id, credential_id = claim["user_id"], claim["credential_id"]
+    revoked = await cache.aget_many(
+        [_revoked_key(user_id, None), _revoked_key(user_id, credential_id)]
+    )
+    if any(claim["authenticated_at"] <= at for at in revoked.values()):
+        return None
+    user = await get_user_model().objects.filter(pk=user_id, is_active=True).afirst()
+    return SocketIdentity(user, expires_at, credential_id) if user else None
+
+
+@receiver(credential_revoked)
+def refuse_the_tickets_of_the_credential(sender, user_id, credential_id, **kwargs) -> None:
+    """Tickets traded for that credential (None: any of the user's) until now open nothing.
+
+    Kept as long as a ticket lives: a ticket traded after now was traded for a credential
+    found good after the revocation (a new login), and opens its socket.
+    """
+    cache.set(
+        _revoked_key(user_id, credential_id),
+        clock.now(),
+        timeout=settings.CHAT_WS_TICKET_TTL_SECONDS + 5,
+    )
 
 
 class TicketSerializer(serializers.Serializer):
@@ -69,8 +100,14 @@ class WebSocketTicketView(APIView):
     # Set by as_view(): who the request is, and the credential it authenticated with.
     identity_of: Callable[[Request], SocketIdentity] | None = None
 
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        # Before the credential is checked: a revocation that commits between the check and
+        # the ticket's issue still refuses the ticket.
+        self.authenticated_at = clock.now()
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(request=None, responses={201: TicketSerializer})
     def post(self, request: Request) -> Response:
-        ticket = issue_ticket(self.identity_of(request))
+        ticket = issue_ticket(self.identity_of(request), self.authenticated_at)
         data = {"ticket": ticket, "expires_in": settings.CHAT_WS_TICKET_TTL_SECONDS}
         return Response(TicketSerializer(data).data, status=status.HTTP_201_CREATED)

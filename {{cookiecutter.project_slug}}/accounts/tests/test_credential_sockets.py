@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.identity import SocketIdentity
+from accounts.revocation import close_sockets
 from accounts.tests.clock import ManualClock
 from accounts.tickets import issue_ticket
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
@@ -94,3 +95,40 @@ async def test_inactive_user_is_refused(connect_socket, make_user, ws_credential
     await mallory.asave()
     communicator, _ = await connect_socket(headers)
     assert await communicator.receive_output() == CLOSED_4401
+
+
+async def test_a_ticket_traded_before_a_password_change_opens_nothing(
+    connect_socket, user, ws_credentials, monkeypatch
+):
+    """The change closes every socket of the user; a ticket traded before it would open one
+    after, for good. One traded after (a new login's) opens its socket."""
+    clock = ManualClock()
+    monkeypatch.setattr("accounts.tickets.clock", clock)
+    keyword, credential = await authorization(ws_credentials, user)
+    ticket = await ticket_for(f"{keyword} {credential}")
+    user.set_password("another-horse-battery-staple")
+    await user.asave()
+    communicator, _ = await connect_socket(query=f"ticket={ticket}")
+    assert await communicator.receive_output() == CLOSED_4401
+
+    clock.advance(1)
+    identity = SocketIdentity(user, expires_at=None, credential_id="a-new-login")
+    later = await asyncio.to_thread(issue_ticket, identity)
+    communicator, _ = await connect_socket(query=f"ticket={later}")
+    assert (await communicator.receive_json_from())["type"] == "session.ready"
+
+
+async def test_a_ticket_of_a_credential_that_ended_opens_nothing(connect_socket, user):
+    """A logout ends one credential (close_sockets, which every auth mode's logout calls): its
+    tickets open nothing, and the user's other credentials' tickets still do."""
+    ended, kept = [
+        await asyncio.to_thread(
+            issue_ticket, SocketIdentity(user, expires_at=None, credential_id=credential)
+        )
+        for credential in ("phone", "laptop")
+    ]
+    await asyncio.to_thread(close_sockets, user.pk, "phone")
+    communicator, _ = await connect_socket(query=f"ticket={ended}")
+    assert await communicator.receive_output() == CLOSED_4401
+    communicator, _ = await connect_socket(query=f"ticket={kept}")
+    assert (await communicator.receive_json_from())["type"] == "session.ready"
