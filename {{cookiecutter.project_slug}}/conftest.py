@@ -162,7 +162,8 @@ def as_user(api_client):
 
 @pytest.fixture
 async def connect_socket():
-    """Open ws/chat/ through the whole ASGI stack (Origin check, auth middleware, consumer).
+    """Open ws/chat/ (or `path`) through the whole ASGI stack (Origin check, auth middleware,
+    routing, consumer).
 
     Returns the communicator and, like `connect()`, whether it was accepted.
     """
@@ -170,10 +171,12 @@ async def connect_socket():
 
     opened = []
 
-    async def connect(headers=(), query: str = "", origin: str | None = ORIGIN):
+    async def connect(
+        headers=(), query: str = "", origin: str | None = ORIGIN, path: str = "/ws/chat/"
+    ):
         all_headers = [(b"origin", origin.encode())] if origin else []
         all_headers += [(name.encode(), value.encode()) for name, value in headers]
-        path = "/ws/chat/" + (f"?{query}" if query else "")
+        path += f"?{query}" if query else ""
         communicator = WebsocketCommunicator(application, path, headers=all_headers)
         connected, _ = await communicator.connect()
         if connected:

@@ -6,7 +6,8 @@ Django's requests run on threads that are kept from one request to the next
 HTTP request bodies over HTTP_MAX_BODY_BYTES (uploads: over ATTACHMENTS_MAX_BYTES) are refused
 before Django reads them. Every
 WebSocket handshake passes the Origin check first (WEBSOCKET_ALLOWED_ORIGINS, against
-cross-site WebSocket hijacking), then the authentication middleware of this project's auth mode.
+cross-site WebSocket hijacking), then the authentication middleware of this project's auth mode;
+one to a path no route serves is refused (core/websocket_paths.py).
 """
 
 import gc
@@ -28,12 +29,14 @@ django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from core.request_size import RequestBodyLimit  # noqa: E402
 from core.request_threads import ReusedThreadsASGIHandler  # noqa: E402
 from core.websocket_origins import CheckOrigin  # noqa: E402
+from core.websocket_paths import RefuseUnknownPath  # noqa: E402
 
 django_asgi_app = ReusedThreadsASGIHandler(settings.REQUEST_THREADS_KEPT)
 
@@ -48,7 +51,9 @@ application = ProtocolTypeRouter(
             ],
         ),
         "websocket": CheckOrigin(
-            websocket_auth_middleware(URLRouter(websocket_urlpatterns)),
+            websocket_auth_middleware(
+                URLRouter([*websocket_urlpatterns, re_path(r"", RefuseUnknownPath())])
+            ),
             settings.WEBSOCKET_ALLOWED_ORIGINS,
         ),
     }
