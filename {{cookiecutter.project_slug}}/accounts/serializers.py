@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
 from users.avatars import reencode
@@ -10,6 +10,8 @@ from users.profile import clean_display_name, remove_avatar, set_avatar
 from users.serializers import UserRefSerializer
 
 User = get_user_model()
+# What the uniqueness check of the username field says (Django's AbstractUser).
+USERNAME_TAKEN = User._meta.get_field("username").error_messages["unique"]
 
 
 def password_field() -> serializers.CharField:
@@ -32,6 +34,13 @@ class RegisterSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email", "password"]
         read_only_fields = ["id"]
 
+    def to_internal_value(self, data):
+        # As create_user() will store it (NFKC), so that the uniqueness check sees that name:
+        # "alice" in fullwidth letters is "alice", and is taken if alice is.
+        if isinstance(data, dict) and isinstance(data.get("username"), str):
+            data = {**data, "username": User.normalize_username(data["username"])}
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
         # The validators compare the password with the other fields, so give them the whole user.
         candidate = User(username=attrs["username"], email=attrs.get("email", ""))
@@ -42,7 +51,14 @@ class RegisterSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return User.objects.create_user(**validated_data)
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(**validated_data)
+        except IntegrityError:
+            # Taken since it was checked: another registration of that name won the race.
+            if User.objects.filter(username=validated_data["username"]).exists():
+                raise serializers.ValidationError({"username": [USERNAME_TAKEN]}) from None
+            raise
 
 
 class LoginSerializer(serializers.Serializer):

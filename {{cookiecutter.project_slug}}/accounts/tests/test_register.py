@@ -82,3 +82,35 @@ def test_an_account_registered_without_an_email_reads_as_the_schema_says(
     schema = SchemaGenerator().get_schema(request=None, public=True)
     email = schema["components"]["schemas"]["User"]["properties"]["email"]
     assert {"type": "string", "maxLength": 0} in email["oneOf"]
+
+
+def test_a_username_taken_in_another_unicode_form_is_refused(api_client, user, password):
+    """Usernames are stored NFKC-normalised: fullwidth letters name the same account."""
+    fullwidth = "".join(chr(ord(letter) + 0xFEE0) for letter in user.username)
+    answer = api_client.post(
+        "/api/auth/register/", {"username": fullwidth, "password": password}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.data["username"] == ["A user with that username already exists."]
+
+
+def test_a_username_taken_while_the_registration_was_checked_is_refused(
+    api_client, django_user_model, password, monkeypatch
+):
+    """Two registrations of one name at once: the one that stores second gets a 400, not a 500."""
+    from accounts.serializers import RegisterSerializer
+
+    validate = RegisterSerializer.validate
+
+    def checked_then_taken(self, attrs):
+        attrs = validate(self, attrs)
+        django_user_model.objects.create_user(username=attrs["username"], password=password)
+        return attrs
+
+    monkeypatch.setattr(RegisterSerializer, "validate", checked_then_taken)
+    answer = api_client.post(
+        "/api/auth/register/", {"username": "racer", "password": password}, format="json"
+    )
+    assert answer.status_code == 400
+    assert answer.data["username"] == ["A user with that username already exists."]
+    assert django_user_model.objects.filter(username="racer").count() == 1
