@@ -330,10 +330,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"hide_credentials": {"()": "core.log_filters.HideCredentialsInPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": [], "level": LOG_LEVEL},
         "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # Each WebSocket handshake's line, with the ticket of its query hidden.
+        "uvicorn.error": {"filters": ["hide_credentials"]},
     },
 }

@@ -1,0 +1,21 @@
+"""Filters for the logging configuration (config/settings/base.py LOGGING)."""
+
+import logging
+import re
+
+# A credential in a URL's query: a WebSocket ticket, or a token where the query is allowed.
+CREDENTIAL_IN_QUERY = re.compile(r"([?&](?:ticket|token)=)[^&\s\"]*")
+
+
+class HideCredentialsInPaths(logging.Filter):
+    """uvicorn logs each WebSocket handshake with its path and query, access log or not: the
+    query's ticket or token is replaced, so that the log never holds one that still works (a
+    ticket of a handshake refused before it was redeemed stays good for its 30 seconds)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                CREDENTIAL_IN_QUERY.sub(r"\1[hidden]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True

@@ -1,0 +1,13 @@
+"""What the server logs of a WebSocket handshake holds no credential that still works."""
+
+import logging
+
+
+def test_a_handshakes_line_hides_the_ticket_or_token_of_its_query(caplog):
+    with caplog.at_level(logging.INFO, logger="uvicorn.error"):
+        for path in ("/ws/chat/?ticket=s3cret-ticket", "/ws/chat/?after=7&token=s3cret-token"):
+            # As uvicorn's WebSocket protocol logs a handshake it refuses.
+            logging.getLogger("uvicorn.error").info('%s - "WebSocket %s" 403', "10.0.0.1", path)
+    assert "s3cret" not in caplog.text
+    assert '"WebSocket /ws/chat/?ticket=[hidden]" 403' in caplog.text
+    assert '"WebSocket /ws/chat/?after=7&token=[hidden]" 403' in caplog.text
