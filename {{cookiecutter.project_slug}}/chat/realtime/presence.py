@@ -1,7 +1,9 @@
 """Presence: a user is online while any socket of theirs is open, in any server process.
 
 Who hears of it: the people who share a room with them, once per change (`presence` events,
-online or offline), never per room or per pair. A change costs one channel-layer message, to
+online or offline), never per room or per pair. A user whose last socket closes goes offline
+CHAT_PRESENCE_OFFLINE_AFTER_SECONDS later, unless a socket of theirs opens meanwhile: then
+nobody hears anything. A change costs one channel-layer message, to
 the group every server process joins, carrying the user's room ids; each process writes the
 event once to each of its sockets in any of those rooms (chat/realtime/hub.py). Rooms of more
 than CHAT_PRESENCE_MAX_MEMBERS members are left out: there, members arriving one by one would
@@ -146,9 +148,13 @@ class Presence:
         else:
             self.store = LocalPresence()
         self.sockets: Counter[int] = Counter()
+        # Users whose last socket here closed, each with the task that takes them offline.
+        self.leaving: dict[int, asyncio.Task] = {}
         # Changes are recorded one at a time, in the order sockets open and close.
         self.changing = asyncio.Lock()
         self.beating: asyncio.Task | None = None
+        # What a departure waits with; the tests hand in one they end by hand.
+        self.wait = asyncio.sleep
 
     async def socket_opened(self, user, room_ids) -> None:
         if not settings.CHAT_PRESENCE:
@@ -160,6 +166,10 @@ class Presence:
                 await self.beat()
                 self.beating = asyncio.create_task(self.beat_forever())
             self.sockets[user.pk] += 1
+            leaving = self.leaving.pop(user.pk, None)
+            if leaving is not None:
+                leaving.cancel()  # back before going offline: they never left
+                return
             if self.sockets[user.pk] == 1 and await self.store.arrived(user.pk):
                 await publish_presence(user_ref(user), "online", await told_rooms(room_ids))
 
@@ -171,8 +181,29 @@ class Presence:
             if self.sockets[user.pk] > 0:
                 return
             del self.sockets[user.pk]
-            if await self.store.departed(user.pk):
-                await publish_presence(user_ref(user), "offline", await told_rooms(room_ids))
+            after = settings.CHAT_PRESENCE_OFFLINE_AFTER_SECONDS
+            if after > 0:
+                self.leaving[user.pk] = asyncio.create_task(
+                    self.depart_after(after, user, room_ids)
+                )
+            else:
+                await self.depart(user, room_ids)
+
+    async def depart_after(self, seconds: float, user, room_ids) -> None:
+        await self.wait(seconds)
+        async with self.changing:
+            if self.leaving.get(user.pk) is not asyncio.current_task():
+                return
+            del self.leaving[user.pk]
+            try:
+                await self.depart(user, room_ids)
+            except Exception:
+                # Redis unreachable, say: logged, as a socket closing at once would fail.
+                logger.warning("presence could not record a departure", exc_info=True)
+
+    async def depart(self, user, room_ids) -> None:
+        if await self.store.departed(user.pk):
+            await publish_presence(user_ref(user), "offline", await told_rooms(room_ids))
 
     async def beat_forever(self) -> None:
         while True:

@@ -1,13 +1,15 @@
 """Presence: online while any socket of the user is open, told on change only, to the people who
 share a room with them, at one channel-layer message per change whatever the number of rooms."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 
 from chat.models import Membership, Room
 from chat.realtime import publish
 from chat.realtime.hub import PRESENCE_GROUP
-from chat.realtime.presence import rooms_up_to_presence_size
+from chat.realtime.presence import get_presence, rooms_up_to_presence_size
 from chat.tests.frames import send_frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,6 +45,34 @@ async def test_presence_changes_reach_the_people_who_share_a_room_once(
     # The outsider shares no room with bob: the next frame it reads answers its own.
     await outsider.send_to(text_data="{}")
     assert (await next_of(outsider))["type"] == "error"
+
+
+async def test_sockets_opened_again_before_the_delay_tell_nobody_anything(
+    open_socket, room, user, bob, carol, settings
+):
+    """A reload, a reconnect, or sockets opened and closed in a loop: the user stays online, and
+    nobody hears of it; once their last socket has been closed for the delay, they go offline."""
+    settings.CHAT_PRESENCE_OFFLINE_AFTER_SECONDS = 60
+    waits: list[asyncio.Event] = []  # each departure's delay, ended by hand
+
+    async def held(seconds: float) -> None:
+        waits.append(asyncio.Event())
+        await waits[-1].wait()
+
+    get_presence().wait = held
+    await Membership.objects.acreate(room=room, user=carol)
+    alice = await open_socket(user)
+    tab = await open_socket(bob)
+    assert await next_of(alice) == presence(bob, "online")
+    for _ in range(5):
+        await tab.disconnect()
+        tab = await open_socket(bob)
+    await tab.disconnect()
+    # Carol's arrival is the next frame alice reads: none of bob's comings and goings came first.
+    await open_socket(carol)
+    assert await next_of(alice) == presence(carol, "online")
+    waits[-1].set()
+    assert await next_of(alice) == presence(bob, "offline")
 
 
 async def test_a_room_list_member_read_says_who_is_online(as_user, open_socket, room, user, bob):

@@ -288,6 +288,10 @@ CHAT_PRESENCE_MAX_MEMBERS = env.int("CHAT_PRESENCE_MAX_MEMBERS", default=100)
 # stops renewing it (killed) has its users taken offline once it expires, within TTL + heartbeat.
 CHAT_PRESENCE_HEARTBEAT_SECONDS = env.float("CHAT_PRESENCE_HEARTBEAT_SECONDS", default=10.0)
 CHAT_PRESENCE_TTL_SECONDS = env.float("CHAT_PRESENCE_TTL_SECONDS", default=30.0)
+# A user whose last socket closed stays online this long: a socket of theirs opened meanwhile (a
+# reload, a reconnect) tells nobody anything, and sockets opened and closed in a loop cost their
+# room-mates no frame at all, where each one cost them two.
+CHAT_PRESENCE_OFFLINE_AFTER_SECONDS = env.float("CHAT_PRESENCE_OFFLINE_AFTER_SECONDS", default=5.0)
 # Rooms one user may be in, every kind together: each is a subscription per server process for
 # each socket of theirs, made at every handshake (README, "Rooms and messages").
 CHAT_MAX_ROOMS_PER_USER = env.int("CHAT_MAX_ROOMS_PER_USER", default=1000)

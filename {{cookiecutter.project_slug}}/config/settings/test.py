@@ -56,3 +56,6 @@ CHAT_RATE_LIMIT_FRAMES = env("CHAT_RATE_LIMIT_FRAMES", default="1000000/1")
 # Presence events would interleave with the frames most tests read in order; the presence
 # tests turn it on (and pass CHAT_PRESENCE=true to the server processes they start).
 CHAT_PRESENCE = env.bool("CHAT_PRESENCE", default=False)
+# Offline as the last socket closes, as the tests that read the offline event expect; the test
+# of the delay sets its own, and moves its time by hand.
+CHAT_PRESENCE_OFFLINE_AFTER_SECONDS = env.float("CHAT_PRESENCE_OFFLINE_AFTER_SECONDS", default=0.0)
