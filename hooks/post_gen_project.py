@@ -98,10 +98,16 @@ FILES_BY_ANSWER = {
         ],
     },
     "room_model": {
-        "group": GROUP_ROOMS,
-        "direct": DIRECT_ROOMS,
+        # The README's picture: a group room, or for a project of 1-to-1s only, a 1-to-1.
+        "group": [*GROUP_ROOMS, "docs/screenshot.png"],
+        "direct": [*DIRECT_ROOMS, "docs/screenshot_direct.png"],
         # The web client's conversation tests run in a group here; this one, in a 1-to-1.
-        "both": [*GROUP_ROOMS, *DIRECT_ROOMS, "webclient/tests/test_both_room_kinds.py"],
+        "both": [
+            *GROUP_ROOMS,
+            *DIRECT_ROOMS,
+            "webclient/tests/test_both_room_kinds.py",
+            "docs/screenshot.png",
+        ],
     },
     "use_docker": {
         "yes": ["Dockerfile", ".dockerignore", "compose.yaml", "docker"],

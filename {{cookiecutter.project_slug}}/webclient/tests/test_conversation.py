@@ -1,6 +1,7 @@
 """Two people chat in the web client, each in a browser of their own: everything they do shows
 on the other's screen as it happens. With WEBCLIENT_SCREENSHOT set, the test also writes a
-screenshot of the conversation there (the README's, docs/screenshot.png)."""
+screenshot of the conversation there (the README's: docs/screenshot.png, or in a project of
+1-to-1s only, docs/screenshot_direct.png)."""
 
 import os
 from pathlib import Path
