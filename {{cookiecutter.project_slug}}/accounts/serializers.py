@@ -105,7 +105,7 @@ class ProfileSerializer(serializers.Serializer):
 
     def validate_display_name(self, value: str) -> str:
         try:
-            return clean_display_name(value)
+            return clean_display_name(value, self.instance)
         except DjangoValidationError as error:
             raise serializers.ValidationError(list(error.messages)) from error
 

@@ -1,5 +1,6 @@
 """Changing one's profile: the display name others see, and the avatar."""
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -7,10 +8,25 @@ from .models import User
 from .validators import validate_display_name
 
 
-def clean_display_name(value: str) -> str:
-    """A display name trimmed, or ValidationError: no invisible or reordering characters."""
+def clean_display_name(value: str, user: User) -> str:
+    """`user`'s display name trimmed, or ValidationError: no invisible or reordering characters,
+    and not another user's username, which clients show it in place of (one's own, in any case,
+    is fine)."""
     validate_display_name(value)
-    return value.strip()
+    name = value.strip()
+    if name and names_another_user(name, user):
+        raise ValidationError(
+            "That is another user's username: a display name cannot pass for someone else.",
+            code="taken",
+        )
+    return name
+
+
+def names_another_user(name: str, user: User) -> bool:
+    """Whether `name` is the username of a user other than `user`, as usernames are stored
+    (NFKC) and in any case."""
+    username = User.normalize_username(name)
+    return User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists()
 
 
 def set_avatar(user: User, content: ContentFile) -> None:

@@ -31,6 +31,19 @@ def test_the_display_name_is_trimmed_and_can_be_cleared(as_user, user):
     }
 
 
+def test_a_display_name_cannot_be_another_users_username(as_user, user, bob):
+    """Clients show the display name in the username's place: "alice" on bob's messages would
+    pass for alice, in any case or width. Alice may take her own, capitals and all."""
+    for name in ("alice", "ALICE", "\uff21lice"):  # the last with a fullwidth A
+        refused = as_user(bob).patch("/api/auth/me/", {"display_name": name}, format="json")
+        assert refused.status_code == 400
+        assert "another user's username" in refused.data["display_name"][0]
+    bob.refresh_from_db()
+    assert bob.display_name == ""
+    mine = as_user(user).patch("/api/auth/me/", {"display_name": "Alice"}, format="json")
+    assert (mine.status_code, mine.data["display_name"]) == (200, "Alice")
+
+
 @pytest.mark.parametrize(
     "name",
     [
