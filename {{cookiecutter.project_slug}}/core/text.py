@@ -23,6 +23,14 @@ BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 ZERO_WIDTH_JOINER = "\u200d"
 
 
+def shows(character: str) -> bool:
+    """Whether a character draws something of its own: not a space or line break, a combining
+    mark, an invisible format character (zero-width, direction) or a blank letter."""
+    category = unicodedata.category(character)
+    invisible = category in ("Mn", "Me", "Cf", "Cc") or character in BLANK_LETTERS
+    return not (invisible or character.isspace())
+
+
 def reads_as_written(name: str) -> bool:
     """Whether a name shows what it is: no control character, no invisible or text-direction
     character (zero-width spaces, marks, overrides and isolates, which can make a name read as
@@ -34,6 +42,5 @@ def reads_as_written(name: str) -> bool:
             return False
         if category == "Cf" and character != ZERO_WIDTH_JOINER:
             return False
-        if not (character.isspace() or category in ("Mn", "Me") or character == ZERO_WIDTH_JOINER):
-            visible = True
+        visible = visible or shows(character)
     return visible

@@ -24,6 +24,9 @@ def report_message(user, message_id, reason) -> tuple[Report, bool]:
     message = readable_message(user, message_id)
     if message.sender_id == user.pk:
         raise Invalid("You cannot report your own message.", "message")
+    if message.deleted is not None:
+        # Its text is gone: a report would show the moderators nothing to judge.
+        raise Invalid("This message was deleted.", "message")
     try:
         with transaction.atomic():
             return Report.objects.create(message=message, reporter=user, reason=reason), True

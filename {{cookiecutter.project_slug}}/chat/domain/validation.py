@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from core.text import MAX_ID, is_storable
+from core.text import MAX_ID, is_storable, shows
 
 from .errors import Invalid
 
@@ -26,6 +26,8 @@ def clean_id(value, field: str) -> int:
 def clean_body(body, allow_empty: bool = False) -> str:
     """`allow_empty`: a message that carries attachments may have no text."""
     body = clean_text(body, "body").strip()
+    if not any(map(shows, body)):
+        body = ""  # zero-width spaces and the like: nothing to read
     if not body and not allow_empty:
         raise Invalid("body must not be empty.", "body")
     limit = settings.CHAT_MAX_MESSAGE_LENGTH

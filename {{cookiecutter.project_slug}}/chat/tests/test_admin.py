@@ -90,3 +90,13 @@ def test_members_report_messages_once_and_staff_resolve_them(
     staff_client.post("/admin/chat/report/", {"action": "resolve", "_selected_action": [only.pk]})
     only.refresh_from_db()
     assert only.resolved is not None
+
+
+@rest
+def test_a_deleted_message_cannot_be_reported(as_user, room, user, bob):
+    """Its text is gone: the moderators would have nothing to judge."""
+    message = Message.objects.create(room=room, sender=bob, body="rude", client_id="1")
+    assert as_user(bob).delete(f"/api/messages/{message.pk}/").status_code in (200, 204)
+    refused = as_user(user).post(f"/api/messages/{message.pk}/reports/", {}, format="json")
+    assert (refused.status_code, refused.data) == (400, {"message": ["This message was deleted."]})
+    assert not Report.objects.exists()

@@ -114,3 +114,20 @@ async def test_a_socket_send_stored_while_publishing_fails_is_acked_to_its_sende
     ack = await alice.receive_json_from()
     assert ack["type"] == "message.new"
     assert (ack["message"]["body"], ack["message"]["client_id"]) == ("kept", "c-1")
+
+
+@pytest.mark.parametrize(
+    "body", ["\u200b", " \u200b\u200c ", "\u2066\u2069", "\u3164", "\u0301"], ids=repr
+)
+def test_a_body_that_shows_nothing_is_empty(room, user, body):
+    """Zero-width and direction characters, a blank letter, a mark with nothing to mark: a
+    message of those alone reads as nothing, and is refused as empty."""
+    (outcome,) = send_messages([SendRequest(user, room.pk, body, "c-1")])
+    assert isinstance(outcome, Invalid)
+    assert outcome.message == "body must not be empty."
+    assert not Message.objects.exists()
+    # Beside text they stay: a zero-width joiner makes one emoji of two.
+    ((joined, _),) = send_messages(
+        [SendRequest(user, room.pk, "hi \U0001f469\u200d\U0001f4bb", "c-2")]
+    )
+    assert joined.body == "hi \U0001f469\u200d\U0001f4bb"
