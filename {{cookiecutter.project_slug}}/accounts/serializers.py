@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import serializers
 
 from users.avatars import reencode
+from users.models import same_username
 from users.profile import clean_display_name, remove_avatar, set_avatar
 from users.serializers import UserRefSerializer
 
@@ -41,6 +42,11 @@ class RegisterSerializer(serializers.ModelSerializer):
             data = {**data, "username": User.normalize_username(data["username"])}
         return super().to_internal_value(data)
 
+    def validate_username(self, value):
+        if User.objects.filter(same_username(value)).exists():
+            raise serializers.ValidationError(USERNAME_TAKEN)
+        return value
+
     def validate(self, attrs):
         # The validators compare the password with the other fields, so give them the whole user.
         candidate = User(username=attrs["username"], email=attrs.get("email", ""))
@@ -56,7 +62,7 @@ class RegisterSerializer(serializers.ModelSerializer):
                 return User.objects.create_user(**validated_data)
         except IntegrityError:
             # Taken since it was checked: another registration of that name won the race.
-            if User.objects.filter(username=validated_data["username"]).exists():
+            if User.objects.filter(same_username(validated_data["username"])).exists():
                 raise serializers.ValidationError({"username": [USERNAME_TAKEN]}) from None
             raise
 

@@ -1,5 +1,8 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from .validators import validate_display_name
 
@@ -19,6 +22,19 @@ def avatar_url(user_id: int, stored_name: str) -> str | None:
     return AVATAR_PATH.format(user_id=user_id, name=stored_name.rsplit("/", 1)[-1])
 
 
+def same_username(name: str) -> Exact:
+    """The condition that a user's username is `name` in any case, as usernames are stored
+    (NFKC): a lookup in the index of the constraint below. The database folds both sides, so
+    the check and the constraint agree (SQLite folds ASCII letters only)."""
+    return Exact(Lower("username"), Lower(models.Value(AbstractBaseUser.normalize_username(name))))
+
+
+class CaseInsensitiveUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        # How every login finds its user (ModelBackend): "Alice" and "alice" are one account.
+        return self.get(same_username(username))
+
+
 class User(AbstractUser):
     """The project's user, in place from the first migration so fields can be added later.
 
@@ -32,6 +48,18 @@ class User(AbstractUser):
     # Raised when the user's credentials end (a password change, a deactivation): a credential
     # that carries the version it was issued under (a JWT) is refused once it is older.
     credentials_version = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = CaseInsensitiveUserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # "Alice" beside alice would read as her in every room: one name, in any case.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="users_user_username_any_case",
+                violation_error_message=AbstractUser.username.field.error_messages["unique"],
+            )
+        ]
 
     @property
     def avatar_url(self) -> str | None:

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from .models import User
+from .models import User, same_username
 from .validators import validate_display_name
 
 
@@ -25,8 +25,7 @@ def clean_display_name(value: str, user: User) -> str:
 def names_another_user(name: str, user: User) -> bool:
     """Whether `name` is the username of a user other than `user`, as usernames are stored
     (NFKC) and in any case."""
-    username = User.normalize_username(name)
-    return User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists()
+    return User.objects.filter(same_username(name)).exclude(pk=user.pk).exists()
 
 
 def set_avatar(user: User, content: ContentFile) -> None:

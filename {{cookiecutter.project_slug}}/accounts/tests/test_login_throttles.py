@@ -11,11 +11,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
 
+from accounts.tests.login import LOGIN_PATH, log_in
 from accounts.tests.throttling import use_production_throttle_rates
 
 pytestmark = pytest.mark.django_db
 
-LOGIN_PATH = "/api/auth/{{ 'token' if cookiecutter.auth in ['token', 'jwt'] else 'login' }}/"
 # A wrong password is refused with 400 (401 by simplejwt); a throttled attempt with 429.
 REFUSED = {400, 401}
 HOST = [(b"host", b"testserver")]  # requests sent to the ASGI application itself
@@ -27,11 +27,6 @@ def limits(settings) -> dict[str, int]:
     use_production_throttle_rates(settings)
     rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     return {scope: int(rate.split("/")[0]) for scope, rate in rates.items()}
-
-
-def log_in(api_client, username: str, password: str, **headers):
-    credentials = {"username": username, "password": password}
-    return api_client.post(LOGIN_PATH, credentials, format="json", **headers)
 
 
 def test_a_forged_forwarded_for_gets_no_more_attempts(api_client, limits):
