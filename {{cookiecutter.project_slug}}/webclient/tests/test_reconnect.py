@@ -1,6 +1,8 @@
 """The server restarts under the web client: the client says it is offline, reconnects by
-itself, and shows every message, once and in order, those sent while it was away included."""
+itself, and shows every message, once and in order, those sent while it was away included.
+It reads its state once per connection: at sign-in, and again after the reconnect."""
 
+import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,7 +10,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import message, messages, open_room, send, sign_in
+from webclient.tests.browsing import message, messages, open_room, room_link, send, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +25,11 @@ def test_a_restart_loses_no_message_and_repeats_none(
     page_problems.allow(r"^WebSocket connection to 'ws://[^']+' failed")
     page_problems.allow(r"^Failed to load resource: net::ERR_CONNECTION_REFUSED$")
     alice, bobs = new_context(server).new_page(), new_context(server).new_page()
+    room_list_reads = []
+    bobs.on(
+        "request",
+        lambda request: "/api/rooms/?" in request.url and room_list_reads.append(request.url),
+    )
     sign_in(alice, "alice", password)
     sign_in(bobs, "bob", password)
     # A group room's name, or for a 1-to-1 the other person's.
@@ -31,6 +38,7 @@ def test_a_restart_loses_no_message_and_repeats_none(
 
     send(alice, BODIES[0])
     expect(message(bobs, BODIES[0])).to_be_visible()
+    assert len(room_list_reads) == 1, room_list_reads
 
     server.stop()
     offline = bobs.get_by_role("status").filter(has_text="Offline")
@@ -73,4 +81,20 @@ def test_a_restart_loses_no_message_and_repeats_none(
         except AssertionError:
             raise AssertionError(f"{who}'s page shows {history.all_inner_texts()}") from None
         expect(history).to_contain_text(everything)
+    assert len(room_list_reads) == 2, room_list_reads
+    page_problems.assert_none()
+
+
+def test_a_page_whose_socket_cannot_open_still_shows_its_rooms(
+    new_context, page_problems, user, room, password
+):
+    """The state is read at session.ready; a socket refused on the way (a proxy that does not
+    pass WebSockets) must not leave the page empty."""
+    page = new_context().new_page()
+    page.route_web_socket(re.compile(r"/ws/"), lambda socket: socket.close(code=1011))
+    sign_in(page, "alice", password)
+    expect(room_link(page, room.name or "bob")).to_be_visible()
+    expect(
+        page.get_by_role("status").filter(has_text=re.compile("Offline|Connecting"))
+    ).to_be_visible()
     page_problems.assert_none()

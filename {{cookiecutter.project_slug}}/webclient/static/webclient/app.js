@@ -44,8 +44,18 @@ async function ready(frame) {
     state.typingRefreshMs = frame.typing.refresh_seconds * 1000;
   }
   store.emit("me");
-  await catchUp();
+  const caughtUp = catchUp();
+  firstReady?.({ caughtUp });
+  firstReady = null;
+  await caughtUp;
 }
+
+// Set while a sign-in waits for its socket's first session.ready, whose catch-up reads the
+// page's state: reading it at sign-in as well would read everything twice on every page load.
+let firstReady = null;
+// How long a sign-in waits for that before reading the state without the socket: a socket
+// that cannot open (a proxy that refuses WebSockets) must not leave the page empty.
+const SOCKET_WAIT_MS = 3000;
 
 // This page's blocks and unblocks, counted: a list of blocks asked for before one of them must
 // not undo it.
@@ -439,8 +449,19 @@ async function signedIn() {
   byId("signin").hidden = true;
   byId("app").hidden = false;
   store.emit("me");
+  const ready = new Promise((resolve) => {
+    firstReady = resolve;
+  });
   connection.start();
-  await catchUp();
+  const wait = new Promise((resolve) => setTimeout(resolve, SOCKET_WAIT_MS));
+  const first = await Promise.race([ready, wait]);
+  if (signedOutAlready) return;
+  if (first) {
+    await first.caughtUp;
+  } else {
+    firstReady = null;
+    await catchUp();
+  }
   store.emit("signedin");
 }
 
