@@ -1,7 +1,8 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+
+from core.parsers import StorableJSONParser
 
 from .deletion import delete_account
 from .serializers import (
@@ -22,7 +23,7 @@ class RegisterView(generics.CreateAPIView):
     throttle_classes = [LoginAddressThrottle]
     # JSON only, which no page of another site can post without CORS allowing it: a form
     # could, and have visitors' browsers open accounts for it from their own addresses.
-    parser_classes = [JSONParser]
+    parser_classes = [StorableJSONParser]
 
 
 class MeView(generics.GenericAPIView):

@@ -3,8 +3,11 @@
 import http.client
 
 import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.parsers import JSONParser
 
 from chat.models import Message
+from core.parsers import StorableJSONParser
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +34,37 @@ def test_a_json_body_no_database_can_store_is_a_400(as_user, room, user, body):
     assert response.status_code == 400
     assert "JSON parse error" in response.data["detail"]
     assert not Message.objects.exists()
+
+
+def test_registration_refuses_a_body_nested_too_deeply_with_a_400(api_client, django_user_model):
+    body = b'{"username": "carol", "password": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = post_raw(api_client, "/api/auth/register/", body)
+    assert response.status_code == 400
+    assert "JSON parse error" in response.data["detail"]
+    assert not django_user_model.objects.filter(username="carol").exists()
+
+
+def api_views(patterns=None):
+    """Every view class the URLconf routes to, with its path."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            yield from api_views(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            view = getattr(pattern.callback, "cls", None)
+            if view is not None:
+                yield str(pattern.pattern), view
+
+
+def test_every_view_that_reads_json_reads_it_with_the_storable_parser():
+    """A view's own parser_classes replace the settings': DRF's JSONParser there would answer
+    a body nested too deeply with a 500."""
+    unsafe = [
+        (path, view.__name__)
+        for path, view in api_views()
+        for parser in getattr(view, "parser_classes", ())
+        if issubclass(parser, JSONParser) and not issubclass(parser, StorableJSONParser)
+    ]
+    assert unsafe == []
 
 
 def test_an_escaped_emoji_is_text_and_is_stored(as_user, room, user):
