@@ -35,11 +35,17 @@ def report_message(user, message_id, reason) -> tuple[Report, bool]:
 
 
 def room_reports(user, room_id):
-    """The room's open reports, newest first: for its owner and admins."""
-    if not membership_for(user, room_id).moderates:
+    """The room's open reports, newest first: for its owner and admins, of the messages they
+    may read (an admin who joined a room that hides its history sees none from before)."""
+    membership = membership_for(user, room_id)
+    if not membership.moderates:
         raise Forbidden("Only the room's owner or admins can do this.")
     return (
-        Report.objects.filter(message__room_id=room_id, resolved__isnull=True)
+        Report.objects.filter(
+            message__room_id=room_id,
+            message_id__gt=membership.history_from,
+            resolved__isnull=True,
+        )
         .select_related("message__sender", "reporter")
         .order_by("-id")
     )

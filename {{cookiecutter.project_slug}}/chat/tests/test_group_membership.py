@@ -425,6 +425,22 @@ def test_owners_and_admins_read_their_rooms_reports(as_user, room, user, bob, ca
     assert as_user(bob).get(f"/api/rooms/{room.pk}/reports/").status_code == 403
 
 
+@rest
+def test_an_admin_who_joined_after_a_message_does_not_read_its_report_where_history_is_hidden(
+    as_user, room, user, bob, carol
+):
+    room.history_visible = False
+    room.save()
+    before = Message.objects.create(room=room, sender=bob, body="before carol", client_id="1")
+    post(as_user(user), f"/api/messages/{before.pk}/reports/", {"reason": "rude"})
+    Membership.objects.create(room=room, user=carol, role="admin", history_from=before.pk)
+    after = Message.objects.create(room=room, sender=bob, body="after carol", client_id="2")
+    post(as_user(user), f"/api/messages/{after.pk}/reports/", {"reason": "rude"})
+    (seen,) = as_user(carol).get(f"/api/rooms/{room.pk}/reports/").data["results"]
+    assert seen["message"]["id"] == after.pk
+    assert len(as_user(user).get(f"/api/rooms/{room.pk}/reports/").data["results"]) == 2
+
+
 @live
 async def test_membership_changes_in_the_admin_move_the_members_sockets(
     open_socket, staff_client, room, user, bob, carol
