@@ -98,19 +98,26 @@ def test_invitations_are_for_moderators_to_give_and_the_invitee_to_answer(
     assert not Membership.objects.filter(user__in=[carol, dave]).exists()
 
 
+@pytest.fixture
+def direct_adds(settings):
+    """Moderators may add users without an invitation: off unless the project turns it on."""
+    settings.CHAT_MODERATORS_ADD_MEMBERS = True
+
+
 @rest
-def test_moderators_add_members_directly_unless_the_setting_says_invitations_only(
+def test_moderators_add_members_directly_only_where_the_setting_allows_it(
     as_user, room, user, bob, carol, settings
 ):
+    """Off by default: anyone can create a room, and added without consent, a user could be
+    put in rooms until they may join no more of their own (CHAT_MAX_ROOMS_PER_USER)."""
     url = f"/api/rooms/{room.pk}/members/"
+    refused = post(as_user(user), url, {"user": carol.pk})
+    assert (refused.status_code, "invit" in refused.data["detail"]) == (403, True)
+    settings.CHAT_MODERATORS_ADD_MEMBERS = True
     assert post(as_user(bob), url, {"user": carol.pk}).status_code == 403
     added = post(as_user(user), url, {"user": carol.pk})
     assert (added.status_code, added.data["user"]["username"]) == (201, "carol")
     assert post(as_user(user), url, {"user": carol.pk}).status_code == 400
-    settings.CHAT_MODERATORS_ADD_MEMBERS = False
-    as_user(carol).post(f"/api/rooms/{room.pk}/leave/")
-    refused = post(as_user(user), url, {"user": carol.pk})
-    assert (refused.status_code, "invit" in refused.data["detail"]) == (403, True)
 
 
 @rest
@@ -136,6 +143,7 @@ def test_the_owner_appoints_and_demotes_admins(as_user, room, user, bob, carol):
     )
 
 
+@pytest.mark.usefixtures("direct_adds")
 @rest
 def test_a_banned_user_cannot_rejoin_be_invited_or_added_until_unbanned(
     as_user, room, user, bob, carol
@@ -168,6 +176,7 @@ def test_banning_withdraws_an_invitation_and_nobody_bans_the_owner(as_user, room
     assert not Ban.objects.filter(user=user).exists()
 
 
+@pytest.mark.usefixtures("direct_adds")
 @rest
 def test_a_user_who_blocked_a_moderator_is_neither_invited_nor_added_by_them(
     as_user, room, user, carol
@@ -178,6 +187,7 @@ def test_a_user_who_blocked_a_moderator_is_neither_invited_nor_added_by_them(
         assert (refused.status_code, "blocked" in refused.data["detail"]) == (403, True)
 
 
+@pytest.mark.usefixtures("direct_adds")
 @rest
 def test_every_way_in_respects_the_size_limit(as_user, room, user, carol, make_user, settings):
     settings.CHAT_MAX_ROOM_MEMBERS = 2
@@ -193,6 +203,7 @@ def test_every_way_in_respects_the_size_limit(as_user, room, user, carol, make_u
     assert room.memberships.count() == 2
 
 
+@pytest.mark.usefixtures("direct_adds")
 @live
 async def test_joins_invitations_and_adds_at_once_cannot_exceed_the_limit(
     room, user, make_user, settings
@@ -250,6 +261,7 @@ def test_outsiders_see_the_last_message_only_of_rooms_that_show_newcomers_their_
     assert as_user(carol).get(f"/api/rooms/{room.pk}/").data["last_message"] is None
 
 
+@pytest.mark.usefixtures("direct_adds")
 @rest
 def test_newcomers_to_a_room_that_hides_its_history_download_only_what_follows(
     as_user, room, user, carol
@@ -271,6 +283,7 @@ def test_newcomers_to_a_room_that_hides_its_history_download_only_what_follows(
     assert b"".join(as_user(carol).get(f"/api/attachments/{after}/")) == b"after carol"
 
 
+@pytest.mark.usefixtures("direct_adds")
 @rest
 def test_newcomers_to_a_room_that_hides_its_history_read_only_what_follows(
     as_user, room, user, bob, carol
@@ -306,6 +319,7 @@ async def hidden_history_with_a_message(room, bob) -> Message:
     return await Message.objects.acreate(room=room, sender=bob, body="before", client_id="1")
 
 
+@pytest.mark.usefixtures("direct_adds")
 @live
 async def test_a_newcomer_hears_nothing_of_the_messages_from_before_their_history(
     open_socket, as_user, room, user, bob, carol
@@ -494,6 +508,7 @@ def test_the_admin_refuses_to_overfill_a_room(staff_client, room, carol, setting
     assert not Membership.objects.filter(user=carol).exists()
 
 
+@pytest.mark.usefixtures("direct_adds")
 @rest
 def test_a_user_in_as_many_rooms_as_allowed_joins_no_more_by_any_way_in(
     as_user, user, bob, carol, settings

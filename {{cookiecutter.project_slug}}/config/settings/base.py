@@ -256,9 +256,10 @@ CHAT_MAX_MESSAGE_LENGTH = env.int("CHAT_MAX_MESSAGE_LENGTH", default=4000)
 CHAT_MAX_REACTIONS_PER_USER = env.int("CHAT_MAX_REACTIONS_PER_USER", default=20)
 # Most members a group room can have; joins past it are refused.
 CHAT_MAX_ROOM_MEMBERS = env.int("CHAT_MAX_ROOM_MEMBERS", default=500)
-# Whether a group's owner and admins may add a user without an invitation (as in most team
-# chats); false: every newcomer accepts an invitation, or joins a public room themselves.
-CHAT_MODERATORS_ADD_MEMBERS = env.bool("CHAT_MODERATORS_ADD_MEMBERS", default=True)
+# Whether a group's owner and admins may add a user without an invitation, as team chats whose
+# accounts are all vetted do. Off: where anyone may register, anyone could fill a stranger's
+# rooms (CHAT_MAX_ROOMS_PER_USER) against their will; newcomers accept an invitation instead.
+CHAT_MODERATORS_ADD_MEMBERS = env.bool("CHAT_MODERATORS_ADD_MEMBERS", default=False)
 # Messages per history page (GET /api/rooms/<id>/messages/).
 CHAT_MESSAGES_PAGE_SIZE = env.int("CHAT_MESSAGES_PAGE_SIZE", default=50)
 # Bounds the memory a slow client costs: past this many queued frames its socket is closed (4408).
