@@ -4,7 +4,9 @@ import io
 from dataclasses import dataclass
 
 from django.conf import settings
-from PIL import ImageOps
+from PIL import Image, ImageOps
+
+from core.image_decoding import decoding_turn
 
 from .content import IMAGE_FORMATS, TooManyPixels, opened_image
 
@@ -27,7 +29,7 @@ def process_image(file, content_type: str) -> ProcessedImage:
     cannot decode.
     """
     file.seek(0)
-    with opened_image(file, [IMAGE_FORMATS[content_type]]) as image:
+    with decoding_turn(), opened_image(file, [IMAGE_FORMATS[content_type]]) as image:
         # Every frame of an animation is decoded and encoded again: its pixels are all its
         # frames'. A GIF's frames are counted from their headers, none decoded: without this,
         # 35 KB of nearly identical 1500 x 1500 frames took seconds of CPU each upload.
@@ -36,17 +38,26 @@ def process_image(file, content_type: str) -> ProcessedImage:
             raise TooManyPixels
         animated = frames > 1
         # Frames of an animation are kept as they are: transposing applies to one frame only.
-        upright = image if animated else ImageOps.exif_transpose(image)
+        # In place: a transposed copy would be a second image of every pixel.
+        if not animated:
+            ImageOps.exif_transpose(image, in_place=True)
         content = io.BytesIO()
-        upright.save(content, format=image.format, save_all=animated, **save_options(image))
-        thumbnail = upright.copy()
-        if thumbnail.mode not in ("RGB", "RGBA"):
-            thumbnail = thumbnail.convert("RGBA")
-        size = settings.ATTACHMENTS_THUMBNAIL_SIZE
-        thumbnail.thumbnail((size, size))
+        image.save(content, format=image.format, save_all=animated, **save_options(image))
         small = io.BytesIO()
-        thumbnail.save(small, format="WEBP", quality=80)
-        return ProcessedImage(content.getvalue(), upright.width, upright.height, small.getvalue())
+        thumbnail(image).save(small, format="WEBP", quality=80)
+        return ProcessedImage(content.getvalue(), image.width, image.height, small.getvalue())
+
+
+def thumbnail(image: Image.Image) -> Image.Image:
+    """A new image, at most ATTACHMENTS_THUMBNAIL_SIZE a side, made without copying the full
+    one where its mode allows (Image.thumbnail() works in place, on a copy of every pixel)."""
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA")  # resampling a palette would only pick pixels
+    size = settings.ATTACHMENTS_THUMBNAIL_SIZE
+    scale = min(size / image.width, size / image.height, 1)
+    fitted = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    # Reduced by a whole factor first, then resampled, as Image.thumbnail() does.
+    return image.resize(fitted, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
 def save_options(image) -> dict:

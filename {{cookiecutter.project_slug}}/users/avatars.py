@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.image_decoding import decoding_turn
+
 # What phones and browsers produce; Pillow is asked to recognise these formats only.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 # What a damaged or hostile file makes Pillow raise while it decodes.
@@ -27,18 +29,20 @@ def reencode(upload) -> ContentFile:
         )
     side = settings.USERS_AVATAR_SIZE
     try:
-        with Image.open(upload, formats=ACCEPTED_FORMATS) as image:
+        with decoding_turn(), Image.open(upload, formats=ACCEPTED_FORMATS) as image:
             # Image.open read the header only: refuse a huge image before decoding it.
             if image.width * image.height > settings.USERS_AVATAR_MAX_PIXELS:
                 raise ValidationError("The image has too many pixels.", code="too_large")
             # A JPEG is decoded straight at the smallest scale (1/2, 1/4 or 1/8) still at
             # least `side` pixels a side: a fraction of the memory and time of a full decode.
             image.draft("RGB", (side, side))
-            # Turned as the camera said (EXIF orientation), before the EXIF is left behind.
-            upright = ImageOps.exif_transpose(image)
-            transparent = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+            # Turned as the camera said (EXIF orientation), before the EXIF is left behind; in
+            # place, as a copy would be a second image of every pixel.
+            ImageOps.exif_transpose(image, in_place=True)
+            transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+            mode = "RGBA" if transparent else "RGB"
             square = ImageOps.fit(
-                upright.convert("RGBA" if transparent else "RGB"),
+                image if image.mode == mode else image.convert(mode),
                 (side, side),
                 Image.Resampling.LANCZOS,
             )

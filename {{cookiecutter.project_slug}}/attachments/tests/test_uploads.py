@@ -3,13 +3,17 @@
 import io
 import re
 import struct
+import subprocess
+import sys
 import zlib
 
 import pytest
 from PIL import Image, ImageFile
 
+from attachments import images
 from attachments.models import Attachment
 from chat.models import Message
+from core.image_decoding import decoding_slots, decoding_turn
 
 from .conftest import ELF, EXIF_MAKE, MZ, PDF, image_bytes, stored_files
 
@@ -197,3 +201,51 @@ def test_an_image_too_large_for_pillow_to_open_is_refused_too(upload, user, room
         + png_chunk(b"IEND", b"")
     )
     assert_refused(upload(user, room, png, "bomb.png"), media, "more than")
+
+
+# Processes an image in a fresh interpreter and prints how far it raised the peak memory (KiB).
+PEAK_OF_PROCESSING = """
+import io, resource, sys
+import django
+django.setup()
+from attachments.images import process_image
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+process_image(io.BytesIO(data), "image/png")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def test_an_image_is_processed_holding_one_copy_of_its_pixels(tmp_path):
+    """4,000 x 4,000 transparent pixels: a small PNG that decodes to 62,500 KiB. Processing it
+    held four copies (750 MB at the pixel limit, per upload); now one, and a little."""
+    path = tmp_path / "empty.png"
+    Image.new("RGBA", (4000, 4000)).save(path, optimize=True)
+    decoded_kib = 4000 * 4000 * 4 / 1024
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_OF_PROCESSING, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) < 1.5 * decoded_kib
+
+
+def test_images_are_decoded_a_few_at_a_time(upload, user, room, settings, monkeypatch):
+    """Each decoding holds one of IMAGE_DECODES_AT_ONCE turns: a burst of uploads waits."""
+    settings.IMAGE_DECODES_AT_ONCE = 1
+    with decoding_turn():
+        assert not decoding_slots(1).acquire(blocking=False)
+    assert decoding_slots(1).acquire(blocking=False)
+    decoding_slots(1).release()
+    held_while_decoding = []
+    opened_image = images.opened_image
+
+    def watched(*args, **kwargs):
+        held_while_decoding.append(not decoding_slots(1).acquire(blocking=False))
+        return opened_image(*args, **kwargs)
+
+    monkeypatch.setattr(images, "opened_image", watched)
+    assert upload(user, room, image_bytes("PNG"), "a.png").status_code == 201
+    assert held_while_decoding == [True]

@@ -317,6 +317,8 @@ ATTACHMENTS_ALLOWED_TYPES = env.list(
 )
 # Larger images are refused before decoding: a small compressed file can decode to gigabytes.
 ATTACHMENTS_MAX_PIXELS = env.int("ATTACHMENTS_MAX_PIXELS", default=50_000_000)
+# Images (attachments, avatars) one process decodes at once: each holds up to 4 bytes a pixel.
+IMAGE_DECODES_AT_ONCE = env.int("IMAGE_DECODES_AT_ONCE", default=2)
 # The longer side of image thumbnails, in pixels.
 ATTACHMENTS_THUMBNAIL_SIZE = env.int("ATTACHMENTS_THUMBNAIL_SIZE", default=320)
 # Bytes of uploads one user may hold unsent at once (a full message's worth by default): the
