@@ -38,7 +38,7 @@ from core.request_threads import ReusedThreadsASGIHandler  # noqa: E402
 from core.websocket_origins import CheckOrigin  # noqa: E402
 from core.websocket_paths import RefuseUnknownPath  # noqa: E402
 
-django_asgi_app = ReusedThreadsASGIHandler(settings.REQUEST_THREADS_KEPT)
+django_asgi_app = ReusedThreadsASGIHandler(settings.REQUEST_THREADS_KEPT, settings.REQUEST_THREADS)
 
 application = ProtocolTypeRouter(
     {

@@ -7,10 +7,12 @@ database connection belongs to its thread, every request opened and closed one. 
 request borrows an idle single-thread executor (asgiref's `ThreadSensitiveContext(executor=)`)
 and gives it back: as many threads as requests at once, as before, but started once and kept,
 each with its database connection (CONN_MAX_AGE, config/settings/base.py), as a threaded WSGI
-server's are.
+server's are. At most `limit` exist at once: past that, a request waits for one to come back,
+so that clients, however many at once, cannot take more database connections than that.
 """
 
 import asyncio
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext
@@ -19,17 +21,34 @@ from django.db import close_old_connections, connections
 
 
 class RequestThreads:
-    """Single-thread executors for requests: a returned one is reused, `keep` at most idle."""
+    """Single-thread executors for requests: `limit` at most, `keep` at most of them idle; a
+    returned one is reused, or handed to the request that has waited longest for one."""
 
-    def __init__(self, keep: int):
-        self.keep = keep
+    def __init__(self, keep: int, limit: int):
+        self.keep = min(keep, limit)
+        self.limit = limit
         self.idle: list[ThreadPoolExecutor] = []
+        # Executors in existence, busy or idle.
+        self.started = 0
+        # Requests waiting for an executor, first come first served.
+        self.waiting: deque[asyncio.Future] = deque()
 
-    def borrow(self) -> ThreadPoolExecutor:
+    async def borrow(self) -> ThreadPoolExecutor:
         if self.idle:
             # The last one returned: its thread and its connection are the most recently used.
             return self.idle.pop()
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+        if self.started < self.limit:
+            self.started += 1
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+        handed = asyncio.get_running_loop().create_future()
+        self.waiting.append(handed)
+        try:
+            return await handed
+        except asyncio.CancelledError:
+            if handed.done() and not handed.cancelled():
+                # Handed one just as the request was cancelled: the next in line gets it.
+                self.returned(handed.result())
+            raise
 
     def give_back(self, executor: ThreadPoolExecutor) -> Future:
         """Idle again once its thread has finished what the request left it (a view still
@@ -48,24 +67,30 @@ class RequestThreads:
         loop.call_soon_threadsafe(self.returned, executor)
 
     def returned(self, executor: ThreadPoolExecutor) -> None:
+        while self.waiting:
+            handed = self.waiting.popleft()
+            if not handed.done():  # a request that gave up waiting is skipped
+                handed.set_result(executor)
+                return
         if len(self.idle) < self.keep:
             self.idle.append(executor)
             return
         # More threads than a quieter moment needs: this one ends, and its connections first.
+        self.started -= 1
         executor.submit(connections.close_all)
         executor.shutdown(wait=False)
 
 
 class ReusedThreadsASGIHandler(ASGIHandler):
-    def __init__(self, keep_threads: int):
+    def __init__(self, keep_threads: int, most_threads: int):
         super().__init__()
-        self.threads = RequestThreads(keep_threads)
+        self.threads = RequestThreads(keep_threads, most_threads)
 
     async def __call__(self, scope, receive, send):
         # As Django's ASGIHandler.__call__, with an executor of the pool for the context.
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        executor = self.threads.borrow()
+        executor = await self.threads.borrow()
         try:
             async with ThreadSensitiveContext(executor=executor):
                 await self.handle(scope, receive, send)

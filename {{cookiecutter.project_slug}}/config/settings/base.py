@@ -90,8 +90,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Idle request threads kept, each with its connection: with the busy ones' and the sockets'
-# one, what a process holds of the database's connections (PostgreSQL allows 100 by default).
+# Requests served at once per process, each on a thread with its connection: more wait their
+# turn, so no number of clients can take more of the database's connections (PostgreSQL allows
+# 100 by default) than these, the sockets' one and the storing thread's.
+REQUEST_THREADS = env.int("DJANGO_REQUEST_THREADS", default=20)
+# Idle request threads kept, each with its connection, for the next requests.
 REQUEST_THREADS_KEPT = env.int("DJANGO_REQUEST_THREADS_KEPT", default=16)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE avoids "database is locked" on upgrade.

@@ -78,8 +78,8 @@ async def test_a_kept_thread_keeps_its_database_connection(monkeypatch):
 
 async def test_threads_beyond_those_kept_end_with_their_connections_closed(monkeypatch):
     monkeypatch.setitem(connections["default"].settings_dict, "CONN_MAX_AGE", 60)
-    threads = RequestThreads(keep=1)
-    first, second = threads.borrow(), threads.borrow()
+    threads = RequestThreads(keep=1, limit=2)
+    first, second = await threads.borrow(), await threads.borrow()
     assert first is not second
 
     def connect():
@@ -102,8 +102,8 @@ async def test_threads_beyond_those_kept_end_with_their_connections_closed(monke
 async def test_a_thread_is_kept_without_a_connection_its_request_left_open():
     """A request that ended without Django's request_finished (its task cancelled, say)
     leaves no connection to the next one past CONN_MAX_AGE (0 in these tests)."""
-    threads = RequestThreads(keep=1)
-    executor = threads.borrow()
+    threads = RequestThreads(keep=1, limit=1)
+    executor = await threads.borrow()
 
     def connect():
         connection = connections["default"]
@@ -115,4 +115,24 @@ async def test_a_thread_is_kept_without_a_connection_its_request_left_open():
     await asyncio.wrap_future(threads.give_back(executor))
     assert threads.idle == [executor]
     assert left_open.connection is None
+    executor.shutdown(wait=False)
+
+
+async def test_past_the_limit_a_request_waits_for_a_thread_to_come_back():
+    """However many clients ask at once, no more threads (and database connections) than the
+    limit: the others wait, first come first served; one that gives up is skipped."""
+    threads = RequestThreads(keep=1, limit=1)
+    executor = await threads.borrow()
+    gave_up = asyncio.create_task(threads.borrow())
+    waits = asyncio.create_task(threads.borrow())
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not gave_up.done() and not waits.done()
+    gave_up.cancel()
+    await asyncio.wrap_future(threads.give_back(executor))
+    assert await waits is executor
+    assert gave_up.cancelled()
+    assert (threads.started, threads.idle) == (1, [])
+    await asyncio.wrap_future(threads.give_back(executor))
+    assert threads.idle == [executor]
     executor.shutdown(wait=False)
