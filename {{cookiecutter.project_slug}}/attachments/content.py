@@ -24,6 +24,13 @@ EXTENSIONS = {
     "text/plain": ".txt",
 }
 KNOWN_TYPES = frozenset(EXTENSIONS)
+# The extensions a file's name may keep for its type: one saved under any other (a text file
+# named invoice.html or run.bat) would be opened by the recipient's system as that.
+NAME_EXTENSIONS = {
+    **{content_type: (extension,) for content_type, extension in EXTENSIONS.items()},
+    "image/jpeg": (".jpg", ".jpeg"),
+    "text/plain": (".txt", ".text", ".log", ".md"),
+}
 
 
 class TooManyPixels(ValueError):

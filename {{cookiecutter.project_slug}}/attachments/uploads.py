@@ -12,7 +12,7 @@ from chat.domain.access import sender_membership
 from chat.domain.errors import Invalid
 
 from .cleanup import delete_files
-from .content import EXTENSIONS, TooManyPixels, detect_type
+from .content import EXTENSIONS, NAME_EXTENSIONS, TooManyPixels, detect_type
 from .images import ProcessedImage, process_image
 from .models import Attachment
 from .storage import new_name
@@ -58,7 +58,7 @@ def upload_attachment(user, room_id, file) -> Attachment:
     attachment = Attachment(
         room_id=room_id,
         uploader=user,
-        name=safe_name(file.name),
+        name=name_for_type(safe_name(file.name), content_type),
         content_type=content_type,
         size=file.size,
     )
@@ -94,6 +94,16 @@ def store(attachment: Attachment, file, image: ProcessedImage | None) -> None:
         thumbnail = f"{os.path.splitext(attachment.file.name)[0]}-thumbnail.webp"
         attachment.thumbnail.save(thumbnail, ContentFile(image.thumbnail), save=False)
     attachment.save()
+
+
+def name_for_type(name: str, content_type: str) -> str:
+    """The name, ending with an extension of the type its content was found to be: a download
+    is saved, and opened, as what it is ("invoice.html" of plain text: "invoice.html.txt")."""
+    if name.lower().endswith(NAME_EXTENSIONS[content_type]):
+        return name
+    stem, extension = os.path.splitext(name)
+    added = EXTENSIONS[content_type]
+    return stem[: 255 - len(extension) - len(added)] + extension + added
 
 
 def safe_name(name: str | None) -> str:

@@ -180,6 +180,30 @@ def test_the_client_file_name_is_made_safe(upload, user, room):
     assert '"' not in response.data["name"] and "/" not in response.data["name"]
 
 
+@pytest.mark.parametrize(
+    ("content", "name", "saved_as"),
+    [
+        (b"<script>alert(1)</script>", "invoice.html", "invoice.html.txt"),
+        (b"<svg onload=alert(1)>", "x.svg", "x.svg.txt"),
+        (b"del *.*", "run.bat", "run.bat.txt"),
+        (b"notes", "notes.md", "notes.md"),
+        (b"notes", "README", "README.txt"),
+        (image_bytes("JPEG"), "cat.JPEG", "cat.JPEG"),
+        (image_bytes("PNG"), "cat.jpg", "cat.jpg.png"),
+        (PDF, "report.PDF", "report.PDF"),
+    ],
+)
+def test_a_file_is_named_for_what_its_content_is(
+    upload, as_user, user, room, content, name, saved_as
+):
+    """A download is saved under its name, and the recipient's system opens it by its extension:
+    never as a page or a program that its content is not."""
+    response = upload(user, room, content, name)
+    assert (response.status_code, response.data["name"]) == (201, saved_as)
+    download = as_user(user).get(response.data["url"])
+    assert f'filename="{saved_as}"' in download["Content-Disposition"]
+
+
 def test_an_image_keeps_its_pixels(upload, user, room):
     content = io.BytesIO()
     Image.new("RGB", (8, 8), (10, 200, 30)).save(content, format="PNG")
