@@ -103,3 +103,13 @@ class UserSearchThrottle(LiveRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class MessageSearchThrottle(LiveRateThrottle):
+    """Message searches (every page counts) per signed-in user: a search matching most of a
+    large room costs the database a read of all of it, at any page size."""
+
+    scope = "message_search"
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.throttles import MessageSearchThrottle
 from attachments.linking import with_attachments
 from core.text import ID_PATTERN
 
@@ -245,6 +246,7 @@ class MessageSearchView(ListAPIView):
 
     serializer_class = MessageSerializer
     queryset = Message.objects.none()  # typed for the schema; get_queryset() serves requests
+    throttle_classes = [MessageSearchThrottle]
 
     @extend_schema(
         parameters=[

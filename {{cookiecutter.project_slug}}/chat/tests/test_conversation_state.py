@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import close_old_connections, connection
 
 from accounts.tests.clock import ManualClock
+from accounts.tests.throttling import use_production_throttle_rates
 from chat.domain.search import search_messages
 from chat.domain.sending import send_message
 from chat.models import Message, Room
@@ -423,6 +424,19 @@ def test_search_finds_words_in_my_rooms_only(as_user, make_room, room, user, bob
     assert outside == (404 if theirs.kind == Room.Kind.DIRECT else 403)
     assert alice.get("/api/messages/search/?q=").status_code == 400
     assert alice.get("/api/messages/search/?q=x&room=abc").status_code == 400
+
+
+def test_message_searches_are_throttled_per_user(settings, as_user, user, bob):
+    use_production_throttle_rates(settings)
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "message_search": "3/minute"},
+    }
+    client = as_user(user)
+    statuses = [client.get("/api/messages/search/", {"q": "hi"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert as_user(bob).get("/api/messages/search/", {"q": "hi"}).status_code == 200
 
 
 @pytest.mark.postgresql

@@ -194,6 +194,8 @@ REST_FRAMEWORK = {
         "direct": env("CHAT_DIRECT_THROTTLE_RATE", default="60/hour"),
         # Searches of the user directory per user, so that it cannot list every account quickly.
         "user_search": env("DJANGO_USER_SEARCH_THROTTLE_RATE", default="30/minute"),
+        # Message searches per user: one that matches most of a large room reads all of it.
+        "message_search": env("CHAT_MESSAGE_SEARCH_THROTTLE_RATE", default="30/minute"),
     },
 }
 
