@@ -6,9 +6,12 @@ their token is deleted (logout, logoutall, the admin, a password change).
 """
 
 from channels.db import database_sync_to_async
+from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views as knox_views
 from knox.auth import TokenAuthentication
@@ -80,7 +83,27 @@ class LoginView(knox_views.LoginView):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         request.user = serializer.validated_data["user"]
-        return super().post(request, format=format)
+        with transaction.atomic():
+            # A user's logins take turns, so that two at once cannot both pass the limit.
+            type(request.user).objects.select_for_update().filter(pk=request.user.pk).exists()
+            end_the_oldest_logins(request.user, keep=self.get_token_limit_per_user())
+            return super().post(request, format=format)
+
+
+def end_the_oldest_logins(user, keep: int | None) -> None:
+    """Delete the user's oldest live tokens (their sockets close) until `keep` - 1 are left.
+
+    Every sign-in is a token, a tab's included, and knox refuses a login past the limit: 20
+    sign-ins within the token's lifetime would lock the user out until the oldest expired.
+    The login that is one too many ends the oldest one instead, as signing in on a new device
+    signs out the oldest one.
+    """
+    if keep is None:
+        return
+    live = AuthToken.objects.filter(Q(expiry__gt=timezone.now()) | Q(expiry__isnull=True))
+    oldest = live.filter(user=user).order_by("-created").values_list("pk", flat=True)[keep - 1 :]
+    # Each deletion's post_delete closes that token's sockets.
+    AuthToken.objects.filter(pk__in=list(oldest)).delete()
 
 
 @extend_schema(request=None, responses={204: None})

@@ -37,6 +37,18 @@ def test_login_me_logout(api_client, user, password):
 
 
 @pytest.mark.django_db
+def test_a_login_past_the_token_limit_ends_the_oldest_login(api_client, user, password, settings):
+    """Every sign-in (a tab's too) is a token: past the limit, knox refused the login, and the
+    user was locked out until the oldest expired."""
+    settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_LIMIT_PER_USER": 2}
+    tokens = [login(api_client, user, password) for _ in range(3)]
+    assert AuthToken.objects.filter(user=user).count() == 2
+    for token, status in zip(tokens, (401, 200, 200), strict=True):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        assert api_client.get("/api/auth/me/").status_code == status
+
+
+@pytest.mark.django_db
 def test_logoutall_ends_every_token(api_client, user, password):
     first, second = login(api_client, user, password), login(api_client, user, password)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
