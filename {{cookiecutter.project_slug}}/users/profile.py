@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from core.text import as_drawn
+
 from .models import User, same_username
 from .validators import validate_display_name
 
@@ -25,7 +27,7 @@ def clean_display_name(value: str, user: User) -> str:
 def names_another_user(name: str, user: User) -> bool:
     """Whether `name` is the username of a user other than `user`, as usernames are stored
     (NFKC) and in any case."""
-    return User.objects.filter(same_username(name)).exclude(pk=user.pk).exists()
+    return User.objects.filter(same_username(as_drawn(name))).exclude(pk=user.pk).exists()
 
 
 def set_avatar(user: User, content: ContentFile) -> None:

@@ -34,7 +34,8 @@ def test_the_display_name_is_trimmed_and_can_be_cleared(as_user, user):
 def test_a_display_name_cannot_be_another_users_username(as_user, user, bob):
     """Clients show the display name in the username's place: "alice" on bob's messages would
     pass for alice, in any case or width. Alice may take her own, capitals and all."""
-    for name in ("alice", "ALICE", "\uff21lice"):  # the last with a fullwidth A
+    # A fullwidth A; a variation selector, which after a letter draws nothing.
+    for name in ("alice", "ALICE", "\uff21lice", "alice\ufe0f"):
         refused = as_user(bob).patch("/api/auth/me/", {"display_name": name}, format="json")
         assert refused.status_code == 400
         assert "another user's username" in refused.data["display_name"][0]
@@ -46,12 +47,24 @@ def test_a_display_name_cannot_be_another_users_username(as_user, user, bob):
 
 @pytest.mark.parametrize(
     "name",
+    ["Ana \U0001f469\u200d\U0001f4bb", "\u0915\u094d\u200d\u0937\u093e"],
+    ids=["an emoji of two joined", "a Devanagari half form"],
+)
+def test_a_zero_width_joiner_that_joins_stays(as_user, user, name):
+    response = as_user(user).patch("/api/auth/me/", {"display_name": name}, format="json")
+    assert (response.status_code, response.data["display_name"]) == (200, name)
+
+
+@pytest.mark.parametrize(
+    "name",
     [
         "x" * 65,  # too long
         "Al\u202eecil",  # a right-to-left override: reads as another name
         "Alice\nBob",  # a control character
         "Alice\u2028Bob",  # a line separator
         "\u200b\u200b",  # zero-width spaces: shows as nothing
+        "alice\u200d",  # a zero-width joiner that joins nothing: reads as "alice"
+        "Al\u200dice",  # nor between two ASCII letters
         "\u3164",  # a Hangul filler, a letter drawn blank
         "Ali\u061cce",  # the Arabic letter mark, a text-direction character
         ["Alice"],
