@@ -155,11 +155,13 @@ class GroupRoomViewSet(RoomViewSet):
     @extend_schema(responses=RoomSerializer(many=True))
     @action(detail=False, methods=["get"])
     def discover(self, request: Request) -> Response:
-        """Public group rooms you have not joined, newest first."""
+        """Public group rooms you have not joined (nor been banned from), newest first."""
         rooms = (
             rooms_for(request.user)
             .filter(kind=Room.Kind.GROUP, visibility=Room.Visibility.PUBLIC)
             .exclude(memberships__user=request.user)
+            # A room that banned you would only refuse your join.
+            .exclude(bans__user=request.user)
             .order_by("-id")
         )
         page = self.paginate_queryset(rooms)

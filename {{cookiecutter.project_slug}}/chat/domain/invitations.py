@@ -24,7 +24,7 @@ def invitee(actor, user_id):
     """The active user a moderator names, or NotFound (the same answer whoever it is)."""
     user_id = clean_id(user_id, "user")
     if user_id == actor.pk:
-        raise Invalid("You are already a member.", "user")
+        raise Invalid("You cannot invite or add yourself.", "user")
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         raise NotFound("No such user.", "user")

@@ -156,6 +156,9 @@ def test_a_banned_user_cannot_rejoin_be_invited_or_added_until_unbanned(
     assert not Membership.objects.filter(room=room, user=bob).exists()
     refused = as_user(bob).post(f"/api/rooms/{room.pk}/join/")
     assert (refused.status_code, "banned" in refused.data["detail"]) == (403, True)
+    # Public, yet not offered to him: joining would only be refused.
+    discovered = as_user(bob).get("/api/rooms/discover/").data["results"]
+    assert room.pk not in [found["id"] for found in discovered]
     invite = post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": bob.pk})
     assert invite.status_code == 403
     add = post(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": bob.pk})
