@@ -5,7 +5,7 @@ import os
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.text import get_valid_filename
 
 from chat.domain.access import sender_membership
@@ -35,13 +35,20 @@ def upload_attachment(user, room_id, file) -> Attachment:
         raise Invalid(f"The file is over the limit of {limit} bytes.", "file")
     if file.size == 0:
         raise Invalid("The file is empty.", "file")
-    unsent = Attachment.objects.filter(uploader=user, message__isnull=True).aggregate(
-        total=Sum("size")
-    )["total"]
+    held = Attachment.objects.filter(uploader=user).aggregate(
+        total=Sum("size", default=0),
+        unsent=Sum("size", filter=Q(message__isnull=True), default=0),
+    )
     quota = settings.ATTACHMENTS_MAX_UNSENT_BYTES
-    if (unsent or 0) + file.size > quota:
+    if held["unsent"] + file.size > quota:
         raise Invalid(
             f"Your files not yet sent would pass {quota} bytes: send them with a message first.",
+            "file",
+        )
+    quota = settings.ATTACHMENTS_MAX_BYTES_PER_USER
+    if held["total"] + file.size > quota:
+        raise Invalid(
+            f"Your files would pass {quota} bytes in all: delete messages with files to make room.",
             "file",
         )
     try:

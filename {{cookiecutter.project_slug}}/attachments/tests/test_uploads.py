@@ -146,6 +146,21 @@ def test_files_not_yet_sent_are_bounded_per_user(upload, user, bob, room, settin
     assert upload(user, room, b"12345", "d.txt").status_code == 201
 
 
+def test_the_files_one_user_holds_are_bounded_until_they_delete_some(
+    upload, user, bob, room, settings
+):
+    settings.ATTACHMENTS_MAX_BYTES_PER_USER = 10
+    sent = Message.objects.create(room=room, sender=user, body="with a file", client_id="sent")
+    assert upload(user, room, b"123456", "a.txt").status_code == 201
+    Attachment.objects.filter(uploader=user).update(message=sent)
+    refused = upload(user, room, b"12345", "b.txt")
+    assert refused.status_code == 400
+    assert "in all" in refused.data["file"][0]
+    assert upload(bob, room, b"12345", "c.txt").status_code == 201
+    Attachment.objects.filter(message=sent).delete()  # as deleting the message does
+    assert upload(user, room, b"12345", "d.txt").status_code == 201
+
+
 def test_a_truncated_image_is_refused(upload, user, room, media):
     # Its header says PNG; its pixels stop short.
     content = image_bytes("PNG", (300, 300))

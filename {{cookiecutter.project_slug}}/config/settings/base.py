@@ -326,6 +326,9 @@ ATTACHMENTS_MAX_PIXELS = env.int("ATTACHMENTS_MAX_PIXELS", default=50_000_000)
 IMAGE_DECODES_AT_ONCE = env.int("IMAGE_DECODES_AT_ONCE", default=2)
 # The longer side of image thumbnails, in pixels.
 ATTACHMENTS_THUMBNAIL_SIZE = env.int("ATTACHMENTS_THUMBNAIL_SIZE", default=320)
+# Bytes of files one user may hold in all, sent or not (deleting a message frees its files):
+# the write throttle alone let one account store a gigabyte a minute until the disk was full.
+ATTACHMENTS_MAX_BYTES_PER_USER = env.int("ATTACHMENTS_MAX_BYTES_PER_USER", default=1024**3)
 # Bytes of uploads one user may hold unsent at once (a full message's worth by default): the
 # orphans' cleanup (below) comes a day later, and until then uploads never sent filled the disk.
 ATTACHMENTS_MAX_UNSENT_BYTES = env.int(
