@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from accounts.deletion import delete_account
+
 from .models import User
 
 
@@ -11,3 +13,12 @@ class ProfileUserAdmin(UserAdmin):
     # uploaded here would be stored, and served, exactly as uploaded.
     readonly_fields = ["avatar"]
     search_fields = [*UserAdmin.search_fields, "display_name"]
+
+    def delete_model(self, request, obj):
+        # As the user deleting their account: a group they own passes on, and the people who
+        # shared a room with them hear of it at once (a plain delete left groups ownerless).
+        delete_account(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            delete_account(user)

@@ -95,3 +95,19 @@ def test_the_avatar_file_goes_with_the_account(
             client.delete("/api/auth/me/", {"password": password}, format="json").status_code == 204
         )
     assert [path for path in media_root.rglob("*") if path.is_file()] == []
+
+
+@pytest.mark.django_db
+def test_the_admin_deletes_an_account_as_its_owner_would(admin_client, user, bob, room):
+    """Through the same service: a group alice owns passes to bob (a plain delete left it with
+    no owner), one by one or by the bulk action."""
+    deleted = admin_client.post(f"/admin/users/user/{user.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+    (left,) = Membership.objects.filter(room=room)
+    assert left.user_id == bob.pk
+    if room.kind == Room.Kind.GROUP:
+        assert left.role == Membership.Role.OWNER
+    bulk = {"action": "delete_selected", "_selected_action": [bob.pk], "post": "yes"}
+    assert admin_client.post("/admin/users/user/", bulk).status_code == 302
+    assert not User.objects.filter(pk__in=[user.pk, bob.pk]).exists()
+    assert not Membership.objects.filter(room=room).exists()
