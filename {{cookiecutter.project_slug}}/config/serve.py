@@ -11,6 +11,10 @@ import sys
 
 from uvicorn.main import main as uvicorn
 
+# The project's environment, .env included, as the settings read it: the options below are
+# settings too, and are read before the settings are.
+from config.settings.environment import env
+
 SERVER_OPTIONS = [
     "config.asgi:application",
     # uvicorn's sans-I/O WebSocket protocol, extended to write a room event's frame once for
@@ -22,7 +26,7 @@ SERVER_OPTIONS = [
     # is true: on this protocol's small JSON frames it saves few bytes, and each compressed
     # socket costs a compressor's memory and a compression per frame per socket (README,
     # "Benchmark"). OWASP's WebSocket guidance also advises against it unless needed.
-    *("--ws-per-message-deflate", os.environ.get("WS_PER_MESSAGE_DEFLATE", "false")),
+    *("--ws-per-message-deflate", str(env.bool("WS_PER_MESSAGE_DEFLATE", default=False)).lower()),
     # Heartbeats: a client that stops answering pings is closed within 40 s, so a vanished
     # network path does not hold a socket (and its user's presence) open for ever.
     *("--ws-ping-interval", "20", "--ws-ping-timeout", "20"),

@@ -5,11 +5,17 @@ import asyncio
 import http.cookiejar
 import importlib
 import json
+import os
+import shutil
+import subprocess
+import sys
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -178,6 +184,25 @@ def test_the_production_command_accepts_compression_when_the_environment_says_so
     options = serve_options(monkeypatch, "true")
     assert options[options.index("--ws-per-message-deflate") + 1] == "true"
     serve_options(monkeypatch, None)  # the module as the other tests expect it
+
+
+def test_the_production_command_reads_its_options_from_dot_env_too(tmp_path):
+    """.env is read when the settings are, after uvicorn's options are made: the options must
+    read it themselves, or WS_PER_MESSAGE_DEFLATE=true there does nothing."""
+    shutil.copytree(Path(settings.BASE_DIR, "config"), tmp_path / "config")
+    (tmp_path / ".env").write_text("WS_PER_MESSAGE_DEFLATE=true\n")
+    script = "import config.serve as s; print(s.SERVER_OPTIONS)"
+    environment = {k: v for k, v in os.environ.items() if k != "WS_PER_MESSAGE_DEFLATE"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**environment, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'--ws-per-message-deflate', 'true'" in result.stdout
 
 
 def serve_options(monkeypatch, deflate: str | None) -> list[str]:
