@@ -35,6 +35,9 @@ def delete_account(user) -> None:
                 leave_group(user, membership.room_id, hand_over=True)
             else:
                 remove_membership(membership)
+                # Nobody is left to read what the other member would write: refused as a
+                # block's are (chat/domain/access.py says why).
+                Membership.objects.filter(room_id=membership.room_id).update(blocked_by_peer=True)
         event = {"type": "user.deleted", "user": user.pk}
         user_id = user.pk
         user.delete()

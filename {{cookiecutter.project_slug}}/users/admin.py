@@ -14,6 +14,12 @@ class ProfileUserAdmin(UserAdmin):
     readonly_fields = ["avatar"]
     search_fields = [*UserAdmin.search_fields, "display_name"]
 
+    def get_deleted_objects(self, objs, request):
+        # The service ends the memberships as leaving does: the admin's own refusal to delete a
+        # 1-to-1's membership (chat/admin.py) must not forbid deleting the account.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def delete_model(self, request, obj):
         # As the user deleting their account: a group they own passes on, and the people who
         # shared a room with them hear of it at once (a plain delete left groups ownerless).

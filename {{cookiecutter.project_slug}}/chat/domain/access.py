@@ -53,9 +53,15 @@ def sender_membership(user, room_id) -> Membership:
 
 
 def refuse_if_blocked(membership: Membership) -> None:
-    """A member of a 1-to-1 whose peer blocked them adds nothing to it: no message, edit,
-    reaction or file (taking their own away stays theirs to do)."""
+    """A member of a 1-to-1 whose peer blocked them, or deleted their account, adds nothing to
+    it: no message, edit, reaction or file (taking their own away stays theirs to do)."""
     if membership.blocked_by_peer:
+        if (
+            not Membership.objects.filter(room_id=membership.room_id)
+            .exclude(pk=membership.pk)
+            .exists()
+        ):
+            raise Forbidden("The other person deleted their account: your messages are refused.")
         raise Forbidden("This user has blocked you: your messages are refused.")
 
 

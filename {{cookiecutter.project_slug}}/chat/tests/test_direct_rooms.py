@@ -5,6 +5,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import IntegrityError, transaction
 
+from accounts.deletion import delete_account
 from accounts.tests.throttling import use_production_throttle_rates
 from chat.models import Membership, Room
 from chat.tests.fixtures_direct import direct_room
@@ -183,3 +184,18 @@ def test_a_first_message_to_a_user_in_as_many_rooms_as_allowed_starts_nothing(
     assert "at most 1 rooms, and bob is in as many" in refused.data["detail"]
     assert not Membership.objects.filter(user=user).exists()
     assert Room.objects.count() == 1
+
+
+@rest
+def test_a_conversation_whose_other_person_deleted_their_account_takes_no_more_messages(
+    as_user, user, bob
+):
+    room = direct_room(user, bob)
+    delete_account(user)
+    sent = as_user(bob).post(
+        f"/api/rooms/{room.pk}/messages/", {"body": "are you gone?", "client_id": "b1"}
+    )
+    assert (sent.status_code, "deleted their account" in sent.data["detail"]) == (403, True)
+    assert not room.messages.exists()
+    # The history stays his to read.
+    assert as_user(bob).get(f"/api/rooms/{room.pk}/messages/").status_code == 200

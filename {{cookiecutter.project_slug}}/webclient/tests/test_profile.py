@@ -85,4 +85,8 @@ def test_an_account_deleted_shows_as_a_deleted_users_on_the_other_screen_at_once
     expect(said).to_contain_text("Deleted user")
     if not room.name:  # their 1-to-1 is named by the other person
         expect(room_link(alice, "Deleted user")).to_be_visible()
+        # Nobody is left to write to: the composer goes, and so do Block and presence.
+        expect(alice.get_by_text("They deleted their account")).to_be_visible()
+        expect(alice.get_by_label("Message", exact=True)).to_be_hidden()
+        expect(alice.get_by_role("button", name="Block")).to_have_count(0)
     page_problems.assert_none()

@@ -178,5 +178,9 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
       byId("attach").hidden = state.current === null;
       if (!closed) text.focus();
     },
+    // The open conversation takes no more messages (its other person deleted their account).
+    hide() {
+      form.hidden = true;
+    },
   };
 }

@@ -58,9 +58,13 @@ export function mountConversation(actions) {
       status.textContent = draftPeer ? "Your first message starts the conversation." : "Choose a conversation, or start one.";
     } else if (room.kind === "direct") {
       title.textContent = roomName(room);
-      status.textContent = room.peer && state.blocked.has(room.peer.id)
-        ? "Blocked: they cannot write to you"
-        : state.presence && room.peer ? (state.online.has(room.peer.id) ? "Online" : "Offline") : "";
+      status.textContent = !room.peer
+        ? "They deleted their account: no more messages can be sent here."
+        : state.blocked.has(room.peer.id)
+          ? "Blocked: they cannot write to you"
+          : state.presence ? (state.online.has(room.peer.id) ? "Online" : "Offline") : "";
+      // The server refuses what would be written to nobody.
+      if (!room.peer) composer.hide();
     } else {
       title.textContent = roomName(room);
       const members = conversation(room.id).members;
@@ -75,7 +79,7 @@ export function mountConversation(actions) {
   let actionsFor = null;
   function renderHeaderActions(room) {
     const blocked = Boolean(room?.peer && state.blocked.has(room.peer.id));
-    const key = room ? `${room.id}:${room.kind}:${room.role}:${blocked}` : null;
+    const key = room ? `${room.id}:${room.kind}:${room.role}:${blocked}:${Boolean(room.peer)}` : null;
     if (key === actionsFor) return;
     actionsFor = key;
     const buttons = byId("conversation-actions");

@@ -96,7 +96,7 @@ function roomEntry(room) {
   while (link.nextSibling) link.nextSibling.remove();
   item.append(
     ...[
-      room.kind === "direct" && state.presence
+      room.kind === "direct" && state.presence && room.peer
         ? h("span", { class: online ? "presence online" : "presence" }, online ? "online" : "offline")
         : null,
       // "3 unread" to a screen reader (a label on a span without a role is not read out).
