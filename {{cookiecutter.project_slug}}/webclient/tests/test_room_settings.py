@@ -41,13 +41,26 @@ def test_the_owner_renames_closes_and_deletes_a_room_under_the_members_eyes(
     # A member without a role is offered no settings.
     expect(bobs.get_by_role("button", name="Room settings")).to_have_count(0)
 
+    # The longest name, without a space, on a phone's width: it wraps, and the page does not
+    # scroll sideways with the room's buttons off the screen.
+    long_name = "L" * 100
+    alice.get_by_role("button", name="Room settings").click()
+    settings.get_by_label("Room name").fill(long_name)
+    settings.get_by_role("button", name="Save settings").click()
+    desktop = bobs.viewport_size
+    bobs.set_viewport_size({"width": 390, "height": 800})
+    expect(bobs.get_by_role("heading", name=long_name, exact=True)).to_be_visible()
+    expect(bobs.get_by_role("button", name="Members")).to_be_in_viewport()
+    assert bobs.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    bobs.set_viewport_size(desktop)
+
     alice.get_by_role("button", name="Room settings").click()
     settings.get_by_role("button", name="Delete room").click()
     # A second click, on the button that now says what it does: no confirm() box.
     settings.get_by_role("button", name="Delete it for everyone").click()
     expect(settings).to_be_hidden()
     for page in (alice, bobs):
-        expect(room_link(page, "Lunch at noon")).to_have_count(0)
+        expect(room_link(page, long_name)).to_have_count(0)
         expect(page.get_by_role("heading", name="No conversation open")).to_be_visible()
     bobs.reload()  # gone on the server too
     expect(bobs.get_by_role("button", name="Sign out")).to_be_visible()
