@@ -5,11 +5,11 @@ any view, authentication included, sees the request: without this, anyone could 
 server read hundreds of megabytes.
 """
 
+import json
 import re
 
 from django.conf import settings
 
-TOO_LARGE = b'{"detail": "The request body is too large."}'
 
 
 class RequestBodyLimit:
@@ -31,7 +31,7 @@ class RequestBodyLimit:
         max_bytes = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > max_bytes:
-            return await refuse(send)
+            return await refuse(send, max_bytes)
         received = 0
         refused = False
 
@@ -48,10 +48,10 @@ class RequestBodyLimit:
 
         await self.app(scope, limited_receive, send)
         if refused:
-            await refuse(send)
+            await refuse(send, max_bytes)
 
 
-async def refuse(send) -> None:
+async def refuse(send, max_bytes: int) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -59,4 +59,5 @@ async def refuse(send) -> None:
             "headers": [(b"content-type", b"application/json")],
         }
     )
-    await send({"type": "http.response.body", "body": TOO_LARGE})
+    detail = f"The request body is too large: at most {max_bytes} bytes here."
+    await send({"type": "http.response.body", "body": json.dumps({"detail": detail}).encode()})

@@ -27,4 +27,6 @@ class ChatClientView(TemplateView):
             "direct_rooms": serves("direct"),
             # The composer says a message is too long before sending it, and keeps it to shorten.
             "max_message_length": settings.CHAT_MAX_MESSAGE_LENGTH,
+            # And that a file is too large before uploading it.
+            "max_upload_bytes": settings.ATTACHMENTS_MAX_BYTES,
         }

@@ -3,6 +3,7 @@ good, the user sees why and may discard them, or take them back to change; too l
 composer says so before sending, and keeps the text."""
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from webclient.tests.browsing import message, messages, open_room, send, sign_in
@@ -137,4 +138,19 @@ def test_a_refused_file_says_why_under_its_name(new_context, page_problems, user
     # The name on one line, as wide as its text, and the reason on a line of its own below it.
     assert name["width"] > name["height"]
     assert why["y"] >= name["y"] + name["height"]
+
+    # A file over the limit is refused before it is sent at all (the server would answer 413
+    # only once it had come that far), saying what the limit is.
+    uploads = []
+    alice.on("request", lambda request: "/attachments/" in request.url and uploads.append(request))
+    with alice.expect_file_chooser() as chooser:
+        alice.get_by_role("button", name="Attach file").click()
+    too_large = {"name": "big.txt", "mimeType": "text/plain"}
+    chooser.value.set_files(
+        files=[{**too_large, "buffer": b"x" * (settings.ATTACHMENTS_MAX_BYTES + 1)}]
+    )
+    expect(alice.locator("#uploads li", has_text="big.txt")).to_contain_text(
+        "Over the limit of 10.0 MiB"
+    )
+    assert uploads == []
     page_problems.assert_none()

@@ -19,6 +19,7 @@ const features = {
   groups: config.groupRooms === "true",
   direct: config.directRooms === "true",
   maxMessageLength: Number(config.maxMessageLength),
+  maxUploadBytes: Number(config.maxUploadBytes),
 };
 
 const auth = (await import(config.authModule)).default;

@@ -114,6 +114,13 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
   function startUpload(file) {
     const upload = { id: `upload-${++uploadCount}`, file, progress: 0, attachment: null, error: null, bar: null };
     uploads.push(upload);
+    const limit = actions.features.maxUploadBytes;
+    if (file.size > limit) {
+      // The server would refuse it only once it had come this far (413): said at once instead.
+      upload.error = `Over the limit of ${(limit / 1048576).toFixed(1)} MiB a file.`;
+      renderUploads();
+      return;
+    }
     renderUploads();
     actions.upload(state.current, file, (fraction) => {
       upload.progress = fraction;
