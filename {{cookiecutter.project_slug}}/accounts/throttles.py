@@ -1,7 +1,7 @@
 """Throttles: against password guessing, checked before any password is hashed, and on writes.
 
-Every login (REST and the Django admin) counts against its client address and against
-the username it tries; registration against its address. The client address is
+Every login (REST and the Django admin) counts against its client address, and every failed
+one against the username it tried; registration against its address. The client address is
 REMOTE_ADDR (REST_FRAMEWORK["NUM_PROXIES"] = 0): the ASGI server rewrites it from
 X-Forwarded-For only for the proxies it trusts, so a client cannot pick its own.
 """
@@ -11,6 +11,8 @@ import math
 import unicodedata
 from functools import wraps
 
+from django.contrib.auth.signals import user_login_failed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -40,8 +42,9 @@ class LoginAddressThrottle(LiveRateThrottle):
 
 
 class LoginAccountThrottle(LiveRateThrottle):
-    """Login attempts per username, from every address together: guessing one account's
-    password from many addresses is limited too. The cost: someone who keeps guessing
+    """Failed logins per username, from every address together: guessing one account's
+    password from many addresses is limited too. Only failures count (record_failed_login):
+    the owner signing in, tab after tab, is not guessing. The cost: someone who keeps guessing
     keeps that account's owner from logging in until they stop."""
 
     scope = "auth_account"
@@ -49,6 +52,9 @@ class LoginAccountThrottle(LiveRateThrottle):
     def get_cache_key(self, request, view) -> str | None:
         data = request.data if isinstance(request, Request) else request.POST
         username = data.get("username") if hasattr(data, "get") else None
+        return self.key_for(username)
+
+    def key_for(self, username) -> str | None:
         if not isinstance(username, str) or not username:
             return None  # no password can be tried without a username
         # As the login's field reads it (whitespace stripped, Unicode normalized), then
@@ -58,6 +64,31 @@ class LoginAccountThrottle(LiveRateThrottle):
         same_user = unicodedata.normalize("NFKC", username.strip()).casefold()
         digest = hashlib.sha256(same_user.encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
+
+    def allow_request(self, request, view) -> bool:
+        """SimpleRateThrottle's check, without counting this attempt: its failure will."""
+        self.key = self.get_cache_key(request, view)
+        if self.rate is None or self.key is None:
+            return True
+        self.history, self.now = self.recent(self.key)
+        return len(self.history) < self.num_requests or self.throttle_failure()
+
+    def recent(self, key: str) -> tuple[list[float], float]:
+        now = self.timer()
+        history = [moment for moment in self.cache.get(key, []) if moment > now - self.duration]
+        return history, now
+
+
+@receiver(user_login_failed)
+def record_failed_login(sender, credentials: dict, **kwargs) -> None:
+    """Counts a failed login (Django's authenticate(), which every login here goes through)
+    against its username."""
+    throttle = LoginAccountThrottle()
+    key = throttle.key_for(credentials.get("username"))
+    if throttle.rate is None or key is None:
+        return
+    history, now = throttle.recent(key)
+    throttle.cache.set(key, [now, *history], throttle.duration)
 
 
 LOGIN_THROTTLES = [LoginAddressThrottle, LoginAccountThrottle]

@@ -60,6 +60,19 @@ def test_one_account_is_limited_from_every_address(api_client, user, password, l
     assert log_in(api_client, "bob", "wrong", REMOTE_ADDR="10.9.9.9").status_code in REFUSED
 
 
+def test_only_failed_logins_count_against_the_account(api_client, user, password, limits):
+    """Signing in again and again (a tab each) is not guessing: the owner is never held up by
+    their own successes."""
+    for n in range(limits["auth_account"] + 1):
+        address = f"10.2.{n // 250}.{n % 250 + 1}"
+        assert log_in(api_client, "alice", password, REMOTE_ADDR=address).status_code == 200
+    for n in range(limits["auth_account"]):
+        assert log_in(api_client, "alice", "wrong", REMOTE_ADDR=f"10.3.0.{n + 1}").status_code in (
+            REFUSED
+        )
+    assert log_in(api_client, "alice", password, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
 def test_a_username_padded_or_in_other_forms_shares_the_account_count(
     api_client, user, password, limits
 ):
