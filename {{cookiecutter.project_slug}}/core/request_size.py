@@ -11,7 +11,6 @@ import re
 from django.conf import settings
 
 
-
 class RequestBodyLimit:
     def __init__(self, app, max_bytes: int | None = None, larger_for=()):
         self.app = app
