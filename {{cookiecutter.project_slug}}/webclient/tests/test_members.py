@@ -4,7 +4,7 @@ over; the new owner bans the old one, who loses the room at once and cannot come
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import alice_and_bob, room_link
+from webclient.tests.browsing import alice_and_bob, open_room, room_link, sign_in
 from webclient.tests.fixtures_group import start_group_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,6 +22,14 @@ def test_roles_a_handover_and_a_ban_from_the_members_list(
 
     alice.get_by_role("button", name="Members").click()
     expect(member_row(alice, "alice")).to_contain_text("(owner)")
+    # Who is here now, person by person, and bob's leaving shows at once.
+    expect(member_row(alice, "bob")).to_contain_text("online")
+    bobs.close()
+    expect(member_row(alice, "bob")).to_contain_text("offline")
+    bobs = new_context().new_page()
+    sign_in(bobs, "bob", password)
+    open_room(bobs, room_name)
+    expect(member_row(alice, "bob")).to_contain_text("online")
     member_row(alice, "bob").get_by_role("button", name="Make admin").click()
     expect(member_row(alice, "bob")).to_contain_text("(admin)")
     # bob's own screen gives him an admin's controls at once.

@@ -64,6 +64,7 @@ export function mountMembers(actions) {
           "li",
           { class: "row" },
           h("span", { class: "grow" }, displayName(member.user), ROLE_NAMES[member.role] ? h("span", { class: "hint" }, ` (${ROLE_NAMES[member.role]})`) : null),
+          state.presence ? presence(state.online.has(member.user.id)) : null,
           ...controls(room, member),
         ),
       ),
@@ -74,7 +75,12 @@ export function mountMembers(actions) {
     if (room === state.current) render();
   });
   on("rooms", render);
+  on("presence", render);
   on("current", () => {
     panel.hidden = true;
   });
+}
+
+function presence(online) {
+  return h("span", { class: online ? "presence online" : "presence" }, online ? "online" : "offline");
 }

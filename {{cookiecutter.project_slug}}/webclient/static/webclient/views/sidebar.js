@@ -212,7 +212,7 @@ export function peopleSearch(input, results, renderPerson, search) {
     clearTimeout(timer);
     const query = input.value.trim();
     if (query.length < 3) {
-      results.replaceChildren();
+      results.replaceChildren(...(query ? [h("li", { class: "hint" }, "Type at least 3 letters.")] : []));
       return;
     }
     timer = setTimeout(async () => {
