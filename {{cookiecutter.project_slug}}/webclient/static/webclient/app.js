@@ -5,6 +5,7 @@ import { byId } from "./dom.js";
 import { Connection } from "./socket.js";
 import * as store from "./store.js";
 import { showSignIn } from "./views/signin.js";
+import { mountSearch } from "./views/search.js";
 import { mountSidebar } from "./views/sidebar.js";
 import { mountConversation } from "./views/conversation.js";
 import { mountMembers } from "./views/members.js";
@@ -241,6 +242,18 @@ const actions = {
     await loadMembers(roomId);
   },
 
+  searchMessages: (query) => api.get(`/api/messages/search/?q=${encodeURIComponent(query)}`).then((page) => page.results),
+
+  // The room opened at one of its messages: older pages loaded back to it (so many at most).
+  async showMessage(roomId, messageId) {
+    await actions.openRoom(roomId);
+    const conv = store.conversation(roomId);
+    for (let pages = 0; !conv.messages.has(messageId) && conv.olderUrl && pages < 40; pages += 1) {
+      await actions.loadOlder(roomId);
+    }
+    store.emit("reveal", { room: roomId, message: messageId });
+  },
+
   async loadOlder(roomId) {
     const conv = store.conversation(roomId);
     if (!conv.olderUrl || conv.loadingOlder) return;
@@ -467,6 +480,7 @@ async function signedIn() {
 }
 
 mountSidebar(actions);
+mountSearch(actions);
 mountConversation(actions);
 mountProfile(actions);
 if (features.groups) {

@@ -523,6 +523,16 @@ export function mountConversation(actions) {
   on("members", ({ room }) => {
     if (room === state.current) renderHeader();
   });
+  // A search result opened: its message, brought into view and marked until another is.
+  on("reveal", ({ room, message }) => {
+    if (room !== state.current) return;
+    syncMessages();
+    list.querySelector(".message.found")?.classList.remove("found");
+    const node = list.querySelector(`[data-id="${message}"]`);
+    if (!node) return;
+    node.classList.add("found");
+    node.scrollIntoView({ block: "center" });
+  });
   on("presence", renderHeader);
   on("blocks", renderHeader);
   on("rooms", renderHeader);
