@@ -27,6 +27,8 @@ def test_a_burst_past_the_message_limit_is_stored_in_the_order_typed(
 
     for body in BODIES:
         send(alice, body)
+    # Those the server refused as too fast say so while they wait their turn.
+    expect(alice.get_by_text("Sent too fast: it goes in a moment…").first).to_be_visible()
     for body in BODIES:
         expect(message(bobs, body)).to_have_count(1)
     # Read again from the server: the history, in the order the messages were stored.

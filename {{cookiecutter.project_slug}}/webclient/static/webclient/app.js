@@ -93,6 +93,7 @@ function holdSends(clientId, after) {
   const pending = state.outbox.get(clientId);
   if (!pending) return;
   pending.held = true;
+  store.emit("messages", { room: pending.room });
   heldUntil = Math.max(heldUntil, Date.now() + after);
   clearTimeout(heldTimer);
   heldTimer = setTimeout(releaseHeldSends, heldUntil - Date.now());

@@ -177,12 +177,12 @@ export function mountConversation(actions) {
     let ownNew = false;
     for (const item of wanted) {
       let entry = rendered.get(item.key);
-      const stale = !entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed;
+      const stale = !entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed || entry.held !== item.message.held;
       if (stale && !(entry && editing.has(item.message.id))) {
         const node = messageNode(item.message, item.pending);
         if (entry) entry.node.replaceWith(node);
         else if (item.pending) ownNew = true;
-        entry = { node, message: item.message, reactions: item.message.reactions, failed: item.message.failed };
+        entry = { node, message: item.message, reactions: item.message.reactions, failed: item.message.failed, held: item.message.held };
       }
       next.set(item.key, entry);
       const expected = previous ? previous.nextElementSibling : list.firstElementChild;
@@ -257,7 +257,7 @@ export function mountConversation(actions) {
               " ",
               h("button", { type: "button", class: "secondary", onclick: () => actions.discard(message.client_id) }, "Discard"),
             )
-          : h("p", { class: "hint" }, state.connection === "online" ? "Sending…" : "Waiting for the connection…"),
+          : h("p", { class: "hint" }, message.held ? "Sent too fast: it goes in a moment…" : state.connection === "online" ? "Sending…" : "Waiting for the connection…"),
       );
       return node;
     }
