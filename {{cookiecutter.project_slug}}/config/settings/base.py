@@ -345,7 +345,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"hide_credentials": {"()": "core.log_filters.HideCredentialsInPaths"}},
+    "filters": {
+        "hide_credentials": {"()": "core.log_filters.HideCredentialsInPaths"},
+        "one_line_warning": {"()": "core.log_filters.OneLineWarning"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -353,5 +356,7 @@ LOGGING = {
         "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         # Each WebSocket handshake's line, with the ticket of its query hidden.
         "uvicorn.error": {"filters": ["hide_credentials"]},
+        # A Host header this server does not serve: the client's mistake, not an error here.
+        "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
     },
 }
