@@ -41,6 +41,14 @@ def ratios(
     return spread(values) if values else None
 
 
+def bracketed_ratios(runs: list[dict], metric: str):
+    """Each run's metric over the mean of the floor's just before and after it (run.py's
+    Bench.bracket); None unless every run has one."""
+    if not runs or not all("bracketing_floor" in run for run in runs):
+        return None
+    return spread([run[metric] / run["bracketing_floor"][metric] for run in runs])
+
+
 def best_baseline(runs: dict[str, list[dict]], prefix: str, suffix: str, metric: str, low: bool):
     """The label among `prefix...suffix` with the best median `metric` (the fairest baseline)."""
     candidates = [label for label in runs if label.startswith(prefix) and label.endswith(suffix)]
@@ -81,9 +89,9 @@ def add_ratios(scenario: str, runs: dict, entries: dict) -> None:
             entry["ratios"]["throughput_vs_tutorial"] = ratios(
                 runs, label, tutorial, "messages_per_s"
             )
-            entry["ratios"]["throughput_vs_floor"] = ratios(
-                runs, label, SMALL_FLOOR, "messages_per_s"
-            )
+            entry["ratios"]["throughput_vs_floor"] = bracketed_ratios(
+                runs[label], "messages_per_s"
+            ) or ratios(runs, label, SMALL_FLOOR, "messages_per_s")
     elif scenario == "room_size":
         for label, entry in entries.items():
             for members in entry_sizes(runs[label][0]):

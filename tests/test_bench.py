@@ -9,7 +9,7 @@ import pytest
 from support import PYTHON, TEMPLATE, project_env, run
 
 sys.path.insert(0, str(TEMPLATE / "bench"))
-from report import growth, rise
+from report import bracketed_ratios, growth, rise
 
 SCENARIOS = {
     "fanout",
@@ -76,3 +76,15 @@ def test_room_size_growth_and_rise_tell_a_falling_curve_from_a_growing_one():
     assert rise([falling], minimum=100)["median"] == pytest.approx(1.1)
     assert growth([growing], minimum=100)["median"] == pytest.approx(1.5)
     assert rise([growing], minimum=100)["median"] == pytest.approx(1.5)
+
+
+def test_a_small_rooms_ratio_is_to_the_floor_measured_around_its_server():
+    """The floor before and after each server, averaged: a run whose machine sped up between
+    the floor and the server no longer reads as the server being slow."""
+    runs = [
+        {"messages_per_s": 9_000.0, "bracketing_floor": {"messages_per_s": 18_000.0}},
+        {"messages_per_s": 6_000.0, "bracketing_floor": {"messages_per_s": 10_000.0}},
+        {"messages_per_s": 8_000.0, "bracketing_floor": {"messages_per_s": 20_000.0}},
+    ]
+    assert bracketed_ratios(runs, "messages_per_s") == {"min": 0.4, "median": 0.5, "max": 0.6}
+    assert bracketed_ratios([*runs, {"messages_per_s": 1.0}], "messages_per_s") is None
