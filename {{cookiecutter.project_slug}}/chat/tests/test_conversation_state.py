@@ -427,12 +427,7 @@ def test_search_finds_words_in_my_rooms_only(as_user, make_room, room, user, bob
 
 
 def test_message_searches_are_throttled_per_user(settings, as_user, user, bob):
-    use_production_throttle_rates(settings)
-    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**rates, "message_search": "3/minute"},
-    }
+    use_production_throttle_rates(settings, message_search="3/minute")
     client = as_user(user)
     statuses = [client.get("/api/messages/search/", {"q": "hi"}).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

@@ -291,9 +291,7 @@ def test_newcomers_to_a_room_that_hides_its_history_download_only_what_follows(
 def test_newcomers_to_a_room_that_hides_its_history_read_only_what_follows(
     as_user, room, user, bob, carol
 ):
-    room.history_visible = False
-    room.save()
-    before = Message.objects.create(room=room, sender=bob, body="before carol", client_id="1")
+    before = hidden_history_before_carol(room, bob)
     post(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": carol.pk})
     client = as_user(carol)
     assert client.get(f"/api/rooms/{room.pk}/messages/").data["results"] == []
@@ -313,6 +311,14 @@ def test_newcomers_to_a_room_that_hides_its_history_read_only_what_follows(
     assert post(client, f"/api/rooms/{room.pk}/read/", {"message": before.pk}).status_code == 404
     # Members from before still read it all.
     assert len(as_user(bob).get(f"/api/rooms/{room.pk}/messages/").data["results"]) == 2
+
+
+def hidden_history_before_carol(room, bob) -> Message:
+    """The room hides its history from newcomers, and holds a message of bob's from before
+    carol comes."""
+    room.history_visible = False
+    room.save()
+    return Message.objects.create(room=room, sender=bob, body="before carol", client_id="1")
 
 
 async def hidden_history_with_a_message(room, bob) -> Message:
@@ -446,9 +452,7 @@ def test_owners_and_admins_read_their_rooms_reports(as_user, room, user, bob, ca
 def test_an_admin_who_joined_after_a_message_does_not_read_its_report_where_history_is_hidden(
     as_user, room, user, bob, carol
 ):
-    room.history_visible = False
-    room.save()
-    before = Message.objects.create(room=room, sender=bob, body="before carol", client_id="1")
+    before = hidden_history_before_carol(room, bob)
     post(as_user(user), f"/api/messages/{before.pk}/reports/", {"reason": "rude"})
     Membership.objects.create(room=room, user=carol, role="admin", history_from=before.pk)
     after = Message.objects.create(room=room, sender=bob, body="after carol", client_id="2")
