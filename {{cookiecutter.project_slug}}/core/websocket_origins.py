@@ -31,7 +31,11 @@ def origin_of(scope):
     for name, value in scope.get("headers", []):
         if name == b"origin":
             try:
-                return urlparse(value.decode("latin1"))
-            except ValueError:  # "http://[": not a URL at all
+                origin = urlparse(value.decode("latin1"))
+                # Read now: urlparse leaves a bad port ("http://a:b") to raise where Channels
+                # reads it, which made the handshake a 500.
+                origin.port  # noqa: B018
+            except ValueError:  # "http://[", "http://host:99999": not a URL at all
                 return None
+            return origin
     return None

@@ -29,7 +29,17 @@ async def test_socket_without_credentials_is_closed_4401(connect_socket):
     }
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example", None])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        None,
+        # Ports that do not parse: refused like any other origin, never a 500.
+        "http://a:b",
+        "http://localhost:99999",
+        "http://localhost:8000.evil.example",
+    ],
+)
 async def test_foreign_or_missing_origin_is_rejected(connect_socket, user, ws_credentials, origin):
     _, connected = await connect_socket(await ws_credentials(user), origin=origin)
     assert not connected
