@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     FilteredRelation,
     IntegerField,
@@ -26,7 +27,7 @@ from core.precompiled import Precompiled
 from core.text import MAX_ID
 
 from ..domain.read_state import with_unread
-from ..models import Membership, Message, Room
+from ..models import Ban, Membership, Message, Room
 
 
 def rooms_for(user):
@@ -43,13 +44,14 @@ def rooms_for(user):
     )
     # Where the user's reading starts. A member: their cut. Anyone else sees the room from
     # outside (discovery, an invitation): its latest message only if joining would show it,
-    # in a public group that shows newcomers its history; otherwise none (from past every id).
+    # in a public group that shows newcomers its history and has not banned them; otherwise
+    # none (from past every id).
+    banned = Ban.objects.filter(room=OuterRef("pk"), user=user)
     history_from = Case(
         When(mine__id__isnull=False, then=F("mine__history_from")),
         When(
-            kind=Room.Kind.GROUP,
-            visibility=Room.Visibility.PUBLIC,
-            history_visible=True,
+            Q(kind=Room.Kind.GROUP, visibility=Room.Visibility.PUBLIC, history_visible=True)
+            & ~Exists(banned),
             then=Value(0),
         ),
         default=Value(MAX_ID),

@@ -156,9 +156,12 @@ def test_a_banned_user_cannot_rejoin_be_invited_or_added_until_unbanned(
     assert not Membership.objects.filter(room=room, user=bob).exists()
     refused = as_user(bob).post(f"/api/rooms/{room.pk}/join/")
     assert (refused.status_code, "banned" in refused.data["detail"]) == (403, True)
-    # Public, yet not offered to him: joining would only be refused.
+    # Public, yet not offered to him: joining would only be refused. Nor does he read on.
     discovered = as_user(bob).get("/api/rooms/discover/").data["results"]
     assert room.pk not in [found["id"] for found in discovered]
+    Message.objects.create(room=room, sender=user, body="after the ban", client_id="ban-1")
+    assert as_user(bob).get(f"/api/rooms/{room.pk}/").data["last_message"] is None
+    assert as_user(carol).get(f"/api/rooms/{room.pk}/").data["last_message"]["id"]
     invite = post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": bob.pk})
     assert invite.status_code == 403
     add = post(as_user(user), f"/api/rooms/{room.pk}/members/", {"user": bob.pk})
