@@ -5,6 +5,5 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        # Connects the receivers: the auth mode's, that close a credential's sockets when it
-        # ends, and the one that counts failed logins per username.
-        from . import auth_{{ cookiecutter.auth }}, throttles  # noqa: F401
+        # Connects the auth mode's receivers that close a credential's sockets when it ends.
+        from . import auth_{{ cookiecutter.auth }}  # noqa: F401

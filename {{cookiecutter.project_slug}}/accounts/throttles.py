@@ -1,7 +1,8 @@
 """Throttles: against password guessing, checked before any password is hashed, and on writes.
 
 Every login (REST and the Django admin) counts against its client address, and every failed
-one against the username it tried; registration against its address. The client address is
+one against the username it tried (accounts/backends.py gives a successful one's place back);
+registration against its address. The client address is
 REMOTE_ADDR (REST_FRAMEWORK["NUM_PROXIES"] = 0): the ASGI server rewrites it from
 X-Forwarded-For only for the proxies it trusts, so a client cannot pick its own.
 """
@@ -9,10 +10,9 @@ X-Forwarded-For only for the proxies it trusts, so a client cannot pick its own.
 import hashlib
 import math
 import unicodedata
+from contextlib import suppress
 from functools import wraps
 
-from django.contrib.auth.signals import user_login_failed
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -43,18 +43,21 @@ class LoginAddressThrottle(LiveRateThrottle):
 
 class LoginAccountThrottle(LiveRateThrottle):
     """Failed logins per username, from every address together: guessing one account's
-    password from many addresses is limited too. Only failures count (record_failed_login):
-    the owner signing in, tab after tab, is not guessing. The cost: someone who keeps guessing
-    keeps that account's owner from logging in until they stop."""
+    password from many addresses is limited too. The cost: someone who keeps guessing keeps
+    that account's owner from logging in until they stop.
+
+    Each attempt takes its place in the count before any password is hashed, in one atomic
+    step, so that guesses sent at once cannot all pass the check; a login that succeeds gives
+    its place back (accounts/backends.py), as the owner signing in, tab after tab, is not
+    guessing. The count is of a window that starts with its first attempt."""
 
     scope = "auth_account"
+    # Set on the request whose attempt took a place in the count: the key to give it back to.
+    RESERVED = "login_attempt_counted_as"
 
     def get_cache_key(self, request, view) -> str | None:
         data = request.data if isinstance(request, Request) else request.POST
         username = data.get("username") if hasattr(data, "get") else None
-        return self.key_for(username)
-
-    def key_for(self, username) -> str | None:
         if not isinstance(username, str) or not username:
             return None  # no password can be tried without a username
         # As the login's field reads it (whitespace stripped, Unicode normalized), then
@@ -66,29 +69,35 @@ class LoginAccountThrottle(LiveRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
     def allow_request(self, request, view) -> bool:
-        """SimpleRateThrottle's check, without counting this attempt: its failure will."""
         self.key = self.get_cache_key(request, view)
         if self.rate is None or self.key is None:
             return True
-        self.history, self.now = self.recent(self.key)
-        return len(self.history) < self.num_requests or self.throttle_failure()
+        self.now = self.timer()
+        # The window's start, and its count from 0, kept for the window's length.
+        self.cache.add(f"{self.key}:since", self.now, self.duration)
+        self.cache.add(self.key, 0, self.duration)
+        try:
+            attempts = self.cache.incr(self.key)
+        except ValueError:  # the window ended between the two calls
+            return self.allow_request(request, view)
+        if attempts > self.num_requests:
+            self.cache.decr(self.key)  # refused before any hashing: not a guess
+            return False
+        setattr(request, self.RESERVED, self.key)
+        return True
 
-    def recent(self, key: str) -> tuple[list[float], float]:
-        now = self.timer()
-        history = [moment for moment in self.cache.get(key, []) if moment > now - self.duration]
-        return history, now
+    def wait(self) -> float:
+        since = self.cache.get(f"{self.key}:since", self.now)
+        return max(since + self.duration - self.now, 1)
 
-
-@receiver(user_login_failed)
-def record_failed_login(sender, credentials: dict, **kwargs) -> None:
-    """Counts a failed login (Django's authenticate(), which every login here goes through)
-    against its username."""
-    throttle = LoginAccountThrottle()
-    key = throttle.key_for(credentials.get("username"))
-    if throttle.rate is None or key is None:
-        return
-    history, now = throttle.recent(key)
-    throttle.cache.set(key, [now, *history], throttle.duration)
+    @classmethod
+    def give_back(cls, request) -> None:
+        """A login that succeeded: its attempt was no guess."""
+        key = getattr(request, cls.RESERVED, None)
+        if key is not None:
+            delattr(request, cls.RESERVED)
+            with suppress(ValueError):  # its window has ended meanwhile
+                cls.cache.decr(key)
 
 
 LOGIN_THROTTLES = [LoginAddressThrottle, LoginAccountThrottle]

@@ -13,6 +13,7 @@ from django.test import Client
 
 from accounts.tests.login import LOGIN_PATH, log_in
 from accounts.tests.throttling import use_production_throttle_rates
+from accounts.throttles import LoginAccountThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,16 @@ def test_only_failed_logins_count_against_the_account(api_client, user, password
             REFUSED
         )
     assert log_in(api_client, "alice", password, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
+def test_guesses_sent_at_once_cannot_all_pass_the_account_check(rf, limits):
+    """Each attempt takes its place in the count before its password is hashed: while the
+    first ones are still being checked, the one past the limit is already refused."""
+    throttle = LoginAccountThrottle()
+    in_flight = [rf.post("/", {"username": "alice"}) for _ in range(limits["auth_account"] + 1)]
+    allowed = [throttle.allow_request(request, None) for request in in_flight]
+    assert allowed == [True] * limits["auth_account"] + [False]
+    assert throttle.wait() > 0
 
 
 def test_a_username_padded_or_in_other_forms_shares_the_account_count(
