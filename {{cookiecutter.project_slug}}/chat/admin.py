@@ -139,10 +139,10 @@ class MessageAdmin(ReadOnlyAdmin):
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyAdmin):
-    list_display = ["id", "message", "reporter", "reason", "created", "resolved"]
+    list_display = ["id", "message", "reported_body", "reporter", "reason", "created", "resolved"]
     list_select_related = ["message", "reporter"]
     list_filter = [("resolved", admin.EmptyFieldListFilter)]
-    search_fields = ["reason", "message__body", "reporter__username"]
+    search_fields = ["reason", "reported_body", "message__body", "reporter__username"]
     actions = ["resolve", "delete_reported_messages"]
 
     @admin.action(description="Mark the selected reports resolved")

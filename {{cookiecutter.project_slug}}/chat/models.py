@@ -240,6 +240,9 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     reason = models.CharField(max_length=500, blank=True)
+    # The message's text as it was reported: its sender editing or deleting it afterwards does
+    # not change what the moderators judge.
+    reported_body = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     # Set by staff in the admin once dealt with; open reports are the ones without it.
     resolved = models.DateTimeField(null=True, blank=True)

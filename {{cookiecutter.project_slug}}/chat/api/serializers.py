@@ -187,7 +187,12 @@ class ReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Report
-        fields = ["id", "message", "reporter", "reason", "created"]
+        fields = ["id", "message", "reporter", "reason", "reported_body", "created"]
+        extra_kwargs = {
+            "reported_body": {
+                "help_text": "The message's text when it was reported, whatever became of it."
+            }
+        }
         read_only_fields = fields
 
     @extend_schema_field(ExcerptSerializer)

@@ -29,7 +29,10 @@ def report_message(user, message_id, reason) -> tuple[Report, bool]:
         raise Invalid("This message was deleted.", "message")
     try:
         with transaction.atomic():
-            return Report.objects.create(message=message, reporter=user, reason=reason), True
+            report = Report.objects.create(
+                message=message, reporter=user, reason=reason, reported_body=message.body
+            )
+            return report, True
     except IntegrityError:
         return Report.objects.get(message=message, reporter=user), False
 

@@ -444,10 +444,13 @@ async def test_the_invitee_hears_of_an_invitation_and_members_of_role_changes(
 @rest
 def test_owners_and_admins_read_their_rooms_reports(as_user, room, user, bob, carol):
     Membership.objects.create(room=room, user=carol)
-    message = Message.objects.create(room=room, sender=bob, body="rude", client_id="1")
+    message = Message.objects.create(room=room, sender=bob, body="a threat", client_id="1")
     post(as_user(carol), f"/api/messages/{message.pk}/reports/", {"reason": "rude"})
+    # The sender edits it afterwards: the moderators still judge what was reported.
+    as_user(bob).patch(f"/api/messages/{message.pk}/", {"body": "hello friend"}, format="json")
     (report,) = as_user(user).get(f"/api/rooms/{room.pk}/reports/").data["results"]
     assert (report["reporter"]["username"], report["reason"]) == ("carol", "rude")
+    assert (report["reported_body"], report["message"]["excerpt"]) == ("a threat", "hello friend")
     assert as_user(bob).get(f"/api/rooms/{room.pk}/reports/").status_code == 403
 
 
