@@ -4,19 +4,21 @@ back in the history it is."""
 import pytest
 from playwright.sync_api import expect
 
-from chat.models import Message
 from webclient.tests.browsing import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_search_result_opens_its_room_at_the_message(
-    new_context, page_problems, user, bob, room, password
+    new_context, page_problems, as_user, user, bob, room, password
 ):
-    Message.objects.create(room=room, sender=bob, body="The needle is in the barn", client_id="n")
-    # More than a page of history after it: the page must load older pages back to it.
-    for n in range(70):
-        Message.objects.create(room=room, sender=bob, body=f"hay {n}", client_id=f"h{n}")
+    # Written through the API, as a client does: the needle, then more than a page of history
+    # after it, which the page must load back through.
+    bobs = as_user(bob)
+    bodies = ["The needle is in the barn", *(f"hay {number}" for number in range(70))]
+    for number, body in enumerate(bodies):
+        sent = {"body": body, "client_id": f"c{number}"}
+        assert bobs.post(f"/api/rooms/{room.pk}/messages/", sent, format="json").status_code == 201
     alice = new_context().new_page()
     sign_in(alice, "alice", password)
     alice.get_by_label("Search messages").fill("needle")
