@@ -324,12 +324,13 @@ const actions = {
 
   // At most one read per room and READ_DELAY_MS: a burst of messages read as they arrive
   // would otherwise spend the user's frame budget (rate_limited, then a 4429 close).
-  markRead(roomId) {
+  markRead(roomId, stillSeen) {
     if (readTimers.has(roomId)) return;
     readTimers.set(
       roomId,
       setTimeout(() => {
         readTimers.delete(roomId);
+        if (!stillSeen()) return;
         const conv = store.conversation(roomId);
         const newest = store.newestId(roomId);
         if (newest > conv.myCursor && connection.send({ type: "room.read", room: roomId, message: newest })) {

@@ -42,9 +42,11 @@ export function mountConversation(actions) {
   }
 
   function markReadIfSeen() {
-    if (state.current !== null && document.visibilityState === "visible" && nearBottom()) {
-      actions.markRead(state.current);
-    }
+    const room = state.current;
+    const seen = () => room === state.current && document.visibilityState === "visible" && nearBottom();
+    // Asked again when the read goes: the page may have scrolled away meanwhile (a search
+    // result opened far back in the room).
+    if (room !== null && seen()) actions.markRead(room, seen);
   }
 
   // ---- header -------------------------------------------------------------------------------
