@@ -16,6 +16,14 @@ def test_a_blocked_person_cannot_write_until_unblocked(
     new_context, page_problems, user, bob, password
 ):
     alice, bobs = alice_and_bob(new_context, password)
+    # On a phone's width the list gives way to the new conversation, as to any room opened.
+    desktop = alice.viewport_size
+    alice.set_viewport_size({"width": 390, "height": 800})
+    alice.get_by_label("Search people").fill("bob")
+    alice.get_by_role("button", name="Start conversation").click()
+    expect(alice.get_by_role("heading", name="New conversation with bob")).to_be_visible()
+    expect(alice.get_by_label("Message", exact=True)).to_be_visible()
+    alice.set_viewport_size(desktop)
     start_direct_conversation(alice, bobs, "alice", "bob")
 
     alice.get_by_role("button", name="Block", exact=True).click()

@@ -1,7 +1,7 @@
 // The open conversation: history (older pages on scroll up), live messages, receipts, typing,
 // reactions, edits and deletions; the composer (views/composer.js) writes into it.
 import { byId, count, formatSize, formatTime, h } from "../dom.js";
-import { conversation, displayName, on, roomName, state } from "../store.js";
+import { conversation, displayName, emit, on, roomName, state } from "../store.js";
 import { mountComposer } from "./composer.js";
 import { peopleSearch } from "./sidebar.js";
 
@@ -509,6 +509,7 @@ export function mountConversation(actions) {
     state.current = null;
     history.replaceState(null, "", location.pathname);
     opened();
+    emit("draft");
   };
   actions.reportError = showError;
 

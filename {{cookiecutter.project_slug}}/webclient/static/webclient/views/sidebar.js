@@ -13,6 +13,8 @@ export function mountSidebar(actions) {
   }
   toggle.addEventListener("click", () => showRooms(!app.classList.contains("rooms-open")));
   on("current", () => showRooms(state.current === null));
+  // A new 1-to-1 being written is a conversation open, with no room yet.
+  on("draft", () => showRooms(false));
   // At phone width the list is what a fresh page shows.
   showRooms(true);
 
