@@ -79,10 +79,16 @@ def test_two_people_chat_live(
     if screenshot := os.environ.get("WEBCLIENT_SCREENSHOT"):
         alice.screenshot(path=Path(settings.BASE_DIR, screenshot))
 
-    # A deletion, seen live.
+    # A reply quotes its message; deleted, the quote says so on both screens at once.
+    message(alice, "On my way").get_by_role("button", name="Reply").click()
+    send(alice, "Great, see you")
+    quote = message(bob, "Great, see you").locator(".quote")
+    expect(quote).to_contain_text("On my way")
     message(bob, "On my way").get_by_role("button", name="Delete").click()
     expect(message(alice, "On my way")).to_have_count(0)
-    expect(alice.get_by_text("Message deleted", exact=True)).to_be_visible()
+    for page in (alice, bob):
+        expect(message(page, "Great, see you").locator(".quote")).to_contain_text("Message deleted")
+        expect(message(page, "Great, see you")).not_to_contain_text("On my way")
 
     # Unread, across two tabs of alice's, both with no room open: a second one, and the first
     # loaded again (its credential kept, the room closed).

@@ -332,6 +332,10 @@ function replaceMessage({ message }) {
   const conv = conversation(message.room);
   const known = conv.messages.get(message.id);
   if (known) conv.messages.set(message.id, { ...message, reactions: known.reactions });
+  // The replies quoting it quote it as it is now (a deleted message's text is gone from them).
+  for (const [id, reply] of conv.messages) {
+    if (reply.reply_to?.id === message.id) conv.messages.set(id, { ...reply, reply_to: excerpt(message) });
+  }
   const room = state.rooms.get(message.room);
   if (room?.last_message?.id === message.id) {
     room.last_message = excerpt(message);
