@@ -98,3 +98,32 @@ def test_a_page_whose_socket_cannot_open_still_shows_its_rooms(
         page.get_by_role("status").filter(has_text=re.compile("Offline|Connecting"))
     ).to_be_visible()
     page_problems.assert_none()
+
+
+def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
+    new_context, page_problems, as_user, user, bob, room, password
+):
+    """A laptop's lid closed: the socket would not hear of the lost network for minutes."""
+    # What was on its way when the network went (a members list) fails, and the browser says so.
+    page_problems.allow(r"net::ERR_INTERNET_DISCONNECTED")
+    browser = new_context()
+    alice = browser.new_page()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    browser.set_offline(True)
+    offline = alice.get_by_role("status").filter(has_text="Offline")
+    expect(offline).to_be_visible()
+
+    def post_meanwhile():
+        try:
+            sent = {"body": "While you were away", "client_id": str(uuid.uuid4())}
+            return as_user(bob).post(f"/api/rooms/{room.pk}/messages/", sent, format="json")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        assert thread.submit(post_meanwhile).result().status_code == 201
+    browser.set_offline(False)
+    expect(offline).to_be_hidden()
+    expect(message(alice, "While you were away")).to_be_visible()
+    page_problems.assert_none()

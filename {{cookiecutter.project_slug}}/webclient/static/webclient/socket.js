@@ -24,17 +24,29 @@ export class Connection {
     this.reconnectNow = () => {
       if (!this.stopped && !this.ws) this.retry(0);
     };
+    // The browser lost its network: the socket may not hear of it for minutes (a dead TCP
+    // path stays "open"), so it is given up now, and the page says it is offline at once.
+    this.dropNow = () => {
+      const ws = this.ws;
+      if (this.stopped || !ws) return;
+      this.ws = null;
+      this.ready = false;
+      ws.close();
+      this.retry();
+    };
   }
 
   start() {
     this.stopped = false;
     window.addEventListener("online", this.reconnectNow);
+    window.addEventListener("offline", this.dropNow);
     this.open();
   }
 
   stop() {
     this.stopped = true;
     window.removeEventListener("online", this.reconnectNow);
+    window.removeEventListener("offline", this.dropNow);
     clearTimeout(this.timer);
     const ws = this.ws;
     this.ws = null;
