@@ -16,7 +16,7 @@ from accounts.throttles import UserSearchThrottle
 from core.pagination import BoundedLimitOffsetPagination
 from core.text import is_storable
 
-from .models import User
+from .models import User, same_username
 from .serializers import UserRefSerializer
 
 
@@ -30,16 +30,14 @@ class SearchQuery(serializers.Serializer):
     q = serializers.CharField(max_length=User._meta.get_field("username").max_length)
 
     def validate_q(self, value: str) -> str:
-        shortest = settings.USERS_SEARCH_MIN_LENGTH
-        if len(value) < shortest:
-            raise serializers.ValidationError(f"q must be at least {shortest} characters long.")
         if not is_storable(value):
             raise serializers.ValidationError("q must be Unicode text without NUL characters.")
         return value
 
 
 class UserDirectoryView(ListAPIView):
-    """Active users whose username or display name contains `q` (any case), you excepted."""
+    """Active users whose username or display name contains `q` (any case), or for a `q`
+    shorter than USERS_SEARCH_MIN_LENGTH whose username is `q`; you excepted."""
 
     serializer_class = UserRefSerializer
     pagination_class = DirectoryPagination
@@ -52,8 +50,9 @@ class UserDirectoryView(ListAPIView):
                 "q",
                 str,
                 required=True,
-                description=f"At least {settings.USERS_SEARCH_MIN_LENGTH} characters "
-                "(USERS_SEARCH_MIN_LENGTH).",
+                description=f"From {settings.USERS_SEARCH_MIN_LENGTH} characters "
+                "(USERS_SEARCH_MIN_LENGTH) on, part of a username or display name; shorter, "
+                "a whole username.",
             )
         ]
     )
@@ -64,12 +63,14 @@ class UserDirectoryView(ListAPIView):
         query = SearchQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data["q"]
-        return (
-            User.objects.filter(is_active=True)
-            .filter(Q(username__icontains=q) | Q(display_name__icontains=q))
-            .exclude(pk=self.request.user.pk)
-            .order_by("username", "pk")
-        )
+        users = User.objects.filter(is_active=True).exclude(pk=self.request.user.pk)
+        if len(q) < settings.USERS_SEARCH_MIN_LENGTH:
+            # Too short to search by (a letter would list everyone): the user of that very
+            # name, so that "jo" can still be found.
+            users = users.filter(same_username(q))
+        else:
+            users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+        return users.order_by("username", "pk")
 
 
 # The content type of each format users/avatars.py stores, by file extension.

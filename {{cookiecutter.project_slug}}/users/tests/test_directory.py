@@ -34,11 +34,22 @@ def test_inactive_users_and_the_searcher_are_left_out(as_user, user, make_user):
     assert usernames(as_user(user).get("/api/users/", {"q": "ali"})) == ["alina"]
 
 
-@pytest.mark.parametrize("query", [{}, {"q": ""}, {"q": "ab"}, {"q": "x" * 151}, {"q": "ab\x00"}])
-def test_a_missing_or_short_query_is_refused(as_user, user, query):
+@pytest.mark.parametrize("query", [{}, {"q": ""}, {"q": "x" * 151}, {"q": "ab\x00"}])
+def test_a_missing_or_bad_query_is_refused(as_user, user, query):
     response = as_user(user).get("/api/users/", query)
     assert response.status_code == 400
     assert list(response.data) == ["q"]
+
+
+def test_a_query_too_short_to_search_by_finds_that_very_username(as_user, user, make_user):
+    """A two-letter name can be found, but two letters list nobody else: a letter at a time
+    would list everyone."""
+    make_user("jo")
+    make_user("jonas")
+    make_user("bob", display_name="Jo")
+    assert usernames(as_user(user).get("/api/users/", {"q": "JO"})) == ["jo"]
+    assert usernames(as_user(user).get("/api/users/", {"q": "j"})) == []
+    assert usernames(as_user(user).get("/api/users/", {"q": "jon"})) == ["jonas"]
 
 
 def test_results_come_twenty_a_page_at_most(as_user, user, make_user):

@@ -206,15 +206,15 @@ function mountGroups(actions) {
   });
 }
 
-// Debounced, and only from the server's minimum length: searches are throttled per user.
+// Debounced: searches are throttled per user.
 export function peopleSearch(input, results, renderPerson, search) {
   let timer = null;
   let latest = 0;
   input.addEventListener("input", () => {
     clearTimeout(timer);
     const query = input.value.trim();
-    if (query.length < 3) {
-      results.replaceChildren(...(query ? [h("li", { class: "hint" }, "Type at least 3 letters.")] : []));
+    if (!query) {
+      results.replaceChildren();
       return;
     }
     timer = setTimeout(async () => {
@@ -223,7 +223,8 @@ export function peopleSearch(input, results, renderPerson, search) {
         const people = await search(query);
         if (asked !== latest) return;
         results.replaceChildren(...people.map(renderPerson));
-        if (!people.length) results.replaceChildren(h("li", { class: "hint" }, "Nobody found."));
+        // Under 3 letters the server finds a whole username only (a letter would list everyone).
+        if (!people.length) results.replaceChildren(h("li", { class: "hint" }, query.length < 3 ? "Nobody of that exact name: type 3 letters or more to search." : "Nobody found."));
       } catch (error) {
         results.replaceChildren(h("li", { class: "error" }, error.message));
       }
