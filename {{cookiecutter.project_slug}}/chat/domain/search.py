@@ -1,9 +1,12 @@
 """Searching the messages of the rooms a user belongs to: full-text on PostgreSQL, plain elsewhere.
 
-On PostgreSQL a message matches when its words do (`websearch` syntax: words, "a phrase",
--excluded), through a GIN index over the same expression (migration 0002). Other databases
+On PostgreSQL a message matches when its words do, each word of the query matching the words
+it begins, or as `websearch` syntax says ("a phrase", -excluded, or), through a GIN index over
+the same expression (migration 0002). Other databases
 match a case-insensitive substring. Deleted messages and rooms the user is not in never match.
 """
+
+import re
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
@@ -18,6 +21,20 @@ from .validation import clean_text
 # which suits rooms where people write in several languages.
 SEARCH_CONFIG = "simple"
 MAX_QUERY_LENGTH = 200
+# websearch's syntax: "a phrase", -excluded, or.
+WEBSEARCH_SYNTAX = re.compile(r'"|(?:^|\s)-|\bor\b', re.IGNORECASE)
+WORD = re.compile(r"\w+")
+
+
+def words_of(query: str) -> SearchQuery:
+    """Words as someone types them match the words they begin ("meado" finds "meadows"), so
+    that results come while typing; a query in `websearch` syntax keeps its meaning."""
+    words = WORD.findall(query)
+    if WEBSEARCH_SYNTAX.search(query) or not words:
+        return SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+    # Letters, digits and "_" only: nothing of the raw syntax comes from the query.
+    prefixes = " & ".join(f"{word}:*" for word in words)
+    return SearchQuery(prefixes, config=SEARCH_CONFIG, search_type="raw")
 
 
 def body_vector() -> SearchVector:
@@ -40,7 +57,7 @@ def search_messages(user, query, room_id=None):
         room__memberships__user=user, id__gt=F("room__memberships__history_from")
     ).annotate(reader_history_from=F("room__memberships__history_from"))
     if connection.vendor == "postgresql":
-        words = SearchQuery(query, config=SEARCH_CONFIG, search_type="websearch")
+        words = words_of(query)
         messages = messages.annotate(words=body_vector()).filter(words=words)
     else:
         messages = messages.filter(body__icontains=query)

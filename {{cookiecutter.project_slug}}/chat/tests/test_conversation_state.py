@@ -447,3 +447,21 @@ def test_search_on_postgresql_uses_its_index(as_user, room, user):
         cursor.execute("RESET enable_seqscan")
     assert "message_body_search" in plan
     assert [m.body for m in query] == ["needle"]
+
+
+@pytest.mark.postgresql
+def test_search_on_postgresql_finds_words_by_their_beginning_while_typing(room, user):
+    Message.objects.create(room=room, sender=user, body="Running quickly", client_id="1")
+    Message.objects.create(room=room, sender=user, body="Walking slowly", client_id="2")
+
+    def found(query: str) -> list[str]:
+        return [message.body for message in search_messages(user, query)]
+
+    assert found("run") == found("RUNNING quick") == ["Running quickly"]
+    assert found("quickly running") == ["Running quickly"]
+    assert found("run slow") == []
+    # websearch's syntax keeps its meaning: a phrase, an exclusion, or.
+    assert found('"quickly running"') == []
+    assert found("-walking") == ["Running quickly"]
+    assert sorted(found("running or walking")) == ["Running quickly", "Walking slowly"]
+    assert found("run:* | walk") == []  # the raw syntax's signs are no syntax here
