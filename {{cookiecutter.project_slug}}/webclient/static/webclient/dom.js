@@ -36,3 +36,29 @@ export function formatSize(bytes) {
 export function count(n, noun) {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
+
+// A search box that asks once its text stops changing for `pauseMs` (searches are throttled
+// per user), and shows only the answer to what it holds now.
+export function searchAsTyped(input, results, { search, render, nothingFound, pauseMs }) {
+  let timer = null;
+  let latest = 0;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    latest += 1; // an answer still on its way is no longer wanted
+    const query = input.value.trim();
+    if (!query) {
+      results.replaceChildren();
+      return;
+    }
+    timer = setTimeout(async () => {
+      const asked = ++latest;
+      try {
+        const found = await search(query);
+        if (asked !== latest) return;
+        results.replaceChildren(...(found.length ? found.map(render) : [h("li", { class: "hint" }, nothingFound(query))]));
+      } catch (error) {
+        if (asked === latest) results.replaceChildren(h("li", { class: "error" }, error.message));
+      }
+    }, pauseMs);
+  });
+}

@@ -1,6 +1,6 @@
 // The left pane: who I am, the connection banner, invitations, discovery, the people search
 // and the room list with unread badges, last messages and presence.
-import { byId, count, h } from "../dom.js";
+import { byId, count, h, searchAsTyped } from "../dom.js";
 import { displayName, on, roomName, sortedRooms, state } from "../store.js";
 
 export function mountSidebar(actions) {
@@ -206,29 +206,13 @@ function mountGroups(actions) {
   });
 }
 
-// Debounced: searches are throttled per user.
 export function peopleSearch(input, results, renderPerson, search) {
-  let timer = null;
-  let latest = 0;
-  input.addEventListener("input", () => {
-    clearTimeout(timer);
-    const query = input.value.trim();
-    if (!query) {
-      results.replaceChildren();
-      return;
-    }
-    timer = setTimeout(async () => {
-      const asked = ++latest;
-      try {
-        const people = await search(query);
-        if (asked !== latest) return;
-        results.replaceChildren(...people.map(renderPerson));
-        // Under 3 letters the server finds a whole username only (a letter would list everyone).
-        if (!people.length) results.replaceChildren(h("li", { class: "hint" }, query.length < 3 ? "Nobody of that exact name: type 3 letters or more to search." : "Nobody found."));
-      } catch (error) {
-        results.replaceChildren(h("li", { class: "error" }, error.message));
-      }
-    }, 300);
+  searchAsTyped(input, results, {
+    search,
+    render: renderPerson,
+    pauseMs: 300,
+    // Under 3 letters the server finds a whole username only (a letter would list everyone).
+    nothingFound: (query) => (query.length < 3 ? "Nobody of that exact name: type 3 letters or more to search." : "Nobody found."),
   });
 }
 
