@@ -31,6 +31,8 @@ export function mountProfile(actions) {
       dialog.close();
     } catch (failure) {
       error.textContent = failure.message;
+      // Refused (a wrong password): the next attempt takes its two clicks again.
+      remove.textContent = "Delete my account";
     }
   });
   form.addEventListener("submit", async (event) => {
