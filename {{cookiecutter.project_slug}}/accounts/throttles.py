@@ -21,15 +21,56 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 class LiveRateThrottle(SimpleRateThrottle):
-    """A throttle whose rate is read from the settings at each request.
+    """A throttle whose rate is read from the settings at each request, and whose count no
+    requests sent at once can overshoot.
 
     DRF copies DEFAULT_THROTTLE_RATES once, at import: settings overridden later (tests
-    of the production rates) would not reach its throttles.
+    of the production rates) would not reach its throttles. DRF counts by reading a
+    request's history from the cache and writing it back, so that requests handled at once
+    all read the same count (300 at once passed a limit of 120 per minute 242 times). Here
+    each request takes its place in one atomic step (cache.incr), in a count per window of
+    the rate's length; the window before weighs in for the part of it that is still within
+    one length of now (a sliding window, without a history per client). A refused request
+    does not count.
     """
 
     @property
     def THROTTLE_RATES(self) -> dict:  # the attribute SimpleRateThrottle reads
         return api_settings.DEFAULT_THROTTLE_RATES
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        window = math.floor(self.now / self.duration)
+        self.counted, before = f"{self.key}:{window}", f"{self.key}:{window - 1}"
+        # Kept until the next window has ended too: it is that window's "before".
+        self.cache.add(self.counted, 0, 2 * self.duration + 1)
+        self.count = self.cache.incr(self.counted)
+        self.count_before = self.cache.get(before, 0)
+        self.into_window = (self.now - window * self.duration) / self.duration  # 0 to 1
+        # The window before's share is an estimate: a rounding error refuses nobody.
+        share_before = self.count_before * (1 - self.into_window)
+        if self.count + share_before > self.num_requests + 1e-9:
+            self.cache.decr(self.counted)
+            self.count -= 1
+            return False
+        return True
+
+    def wait(self) -> float:
+        """Seconds until a request would pass, at the least 1."""
+        if self.count < self.num_requests:
+            # Once enough of the window before has slid out of reach.
+            slide = 1 - (self.num_requests - self.count - 1) / max(self.count_before, 1)
+            seconds = (slide - self.into_window) * self.duration
+        else:
+            # In the next window, once enough of this one has slid out of reach.
+            slide = 1 - (self.num_requests - 1) / self.count
+            seconds = (1 - self.into_window + slide) * self.duration
+        return max(seconds, 1)
 
 
 class LoginAddressThrottle(LiveRateThrottle):
@@ -49,7 +90,7 @@ class LoginAccountThrottle(LiveRateThrottle):
     Each attempt takes its place in the count before any password is hashed, in one atomic
     step, so that guesses sent at once cannot all pass the check; a login that succeeds gives
     its place back (accounts/backends.py), as the owner signing in, tab after tab, is not
-    guessing. The count is of a window that starts with its first attempt."""
+    guessing."""
 
     scope = "auth_account"
     # Set on the request whose attempt took a place in the count: the key to give it back to.
@@ -69,35 +110,19 @@ class LoginAccountThrottle(LiveRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
     def allow_request(self, request, view) -> bool:
-        self.key = self.get_cache_key(request, view)
-        if self.rate is None or self.key is None:
-            return True
-        self.now = self.timer()
-        # The window's start, and its count from 0, kept for the window's length.
-        self.cache.add(f"{self.key}:since", self.now, self.duration)
-        self.cache.add(self.key, 0, self.duration)
-        try:
-            attempts = self.cache.incr(self.key)
-        except ValueError:  # the window ended between the two calls
-            return self.allow_request(request, view)
-        if attempts > self.num_requests:
-            self.cache.decr(self.key)  # refused before any hashing: not a guess
-            return False
-        setattr(request, self.RESERVED, self.key)
-        return True
-
-    def wait(self) -> float:
-        since = self.cache.get(f"{self.key}:since", self.now)
-        return max(since + self.duration - self.now, 1)
+        allowed = super().allow_request(request, view)
+        if allowed and self.rate is not None and self.key is not None:
+            setattr(request, self.RESERVED, self.counted)
+        return allowed
 
     @classmethod
     def give_back(cls, request) -> None:
         """A login that succeeded: its attempt was no guess."""
-        key = getattr(request, cls.RESERVED, None)
-        if key is not None:
+        counted = getattr(request, cls.RESERVED, None)
+        if counted is not None:
             delattr(request, cls.RESERVED)
-            with suppress(ValueError):  # its window has ended meanwhile
-                cls.cache.decr(key)
+            with suppress(ValueError):  # its window is long gone
+                cls.cache.decr(counted)
 
 
 LOGIN_THROTTLES = [LoginAddressThrottle, LoginAccountThrottle]
