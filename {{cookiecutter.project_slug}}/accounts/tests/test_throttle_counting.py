@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
+from accounts.tests.clock import ManualClock
 from accounts.tests.throttling import use_production_throttle_rates
 from accounts.throttles import WriteRateThrottle
 
@@ -23,19 +24,9 @@ def writes(settings, rf, django_user_model):
     return request
 
 
-class Clock:
-    """The throttle's clock, moved by hand."""
-
-    def __init__(self, now: float):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def throttle_at(clock: Clock) -> WriteRateThrottle:
+def throttle_at(clock: ManualClock) -> WriteRateThrottle:
     throttle = WriteRateThrottle()
-    throttle.timer = clock
+    throttle.timer = clock.now
     return throttle
 
 
@@ -64,26 +55,26 @@ def test_requests_sent_at_once_cannot_overshoot_the_limit(writes, monkeypatch):
 
 
 def test_the_budget_comes_back_as_the_last_minutes_requests_slide_out_of_it(writes):
-    clock = Clock(600.0)  # the start of a window of 60 s
+    clock = ManualClock(600.0)  # the start of a window of 60 s
     assert all(throttle_at(clock).allow_request(writes, None) for _ in range(LIMIT))
     refused = throttle_at(clock)
     assert not refused.allow_request(writes, None)
     assert 60 <= refused.wait() <= 60 + 60 / LIMIT
 
     # Half a minute later, in the next window, the ten still count for half.
-    clock.now = 690.0
+    clock.advance(90)
     allowed = [throttle_at(clock).allow_request(writes, None) for _ in range(LIMIT)]
     assert allowed == [True] * (LIMIT // 2) + [False] * (LIMIT - LIMIT // 2)
     # Refused requests took no place: the next comes when one more of the old ten is out.
     waiting = throttle_at(clock)
     assert not waiting.allow_request(writes, None)
-    clock.now += waiting.wait()
+    clock.advance(waiting.wait())
     assert throttle_at(clock).allow_request(writes, None)
 
 
 def test_a_quiet_minute_gives_the_whole_budget_back(writes):
-    clock = Clock(600.0)
+    clock = ManualClock(600.0)
     assert all(throttle_at(clock).allow_request(writes, None) for _ in range(LIMIT))
-    clock.now = 600.0 + 2 * 60
+    clock.advance(2 * 60)
     assert all(throttle_at(clock).allow_request(writes, None) for _ in range(LIMIT))
     assert not throttle_at(clock).allow_request(writes, None)

@@ -3,8 +3,8 @@
 Redis pub/sub keeps nothing for a subscriber that is reconnecting, and the layer watch notices
 only on its next round. Every message carries its room's `seq`, so the hub sees a number
 skipped. Two processes storing messages in one room may publish them slightly out of order,
-so a number missing is only a gap once the room's next event has come without it: then every
-local socket of the room is told to catch up (`room.resync`).
+so a number missing is only a gap once the room's next layer message has come without it: then
+every local socket of the room is told to catch up (`room.resync`).
 """
 
 # A gap this wide is not waited for: the sockets catch up at once.
@@ -17,23 +17,28 @@ class RoomSequences:
         self.highest: dict[int, int] = {}
         self.missing: dict[int, set[int]] = {}
 
-    def received(self, room_id: int, seq: int) -> bool:
-        """Record a message's seq; whether the room's sockets must catch up (a gap confirmed)."""
-        gap = False
-        missing = self.missing.pop(room_id, None)
-        if missing is not None:
-            missing.discard(seq)
-            gap = bool(missing)  # an event came after them, and they did not
+    def received(self, room_id: int, seqs: list[int]) -> bool:
+        """Record the seqs of one layer message (one process's events for the room, numbered
+        in a row); whether the room's sockets must catch up (a gap confirmed).
+
+        A number is awaited until the next layer message for the room, not the next event:
+        the events of another process's batch, published before an earlier number of this
+        one's, come together, and would otherwise confirm its absence among themselves."""
+        missing = self.missing.pop(room_id, set())
         highest = self.highest.get(room_id)
-        if highest is None or seq > highest:
-            self.highest[room_id] = seq
-            if highest is not None and seq > highest + 1:
-                if seq - highest > MAX_AWAITED:
-                    return True
-                self.missing[room_id] = set(range(highest + 1, seq))
-        elif missing:
-            self.missing[room_id] = missing  # a late one came: wait for the rest
-            gap = False
+        top = max(seqs)
+        if highest is not None and top <= highest:
+            # A late one: the numbers still awaited stay awaited.
+            if still_missing := missing.difference(seqs):
+                self.missing[room_id] = still_missing
+            return False
+        self.highest[room_id] = top
+        gap = bool(missing.difference(seqs))  # a later message came, and they did not
+        if highest is not None:
+            if top - highest > MAX_AWAITED:
+                return True
+            if skipped := set(range(highest + 1, top)).difference(seqs):
+                self.missing[room_id] = skipped
         return gap
 
     def forget(self, room_id: int) -> None:

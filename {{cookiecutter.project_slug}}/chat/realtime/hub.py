@@ -267,12 +267,8 @@ class Hub:
                 socket.push(frames if cut is None else readable_frames(room_events, cut))
         if not sockets:
             return
-        gaps = [
-            self.sequences.received(room_id, room_event["seq"])
-            for room_event in room_events
-            if room_event.get("seq") is not None
-        ]
-        if any(gaps):
+        seqs = [event["seq"] for event in room_events if event.get("seq") is not None]
+        if seqs and self.sequences.received(room_id, seqs):
             logger.warning("room %s: a message did not arrive; its sockets resync", room_id)
             resync = (encode({"type": "room.resync", "room": room_id}),)
             for socket in sockets:

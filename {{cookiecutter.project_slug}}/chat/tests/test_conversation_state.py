@@ -347,6 +347,26 @@ async def test_a_message_that_does_not_arrive_makes_the_rooms_sockets_resync(
     assert await next_of(tab) == {"type": "room.resync", "room": room.pk}
 
 
+async def test_another_processs_batch_published_first_is_no_gap(open_socket, room, user):
+    """Two processes store batches in one room: the later batch (3, 4) may reach the layer
+    before the earlier one (2). Its numbers, arriving together, do not prove 2 lost."""
+    tab = await open_socket(user)
+    hub = get_hub()
+
+    async def batch_arrives(*seqs: int) -> None:
+        events = [
+            {"type": "fanout.room", "room": room.pk, "seq": seq, "frame": encode({"seq": seq})}
+            for seq in seqs
+        ]
+        await hub.dispatch({"type": "fanout.room_batch", "room": room.pk, "events": events})
+        assert [(await next_of(tab))["seq"] for _ in seqs] == list(seqs)
+
+    await batch_arrives(1)
+    await batch_arrives(3, 4)
+    await batch_arrives(2)
+    await batch_arrives(5)  # the next frame is 5, not a resync
+
+
 # The room list
 
 
