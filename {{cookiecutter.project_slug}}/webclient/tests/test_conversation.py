@@ -58,6 +58,22 @@ def test_two_people_chat_live(
     expect(message(bob, "Lunch at one?")).to_contain_text("(edited)")
     expect(message(bob, "Lunch at noon?")).to_have_count(0)
 
+    # A reaction chosen in the picker, seen live; Escape closes the picker, choosing nothing.
+    react = message(bob, "Lunch at one?").get_by_role("button", name="React")
+    picker = message(bob, "Lunch at one?").get_by_role("group", name="Choose a reaction")
+    react.click()
+    picker.get_by_role("button", name="🎉").click()
+    expect(picker).to_be_hidden()
+    expect(react).to_have_attribute("aria-expanded", "false")
+    for page in (alice, bob):  # bob's own message node is drawn anew with it
+        expect(message(page, "Lunch at one?").get_by_role("button", name="🎉 1")).to_be_visible()
+    react.click()
+    expect(picker.get_by_role("button", name="👍")).to_be_focused()
+    bob.keyboard.press("Escape")
+    expect(picker).to_be_hidden()
+    expect(react).to_be_focused()
+    expect(react).to_have_attribute("aria-expanded", "false")
+
     # A picture: uploaded, sent with a message, previewed on the other screen.
     with alice.expect_file_chooser() as chooser:
         alice.get_by_role("button", name="Attach file").click()

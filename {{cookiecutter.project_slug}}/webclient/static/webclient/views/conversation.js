@@ -281,32 +281,47 @@ export function mountConversation(actions) {
     }
     const picker = h(
       "div",
-      { class: "picker", role: "group", "aria-label": "Choose a reaction", hidden: true },
+      {
+        class: "picker",
+        role: "group",
+        "aria-label": "Choose a reaction",
+        hidden: true,
+        onkeydown: (event) => {
+          if (event.key !== "Escape") return;
+          closePicker();
+          reactButton.focus();
+        },
+      },
       EMOJIS.map((emoji) =>
         h("button", {
           type: "button",
           onclick: () => {
-            picker.hidden = true;
+            closePicker();
             const known = message.reactions?.find((reaction) => reaction.emoji === emoji);
             actions.react(message.id, emoji, !known?.me);
           },
         }, emoji),
       ),
     );
+    const reactButton = h("button", {
+      type: "button",
+      class: "link",
+      "aria-expanded": "false",
+      onclick: () => {
+        picker.hidden = !picker.hidden;
+        reactButton.setAttribute("aria-expanded", String(!picker.hidden));
+        if (!picker.hidden) picker.querySelector("button").focus();
+      },
+    }, "React");
+    function closePicker() {
+      picker.hidden = true;
+      reactButton.setAttribute("aria-expanded", "false");
+    }
     const tools = h(
       "p",
       { class: "tools" },
       h("button", { type: "button", class: "link", onclick: () => composer.startReply(message) }, "Reply"),
-      h("button", {
-        type: "button",
-        class: "link",
-        "aria-expanded": "false",
-        onclick: (event) => {
-          picker.hidden = !picker.hidden;
-          event.currentTarget.setAttribute("aria-expanded", String(!picker.hidden));
-          if (!picker.hidden) picker.querySelector("button").focus();
-        },
-      }, "React"),
+      reactButton,
       mine ? h("button", { type: "button", class: "link", onclick: () => startEdit(node, message) }, "Edit") : null,
       canDelete(message)
         ? h("button", {
