@@ -34,7 +34,7 @@ def delete_account(user) -> None:
             if membership.room.kind == Room.Kind.GROUP and leave_group is not None:
                 leave_group(user, membership.room_id, hand_over=True)
             else:
-                remove_membership(membership)
+                remove_membership(membership, "left")
                 # Nobody is left to read what the other member would write: refused as a
                 # block's are (chat/domain/access.py says why).
                 Membership.objects.filter(room_id=membership.room_id).update(blocked_by_peer=True)

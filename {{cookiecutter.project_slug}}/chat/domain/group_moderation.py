@@ -50,7 +50,7 @@ def remove_member(actor, room_id: int, user_id) -> None:
         moderator = moderator_membership(actor, room_id)
         target = target_membership(room_id, user_id)
         check_may_act_on(moderator, target)
-        remove_membership(target)
+        remove_membership(target, "removed")
 
 
 def set_role(actor, room_id: int, user_id, role) -> Membership:
@@ -95,7 +95,7 @@ def ban_user(actor, room_id: int, user_id) -> tuple[Ban, bool]:
         if target is not None:
             check_may_act_on(moderator, target)
             target.room = room
-            remove_membership(target)
+            remove_membership(target, "banned")
         elif user.pk == actor.pk:
             raise Forbidden("You cannot do this to yourself.")
         withdraw_invitation(Invitation.objects.filter(room=room, user=user).first())

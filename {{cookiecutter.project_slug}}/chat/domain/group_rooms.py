@@ -146,7 +146,7 @@ def leave_group(user, room_id: int, *, hand_over: bool = False) -> None:
                     "ownership first, or delete the room."
                 )
         membership.room = room
-        remove_membership(membership)
+        remove_membership(membership, "left")
         if successor is not None:
             change_role(successor, Membership.Role.OWNER)
 

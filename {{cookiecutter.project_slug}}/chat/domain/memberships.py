@@ -1,6 +1,8 @@
 """Joining and leaving rooms, roles, invitations ending, rooms deleted: each in the caller's
 transaction, the sockets concerned following at commit."""
 
+from typing import Literal
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
@@ -69,15 +71,20 @@ def publish_joined(room: Room, user, peer=None, history_from: int = 0) -> None:
     publish.publish_to_room_sync(room.pk, member_event("member.joined", room.pk, user))
 
 
-def remove_membership(membership: Membership) -> None:
+# Why a user's sockets get `room.left`, as its `reason` says (docs/websocket.md).
+LeftBecause = Literal["left", "removed", "banned", "deleted"]
+
+
+def remove_membership(membership: Membership, reason: LeftBecause) -> None:
     """Within the caller's transaction: the user's sockets stop following the room at commit."""
     room, user = membership.room, membership.user
     membership.delete()
-    publish_after_commit(lambda: publish_left(room, user))
+    publish_after_commit(lambda: publish_left(room, user, reason))
 
 
-def publish_left(room: Room, user) -> None:
-    publish.publish_membership_sync(user.pk, room.pk, False, room_event("room.left", room))
+def publish_left(room: Room, user, reason: LeftBecause) -> None:
+    left = {**room_event("room.left", room), "reason": reason}
+    publish.publish_membership_sync(user.pk, room.pk, False, left)
     publish.publish_to_room_sync(room.pk, member_event("member.left", room.pk, user))
 
 
@@ -93,7 +100,7 @@ def withdraw_invitation(invitation: Invitation | None) -> None:
 def delete_room(room: Room) -> None:
     """Within the caller's transaction: every member's sockets leave the room at commit, and
     every invitee's drop their invitation."""
-    event, room_pk = room_event("room.left", room), room.pk
+    event, room_pk = {**room_event("room.left", room), "reason": "deleted"}, room.pk
     for invitation in room.invitations.all():
         withdraw_invitation(invitation)
     room.delete()

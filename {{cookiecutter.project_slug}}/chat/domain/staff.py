@@ -47,7 +47,7 @@ def change_membership(membership: Membership, role: str) -> None:
 def remove_memberships(memberships) -> None:
     with transaction.atomic():
         for membership in memberships.select_related("room", "user"):
-            remove_membership(membership)
+            remove_membership(membership, "removed")
 
 
 def room_changed(room: Room) -> None:

@@ -494,7 +494,7 @@ async def test_membership_changes_in_the_admin_move_the_members_sockets(
     left = await carol_socket.receive_json_from()
     while left["type"] != "room.left":  # carol's own copies of the room's events come first
         left = await carol_socket.receive_json_from()
-    assert left["room"]["id"] == room.pk
+    assert (left["room"]["id"], left["reason"]) == (room.pk, "removed")
     await sync_to_async(staff_client.post)(
         f"/admin/chat/room/{room.pk}/change/",
         {"name": "renamed", "visibility": "private", **EMPTY_MEMBERSHIP_INLINE},

@@ -203,13 +203,43 @@ async def test_join_over_rest_subscribes_every_tab_at_once(open_socket, as_user,
 
 
 @live
+async def test_room_left_tells_the_user_why(open_socket, as_user, make_room, user, bob, carol):
+    rooms = await sync_to_async(lambda: [make_room(user, bob, carol, name=n) for n in "abc"])()
+    bob_tab, carol_tab = await open_socket(bob), await open_socket(carol)
+    await sync_to_async(as_user(bob).post)(f"/api/rooms/{rooms[0].pk}/leave/")
+    ban = {"user": bob.pk}
+    await sync_to_async(as_user(user).post)(f"/api/rooms/{rooms[1].pk}/bans/", ban, format="json")
+    await sync_to_async(as_user(user).delete)(f"/api/rooms/{rooms[2].pk}/")
+
+    async def reasons(tab, count: int) -> list:
+        """The room and reason of the tab's next `count` room.left, past other frames."""
+        left = []
+        while len(left) < count:
+            frame = await tab.receive_json_from()
+            if frame["type"] == "room.left":
+                left.append((frame["room"]["id"], frame["reason"]))
+        return left
+
+    assert await reasons(bob_tab, 3) == [
+        (rooms[0].pk, "left"),
+        (rooms[1].pk, "banned"),
+        (rooms[2].pk, "deleted"),
+    ]
+    assert await reasons(carol_tab, 1) == [(rooms[2].pk, "deleted")]
+
+
+@live
 async def test_leaving_or_removal_stops_delivery_at_once(open_socket, as_user, room, user, bob):
     bob_tabs = [await open_socket(bob), await open_socket(bob)]
     alice = await open_socket(user)
     await sync_to_async(as_user(user).delete)(f"/api/rooms/{room.pk}/members/{bob.pk}/")
     for tab in bob_tabs:
         left = await tab.receive_json_from()
-        assert (left["type"], left["room"]["id"]) == ("room.left", room.pk)
+        assert (left["type"], left["room"]["id"], left["reason"]) == (
+            "room.left",
+            room.pk,
+            "removed",
+        )
     assert (await alice.receive_json_from())["type"] == "member.left"
     await alice.send_json_to(
         {"type": "message.send", "room": room.pk, "body": "x", "client_id": "1"}

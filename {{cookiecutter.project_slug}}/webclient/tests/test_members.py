@@ -1,5 +1,6 @@
 """A group room's members in the web client: the owner appoints an admin and hands the room
-over; the new owner bans the old one, who loses the room at once and cannot come back."""
+over; the new owner bans the old one, who loses the room at once, is told why, and cannot come
+back."""
 
 import pytest
 from playwright.sync_api import expect
@@ -46,6 +47,8 @@ def test_roles_a_handover_and_a_ban_from_the_members_list(
     member_row(bobs, "alice").get_by_role("button", name="Ban").click()
     expect(member_row(bobs, "alice")).to_have_count(0)
     expect(room_link(alice, room_name)).to_have_count(0)
+    # alice had the room open: her page says why it closed.
+    expect(alice.get_by_text(f"You were banned from {room_name}.")).to_be_visible()
     (room,) = as_user(bob).get("/api/rooms/").data["results"]
     assert as_user(user).post(f"/api/rooms/{room['id']}/join/").status_code == 403
     page_problems.assert_none()

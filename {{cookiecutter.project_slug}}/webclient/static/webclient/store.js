@@ -16,6 +16,9 @@ export const state = {
   // the same client_id never stores a message twice.
   outbox: new Map(),
   current: null,
+  // Why the conversation that was open closed, when someone else closed it: shown until
+  // another opens.
+  closedBecause: null,
   // Ids of the users I block (1-to-1 conversations): they cannot write to me.
   blocked: new Set(),
 };
@@ -94,6 +97,13 @@ export function addRoom(room) {
   state.rooms.set(room.id, { unread: 0, last_message: null, ...state.rooms.get(room.id), ...room });
   emit("rooms");
 }
+
+// What the page says when the open conversation closes under its reader (room.left's reason).
+const CLOSED_BECAUSE = {
+  removed: (name) => `You were removed from ${name}.`,
+  banned: (name) => `You were banned from ${name}.`,
+  deleted: (name) => `${name} was deleted.`,
+};
 
 function forgetRoom(id) {
   state.rooms.delete(id);
@@ -265,7 +275,11 @@ const handlers = {
     // History read before the socket followed the room may miss what came in between.
     return { reloadRooms: true, catchUp: room.id };
   },
-  "room.left"({ room }) {
+  "room.left"({ room, reason }) {
+    const name = state.rooms.has(room.id) ? roomName(state.rooms.get(room.id)) : null;
+    if (state.current === room.id && name !== null && reason in CLOSED_BECAUSE) {
+      state.closedBecause = CLOSED_BECAUSE[reason](name);
+    }
     forgetRoom(room.id);
     emit("rooms");
   },

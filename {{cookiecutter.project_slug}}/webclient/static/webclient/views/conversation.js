@@ -57,7 +57,9 @@ export function mountConversation(actions) {
     const status = byId("conversation-status");
     if (!room) {
       title.textContent = draftPeer ? `New conversation with ${displayName(draftPeer)}` : "No conversation open";
-      status.textContent = draftPeer ? "Your first message starts the conversation." : "Choose a conversation, or start one.";
+      status.textContent = draftPeer
+        ? "Your first message starts the conversation."
+        : state.closedBecause ?? "Choose a conversation, or start one.";
     } else if (room.kind === "direct") {
       title.textContent = roomName(room);
       status.textContent = !room.peer
@@ -509,6 +511,7 @@ export function mountConversation(actions) {
     rendered = new Map();
     editing.clear();
     if (state.current !== null) draftPeer = null;
+    if (state.current !== null || draftPeer) state.closedBecause = null;
     composer.reset(state.current === null && !draftPeer);
     olderButton.hidden = true;
     byId("invite-panel").hidden = true;
@@ -564,6 +567,7 @@ export function mountConversation(actions) {
   on("error", (message) => showError(new Error(message)));
   on("signedout", () => {
     draftPeer = null;
+    state.closedBecause = null;
     opened();
   });
 
