@@ -169,6 +169,27 @@ export function mountConversation(actions) {
     return keys;
   }
 
+  // ---- the new-messages line -----------------------------------------------------------------
+  // A conversation opened with unread messages: a line above the first of them, where the page
+  // starts instead of at the bottom. It stays where it was put until another one opens.
+
+  const newLine = h("li", { class: "new-line", role: "separator" }, h("span", {}, "New messages"));
+  let unreadAtOpen = 0;
+  let newLineBefore = null; // the first unread message's id, once its page is in
+
+  // The oldest of the last `unreadAtOpen` messages others sent, as far as history is loaded.
+  function firstUnread(conv) {
+    let first = null;
+    let left = unreadAtOpen;
+    for (const id of [...conv.messages.keys()].sort((a, b) => b - a)) {
+      if (conv.messages.get(id).sender?.id === state.me.id) continue;
+      first = id;
+      left -= 1;
+      if (left === 0) break;
+    }
+    return first;
+  }
+
   function syncMessages() {
     if (state.current === null) return;
     const conv = conversation(state.current);
@@ -176,12 +197,16 @@ export function mountConversation(actions) {
     const oldHeight = scroller.scrollHeight;
     const firstBefore = list.firstElementChild;
     const wanted = orderedKeys();
+    const placingNewLine = unreadAtOpen > 0 && newLineBefore === null && conv.loaded;
+    if (placingNewLine) newLineBefore = firstUnread(conv);
+    const newLineAt = wanted.findIndex((item) => !item.pending && item.message.id === newLineBefore);
+    if (newLineAt >= 0) wanted.splice(newLineAt, 0, { key: "new-line" });
     const next = new Map();
     let previous = null;
     let ownNew = false;
     for (const item of wanted) {
-      let entry = rendered.get(item.key);
-      const stale = !entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed || entry.held !== item.message.held;
+      let entry = item.key === "new-line" ? { node: newLine } : rendered.get(item.key);
+      const stale = item.key !== "new-line" && (!entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed || entry.held !== item.message.held);
       if (stale && !(entry && editing.has(item.message.id))) {
         const node = messageNode(item.message, item.pending);
         if (entry) entry.node.replaceWith(node);
@@ -199,7 +224,11 @@ export function mountConversation(actions) {
     rendered = next;
     renderReceipts();
     olderButton.hidden = !conv.olderUrl;
-    if (bottom || ownNew) {
+    if (placingNewLine && newLineAt >= 0) {
+      // Read from the first unread message on, unless they all fit below what is on screen.
+      scroller.scrollTop = scroller.scrollHeight;
+      if (newLine.getBoundingClientRect().top < scroller.getBoundingClientRect().top) newLine.scrollIntoView({ block: "start" });
+    } else if (bottom || ownNew) {
       scroller.scrollTop = scroller.scrollHeight;
     } else if (firstBefore && list.firstElementChild !== firstBefore) {
       // Older messages went above: keep the ones being read where they were.
@@ -510,6 +539,8 @@ export function mountConversation(actions) {
     list.replaceChildren();
     rendered = new Map();
     editing.clear();
+    unreadAtOpen = current()?.unread ?? 0;
+    newLineBefore = null;
     if (state.current !== null) draftPeer = null;
     if (state.current !== null || draftPeer) state.closedBecause = null;
     composer.reset(state.current === null && !draftPeer);
