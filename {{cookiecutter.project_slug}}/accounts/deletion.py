@@ -9,13 +9,12 @@ members' sockets hear member.left and a group's ownership passes on, as when lea
 The user's own sockets close at commit (users/signals.py), on every server process.
 """
 
-from functools import partial
-
 from django.db import transaction
 
 from chat.domain.memberships import remove_membership
 from chat.models import Membership, Room
 from chat.realtime.publish import publish_to_room_mates_sync
+from core.after_commit import after_commit
 
 try:
     from chat.domain.group_rooms import leave_group
@@ -41,6 +40,4 @@ def delete_account(user) -> None:
         event = {"type": "user.deleted", "user": user.pk}
         user_id = user.pk
         user.delete()
-        transaction.on_commit(
-            partial(publish_to_room_mates_sync, user_id, rooms, event), robust=True
-        )
+        after_commit(publish_to_room_mates_sync, user_id, rooms, event)

@@ -9,12 +9,11 @@ every socket of the user does.
 """
 
 import hashlib
-from functools import partial
 
-from django.db import transaction
 from django.dispatch import Signal
 
 from chat.realtime.publish import publish_revocation_sync
+from core.after_commit import after_commit
 
 # Sent (with `user`) when every credential of a user must end: their password changed, or they
 # were deactivated. Each auth mode's module ends what it issued; a session ends by itself, as
@@ -40,8 +39,5 @@ def close_sockets(user_id: int, credential_id: str | None = None) -> None:
     A channel layer that cannot be reached must not fail the logout it follows: the
     failure is logged, and those sockets stay open until their credential expires.
     """
-    transaction.on_commit(
-        partial(credential_revoked.send, None, user_id=user_id, credential_id=credential_id),
-        robust=True,
-    )
-    transaction.on_commit(partial(publish_revocation_sync, user_id, credential_id), robust=True)
+    after_commit(credential_revoked.send, None, user_id=user_id, credential_id=credential_id)
+    after_commit(publish_revocation_sync, user_id, credential_id)

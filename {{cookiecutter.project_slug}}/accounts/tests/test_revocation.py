@@ -2,10 +2,13 @@
 every socket of the user, with 4401 (accounts/revocation.py)."""
 
 import asyncio
+import logging
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import transaction
 
+from accounts import revocation
 from accounts.tests.live_sockets import answers, close_code, open_real_socket
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
@@ -74,3 +77,15 @@ async def test_saves_that_change_no_credential_leave_the_sockets_open(open_socke
     assert (await socket.receive_json_from())["type"] == "user.updated"
     await socket.send_to(text_data="{}")
     assert (await socket.receive_json_from())["type"] == "error"
+
+
+def test_ending_a_credential_with_the_channel_layer_down_fails_nothing(monkeypatch, user, caplog):
+    """The logout stands; the sockets it could not reach close when their credential expires."""
+
+    def unreachable(*args):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(revocation, "publish_revocation_sync", unreachable)
+    with caplog.at_level(logging.ERROR, logger="django.db.backends.base"), transaction.atomic():
+        revocation.close_sockets(user.pk)
+    assert "unreachable in on_commit()" in caplog.text

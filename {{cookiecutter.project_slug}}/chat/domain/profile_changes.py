@@ -5,12 +5,11 @@ they send (each read its user at the handshake).
 A model signal, so that the admin and the shell tell it as the API does.
 """
 
-from functools import partial
-
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+
+from core.after_commit import after_commit
 
 from ..models import Membership
 from ..realtime.publish import publish_profile_sync
@@ -30,6 +29,4 @@ def tell_whoever_sees_the_user(
     fields["avatar"] = instance.avatar.name  # the file's name travels, not the file
     rooms = list(Membership.objects.filter(user=instance).values_list("room_id", flat=True))
     event = {"type": "user.updated", "user": user_ref(instance)}
-    transaction.on_commit(
-        partial(publish_profile_sync, instance.pk, fields, rooms, event), robust=True
-    )
+    after_commit(publish_profile_sync, instance.pk, fields, rooms, event)

@@ -4,7 +4,6 @@ starts there when they do not all fit on the screen."""
 import pytest
 from playwright.sync_api import expect
 
-from chat.domain.sending import send_message
 from webclient.tests.browsing import message, open_room, sign_in, unread_badge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,12 +12,17 @@ UNREAD = 40
 
 
 def test_a_conversation_opens_at_its_first_unread_message(
-    new_context, page_problems, room, user, bob, password
+    new_context, page_problems, as_user, room, user, bob, password
 ):
+    def send_as(sender, body: str) -> None:
+        sent = {"body": body, "client_id": body}
+        answer = as_user(sender).post(f"/api/rooms/{room.pk}/messages/", sent, format="json")
+        assert answer.status_code == 201
+
     for n in range(3):
-        send_message(user, room.pk, f"earlier {n}", f"e{n}")
+        send_as(user, f"earlier {n}")
     for n in range(UNREAD):
-        send_message(bob, room.pk, f"unread {n}", f"u{n}")
+        send_as(bob, f"unread {n}")
     alice = new_context().new_page()
     sign_in(alice, "alice", password)
     name = room.name or "bob"
