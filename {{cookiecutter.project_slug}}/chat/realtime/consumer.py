@@ -10,6 +10,7 @@ and room events reach the socket from the process's hub (hub.py), already encode
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import NamedTuple
 
 from channels.consumer import get_handler_name
@@ -19,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.clock import Clock
+from core.outages import OUTAGES
 
 from ..domain.access import membership_for
 from ..domain.errors import ChatError
@@ -34,6 +36,7 @@ from .frames import (
     CLOSE_RATE_LIMITED,
     CLOSE_SERVER_ERROR,
     CLOSE_TOO_SLOW,
+    CLOSE_TRY_AGAIN_LATER,
     CLOSE_UNAUTHENTICATED,
     client_id_of,
     encode,
@@ -144,6 +147,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.warning("refusing a socket of user %s: too many sockets open", user.pk)
             await self.close(code=CLOSE_RATE_LIMITED)
             return
+        try:
+            await self.open_session(user)
+        except OUTAGES as error:
+            logger.warning("refusing a socket of user %s: %r", user.pk, error)
+            with suppress(*OUTAGES):  # what the hub still holds of it goes with the close
+                await self.detach()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
+    async def open_session(self, user) -> None:
+        """Follow the user's rooms, then tell the client it is ready: session.ready."""
         self.user_id = user.pk
         self.credential_id = self.scope.get("credential_id")
         extensions = self.scope.get("extensions") or {}

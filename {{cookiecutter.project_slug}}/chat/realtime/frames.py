@@ -14,6 +14,8 @@ CLOSE_TOO_SLOW = 4408
 CLOSE_RATE_LIMITED = 4429
 # The server could not write to the socket (RFC 6455: an unexpected condition).
 CLOSE_SERVER_ERROR = 1011
+# The database or Redis is out of reach at the handshake: reconnect a little later (RFC 6455).
+CLOSE_TRY_AGAIN_LATER = 1013
 # A client_id longer than this cannot be one (chat/domain/validation.py): it is not echoed.
 MAX_CLIENT_ID_LENGTH = 64
 

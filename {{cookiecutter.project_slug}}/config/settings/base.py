@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The database or Redis out of reach: 503 with Retry-After, not 500 (core/outages.py).
+    "core.outages.ServiceUnavailableMiddleware",
     # Static files, last, though whitenoise suggests first: it is the one sync-only middleware,
     # and under ASGI each switch between sync and async middleware is a thread hop for every
     # request. Last, it runs in the view's own thread; static responses pass the others first.
