@@ -10,6 +10,11 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
   let replyTo = null;
   let uploads = [];
   let uploadCount = 0;
+  // What was being written in each conversation left (room id, or "to-<user id>" for a 1-to-1
+  // not started yet): its text, the message it replies to, its files. Each comes back with its
+  // conversation, and never goes to another.
+  const drafts = new Map();
+  let draftKey = null;
 
   function showError(error) {
     byId("composer-error").textContent = error ? error.message : "";
@@ -18,10 +23,14 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
   // ---- replies ------------------------------------------------------------------------------
 
   function startReply(message) {
-    replyTo = { id: message.id, sender: message.sender, excerpt: message.body.slice(0, 100), deleted: false };
-    byId("reply-text").textContent = `Replying to ${displayName(message.sender)}: ${replyTo.excerpt}`;
-    byId("reply-bar").hidden = false;
+    showReply({ id: message.id, sender: message.sender, excerpt: message.body.slice(0, 100), deleted: false });
     text.focus();
+  }
+
+  function showReply(reply) {
+    replyTo = reply;
+    byId("reply-text").textContent = `Replying to ${displayName(reply.sender)}: ${reply.excerpt}`;
+    byId("reply-bar").hidden = false;
   }
 
   function cancelReply() {
@@ -37,24 +46,28 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
 
   let typingSince = 0;
   let typingIdle = null;
+  let typingIn = null;
+
+  // Leaving a conversation mid-sentence stops the indicator there at once, not seconds later.
+  function stopTyping() {
+    clearTimeout(typingIdle);
+    if (typingSince && typingIn !== null) actions.typing(typingIn, false);
+    typingSince = 0;
+  }
   text.addEventListener("input", () => {
     if (state.current === null) return;
-    const room = state.current;
-    clearTimeout(typingIdle);
     if (!text.value.trim()) {
-      if (typingSince) actions.typing(room, false);
-      typingSince = 0;
+      stopTyping();
       return;
     }
+    clearTimeout(typingIdle);
     // Again every refresh_seconds while typing goes on, as the server expects.
     if (Date.now() - typingSince > state.typingRefreshMs) {
-      actions.typing(room, true);
+      typingIn = state.current;
+      actions.typing(typingIn, true);
       typingSince = Date.now();
     }
-    typingIdle = setTimeout(() => {
-      actions.typing(room, false);
-      typingSince = 0;
-    }, state.typingRefreshMs);
+    typingIdle = setTimeout(stopTyping, state.typingRefreshMs);
   });
 
   // ---- sending ------------------------------------------------------------------------------
@@ -162,6 +175,21 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     );
   }
 
+  function switchDraft(key) {
+    stopTyping();
+    if (draftKey !== null && (text.value || replyTo || uploads.length)) {
+      drafts.set(draftKey, { text: text.value, replyTo, uploads });
+    }
+    const draft = drafts.get(key);
+    drafts.delete(key);
+    draftKey = key;
+    text.value = draft?.text ?? "";
+    uploads = draft?.uploads ?? [];
+    cancelReply();
+    if (draft?.replyTo) showReply(draft.replyTo);
+    renderUploads();
+  }
+
   // A send the server refused, back in the composer to change: its text, its reply, its files.
   function restore(pending) {
     text.value = pending.body;
@@ -175,11 +203,12 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     startReply,
     showError,
     restore,
-    // Another conversation opened (or none): nothing written for the last one carries over.
+    // Another conversation opened (or none): what was written for the last one stays with it,
+    // and this one's comes back.
     reset(closed) {
-      cancelReply();
-      uploads = [];
-      renderUploads();
+      const peer = draftPeer();
+      const key = state.current ?? (peer ? `to-${peer.id}` : null);
+      if (key !== draftKey) switchDraft(key);
       showError(null);
       form.hidden = closed;
       byId("attach").hidden = state.current === null;
@@ -188,6 +217,11 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     // The open conversation takes no more messages (its other person deleted their account).
     hide() {
       form.hidden = true;
+    },
+    // Signed out: nothing written is left for whoever signs in next on this page.
+    forgetDrafts() {
+      switchDraft(null);
+      drafts.clear();
     },
   };
 }

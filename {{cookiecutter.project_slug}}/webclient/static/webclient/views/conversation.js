@@ -599,6 +599,7 @@ export function mountConversation(actions) {
   on("signedout", () => {
     draftPeer = null;
     state.closedBecause = null;
+    composer.forgetDrafts();
     opened();
   });
 

@@ -1,0 +1,49 @@
+"""What is being written stays with its conversation: switching to another neither carries the
+text over (one Enter from sending it to the wrong people) nor drops the files attached."""
+
+import pytest
+from playwright.sync_api import expect
+
+from webclient.tests.browsing import open_room, png, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_each_conversation_keeps_its_own_draft(
+    new_context, page_problems, room, make_room, user, carol, password
+):
+    other = make_room(user, carol)
+    if other.kind == "group":
+        other.name = "plans"
+        other.save(update_fields=["name"])
+    first, second = room.name or "bob", other.name or "carol"
+    alice = new_context().new_page()
+    sign_in(alice, "alice", password)
+    composer = alice.get_by_label("Message", exact=True)
+    uploads = alice.locator("#uploads")
+
+    open_room(alice, first)
+    composer.fill("meant for the first room only")
+    with alice.expect_file_chooser() as chooser:
+        alice.get_by_role("button", name="Attach file").click()
+    chooser.value.set_files(files=[{"name": "a.png", "mimeType": "image/png", "buffer": png()}])
+    expect(uploads).to_contain_text("ready")
+
+    open_room(alice, second)
+    expect(composer).to_have_value("")
+    expect(uploads).to_be_empty()
+    composer.fill("for the second")
+
+    open_room(alice, first)
+    expect(composer).to_have_value("meant for the first room only")
+    expect(uploads).to_contain_text("a.png")
+    expect(uploads).to_contain_text("ready")
+    open_room(alice, second)
+    expect(composer).to_have_value("for the second")
+
+    # Signing out leaves nothing for whoever signs in next on this page.
+    alice.get_by_role("button", name="Sign out").click()
+    sign_in(alice, "alice", password)
+    open_room(alice, first)
+    expect(composer).to_have_value("")
+    page_problems.assert_none()
