@@ -9,7 +9,7 @@ from django.db import transaction
 
 from ..models import Ban, Invitation, Membership
 from .errors import Forbidden, Invalid, NotFound
-from .group_rooms import locked_group, moderator_membership
+from .group_rooms import locked_group, moderator_membership, owner_membership
 from .memberships import change_role, remove_membership, withdraw_invitation
 from .validation import clean_id
 
@@ -34,13 +34,6 @@ def check_may_act_on(moderator: Membership, target: Membership) -> None:
         target.role == Membership.Role.ADMIN and moderator.role != Membership.Role.OWNER
     ):
         raise Forbidden("Only the owner acts on admins, and nobody on the owner.")
-
-
-def owner_membership(actor, room_id: int) -> Membership:
-    membership = moderator_membership(actor, room_id)
-    if membership.role != Membership.Role.OWNER:
-        raise Forbidden("Only the room's owner can do this.")
-    return membership
 
 
 def remove_member(actor, room_id: int, user_id) -> None:

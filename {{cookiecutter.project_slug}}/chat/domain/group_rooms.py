@@ -119,6 +119,13 @@ def moderator_membership(user, room_id: int) -> Membership:
     return membership
 
 
+def owner_membership(actor, room_id: int) -> Membership:
+    membership = moderator_membership(actor, room_id)
+    if membership.role != Membership.Role.OWNER:
+        raise Forbidden("Only the room's owner can do this.")
+    return membership
+
+
 def leave_group(user, room_id: int, *, hand_over: bool = False) -> None:
     """Leave the room. Its owner must hand it over first (group_moderation.transfer_ownership)
     unless they are its last member, whose leaving deletes it. `hand_over`: the owner's
@@ -173,5 +180,7 @@ def update_group(actor, room_id: int, changes: dict) -> Room:
 
 
 def delete_group(actor, room_id: int) -> None:
+    """The owner deletes the room, its history with it: admins, appointed to keep order, cannot
+    take away what the owner keeps."""
     with transaction.atomic():
-        delete_room(moderator_membership(actor, room_id).room)
+        delete_room(owner_membership(actor, room_id).room)

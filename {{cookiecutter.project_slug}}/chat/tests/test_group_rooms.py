@@ -36,6 +36,8 @@ def test_create_rename_and_delete(as_user, user, bob):
     renamed = as_user(user).patch(f"/api/rooms/{room_id}/", {"name": "salon"}, format="json")
     assert renamed.data["name"] == "salon"
     assert as_user(bob).delete(f"/api/rooms/{room_id}/").status_code == 403
+    Membership.objects.filter(room_id=room_id, user=bob).update(role=Membership.Role.ADMIN)
+    assert as_user(bob).delete(f"/api/rooms/{room_id}/").status_code == 403  # the owner's call
     assert as_user(user).delete(f"/api/rooms/{room_id}/").status_code == 204
     assert not Room.objects.filter(pk=room_id).exists()
 

@@ -35,6 +35,12 @@ def test_roles_a_handover_and_a_ban_from_the_members_list(
     expect(member_row(alice, "bob")).to_contain_text("(admin)")
     # bob's own screen gives him an admin's controls at once.
     expect(bobs.get_by_role("button", name="Room settings")).to_be_visible()
+    # ...but deleting the room stays the owner's.
+    bobs.get_by_role("button", name="Room settings").click()
+    admin_settings = bobs.get_by_role("dialog", name="Room settings")
+    expect(admin_settings.get_by_label("Room name")).to_be_visible()
+    expect(admin_settings.get_by_role("button", name="Delete room")).to_be_hidden()
+    admin_settings.get_by_role("button", name="Cancel").click()
 
     member_row(alice, "bob").get_by_role("button", name="Hand over the room").click()
     expect(member_row(alice, "bob")).to_contain_text("(owner)")

@@ -62,6 +62,7 @@ def test_the_owner_renames_closes_and_deletes_a_room_under_the_members_eyes(
     for page in (alice, bobs):
         expect(room_link(page, long_name)).to_have_count(0)
         expect(page.get_by_role("heading", name="No conversation open")).to_be_visible()
+    expect(bobs.get_by_text(f"{long_name} was deleted.")).to_be_visible()
     bobs.reload()  # gone on the server too
     expect(bobs.get_by_role("button", name="Sign out")).to_be_visible()
     expect(bobs.get_by_text("No conversations yet.")).to_be_visible()

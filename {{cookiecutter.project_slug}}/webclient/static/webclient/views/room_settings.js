@@ -1,6 +1,6 @@
 // A group room's settings, for its owner and admins: the name (both), visibility and whether
-// newcomers read the history (the owner), and deleting the room (both), which takes a second
-// click: the page opens no confirm() box.
+// newcomers read the history (the owner), and deleting the room (the owner), which takes a
+// second click: the page opens no confirm() box.
 import { byId } from "../dom.js";
 import { state } from "../store.js";
 
@@ -19,6 +19,7 @@ export function mountRoomSettings(actions) {
     form.elements.history_visible.checked = room.history_visible;
     byId("room-settings-owner").disabled = room.role !== "owner";
     remove.textContent = "Delete room";
+    remove.hidden = room.role !== "owner";
     error.textContent = "";
     dialog.showModal();
   };
