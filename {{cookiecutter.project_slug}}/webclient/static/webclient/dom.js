@@ -15,6 +15,28 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+// A button whose action takes a second click, on the button that now says what will happen: the
+// page opens no confirm() box. Moving away from it takes the first click back.
+export function askTwice(button, label, confirmation, action) {
+  button.textContent = label;
+  button.addEventListener("click", () => {
+    if (button.textContent === label) {
+      button.textContent = confirmation;
+      return;
+    }
+    button.textContent = label;
+    action();
+  });
+  button.addEventListener("blur", () => {
+    button.textContent = label;
+  });
+  return button;
+}
+
+export function confirmedButton(props, label, confirmation, action) {
+  return askTwice(h("button", { type: "button", ...props }), label, confirmation, action);
+}
+
 export function byId(id) {
   return document.getElementById(id);
 }

@@ -1,6 +1,6 @@
 // The open conversation: history (older pages on scroll up), live messages, receipts, typing,
 // reactions, edits and deletions; the composer (views/composer.js) writes into it.
-import { byId, count, formatSize, formatTime, h } from "../dom.js";
+import { byId, confirmedButton, count, formatSize, formatTime, h } from "../dom.js";
 import { conversation, displayName, emit, on, roomName, state } from "../store.js";
 import { mountComposer } from "./composer.js";
 import { peopleSearch } from "./sidebar.js";
@@ -117,19 +117,17 @@ export function mountConversation(actions) {
         }, "Invite"),
       );
     }
+    // The last member's leaving deletes the room, its history with it.
+    const leaving = room.member_count > 1 ? "Leave it" : "Leave and delete it";
     buttons.append(
-      h("button", {
-        type: "button",
-        class: "secondary",
-        onclick: async () => {
-          try {
-            await actions.leave(room.id);
-            history.replaceState(null, "", location.pathname);
-          } catch (error) {
-            showError(error);
-          }
-        },
-      }, "Leave room"),
+      confirmedButton({ class: "secondary" }, "Leave room", leaving, async () => {
+        try {
+          await actions.leave(room.id);
+          history.replaceState(null, "", location.pathname);
+        } catch (error) {
+          showError(error);
+        }
+      }),
     );
   }
 

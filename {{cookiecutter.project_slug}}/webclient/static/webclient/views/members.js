@@ -1,7 +1,7 @@
 // A group room's members, for everyone in it, with what the owner and admins may do to each:
 // the owner appoints and demotes admins and hands the room over; owner and admins remove and
 // ban members (only the owner acts on an admin; nobody on the owner).
-import { byId, h } from "../dom.js";
+import { byId, confirmedButton, h } from "../dom.js";
 import { conversation, displayName, on, state } from "../store.js";
 
 const ROLE_NAMES = { owner: "owner", admin: "admin", member: "" };
@@ -36,17 +36,20 @@ export function mountMembers(actions) {
     if (me === "admin" && their === "admin") return [];
     const buttons = [];
     const button = (label, action) => h("button", { type: "button", class: "link", onclick: act(action) }, label);
+    // What cannot be taken back at once asks for a second click.
+    const confirmed = (label, confirmation, action) => confirmedButton({ class: "link" }, label, confirmation, act(action));
+    const name = displayName(member.user);
     if (me === "owner") {
       buttons.push(
         their === "admin"
           ? button("Make member", () => actions.setRole(room.id, id, "member"))
           : button("Make admin", () => actions.setRole(room.id, id, "admin")),
-        button("Hand over the room", () => actions.transfer(room.id, id)),
+        confirmed("Hand over the room", `Make ${name} the owner`, () => actions.transfer(room.id, id)),
       );
     }
     buttons.push(
-      button("Remove", () => actions.removeMember(room.id, id)),
-      button("Ban", () => actions.ban(room.id, id)),
+      confirmed("Remove", `Remove ${name}`, () => actions.removeMember(room.id, id)),
+      confirmed("Ban", `Ban ${name}`, () => actions.ban(room.id, id)),
     );
     return buttons;
   }

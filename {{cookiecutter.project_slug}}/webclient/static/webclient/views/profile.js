@@ -1,6 +1,6 @@
 // The person's own profile: the name others see and the picture beside it, changed in one
 // request (PATCH /api/auth/me/, a multipart form); and deleting the account, with its password.
-import { byId } from "../dom.js";
+import { askTwice, byId } from "../dom.js";
 import { state } from "../store.js";
 
 export function mountProfile(actions) {
@@ -16,23 +16,17 @@ export function mountProfile(actions) {
   });
   byId("profile-cancel").addEventListener("click", () => dialog.close());
 
-  // A second click, on the button that now says what it does: the page opens no confirm box.
   const remove = byId("delete-account");
   byId("profile").addEventListener("click", () => {
-    remove.textContent = "Delete my account";
+    remove.textContent = "Delete my account";  // a first click made before it closed is taken back
   });
-  remove.addEventListener("click", async () => {
-    if (remove.textContent === "Delete my account") {
-      remove.textContent = "Delete it, for good";
-      return;
-    }
+  // Refused (a wrong password), the next attempt takes its two clicks again.
+  askTwice(remove, "Delete my account", "Delete it, for good", async () => {
     try {
       await actions.deleteAccount(form.elements.delete_password.value);
       dialog.close();
     } catch (failure) {
       error.textContent = failure.message;
-      // Refused (a wrong password): the next attempt takes its two clicks again.
-      remove.textContent = "Delete my account";
     }
   });
   form.addEventListener("submit", async (event) => {

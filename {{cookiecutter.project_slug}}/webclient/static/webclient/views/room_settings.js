@@ -1,7 +1,7 @@
 // A group room's settings, for its owner and admins: the name (both), visibility and whether
 // newcomers read the history (the owner), and deleting the room (the owner), which takes a
 // second click: the page opens no confirm() box.
-import { byId } from "../dom.js";
+import { askTwice, byId } from "../dom.js";
 import { state } from "../store.js";
 
 export function mountRoomSettings(actions) {
@@ -18,7 +18,7 @@ export function mountRoomSettings(actions) {
     form.elements.visibility.value = room.visibility;
     form.elements.history_visible.checked = room.history_visible;
     byId("room-settings-owner").disabled = room.role !== "owner";
-    remove.textContent = "Delete room";
+    remove.textContent = "Delete room";  // a first click made before it closed is taken back
     remove.hidden = room.role !== "owner";
     error.textContent = "";
     dialog.showModal();
@@ -42,11 +42,7 @@ export function mountRoomSettings(actions) {
     }
   });
 
-  remove.addEventListener("click", async () => {
-    if (remove.textContent === "Delete room") {
-      remove.textContent = "Delete it for everyone";
-      return;
-    }
+  askTwice(remove, "Delete room", "Delete it for everyone", async () => {
     try {
       await actions.deleteRoom(room.id);
       dialog.close();
