@@ -58,6 +58,12 @@ def test_two_people_chat_live(
     expect(message(bob, "Lunch at one?")).to_contain_text("(edited)")
     expect(message(bob, "Lunch at noon?")).to_have_count(0)
 
+    # Hebrew reads right to left, its punctuation where its writer put it.
+    send(alice, "שלום, מה נשמע?")
+    hebrew = message(bob, "שלום, מה נשמע?").locator(".body")
+    expect(hebrew).to_have_css("direction", "rtl")
+    expect(message(bob, "Lunch at one?").locator(".body")).to_have_css("direction", "ltr")
+
     # A reaction chosen in the picker, seen live; Escape closes the picker, choosing nothing.
     react = message(bob, "Lunch at one?").get_by_role("button", name="React")
     picker = message(bob, "Lunch at one?").get_by_role("group", name="Choose a reaction")

@@ -249,7 +249,7 @@ export function mountConversation(actions) {
         "p",
         { class: "meta" },
         avatarNode(message.sender),
-        h("strong", { class: "sender" }, displayName(message.sender)),
+        h("strong", { class: "sender", dir: "auto" }, displayName(message.sender)),
         " ",
         h("time", { datetime: message.created }, formatTime(message.created)),
         message.edited && !message.deleted ? h("span", { class: "hint" }, " (edited)") : null,
@@ -262,9 +262,9 @@ export function mountConversation(actions) {
           "blockquote",
           { class: "quote" },
           h("span", { class: "visually-hidden" }, "In reply to "),
-          h("strong", {}, displayName(quoted.sender)),
+          h("strong", { dir: "auto" }, displayName(quoted.sender)),
           ": ",
-          quoted.deleted ? "Message deleted" : quoted.excerpt ?? quoted.body,
+          quoted.deleted ? "Message deleted" : h("span", { dir: "auto" }, quoted.excerpt ?? quoted.body),
         ),
       );
     }
@@ -272,7 +272,8 @@ export function mountConversation(actions) {
       node.append(h("p", { class: "body hint" }, "Message deleted"));
       return node;
     }
-    if (message.body) node.append(h("p", { class: "body" }, message.body));
+    // dir="auto": a message in Hebrew or Arabic reads right to left, its punctuation in place.
+    if (message.body) node.append(h("p", { class: "body", dir: "auto" }, message.body));
     if (message.attachments?.length) node.append(attachmentsNode(message.attachments));
     if (pending) {
       node.append(

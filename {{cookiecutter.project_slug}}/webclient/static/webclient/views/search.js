@@ -27,7 +27,7 @@ export function mountSearch(actions) {
         "a",
         { href: `#room-${message.room}`, onclick: open },
         h("span", { class: "hint" }, `${room ? roomName(room) : "A room"} · ${displayName(message.sender)}`),
-        h("span", { class: "excerpt" }, message.body),
+        h("span", { class: "excerpt", dir: "auto" }, message.body),
       ),
     );
   }

@@ -83,7 +83,7 @@ function renderRooms() {
 function roomEntry(room) {
   if (!roomEntries.has(room.id)) {
     // The link's accessible name is the room's name alone: the badge and the rest are siblings.
-    const link = h("a", { href: `#room-${room.id}` });
+    const link = h("a", { href: `#room-${room.id}`, dir: "auto" });
     roomEntries.set(room.id, { item: h("li", {}, link), link });
   }
   const { item, link } = roomEntries.get(room.id);
@@ -109,8 +109,9 @@ function roomEntry(room) {
         ? h(
             "p",
             { class: "last-message" },
-            `${last.sender ? displayName(last.sender) : "Deleted user"}: `,
-            last.deleted ? "Message deleted" : last.excerpt || "Attachment",
+            h("span", { dir: "auto" }, last.sender ? displayName(last.sender) : "Deleted user"),
+            ": ",
+            last.deleted ? "Message deleted" : h("span", { dir: "auto" }, last.excerpt || "Attachment"),
           )
         : null,
     ].filter((child) => child !== null),
