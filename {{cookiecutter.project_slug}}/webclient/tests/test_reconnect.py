@@ -103,16 +103,25 @@ def test_a_page_whose_socket_cannot_open_still_shows_its_rooms(
 def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
     new_context, page_problems, as_user, user, bob, room, password
 ):
-    """A laptop's lid closed: the socket would not hear of the lost network for minutes."""
+    """A laptop's lid closed: the socket would not hear of the lost network for minutes. An
+    edit made meanwhile waits in its form, to save once the page is back."""
     # What was on its way when the network went (a members list) fails, and the browser says so.
     page_problems.allow(r"net::ERR_INTERNET_DISCONNECTED")
     browser = new_context()
     alice = browser.new_page()
     sign_in(alice, "alice", password)
     open_room(alice, room.name or "bob")
+    send(alice, "A typo hree")
+    expect(message(alice, "A typo hree")).not_to_contain_text("Sending")
     browser.set_offline(True)
     offline = alice.get_by_role("status").filter(has_text="Offline")
     expect(offline).to_be_visible()
+    message(alice, "A typo hree").get_by_role("button", name="Edit").click()
+    alice.get_by_label("New text").fill("A typo here")
+    alice.get_by_label("New text").press("Enter")
+    refused = alice.get_by_text("Offline: try again once reconnected.")
+    expect(refused).to_be_visible()
+    expect(alice.get_by_label("New text")).to_have_value("A typo here")
 
     def post_meanwhile():
         try:
@@ -126,4 +135,7 @@ def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
     browser.set_offline(False)
     expect(offline).to_be_hidden()
     expect(message(alice, "While you were away")).to_be_visible()
+    expect(refused).to_be_hidden()
+    alice.get_by_role("button", name="Save").click()
+    expect(message(alice, "A typo here")).to_contain_text("(edited)")
     page_problems.assert_none()

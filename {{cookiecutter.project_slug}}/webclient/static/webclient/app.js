@@ -221,6 +221,11 @@ function sendFrame(pending) {
   return frame;
 }
 
+function offline() {
+  reportError(new Error("Offline: try again once reconnected."));
+  return false;
+}
+
 function reportError(error) {
   store.emit("error", error.message ?? String(error));
 }
@@ -304,12 +309,13 @@ const actions = {
     store.emit("messages", { room: pending.room });
   },
 
+  // Whether the change went out; offline, the page says so (and the edit form stays open).
   edit(messageId, body) {
-    connection.send({ type: "message.edit", message: messageId, body }) || reportError(new Error("Offline: try again once reconnected."));
+    return connection.send({ type: "message.edit", message: messageId, body }) || offline();
   },
 
   remove(messageId) {
-    connection.send({ type: "message.delete", message: messageId }) || reportError(new Error("Offline: try again once reconnected."));
+    return connection.send({ type: "message.delete", message: messageId }) || offline();
   },
 
   report: (messageId, reason) => api.post(`/api/messages/${messageId}/reports/`, { reason }),

@@ -499,7 +499,8 @@ export function mountConversation(actions) {
         onsubmit: (event) => {
           event.preventDefault();
           const value = field.value;
-          if (value.trim() && value !== message.body) actions.edit(message.id, value);
+          // Offline, the edit stays in its form, to save once reconnected.
+          if (value.trim() && value !== message.body && !actions.edit(message.id, value)) return;
           done();
         },
       },
@@ -588,6 +589,8 @@ export function mountConversation(actions) {
   on("blocks", renderHeader);
   on("rooms", renderHeader);
   on("connection", () => {
+    // What failed while offline is for the past: the page is live again.
+    if (state.connection === "online") showError(null);
     // Pending messages say whether they wait for the connection.
     for (const [key, entry] of rendered) {
       if (key.startsWith("p")) entry.failed = undefined;
