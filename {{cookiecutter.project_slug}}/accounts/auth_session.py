@@ -20,9 +20,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import revocation
 from .revocation import close_sockets, credential_digest
 from .serializers import LoginSerializer, UserSerializer
 from .throttles import LOGIN_THROTTLES
+
+
+class CheckedAt:
+    """Dates the handshake's credential check, before the session is read: an end of the session
+    from then on refuses the socket (accounts/revocation.py ended_since)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        scope = {**scope, "credential_checked_at": revocation.clock.now()}
+        return await self.inner(scope, receive, send)
 
 
 class SessionCredentialMiddleware:
@@ -54,7 +67,7 @@ async def stored_expiry(session) -> float | None:
 
 def websocket_auth_middleware(inner):
     # Session cookie on the handshake; the Origin check in config/asgi.py stops cross-site sockets.
-    return AuthMiddlewareStack(SessionCredentialMiddleware(inner))
+    return CheckedAt(AuthMiddlewareStack(SessionCredentialMiddleware(inner)))
 
 
 @receiver(user_logged_out)
@@ -88,6 +101,11 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
+        replaced = request.user
+        if replaced.is_authenticated and replaced.pk != user.pk and request.session.session_key:
+            # Django's login() drops the other user's session without a logout signal: its
+            # sockets, in this browser's other tabs, must not go on as that user.
+            close_sockets(replaced.pk, credential_digest(request.session.session_key))
         login(request._request, user)
         return Response(UserSerializer(user).data)
 

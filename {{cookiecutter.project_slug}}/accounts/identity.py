@@ -13,3 +13,6 @@ class SocketIdentity:
     # Identifies the credential, so that its sockets close when it ends (accounts/revocation.py);
     # None: only the user's password change, deactivation or deletion closes them.
     credential_id: str | None
+    # When the credential was found good, where before the handshake (a ticket's trade): an end
+    # of the credential from then on refuses the socket (accounts/revocation.py ended_since).
+    checked_at: float | None = None

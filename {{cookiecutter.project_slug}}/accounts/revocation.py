@@ -6,24 +6,33 @@ session key, DRF token or knox token, or the `sid` claim a JWT login shares with
 token refreshed from it. When a credential ends, its sockets, in every process, close
 with 4401; when the user's password changes, or the user is deactivated or deleted,
 every socket of the user does.
+
+A socket whose handshake checked the credential before it ended, but that reached the hub only
+after the revocation went by, would miss it, and stay open for good: each end is remembered
+for a while (ended_since), and such a socket, like a ticket traded before the end, is refused.
 """
 
 import hashlib
 
+from django.conf import settings
+from django.core.cache import cache
 from django.dispatch import Signal
 
 from chat.realtime.publish import publish_revocation_sync
 from core.after_commit import after_commit
+
+from .clock import Clock
 
 # Sent (with `user`) when every credential of a user must end: their password changed, or they
 # were deactivated. Each auth mode's module ends what it issued; a session ends by itself, as
 # it holds a hash of the password (Django's get_session_auth_hash) and inactive users are
 # refused. Without it, a socket closed by a password change reopened with the same token.
 credentials_ended = Signal()
-# Sent once a credential has ended (when its transaction commits), with `user_id` and
-# `credential_id` (None: every credential of the user): what was handed out with it, and is
-# not a socket yet, lets go too (accounts/tickets.py refuses its tickets).
-credential_revoked = Signal()
+# What credential ends are dated by, and tickets and handshakes compared with; tests hand in a
+# clock they move by hand.
+clock = Clock()
+# How long an end is remembered beyond the life of a ticket: longer than any handshake takes.
+HANDSHAKE_SECONDS = 60
 
 
 def credential_digest(secret: str) -> str:
@@ -33,11 +42,27 @@ def credential_digest(secret: str) -> str:
 
 def close_sockets(user_id: int, credential_id: str | None = None) -> None:
     """Once the current transaction commits, close the user's sockets opened with that
-    credential (None: every socket of the user), in every server process, and send
-    credential_revoked.
+    credential (None: every socket of the user), in every server process, and remember the
+    end (ended_since).
 
     A channel layer that cannot be reached must not fail the logout it follows: the
     failure is logged, and those sockets stay open until their credential expires.
     """
-    after_commit(credential_revoked.send, None, user_id=user_id, credential_id=credential_id)
+    after_commit(remember_the_end, user_id, credential_id)
     after_commit(publish_revocation_sync, user_id, credential_id)
+
+
+def _ended_key(user_id: int, credential_id: str | None) -> str:
+    return f"credential-ended:{user_id}:{credential_id or '*'}"
+
+
+def remember_the_end(user_id: int, credential_id: str | None) -> None:
+    remembered = settings.CHAT_WS_TICKET_TTL_SECONDS + HANDSHAKE_SECONDS
+    cache.set(_ended_key(user_id, credential_id), clock.now(), timeout=remembered)
+
+
+async def ended_since(user_id: int, credential_id: str | None, moment: float) -> bool:
+    """Whether the credential, or every credential of the user, ended at `moment` or after: what
+    was checked at `moment` (a ticket traded, a handshake) is no longer good."""
+    ended = await cache.aget_many([_ended_key(user_id, None), _ended_key(user_id, credential_id)])
+    return any(moment <= at for at in ended.values())

@@ -14,19 +14,14 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.dispatch import receiver
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .clock import Clock
+from . import revocation
 from .identity import SocketIdentity
-from .revocation import credential_revoked
-
-# What ticket and credential expiry are measured by; tests hand in one they move by hand.
-clock = Clock()
 
 
 def _cache_key(ticket: str) -> str:
@@ -34,15 +29,11 @@ def _cache_key(ticket: str) -> str:
     return "ws-ticket:" + hashlib.sha256(ticket.encode()).hexdigest()
 
 
-def _revoked_key(user_id: int, credential_id: str | None) -> str:
-    return f"ws-tickets-revoked:{user_id}:{credential_id or '*'}"
-
-
 def issue_ticket(identity: SocketIdentity, authenticated_at: float | None = None) -> str:
     """A ticket that opens one socket as `identity`, within CHAT_WS_TICKET_TTL_SECONDS;
     `authenticated_at`: when the credential was found good (by default, now)."""
     ticket = secrets.token_urlsafe(32)
-    now = clock.now()
+    now = revocation.clock.now()
     claim = {
         "user_id": identity.user.pk,
         "expires_at": identity.expires_at,
@@ -61,32 +52,17 @@ async def redeem_ticket(ticket: str) -> SocketIdentity | None:
     # Two handshakes racing with one ticket: only the one whose delete succeeds gets in.
     if claim is None or not await cache.adelete(key):
         return None
-    now = clock.now()
+    now = revocation.clock.now()
     expires_at = claim["expires_at"]
     if claim["valid_until"] <= now or (expires_at is not None and expires_at <= now):
         return None
     user_id, credential_id = claim["user_id"], claim["credential_id"]
-    revoked = await cache.aget_many(
-        [_revoked_key(user_id, None), _revoked_key(user_id, credential_id)]
-    )
-    if any(claim["authenticated_at"] <= at for at in revoked.values()):
+    if await revocation.ended_since(user_id, credential_id, claim["authenticated_at"]):
         return None
     user = await get_user_model().objects.filter(pk=user_id, is_active=True).afirst()
-    return SocketIdentity(user, expires_at, credential_id) if user else None
-
-
-@receiver(credential_revoked)
-def refuse_the_tickets_of_the_credential(sender, user_id, credential_id, **kwargs) -> None:
-    """Tickets traded for that credential (None: any of the user's) until now open nothing.
-
-    Kept as long as a ticket lives: a ticket traded after now was traded for a credential
-    found good after the revocation (a new login), and opens its socket.
-    """
-    cache.set(
-        _revoked_key(user_id, credential_id),
-        clock.now(),
-        timeout=settings.CHAT_WS_TICKET_TTL_SECONDS + 5,
-    )
+    if user is None:
+        return None
+    return SocketIdentity(user, expires_at, credential_id, checked_at=claim["authenticated_at"])
 
 
 class TicketSerializer(serializers.Serializer):
@@ -103,7 +79,7 @@ class WebSocketTicketView(APIView):
     def initial(self, request: Request, *args, **kwargs) -> None:
         # Before the credential is checked: a revocation that commits between the check and
         # the ticket's issue still refuses the ticket.
-        self.authenticated_at = clock.now()
+        self.authenticated_at = revocation.clock.now()
         super().initial(request, *args, **kwargs)
 
     @extend_schema(request=None, responses={201: TicketSerializer})

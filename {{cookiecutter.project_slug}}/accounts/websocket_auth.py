@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
+from . import revocation
 from .identity import SocketIdentity
 from .tickets import redeem_ticket
 
@@ -45,12 +46,16 @@ class CredentialAuthMiddleware:
         self.resolve = refusing_malformed(resolve)
 
     async def __call__(self, scope, receive, send):
+        checked_at = revocation.clock.now()  # before the check, as an end may come during it
         identity = await self.identify(scope)
         scope = {
             **scope,
             "user": identity.user if identity else AnonymousUser(),
             "credential_expires_at": identity.expires_at if identity else None,
             "credential_id": identity.credential_id if identity else None,
+            "credential_checked_at": (
+                identity.checked_at if identity and identity.checked_at is not None else checked_at
+            ),
             # The consumer calls this for in-band re-authentication ({"type": "auth.refresh"}).
             "reauthenticate": self.resolve,
         }

@@ -2,6 +2,7 @@
 closes when the session logs out or expires."""
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from rest_framework.test import APIClient
 
@@ -110,6 +111,33 @@ async def test_socket_closes_4401_when_its_session_expires(
     assert (await communicator.receive_json_from())["type"] == "error"
     manual_clock.advance(120)
     assert await communicator.receive_output(timeout=10) == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_signing_in_as_another_user_closes_the_sockets_of_the_session_it_replaces(
+    browser, connect_socket, user, bob, password
+):
+    def log_in(username: str) -> str:
+        token = csrf_token(browser)
+        answer = browser.post(
+            "/api/auth/login/",
+            {"username": username, "password": password},
+            format="json",
+            HTTP_X_CSRFTOKEN=token,
+        )
+        assert answer.status_code == 200
+        return browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+    alices_session = await sync_to_async(log_in)(user.username)
+    cookie = [("cookie", f"{settings.SESSION_COOKIE_NAME}={alices_session}")]
+    alices_tab, _ = await connect_socket(cookie)
+    assert (await alices_tab.receive_json_from())["type"] == "session.ready"
+
+    await sync_to_async(log_in)(bob.username)
+    assert await alices_tab.receive_output(timeout=10) == {
         "type": "websocket.close",
         "code": CLOSE_UNAUTHENTICATED,
     }

@@ -66,7 +66,7 @@ async def test_ticket_needs_authentication():
 
 async def test_expired_or_unknown_ticket_is_refused(connect_socket, user, monkeypatch):
     clock = ManualClock()
-    monkeypatch.setattr("accounts.tickets.clock", clock)
+    monkeypatch.setattr("accounts.revocation.clock", clock)
     identity = SocketIdentity(user, expires_at=None, credential_id=None)
     ticket = await asyncio.to_thread(issue_ticket, identity)
     clock.advance(30)
@@ -103,7 +103,7 @@ async def test_a_ticket_traded_before_a_password_change_opens_nothing(
     """The change closes every socket of the user; a ticket traded before it would open one
     after, for good. One traded after (a new login's) opens its socket."""
     clock = ManualClock()
-    monkeypatch.setattr("accounts.tickets.clock", clock)
+    monkeypatch.setattr("accounts.revocation.clock", clock)
     keyword, credential = await authorization(ws_credentials, user)
     ticket = await ticket_for(f"{keyword} {credential}")
     user.set_password("another-horse-battery-staple")

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from accounts import revocation
 from accounts.tests.live_sockets import answers, close_code, open_real_socket
+from chat.realtime import consumer
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,3 +90,23 @@ def test_ending_a_credential_with_the_channel_layer_down_fails_nothing(monkeypat
     with caplog.at_level(logging.ERROR, logger="django.db.backends.base"), transaction.atomic():
         revocation.close_sockets(user.pk)
     assert "unreachable in on_commit()" in caplog.text
+
+
+async def test_a_socket_whose_credential_ends_during_its_handshake_is_closed(
+    connect_socket, ws_credentials, user, monkeypatch
+):
+    """The end commits after the handshake checked the credential, and its revocation goes by
+    before the hub knows the socket: the socket must not stay open for good."""
+    read_memberships = consumer.memberships_of
+
+    async def memberships_after_the_end(of_user):
+        await sync_to_async(revocation.close_sockets)(of_user.pk)  # a password change, say
+        return await read_memberships(of_user)
+
+    monkeypatch.setattr(consumer, "memberships_of", memberships_after_the_end)
+    communicator, _ = await connect_socket(await ws_credentials(user))
+    assert await communicator.receive_output() == CLOSED_4401
+    monkeypatch.setattr(consumer, "memberships_of", read_memberships)
+    # A handshake that begins after the end (the new login's) opens.
+    communicator, _ = await connect_socket(await ws_credentials(user))
+    assert (await communicator.receive_json_from())["type"] == "session.ready"

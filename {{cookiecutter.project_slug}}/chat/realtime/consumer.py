@@ -20,6 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.clock import Clock
+from accounts.revocation import ended_since
 from core.outages import OUTAGES
 
 from ..domain.access import membership_for
@@ -172,6 +173,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             await get_hub().attach(self, room_ids)
             self.attached = True
+            if await self.credential_ended():
+                return
             # Online before session.ready: a client told it is ready is seen by the others.
             await get_presence().socket_opened(user, room_ids)
             self.present = True
@@ -232,6 +235,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def close_unauthenticated(self) -> None:
         await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def credential_ended(self) -> bool:
+        """Whether the credential ended after the handshake checked it, but before the hub knew
+        the socket, whose revocation then went by it: if so the socket is closed, 4401."""
+        checked_at = self.scope.get("credential_checked_at")
+        if checked_at is None or not await ended_since(
+            self.user_id, self.credential_id, checked_at
+        ):
+            return False
+        logger.info("refused a socket of user %s: its credential ended meanwhile", self.user_id)
+        await self.detach_and_close(CLOSE_UNAUTHENTICATED)
+        return True
 
     async def close(self, code=None, reason=None):
         # What the client was not sent, it fetches by cursor after reconnecting: the close
