@@ -44,7 +44,7 @@ from .frames import (
     error_event,
     parse_frame,
 )
-from .hub import get_hub
+from .hub import SocketLimitReached, get_hub
 from .outbox import WRITE_TEXTS_NOW, Outbox
 from .presence import get_presence
 from .publish import publish_to_room_others
@@ -144,12 +144,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.info("refused a socket: no valid credential")
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if len(get_hub().users.get(user.pk, ())) >= settings.CHAT_MAX_SOCKETS_PER_USER:
-            logger.warning("refusing a socket of user %s: too many sockets open", user.pk)
-            await self.close(code=CLOSE_RATE_LIMITED)
-            return
         try:
             await self.open_session(user)
+        except SocketLimitReached:
+            logger.warning("refusing a socket of user %s: too many sockets open", user.pk)
+            await self.close(code=CLOSE_RATE_LIMITED)
         except OUTAGES as error:
             logger.warning("refusing a socket of user %s: %r", user.pk, error)
             with suppress(*OUTAGES):  # what the hub still holds of it goes with the close
@@ -171,7 +170,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         arrived_meanwhile: list[str] = []
         self.push = arrived_meanwhile.extend
         try:
-            await get_hub().attach(self, room_ids)
+            await get_hub().attach(self, room_ids, settings.CHAT_MAX_SOCKETS_PER_USER)
             self.attached = True
             if await self.credential_ended():
                 return

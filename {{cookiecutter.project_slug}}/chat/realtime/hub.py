@@ -32,6 +32,11 @@ from .history_cuts import readable_frames
 from .layer_watch import LayerWatch, retry_delay, until_cancelled
 from .per_loop import per_loop
 
+
+class SocketLimitReached(Exception):
+    """The user already has as many sockets as a process holds for one user."""
+
+
 logger = logging.getLogger(__name__)
 
 # Every process's hub is in this group: presence and profile changes, which concern the
@@ -95,8 +100,13 @@ class Hub:
             if self.watch is not None:
                 self.tasks.append(asyncio.create_task(self.watch.watch_forever()))
 
-    async def attach(self, socket: Socket, room_ids: Iterable[int]) -> None:
+    async def attach(self, socket: Socket, room_ids: Iterable[int], max_per_user: int) -> None:
+        """Deliver the rooms' events to the socket from now on; SocketLimitReached if its user
+        has `max_per_user` sockets here already, counted under the lock that registers them
+        (handshakes at once, each counting before the others were in, all got in)."""
         async with self.subscriptions:
+            if len(self.users.get(socket.user_id, ())) >= max_per_user:
+                raise SocketLimitReached
             await self.start()
             try:
                 if not self.users.get(socket.user_id):

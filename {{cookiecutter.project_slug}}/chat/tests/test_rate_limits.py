@@ -120,6 +120,18 @@ async def test_sockets_past_the_per_user_cap_are_closed_4429(
     assert await third.receive_output() == {"type": "websocket.close", "code": CLOSE_RATE_LIMITED}
 
 
+async def test_handshakes_at_once_cannot_pass_the_per_user_cap(
+    connect_socket, user, ws_credentials, settings
+):
+    settings.CHAT_MAX_SOCKETS_PER_USER = 2
+    credentials = [await ws_credentials(user) for _ in range(6)]
+    opened = await asyncio.gather(*(connect_socket(headers) for headers in credentials))
+    first = [await socket.receive_output() for socket, _ in opened]
+    closed = {"type": "websocket.close", "code": CLOSE_RATE_LIMITED}
+    assert sum(output == closed for output in first) == 4
+    assert sum('"session.ready"' in output.get("text", "") for output in first) == 2
+
+
 # What a flooder may cost another user's round trips: the median within 3 times the quiet one
 # plus 20 ms, p99 within 3 times the quiet one plus a second. A server process reads and parses
 # every frame a client sends before it can refuse one: 5,000 frames sent at once hold others up
