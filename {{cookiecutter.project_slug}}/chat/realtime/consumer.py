@@ -24,7 +24,7 @@ from accounts.revocation import ended_since
 from core.outages import OUTAGES
 
 from ..domain.access import membership_for
-from ..domain.errors import ChatError
+from ..domain.errors import ChatError, Forbidden, Invalid
 from ..domain.events import message_event, read_event, user_ref
 from ..domain.messages import delete_message, edit_message
 from ..domain.reactions import add_reaction, remove_reaction
@@ -56,6 +56,7 @@ from .typing import get_typing_relay, typing_timings
 logger = logging.getLogger(__name__)
 
 STORE_FAILED = "The message could not be stored. Send it again with the same client_id."
+OUT_OF_REACH = "The server could not reach its database or Redis: send it again in a few seconds."
 
 
 class Memberships(NamedTuple):
@@ -294,18 +295,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if handler is None or handler.after_sends:
             await self.sends.settle()
+        # Every answer to a frame names it by its client_id, where it has one (`ref`).
+        ref = client_id_of(frame)
         if handler is None:
-            self.send_error("invalid", problem or f"Unknown frame type {frame['type'][:64]!r}.")
+            self.send_error(
+                "invalid", problem or f"Unknown frame type {frame['type'][:64]!r}.", ref
+            )
             return
         try:
             await handler.handle(self, frame)
         except ChatError as refused:
             # The domain's refusal of this frame: answered to this socket, which reads on.
-            self.send_error(refused.code, refused.message, client_id_of(frame))
+            self.send_error(refused.code, refused.message, ref)
+        except OUTAGES as error:
+            logger.warning("a %r frame of user %s found %r", frame["type"], self.user_id, error)
+            self.send_error("unavailable", OUT_OF_REACH, ref)
         except Exception:
             # A bug must cost this frame, not the socket: the client is told, and reads on.
             logger.exception("handling a %r frame of user %s failed", frame["type"], self.user_id)
-            self.send_error("internal", "The server failed to handle this frame.")
+            self.send_error("internal", "The server failed to handle this frame.", ref)
 
     async def over_rate_limit(self, limit: Limit, frame: dict | None) -> bool:
         """Whether the frame is over the user's limit: then it is answered and dropped, and a
@@ -324,8 +332,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.detach_and_close(CLOSE_RATE_LIMITED)
             return True
         detail = f"Over the limit of {limit.frames} {limit.name} in {limit.seconds:g} seconds."
-        client_id = client_id_of(frame) if limit.name == "messages" else None
-        self.send_event(error_event("rate_limited", detail, client_id, retry_after=retry_after))
+        self.send_event(
+            error_event("rate_limited", detail, client_id_of(frame), retry_after=retry_after)
+        )
         return True
 
     # The protocol: one handler per frame type the client may send (docs/websocket.md).
@@ -347,21 +356,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def handle_auth_refresh(self, frame: dict) -> None:
         reauthenticate = self.scope.get("reauthenticate")
         if reauthenticate is None:
-            self.send_error(
-                "invalid", "This server authenticates sockets by session; nothing to refresh."
-            )
-            return
+            raise Invalid("This server authenticates sockets by session; nothing to refresh.")
         token = frame.get("token")
         if not isinstance(token, str) or not token:
-            self.send_error("invalid", '"token" must be a non-empty string.')
-            return
+            raise Invalid('"token" must be a non-empty string.')
         identity = await reauthenticate(token)
         if identity is None:
-            self.send_error("invalid", "The credential was rejected.")
-            return
+            raise Invalid("The credential was rejected.")
         if identity.user.pk != self.scope["user"].pk:
-            self.send_error("forbidden", "The credential belongs to another user.")
-            return
+            raise Forbidden("The credential belongs to another user.")
         self.credential_id = identity.credential_id
         self.expiry.expire_at(identity.expires_at)
         self.send_event({"type": "auth.refreshed", "expires_at": identity.expires_at})

@@ -1,6 +1,7 @@
 """The socket's behaviour whatever the auth mode: origin check, readiness, malformed frames."""
 
 import pytest
+from django.db import OperationalError
 
 from chat.realtime.consumer import FRAME_HANDLERS, FrameHandler
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED, encode
@@ -86,18 +87,26 @@ async def test_malformed_frames_get_an_error_and_the_socket_stays_open(
     assert (await communicator.receive_json_from())["code"] == "invalid"
 
 
+@pytest.mark.parametrize(
+    ("failure", "code"),
+    [
+        (RuntimeError("a bug"), "internal"),
+        (OperationalError('connection to server at "127.0.0.1", port 5432 failed'), "unavailable"),
+    ],
+    ids=["a bug", "the database out of reach"],
+)
 async def test_a_frame_whose_handler_fails_is_answered_and_the_socket_stays_open(
-    open_socket, user, monkeypatch
+    open_socket, user, monkeypatch, failure, code
 ):
     async def failing_handler(consumer, frame):
-        raise RuntimeError("a bug")
+        raise failure
 
-    monkeypatch.setitem(FRAME_HANDLERS, "auth.refresh", FrameHandler(failing_handler))
+    monkeypatch.setitem(FRAME_HANDLERS, "typing.start", FrameHandler(failing_handler))
     communicator = await open_socket(user)
-    for _ in range(2):
-        await communicator.send_json_to({"type": "auth.refresh", "token": "t"})
+    for attempt in range(2):
+        await communicator.send_json_to({"type": "typing.start", "client_id": f"c{attempt}"})
         error = await communicator.receive_json_from()
-        assert (error["type"], error["code"]) == ("error", "internal")
+        assert (error["type"], error["code"], error["ref"]) == ("error", code, f"c{attempt}")
 
 
 async def test_session_ready_comes_before_any_event_that_arrives_while_subscribing(
@@ -106,8 +115,8 @@ async def test_session_ready_comes_before_any_event_that_arrives_while_subscribi
     hub = get_hub()
     attach = hub.attach
 
-    async def attach_while_a_room_event_arrives(socket, room_ids):
-        await attach(socket, room_ids)
+    async def attach_while_a_room_event_arrives(socket, room_ids, max_per_user):
+        await attach(socket, room_ids, max_per_user)
         socket.push((encode({"type": "test.during_attach"}),))  # as the hub would, meanwhile
 
     monkeypatch.setattr(hub, "attach", attach_while_a_room_event_arrives)
