@@ -8,16 +8,24 @@ X-Forwarded-For only for the proxies it trusts, so a client cannot pick its own.
 """
 
 import hashlib
+import logging
 import math
 import unicodedata
 from contextlib import suppress
 from functools import wraps
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from core.outages import OUTAGES
+
+logger = logging.getLogger(__name__)
+# Each process's own counts, while the shared cache is out of reach.
+COUNTS_WHILE_THE_CACHE_FAILS = LocMemCache("throttles-while-the-cache-fails", {})
 
 
 class LiveRateThrottle(SimpleRateThrottle):
@@ -31,7 +39,9 @@ class LiveRateThrottle(SimpleRateThrottle):
     each request takes its place in one atomic step (cache.incr), in a count per window of
     the rate's length; the window before weighs in for the part of it that is still within
     one length of now (a sliding window, without a history per client). A refused request
-    does not count.
+    does not count. While the shared cache (Redis) is out of reach, each process counts on its
+    own, as the socket's limits do: a logout or a send still goes through, and guesses are
+    still limited.
     """
 
     @property
@@ -45,17 +55,29 @@ class LiveRateThrottle(SimpleRateThrottle):
         if self.key is None:
             return True
         self.now = self.timer()
+        try:
+            allowed = self.count_in(self.cache)
+        except OUTAGES as error:
+            logger.warning(
+                "throttle %s: the cache is out of reach (%r): counting here", self.scope, error
+            )
+            allowed = self.count_in(COUNTS_WHILE_THE_CACHE_FAILS)
+        return allowed
+
+    def count_in(self, counts) -> bool:
+        """Take the request's place in `counts` (a cache), if the rate allows it."""
         window = math.floor(self.now / self.duration)
         self.counted, before = f"{self.key}:{window}", f"{self.key}:{window - 1}"
+        self.counted_in = counts
         # Kept until the next window has ended too: it is that window's "before".
-        self.cache.add(self.counted, 0, 2 * self.duration + 1)
-        self.count = self.cache.incr(self.counted)
-        self.count_before = self.cache.get(before, 0)
+        counts.add(self.counted, 0, 2 * self.duration + 1)
+        self.count = counts.incr(self.counted)
+        self.count_before = counts.get(before, 0)
         self.into_window = (self.now - window * self.duration) / self.duration  # 0 to 1
         # The window before's share is an estimate: a rounding error refuses nobody.
         share_before = self.count_before * (1 - self.into_window)
         if self.count + share_before > self.num_requests + 1e-9:
-            self.cache.decr(self.counted)
+            counts.decr(self.counted)
             self.count -= 1
             return False
         return True
@@ -112,17 +134,18 @@ class LoginAccountThrottle(LiveRateThrottle):
     def allow_request(self, request, view) -> bool:
         allowed = super().allow_request(request, view)
         if allowed and self.rate is not None and self.key is not None:
-            setattr(request, self.RESERVED, self.counted)
+            setattr(request, self.RESERVED, (self.counted_in, self.counted))
         return allowed
 
     @classmethod
     def give_back(cls, request) -> None:
         """A login that succeeded: its attempt was no guess."""
-        counted = getattr(request, cls.RESERVED, None)
-        if counted is not None:
+        reserved = getattr(request, cls.RESERVED, None)
+        if reserved is not None:
             delattr(request, cls.RESERVED)
-            with suppress(ValueError):  # its window is long gone
-                cls.cache.decr(counted)
+            counts, counted = reserved
+            with suppress(ValueError, *OUTAGES):  # its window is long gone; the cache with it
+                counts.decr(counted)
 
 
 LOGIN_THROTTLES = [LoginAddressThrottle, LoginAccountThrottle]

@@ -10,7 +10,8 @@ from django.core.cache.backends.locmem import LocMemCache
 
 from accounts.tests.clock import ManualClock
 from accounts.tests.throttling import use_production_throttle_rates
-from accounts.throttles import WriteRateThrottle
+from accounts.throttles import COUNTS_WHILE_THE_CACHE_FAILS, WriteRateThrottle
+from core.outages import OUTAGES
 
 LIMIT = 10
 
@@ -78,3 +79,25 @@ def test_a_quiet_minute_gives_the_whole_budget_back(writes):
     clock.advance(2 * 60)
     assert all(throttle_at(clock).allow_request(writes, None) for _ in range(LIMIT))
     assert not throttle_at(clock).allow_request(writes, None)
+
+
+def test_with_the_cache_out_of_reach_the_process_counts_on_its_own(writes):
+    """A logout or a send still goes through while Redis is down, and the limit still holds."""
+
+    class OutOfReach:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise OUTAGES[-1]("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+            return fail
+
+    COUNTS_WHILE_THE_CACHE_FAILS.clear()
+    clock = ManualClock(600.0)
+
+    def throttle() -> WriteRateThrottle:
+        counting = throttle_at(clock)
+        counting.cache = OutOfReach()
+        return counting
+
+    assert all(throttle().allow_request(writes, None) for _ in range(LIMIT))
+    assert not throttle().allow_request(writes, None)
