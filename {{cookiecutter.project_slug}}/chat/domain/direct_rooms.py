@@ -10,7 +10,11 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from ..models import Block, Membership, Message, Room
-from ..realtime.publish import publish_membership_sync, publish_to_user_sync
+from ..realtime.publish import (
+    publish_blocked_sync,
+    publish_membership_sync,
+    publish_to_user_sync,
+)
 from .access import membership_for
 from .after_commit import publish_after_commit
 from .errors import ChatError, Forbidden, Invalid, NotFound
@@ -57,9 +61,12 @@ def start_direct(user, other_id: int, body, client_id) -> tuple[Room, Message, b
             add_member(room, user, peer=other)
             peer = add_member(room, other, peer=user)
             if Block.objects.filter(blocker=user, blocked=other).exists():
-                # They may read what the blocker sends; their own sends stay refused.
+                # They may read what the blocker sends; their own sends stay refused, and their
+                # sockets, told, relay none of their typing there.
                 peer.blocked_by_peer = True
                 peer.save(update_fields=["blocked_by_peer"])
+                room_id = room.pk
+                publish_after_commit(lambda: publish_blocked_sync(other.pk, room_id, True))
             request = SendRequest(user, room.pk, body, client_id)
             (result,) = send_messages([request], publish=deliver_to_users(user.pk, other.pk))
             if isinstance(result, ChatError):

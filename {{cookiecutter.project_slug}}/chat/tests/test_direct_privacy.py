@@ -157,6 +157,28 @@ async def test_a_blocked_users_typing_reaches_nobody_from_sockets_open_before_or
 
 
 @live
+async def test_a_conversation_the_blocker_starts_relays_none_of_the_blocked_users_typing(
+    open_socket, as_user, user, bob
+):
+    bobs = await open_socket(bob)
+    alice = await open_socket(user)  # opened after bob's: no presence frame for her
+    await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
+    first = {"user": bob.pk, "body": "I blocked you, but I write first", "client_id": "1"}
+    started = await sync_to_async(as_user(user).post)("/api/direct/", first, format="json")
+    room_id = started.data["room"]["id"]
+    for socket in (alice, bobs):  # room.joined, member.joined..., then the message
+        while (await socket.receive_json_from())["type"] != "message.new":
+            pass
+    await bobs.send_json_to({"type": "typing.start", "room": room_id})
+    await assert_nothing_on_its_way(bobs)  # its start handled, without an answer
+    # alice's next frame is her own message: no start of his came before it.
+    await alice.send_json_to(
+        {"type": "message.send", "room": room_id, "body": "still blocked", "client_id": "2"}
+    )
+    assert (await alice.receive_json_from())["type"] == "message.new"
+
+
+@live
 async def test_hiding_reaches_every_tab_of_the_user(open_socket, as_user, user, bob):
     room = await sync_to_async(direct_room)(user, bob)
     tabs = [await open_socket(user), await open_socket(user)]
