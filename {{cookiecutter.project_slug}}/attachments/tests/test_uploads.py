@@ -10,7 +10,7 @@ import zlib
 import pytest
 from PIL import Image, ImageFile
 
-from attachments import images
+from attachments import images, uploads
 from attachments.models import Attachment
 from chat.models import Message
 from core.image_decoding import decoding_slots, decoding_turn
@@ -144,6 +144,29 @@ def test_files_not_yet_sent_are_bounded_per_user(upload, user, bob, room, settin
     sent = Message.objects.create(room=room, sender=user, body="with a file", client_id="sent")
     Attachment.objects.filter(uploader=user).update(message=sent)
     assert upload(user, room, b"12345", "d.txt").status_code == 201
+
+
+def test_uploads_sent_at_once_cannot_pass_the_quota_together(
+    upload, user, room, settings, monkeypatch, media
+):
+    """The second upload is stored while the first is being read: each passed the first check
+    alone; the first is counted again, with the second in, before its row is written."""
+    settings.ATTACHMENTS_MAX_UNSENT_BYTES = 10
+    store_files = uploads.store_files
+    meanwhile = []
+
+    def another_upload_meanwhile(attachment, file, image):
+        store_files(attachment, file, image)
+        if attachment.name == "a.txt":
+            meanwhile.append(upload(user, room, b"123456", "b.txt"))
+
+    monkeypatch.setattr(uploads, "store_files", another_upload_meanwhile)
+    first = upload(user, room, b"123456", "a.txt")
+    assert meanwhile[0].status_code == 201
+    assert first.status_code == 400
+    assert "not yet sent" in first.data["file"][0]
+    assert [a.name for a in Attachment.objects.all()] == ["b.txt"]
+    assert len(stored_files(media)) == 1  # the refused one's file went with it
 
 
 def test_the_files_one_user_holds_are_bounded_until_they_delete_some(

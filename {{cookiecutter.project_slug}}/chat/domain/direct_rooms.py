@@ -9,6 +9,8 @@ user who does not exist, one who is inactive, and one you have not talked to yet
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from users.locking import lock_users
+
 from ..models import Block, Membership, Message, Room
 from ..realtime.publish import (
     publish_blocked_sync,
@@ -18,7 +20,7 @@ from ..realtime.publish import (
 from .access import membership_for
 from .after_commit import publish_after_commit
 from .errors import ChatError, Forbidden, Invalid, NotFound
-from .memberships import add_member, lock_users
+from .memberships import add_member
 from .sending import SendRequest, send_message, send_messages
 from .validation import clean_id
 

@@ -4,7 +4,8 @@ transaction, the sockets concerned following at commit."""
 from typing import Literal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+
+from users.locking import lock_users
 
 from ..models import Invitation, Membership, Message, Room
 from ..realtime import publish
@@ -33,18 +34,6 @@ def add_member(room: Room, user, role: str = Membership.Role.MEMBER, *, peer=Non
     )
     publish_after_commit(lambda: publish_joined(room, user, peer, membership.history_from))
     return membership
-
-
-def lock_users(user_ids: list[int]) -> None:
-    """Lock the users' rows until the transaction ends, always in the order of their ids, so
-    that transactions locking several (a 1-to-1 adds two members) never wait in a cycle.
-
-    FOR NO KEY UPDATE (PostgreSQL; SQLite has a transaction write at a time anyway): it
-    waits for another such lock or a change to the row, but not for the rows that only
-    point at the user, so the user's messages are stored meanwhile.
-    """
-    users = get_user_model().objects.select_for_update(no_key=True)
-    list(users.filter(pk__in=user_ids).order_by("pk").values_list("pk", flat=True))
 
 
 def history_cut(room: Room) -> int:
