@@ -6,6 +6,7 @@ from django.db import transaction
 
 from core.text import as_drawn
 
+from .locking import lock_users
 from .models import User, same_username
 from .validators import validate_display_name
 
@@ -33,8 +34,8 @@ def names_another_user(name: str, user: User) -> bool:
 def set_avatar(user: User, content: ContentFile) -> None:
     """Store `content` (users/avatars.py reencode) as the user's avatar; the previous file
     goes once the change has committed."""
-    previous = user.avatar.name
     with transaction.atomic():
+        previous = stored_avatar(user)
         user.avatar.save(content.name, content, save=False)
         user.save(update_fields=["avatar"])
         if previous:
@@ -42,13 +43,21 @@ def set_avatar(user: User, content: ContentFile) -> None:
 
 
 def remove_avatar(user: User) -> None:
-    previous = user.avatar.name
-    if not previous:
-        return
     with transaction.atomic():
+        previous = stored_avatar(user)
+        if not previous:
+            return
         user.avatar = ""
         user.save(update_fields=["avatar"])
         forget_file_at_commit(previous)
+
+
+def stored_avatar(user: User) -> str:
+    """The avatar file the user's row names now, its row locked until the change commits: not
+    the one the request loaded, which a change made meanwhile has replaced (twelve uploads at
+    once left nine files that no row named, and that outlived the account)."""
+    lock_users([user.pk])
+    return User.objects.filter(pk=user.pk).values_list("avatar", flat=True).get()
 
 
 def forget_file_at_commit(name: str) -> None:

@@ -5,8 +5,11 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from PIL import Image
 
+from users.models import User
+from users.profile import remove_avatar, set_avatar
 from users.tests.images import EXIF_MAKE, noise_png, photo, upload
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +170,20 @@ def test_a_new_avatar_replaces_the_old_one_and_its_url(
         removed = client.patch("/api/auth/me/", {"avatar": None}, format="json")
     assert removed.data["avatar"] is None
     assert client.get(second.data["avatar"]).status_code == 404
+    assert stored_files(media_root) == []
+
+
+def test_avatars_changed_at_once_leave_one_file(
+    user, media_root, django_capture_on_commit_callbacks
+):
+    # Two requests at once: each loaded the user before the other stored its avatar.
+    first, second = (User.objects.get(pk=user.pk) for _ in range(2))
+    with django_capture_on_commit_callbacks(execute=True):
+        set_avatar(first, ContentFile(b"first", name="a.png"))
+        set_avatar(second, ContentFile(b"second", name="b.png"))
+    assert len(stored_files(media_root)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        remove_avatar(first)  # loaded before the second change, too
     assert stored_files(media_root) == []
 
 
