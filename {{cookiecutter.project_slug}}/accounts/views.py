@@ -3,6 +3,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 
 from core.parsers import StorableJSONParser
+from core.upload_turns import upload_turn
 
 from .deletion import delete_account
 from .serializers import (
@@ -43,9 +44,10 @@ class MeView(generics.GenericAPIView):
 
     @extend_schema(request=ProfileSerializer, responses=UserSerializer)
     def patch(self, request):
-        profile = ProfileSerializer(request.user, data=request.data, partial=True)
-        profile.is_valid(raise_exception=True)
-        profile.save()
+        with upload_turn(request.user.pk):  # an avatar is decoded as an attachment is
+            profile = ProfileSerializer(request.user, data=request.data, partial=True)
+            profile.is_valid(raise_exception=True)
+            profile.save()
         return Response(UserSerializer(request.user).data)
 
     @extend_schema(request=AccountDeletionSerializer, responses={204: None})

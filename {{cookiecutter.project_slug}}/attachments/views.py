@@ -10,6 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.upload_turns import upload_turn
+
 from .content import KNOWN_TYPES
 from .downloads import readable_attachment
 from .linking import payload
@@ -37,7 +39,8 @@ class RoomAttachmentsView(APIView):
         responses={201: AttachmentSerializer},
     )
     def post(self, request: Request, room_id: int) -> Response:
-        attachment = upload_attachment(request.user, room_id, request.FILES.get("file"))
+        with upload_turn(request.user.pk):
+            attachment = upload_attachment(request.user, room_id, request.FILES.get("file"))
         return Response(payload(attachment), status=status.HTTP_201_CREATED)
 
 

@@ -14,6 +14,7 @@ from attachments import images, uploads
 from attachments.models import Attachment
 from chat.models import Message
 from core.image_decoding import decoding_slots, decoding_turn
+from core.upload_turns import upload_turn
 
 from .conftest import ELF, EXIF_MAKE, MZ, PDF, image_bytes, stored_files
 
@@ -167,6 +168,20 @@ def test_uploads_sent_at_once_cannot_pass_the_quota_together(
     assert "not yet sent" in first.data["file"][0]
     assert [a.name for a in Attachment.objects.all()] == ["b.txt"]
     assert len(stored_files(media)) == 1  # the refused one's file went with it
+
+
+def test_a_user_has_a_few_uploads_under_way_at_once_and_others_are_not_held_up(
+    upload, user, bob, room, settings
+):
+    """Reading a file holds a request thread: one user's burst is refused past a few, rather
+    than taking every thread while the other users' requests wait behind it."""
+    settings.UPLOADS_AT_ONCE_PER_USER = 2
+    with upload_turn(user.pk), upload_turn(user.pk):  # two of alice's, still being read
+        refused = upload(user, room, b"a third", "c.txt")
+        assert refused.status_code == 429
+        assert int(refused["Retry-After"]) > 0
+        assert upload(bob, room, b"bob's own", "d.txt").status_code == 201
+    assert upload(user, room, b"once they are done", "e.txt").status_code == 201
 
 
 def test_the_files_one_user_holds_are_bounded_until_they_delete_some(

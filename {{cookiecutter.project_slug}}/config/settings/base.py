@@ -328,6 +328,9 @@ ATTACHMENTS_ALLOWED_TYPES = env.list(
 ATTACHMENTS_MAX_PIXELS = env.int("ATTACHMENTS_MAX_PIXELS", default=50_000_000)
 # Images (attachments, avatars) one process decodes at once: each holds up to 4 bytes a pixel.
 IMAGE_DECODES_AT_ONCE = env.int("IMAGE_DECODES_AT_ONCE", default=2)
+# Uploads (files, avatars) one user may have under way at once in a process; more are refused
+# (429): each holds a request thread while it is read, and a burst from one took them all.
+UPLOADS_AT_ONCE_PER_USER = env.int("UPLOADS_AT_ONCE_PER_USER", default=2)
 # The longer side of image thumbnails, in pixels.
 ATTACHMENTS_THUMBNAIL_SIZE = env.int("ATTACHMENTS_THUMBNAIL_SIZE", default=320)
 # Bytes of files one user may hold in all, sent or not (deleting a message frees its files):

@@ -21,6 +21,7 @@ const features = {
   direct: config.directRooms === "true",
   maxMessageLength: Number(config.maxMessageLength),
   maxUploadBytes: Number(config.maxUploadBytes),
+  uploadsAtOnce: Number(config.uploadsAtOnce),
 };
 
 const auth = (await import(config.authModule)).default;

@@ -124,8 +124,12 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     fileInput.value = "";
   });
 
+  // Uploads go as many at a time as the server takes from one user; the others wait their turn.
+  const waiting = [];
+  let sending = 0;
+
   function startUpload(file) {
-    const upload = { id: `upload-${++uploadCount}`, file, progress: 0, attachment: null, error: null, bar: null };
+    const upload = { id: `upload-${++uploadCount}`, file, room: state.current, progress: 0, attachment: null, error: null, bar: null };
     uploads.push(upload);
     const limit = actions.features.maxUploadBytes;
     if (file.size > limit) {
@@ -134,20 +138,37 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
       renderUploads();
       return;
     }
+    waiting.push(upload);
     renderUploads();
-    actions.upload(state.current, file, (fraction) => {
-      upload.progress = fraction;
-      if (upload.bar) upload.bar.value = fraction;
-    }).then(
-      (attachment) => {
-        upload.attachment = attachment;
-        renderUploads();
-      },
-      (error) => {
-        upload.error = error.message;
-        renderUploads();
-      },
-    );
+    sendWaitingUploads();
+  }
+
+  function sendWaitingUploads() {
+    while (sending < actions.features.uploadsAtOnce && waiting.length) {
+      const upload = waiting.shift();
+      if (upload.removed) continue;
+      sending += 1;
+      upload.started = true;
+      renderUploads();
+      actions
+        .upload(upload.room, upload.file, (fraction) => {
+          upload.progress = fraction;
+          if (upload.bar) upload.bar.value = fraction;
+        })
+        .then(
+          (attachment) => {
+            upload.attachment = attachment;
+          },
+          (error) => {
+            upload.error = error.message;
+          },
+        )
+        .finally(() => {
+          sending -= 1;
+          renderUploads();
+          sendWaitingUploads();
+        });
+    }
   }
 
   function renderUploads() {
@@ -158,7 +179,9 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
         return h(
           "li",
           { class: "row" },
-          upload.bar ? h("label", { for: upload.id, class: "grow" }, `Uploading ${upload.file.name}`) : h("span", { class: "grow" }, upload.file.name),
+          upload.bar
+            ? h("label", { for: upload.id, class: "grow" }, `${upload.started ? "Uploading" : "Waiting to upload"} ${upload.file.name}`)
+            : h("span", { class: "grow" }, upload.file.name),
           upload.bar,
           upload.error ? h("span", { class: "error" }, upload.error) : upload.attachment ? h("span", { class: "hint" }, "ready") : null,
           h("button", {
@@ -166,6 +189,7 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
             class: "secondary",
             "aria-label": `Remove ${upload.file.name}`,
             onclick: () => {
+              upload.removed = true;
               uploads = uploads.filter((item) => item !== upload);
               renderUploads();
             },

@@ -1,0 +1,36 @@
+"""Files chosen together in the web client: they upload a few at a time, as the server takes
+them from one user, and all go with the message."""
+
+import pytest
+from playwright.sync_api import expect
+
+from webclient.tests.browsing import message, open_room, send, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FILES = 5
+
+
+def test_files_chosen_together_all_upload_and_go_with_the_message(
+    new_context, page_problems, room, user, password
+):
+    alice = new_context().new_page()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    with alice.expect_file_chooser() as chooser:
+        alice.get_by_role("button", name="Attach file").click()
+    chooser.value.set_files(
+        files=[
+            {"name": f"notes-{n}.txt", "mimeType": "text/plain", "buffer": f"note {n}".encode()}
+            for n in range(FILES)
+        ]
+    )
+    uploads = alice.locator("#uploads").get_by_role("listitem")
+    expect(uploads.filter(has_text="ready")).to_have_count(FILES)
+    send(alice, "All my notes")
+    for n in range(FILES):
+        download = message(alice, "All my notes").get_by_role(
+            "button", name=f"Download notes-{n}.txt"
+        )
+        expect(download).to_be_visible()
+    page_problems.assert_none()
