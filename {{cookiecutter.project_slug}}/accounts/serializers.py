@@ -13,6 +13,7 @@ from users.serializers import UserRefSerializer
 User = get_user_model()
 # What the uniqueness check of the username field says (Django's AbstractUser).
 USERNAME_TAKEN = User._meta.get_field("username").error_messages["unique"]
+DISPLAYED_AS_ANOTHER = "Another user is shown by that name: choose one that nobody goes by."
 
 
 def password_field() -> serializers.CharField:
@@ -45,6 +46,10 @@ class RegisterSerializer(serializers.ModelSerializer):
     def validate_username(self, value):
         if User.objects.filter(same_username(value)).exists():
             raise serializers.ValidationError(USERNAME_TAKEN)
+        # The other way round from the display name's check (users/profile.py): a newcomer
+        # named after someone's display name would be shown as that someone is.
+        if User.objects.filter(display_name__iexact=value).exists():
+            raise serializers.ValidationError(DISPLAYED_AS_ANOTHER)
         return value
 
     def validate(self, attrs):

@@ -52,6 +52,17 @@ def test_register_refuses_a_taken_username(api_client, user, password):
     assert "username" in response.data
 
 
+def test_register_refuses_a_name_another_user_is_shown_by(api_client, user, password):
+    user.display_name = "QueenOfHearts"
+    user.save()
+    for name in ("queenofhearts", "QueenOfHearts"):
+        answer = api_client.post(
+            "/api/auth/register/", {"username": name, "password": password}, format="json"
+        )
+        assert answer.status_code == 400
+        assert "shown by that name" in answer.data["username"][0]
+
+
 def test_me_needs_authentication(api_client):
     assert api_client.get("/api/auth/me/").status_code in (401, 403)
 
