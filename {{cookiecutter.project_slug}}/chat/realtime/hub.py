@@ -24,13 +24,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 
+from ..models import Room
 from .frames import encode
 from .gaps import RoomSequences
 from .history_cuts import readable_frames
 from .layer_watch import LayerWatch, retry_delay, until_cancelled
 from .per_loop import per_loop
+
+
+@database_sync_to_async
+def stored_numbers(room_ids: list[int]) -> list[tuple[int, int]]:
+    """(room id, its newest message's seq) for those of the rooms that still exist."""
+    return list(Room.objects.filter(pk__in=room_ids).values_list("pk", "last_seq"))
 
 
 class SocketLimitReached(Exception):
@@ -96,7 +105,10 @@ class Hub:
             self.watch = await LayerWatch.made_for(self, channel)
             await self.layer.group_add(PRESENCE_GROUP, channel)
             self.channel = channel
-            self.tasks = [asyncio.create_task(self.receive_forever())]
+            self.tasks = [
+                asyncio.create_task(self.receive_forever()),
+                asyncio.create_task(self.check_stored_numbers_forever()),
+            ]
             if self.watch is not None:
                 self.tasks.append(asyncio.create_task(self.watch.watch_forever()))
 
@@ -280,9 +292,34 @@ class Hub:
         seqs = [event["seq"] for event in room_events if event.get("seq") is not None]
         if seqs and self.sequences.received(room_id, seqs):
             logger.warning("room %s: a message did not arrive; its sockets resync", room_id)
-            resync = (encode({"type": "room.resync", "room": room_id}),)
-            for socket in sockets:
-                socket.push(resync)
+            self.resync(room_id)
+
+    def resync(self, room_id: int) -> None:
+        """Ask the room's sockets here to fetch what they missed (docs/websocket.md, Gaps)."""
+        frames = (encode({"type": "room.resync", "room": room_id}),)
+        for socket in list(self.rooms.get(room_id, ())):
+            socket.push(frames)
+
+    async def check_stored_numbers(self) -> None:
+        """Compare the followed rooms' newest numbers as stored with those received: a message
+        stored whose event never came, and that no later message revealed, resyncs its room."""
+        room_ids = [room_id for room_id, sockets in self.rooms.items() if sockets]
+        if not room_ids:
+            return
+        for room_id, last_seq in await stored_numbers(room_ids):
+            if room_id in self.rooms and self.sequences.stored_up_to(room_id, last_seq):
+                logger.warning(
+                    "room %s: a stored message never arrived; its sockets resync", room_id
+                )
+                self.resync(room_id)
+
+    async def check_stored_numbers_forever(self) -> None:
+        while True:
+            await asyncio.sleep(settings.CHAT_STORED_CHECK_SECONDS)
+            try:
+                await self.check_stored_numbers()
+            except Exception:  # the database out of reach, say: the next look may do
+                logger.warning("looking at the rooms' stored numbers failed", exc_info=True)
 
     async def change_membership(self, event: dict) -> None:
         """fanout.join or fanout.leave: (un)subscribe every socket of the user, then tell them."""

@@ -347,6 +347,26 @@ async def test_a_message_that_does_not_arrive_makes_the_rooms_sockets_resync(
     assert await next_of(tab) == {"type": "room.resync", "room": room.pk}
 
 
+async def test_a_stored_message_whose_event_never_came_makes_the_rooms_sockets_resync(
+    open_socket, room, user, bob
+):
+    """Its process died between storing and publishing it, and no message came after it: the
+    hub's look at the stored numbers finds it, one look after the look that saw it stored."""
+    tab = await open_socket(user)
+    hub = get_hub()
+    await hub.check_stored_numbers()
+    # Stored by a send whose event goes nowhere.
+    await sync_to_async(Message.objects.create)(room=room, sender=bob, body="lost", client_id="1")
+    await hub.check_stored_numbers()  # it may still be on its way
+    await hub.check_stored_numbers()
+    assert await next_of(tab) == {"type": "room.resync", "room": room.pk}
+    # One that arrives between two looks is no gap: the next frame is the message after it.
+    await say(tab, room, "arrives")
+    await hub.check_stored_numbers()
+    await hub.check_stored_numbers()
+    await say(tab, room, "and the next")
+
+
 async def test_another_processs_batch_published_first_is_no_gap(open_socket, room, user):
     """Two processes store batches in one room: the later batch (3, 4) may reach the layer
     before the earlier one (2). Its numbers, arriving together, do not prove 2 lost."""

@@ -59,3 +59,6 @@ CHAT_PRESENCE = env.bool("CHAT_PRESENCE", default=False)
 # Offline as the last socket closes, as the tests that read the offline event expect; the test
 # of the delay sets its own, and moves its time by hand.
 CHAT_PRESENCE_OFFLINE_AFTER_SECONDS = env.float("CHAT_PRESENCE_OFFLINE_AFTER_SECONDS", default=0.0)
+# No look at the stored numbers in the background, which reads the database while a test does:
+# the test of it makes its looks itself.
+CHAT_STORED_CHECK_SECONDS = env.float("CHAT_STORED_CHECK_SECONDS", default=3600.0)
