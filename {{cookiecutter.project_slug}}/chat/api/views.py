@@ -220,7 +220,8 @@ class MessageReactionsView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("emoji", str, required=True, description="The emoji.")],
-        responses=ReactionState,
+        # A dict: given alone, a DELETE's response is documented as 204 with no body.
+        responses={200: ReactionState},
     )
     def delete(self, request: Request, message_id: int) -> Response:
         state = remove_reaction(request.user, message_id, request.query_params.get("emoji"))
