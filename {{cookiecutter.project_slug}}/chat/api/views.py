@@ -120,13 +120,17 @@ MessagePage = inline_serializer(
 
 
 class RoomMessagesView(APIView):
-    """A room's messages, newest first; `?before=<id>` pages back, `?after=<id>` catches up."""
+    """A room's messages, newest first; `?before=<id>` pages back, `?after=<id>` catches up
+    (one of the two). In a room that hides its history from newcomers, a newcomer's first
+    message is not seq 1."""
 
     @extend_schema(
         parameters=[
             OpenApiParameter("before", MESSAGE_ID, description="Messages older than this id"),
             OpenApiParameter(
-                "after", MESSAGE_ID, description="Messages newer than this id, oldest first"
+                "after",
+                {**MESSAGE_ID, "minimum": 0},
+                description="Messages newer than this id, oldest first (0: from the first)",
             ),
         ],
         responses=MessagePage,
@@ -140,6 +144,8 @@ class RoomMessagesView(APIView):
                 if not re.fullmatch(ID_PATTERN, value):
                     raise Invalid(f"{name} must be a message id.", name)
                 cursor[name] = int(value)
+        if len(cursor) == 2:
+            raise Invalid("Give before or after, not both.", "after")
         size = settings.CHAT_MESSAGES_PAGE_SIZE
         # One more than a page: whether there is a following page.
         page = message_page(membership, cursor, size + 1)

@@ -94,8 +94,12 @@ def test_history_pages_newest_first_back_with_before_and_forward_with_after(
     caught_up = client.get(f"/api/rooms/{room.pk}/messages/?after={ids[1]}").data
     assert [m["id"] for m in caught_up["results"]] == ids[2:5]
     assert caught_up["next"].endswith(f"?after={ids[4]}")
+    from_the_first = client.get(f"/api/rooms/{room.pk}/messages/?after=0").data
+    assert [m["id"] for m in from_the_first["results"]] == ids[:3]
     bad = client.get(f"/api/rooms/{room.pk}/messages/?after=x")
     assert bad.status_code == 400
+    both = client.get(f"/api/rooms/{room.pk}/messages/?after={ids[1]}&before={ids[5]}")
+    assert (both.status_code, both.data) == (400, {"after": ["Give before or after, not both."]})
 
 
 def test_history_pages_are_compiled_once_and_keep_each_members_cut(
