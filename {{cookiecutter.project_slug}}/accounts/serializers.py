@@ -114,6 +114,24 @@ class ProfileSerializer(serializers.Serializer):
         "form) removes the avatar.",
     )
 
+    def validate(self, attrs: dict) -> dict:
+        # A field the profile has not is refused, not ignored: {"password": ...} answered 200
+        # and changed nothing, and its sender believed it had.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            hint = (
+                " The password changes with POST /api/auth/password/."
+                if "password" in unknown
+                else ""
+            )
+            raise serializers.ValidationError(
+                {
+                    field: [f"Not a field of the profile (display_name, avatar).{hint}"]
+                    for field in unknown
+                }
+            )
+        return attrs
+
     def validate_display_name(self, value: str) -> str:
         try:
             return clean_display_name(value, self.instance)
@@ -150,4 +168,24 @@ class AccountDeletionSerializer(serializers.Serializer):
     def validate_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):
             raise serializers.ValidationError("The password is not correct.")
+        return value
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """POST /api/auth/password/: the password in use, so that a device left signed in, or a
+    stolen session or token, cannot change it, and the new one, as registration checks it."""
+
+    current_password = password_field()
+    new_password = password_field()
+
+    def validate_current_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("The password is not correct.")
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        try:
+            validate_password(value, user=self.context["request"].user)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from error
         return value

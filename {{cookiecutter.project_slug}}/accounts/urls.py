@@ -1,10 +1,11 @@
 from django.urls import path
 
 from .auth_{{ cookiecutter.auth }} import urlpatterns as auth_mode_urlpatterns
-from .views import MeView, RegisterView
+from .views import MeView, PasswordView, RegisterView
 
 urlpatterns = [
     path("register/", RegisterView.as_view(), name="register"),
     path("me/", MeView.as_view(), name="me"),
+    path("password/", PasswordView.as_view(), name="password"),
     *auth_mode_urlpatterns,
 ]

@@ -1,6 +1,9 @@
+from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.parsers import StorableJSONParser
 from core.upload_turns import upload_turn
@@ -8,6 +11,7 @@ from core.upload_turns import upload_turn
 from .deletion import delete_account
 from .serializers import (
     AccountDeletionSerializer,
+    PasswordChangeSerializer,
     ProfileSerializer,
     RegisterSerializer,
     UserSerializer,
@@ -57,4 +61,24 @@ class MeView(generics.GenericAPIView):
         delete_account(request.user)
         # In session mode the cookie's session names a user who is gone: end it as well.
         request.session.flush()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordView(APIView):
+    """Change your password. Every credential of yours ends with the old password, and every
+    socket closes (4401), on every device: sign in again with the new one (a session that made
+    the change stays signed in)."""
+
+    # The current password is checked: counted like a login, against guessing it.
+    throttle_classes = [LoginAddressThrottle]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        change = PasswordChangeSerializer(data=request.data, context={"request": request})
+        change.is_valid(raise_exception=True)
+        user = request.user
+        user.set_password(change.validated_data["new_password"])
+        user.save()  # users/signals.py ends the credentials and closes the sockets
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            update_session_auth_hash(request._request, user)
         return Response(status=status.HTTP_204_NO_CONTENT)

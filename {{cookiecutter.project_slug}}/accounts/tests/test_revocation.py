@@ -7,9 +7,11 @@ import logging
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import transaction
+from rest_framework.test import APIClient
 
 from accounts import revocation
 from accounts.tests.live_sockets import answers, close_code, open_real_socket
+from accounts.tests.login import log_in
 from chat.realtime import consumer
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
@@ -110,3 +112,35 @@ async def test_a_socket_whose_credential_ends_during_its_handshake_is_closed(
     # A handshake that begins after the end (the new login's) opens.
     communicator, _ = await connect_socket(await ws_credentials(user))
     assert (await communicator.receive_json_from())["type"] == "session.ready"
+
+
+async def test_a_password_change_ends_the_old_password_and_every_credential_of_it(
+    user, password, ws_credentials, open_socket
+):
+    """POST /api/auth/password/ with the password in use: a wrong one, or a new one the
+    validators refuse, changes nothing; a good change ends every other credential and closes
+    every socket, and only the new password logs in."""
+    new_password = "a-new-horse-battery-staple"
+    changer, other_device = await ws_credentials(user), await ws_credentials(user)
+    socket = await open_socket(user)
+
+    def change(current: str, new: str):
+        environ = {f"HTTP_{name.upper()}": value for name, value in changer}
+        body = {"current_password": current, "new_password": new}
+        return APIClient().post("/api/auth/password/", body, format="json", **environ)
+
+    wrong = await sync_to_async(change)("not-my-password", new_password)
+    assert (wrong.status_code, list(wrong.data)) == (400, ["current_password"])
+    weak = await sync_to_async(change)(password, "123")
+    assert (weak.status_code, list(weak.data)) == (400, ["new_password"])
+    assert (await sync_to_async(change)(password, new_password)).status_code == 204
+
+    assert await socket.receive_output(timeout=10) == CLOSED_4401
+    environ = {f"HTTP_{name.upper()}": value for name, value in other_device}
+    refused = await sync_to_async(APIClient().get)("/api/auth/me/", **environ)
+    assert refused.status_code in (401, 403)
+    old = await sync_to_async(log_in)(APIClient(), user.username, password)
+    assert old.status_code in (400, 401)
+    assert (
+        await sync_to_async(log_in)(APIClient(), user.username, new_password)
+    ).status_code == 200

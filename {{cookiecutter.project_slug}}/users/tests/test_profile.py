@@ -173,6 +173,17 @@ def test_a_new_avatar_replaces_the_old_one_and_its_url(
     assert stored_files(media_root) == []
 
 
+def test_a_field_the_profile_has_not_is_refused_not_ignored(as_user, user, password):
+    client = as_user(user)
+    refused = client.patch("/api/auth/me/", {"password": "Another-pass-456"}, format="json")
+    assert refused.status_code == 400
+    assert "POST /api/auth/password/" in refused.data["password"][0]
+    changes = {"display_name": "Boss", "is_staff": True}
+    assert list(client.patch("/api/auth/me/", changes, format="json").data) == ["is_staff"]
+    user.refresh_from_db()
+    assert (user.display_name, user.is_staff, user.check_password(password)) == ("", False, True)
+
+
 def test_avatars_changed_at_once_leave_one_file(
     user, media_root, django_capture_on_commit_callbacks
 ):

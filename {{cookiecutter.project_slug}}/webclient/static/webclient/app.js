@@ -410,7 +410,7 @@ const actions = {
     // The socket closes (4401) as the account goes, and requests on their way are refused:
     // none of it is a session to renew, and the page says why it signed out. Refused (the
     // wrong password), the account stays, and the socket opens again.
-    deletingAccount = true;
+    ownChangeUnderWay = true;
     connection.stop();
     try {
       await api.delete("/api/auth/me/", { password });
@@ -418,9 +418,24 @@ const actions = {
       connection.start();
       throw error;
     } finally {
-      deletingAccount = false;
+      ownChangeUnderWay = false;
     }
     signedOut("Your account was deleted.");
+  },
+
+  async changePassword(current, next) {
+    // Every credential of the old password ends, this page's too in the modes with a token,
+    // and every socket closes (4401): the page signs in again with the new one and opens its
+    // socket anew. Refused (the wrong password, a weak new one), nothing has changed.
+    ownChangeUnderWay = true;
+    connection.stop();
+    try {
+      await api.post("/api/auth/password/", { current_password: current, new_password: next });
+      await auth.signIn(state.me.username, next);
+    } finally {
+      ownChangeUnderWay = false;
+      connection.start();
+    }
   },
 
   // Blocking is mine alone: the other person is not told (their messages are refused).
@@ -449,11 +464,12 @@ const actions = {
 };
 
 // Once signed out, what was still on its way (a request refused, a renewal) does not replace
-// the reason the page gave; nor while the account is being deleted, which gives its own.
+// the reason the page gave; nor while the user's own change to their account (a deletion, a
+// new password) is under way, which ends their credentials itself.
 let signedOutAlready = false;
-let deletingAccount = false;
+let ownChangeUnderWay = false;
 function signedOut(message) {
-  if (signedOutAlready || deletingAccount) return;
+  if (signedOutAlready || ownChangeUnderWay) return;
   signedOutAlready = true;
   connection.stop();
   auth.forget();

@@ -16,6 +16,23 @@ export function mountProfile(actions) {
   });
   byId("profile-cancel").addEventListener("click", () => dialog.close());
 
+  const changed = byId("password-changed");
+  byId("profile").addEventListener("click", () => {
+    changed.textContent = "";
+  });
+  byId("change-password").addEventListener("click", async () => {
+    error.textContent = "";
+    changed.textContent = "";
+    try {
+      await actions.changePassword(form.elements.current_password.value, form.elements.new_password.value);
+      form.elements.current_password.value = "";
+      form.elements.new_password.value = "";
+      changed.textContent = "Password changed. Your other devices and tabs are signed out.";
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  });
+
   const remove = byId("delete-account");
   byId("profile").addEventListener("click", () => {
     remove.textContent = "Delete my account";  // a first click made before it closed is taken back
