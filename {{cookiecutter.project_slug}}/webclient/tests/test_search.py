@@ -8,6 +8,9 @@ from webclient.tests.browsing import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# Results a page holds (REST_FRAMEWORK's PAGE_SIZE).
+PAGE = 50
+
 
 def test_a_search_result_opens_its_room_at_the_message(
     new_context, page_problems, as_user, user, bob, room, password
@@ -29,6 +32,12 @@ def test_a_search_result_opens_its_room_at_the_message(
     needle = alice.locator(".message.found")
     expect(needle).to_contain_text("The needle is in the barn")
     expect(needle).to_be_in_viewport()
+    # Past a page of results, the next comes on asking.
+    alice.get_by_label("Search messages").fill("hay")
+    expect(found).to_have_count(PAGE)
+    alice.get_by_role("region", name="Messages").get_by_role("button", name="More results").click()
+    expect(found).to_have_count(70)
+    expect(found.last).to_contain_text("hay 0")  # newest first, to the oldest
     alice.get_by_label("Search messages").fill("no such words anywhere")
     expect(alice.get_by_text("No message found.")).to_be_visible()
     page_problems.assert_none()

@@ -249,7 +249,9 @@ const actions = {
     await loadMembers(roomId);
   },
 
-  searchMessages: (query) => api.get(`/api/messages/search/?q=${encodeURIComponent(query)}`).then((page) => page.results),
+  // Pages of results, {results, next}; nextPage(next) brings the following one.
+  searchMessages: (query) => api.get(`/api/messages/search/?q=${encodeURIComponent(query)}`),
+  nextPage: (url) => api.get(relative(url)),
 
   // The room opened at one of its messages: older pages loaded back to it (so many at most).
   async showMessage(roomId, messageId) {
@@ -448,7 +450,7 @@ const actions = {
     store.emit("blocks");
   },
 
-  searchPeople: (query) => api.get(`/api/users/?q=${encodeURIComponent(query)}`).then((page) => page.results),
+  searchPeople: (query) => api.get(`/api/users/?q=${encodeURIComponent(query)}`),
 
   async signOut() {
     connection.stop();

@@ -61,7 +61,7 @@ export function count(n, noun) {
 
 // A search box that asks once its text stops changing for `pauseMs` (searches are throttled
 // per user), and shows only the answer to what it holds now.
-export function searchAsTyped(input, results, { search, render, nothingFound, pauseMs }) {
+export function searchAsTyped(input, results, { search, more, render, nothingFound, pauseMs }) {
   let timer = null;
   let latest = 0;
   input.addEventListener("input", () => {
@@ -75,12 +75,34 @@ export function searchAsTyped(input, results, { search, render, nothingFound, pa
     timer = setTimeout(async () => {
       const asked = ++latest;
       try {
-        const found = await search(query);
+        const page = await search(query);
         if (asked !== latest) return;
-        results.replaceChildren(...(found.length ? found.map(render) : [h("li", { class: "hint" }, nothingFound(query))]));
+        results.replaceChildren(...(page.results.length ? shown(page, asked) : [h("li", { class: "hint" }, nothingFound(query))]));
       } catch (error) {
         if (asked === latest) results.replaceChildren(h("li", { class: "error" }, error.message));
       }
     }, pauseMs);
   });
+
+  // A page's results, and a button that brings the next page in after them.
+  function shown(page, asked) {
+    const items = page.results.map(render);
+    if (page.next) {
+      const item = h("li", {}, h("button", {
+        type: "button",
+        class: "link",
+        onclick: async (event) => {
+          event.currentTarget.disabled = true;
+          try {
+            const next = await more(page.next);
+            if (asked === latest) item.replaceWith(...shown(next, asked));
+          } catch (error) {
+            if (asked === latest) item.replaceWith(h("li", { class: "error" }, error.message));
+          }
+        },
+      }, "More results"));
+      items.push(item);
+    }
+    return items;
+  }
 }

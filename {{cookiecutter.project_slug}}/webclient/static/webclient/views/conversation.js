@@ -154,6 +154,7 @@ export function mountConversation(actions) {
       );
     },
     actions.searchPeople,
+    actions.nextPage,
   );
 
   // ---- messages -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ const PAUSE_MS = 400;
 export function mountSearch(actions) {
   searchAsTyped(byId("message-search"), byId("search-results"), {
     search: actions.searchMessages,
+    more: actions.nextPage,
     render: result,
     pauseMs: PAUSE_MS,
     nothingFound: () => "No message found.",

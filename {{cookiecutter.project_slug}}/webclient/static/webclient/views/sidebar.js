@@ -207,9 +207,10 @@ function mountGroups(actions) {
   });
 }
 
-export function peopleSearch(input, results, renderPerson, search) {
+export function peopleSearch(input, results, renderPerson, search, more) {
   searchAsTyped(input, results, {
     search,
+    more,
     render: renderPerson,
     pauseMs: 300,
     // Under 3 letters the server finds a whole username only (a letter would list everyone).
@@ -239,5 +240,6 @@ function mountPeople(actions) {
       }, "Start conversation"),
     ),
     actions.searchPeople,
+    actions.nextPage,
   );
 }
