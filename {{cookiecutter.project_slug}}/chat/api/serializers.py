@@ -109,6 +109,13 @@ class MembershipSerializer(serializers.ModelSerializer):
         online = self.context.get("online")
         return None if online is None else membership.user_id in online
 
+    def to_representation(self, membership: Membership) -> dict:
+        data = super().to_representation(membership)
+        if membership.user_id in self.context.get("hidden", ()):
+            # Shown to the user they block: neither whether they are online nor their receipt.
+            data["last_read"] = data["online"] = None
+        return data
+
 
 class MessageSerializer(serializers.ModelSerializer):
     """The one shape of a message, on REST and in every socket event.

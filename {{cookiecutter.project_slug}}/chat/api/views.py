@@ -86,11 +86,14 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(responses=MembershipSerializer(many=True))
     @action(detail=True, methods=["get"])
     def members(self, request: Request, pk: str) -> Response:
-        membership_for(request.user, int(pk))
+        viewer = membership_for(request.user, int(pk))
         memberships = Membership.objects.filter(room_id=int(pk)).select_related("user")
         page = self.paginate_queryset(memberships.order_by("joined", "id"))
         online = online_among_sync([membership.user_id for membership in page])
-        data = MembershipSerializer(page, many=True, context={"online": online}).data
+        # Blocked in a 1-to-1: whether the blocker is online, and how far they read, are theirs.
+        hidden = {m.user_id for m in page if m.user_id != request.user.pk}
+        context = {"online": online, "hidden": hidden if viewer.blocked_by_peer else set()}
+        data = MembershipSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
     @extend_schema(request=ReadRequest, responses=ReadState)

@@ -240,10 +240,14 @@ class Hub:
                 if socket.user_id != event["except_user"]:
                     socket.push(frames)
         elif kind in ("fanout.presence", "fanout.room_mates"):
-            # To the people who share one of the rooms with the user, once each, not the user.
+            # To the people who share one of the rooms with the user, once each, not the user;
+            # whether the user is online, not to those they block there.
             told = set()
+            presence = kind == "fanout.presence"
             for room_id in event["rooms"]:
-                told.update(self.rooms.get(room_id, ()))
+                for socket in self.rooms.get(room_id, ()):
+                    if not (presence and room_id in socket.blocked_in):
+                        told.add(socket)
             frames = (event["frame"],)
             for socket in told:
                 if socket.user_id != event["user"]:
@@ -274,6 +278,10 @@ class Hub:
         sockets here, as one push; a gap in their seqs resyncs."""
         room_id = event["room"]
         sockets = list(self.rooms.get(room_id, ()))
+        reader = event.get("reader")
+        if reader is not None:
+            # A read receipt: not to the people the reader blocks there (their own tabs, yes).
+            sockets = [s for s in sockets if s.user_id == reader or room_id not in s.blocked_in]
         if event.get("closes_room"):
             async with self.subscriptions:
                 for socket in sockets:

@@ -18,6 +18,9 @@ def room_message(room_id: int, event: dict) -> dict:
     if event["type"] == "message.new":
         # The hub checks the room's numbers as they arrive (chat/realtime/gaps.py).
         message["seq"] = event["message"]["seq"]
+    elif event["type"] == "room.read":
+        # The hub keeps a receipt from the people the reader blocks (chat/realtime/hub.py).
+        message["reader"] = event["user"]["id"]
     history_cuts.mark(message, event)
     return message
 

@@ -179,6 +179,36 @@ async def test_a_conversation_the_blocker_starts_relays_none_of_the_blocked_user
 
 
 @live
+async def test_a_blocked_user_learns_neither_when_the_blocker_is_online_nor_how_far_they_read(
+    open_socket, as_user, user, bob, settings
+):
+    settings.CHAT_PRESENCE = True
+    room = await sync_to_async(direct_room)(user, bob)
+    first = await sync_to_async(Message.objects.create)(
+        room=room, sender=bob, body="hello?", client_id="b1"
+    )
+    await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
+    bobs = await open_socket(bob)
+    alice = await open_socket(user)  # no presence frame for bob
+    await alice.send_json_to({"type": "room.read", "room": room.pk, "message": first.pk})
+    assert (await alice.receive_json_from())["type"] == "room.read"  # her own tabs hear of it
+    # bob's next frame is her message: neither her arrival nor her receipt came before it.
+    await alice.send_json_to(
+        {"type": "message.send", "room": room.pk, "body": "no", "client_id": "a1"}
+    )
+    assert (await alice.receive_json_from())["type"] == "message.new"
+    assert (await bobs.receive_json_from())["message"]["body"] == "no"
+
+    members = await sync_to_async(as_user(bob).get)(f"/api/rooms/{room.pk}/members/")
+    shown = {member["user"]["id"]: member for member in members.data["results"]}
+    assert (shown[user.pk]["last_read"], shown[user.pk]["online"]) == (None, None)
+    assert shown[bob.pk]["online"] is True  # his own
+    members = await sync_to_async(as_user(user).get)(f"/api/rooms/{room.pk}/members/")
+    shown = {member["user"]["id"]: member for member in members.data["results"]}
+    assert (shown[user.pk]["last_read"], shown[bob.pk]["online"]) == (first.pk, True)
+
+
+@live
 async def test_hiding_reaches_every_tab_of_the_user(open_socket, as_user, user, bob):
     room = await sync_to_async(direct_room)(user, bob)
     tabs = [await open_socket(user), await open_socket(user)]
