@@ -1,6 +1,6 @@
 """A group room's members in the web client: the owner appoints an admin and hands the room
 over; the new owner bans the old one, who loses the room at once, is told why, and cannot come
-back."""
+back until the ban, listed under the members, is lifted."""
 
 import pytest
 from playwright.sync_api import expect
@@ -63,4 +63,12 @@ def test_roles_a_handover_and_a_ban_from_the_members_list(
     expect(alice.get_by_text(f"You were banned from {room_name}.")).to_be_visible()
     (room,) = as_user(bob).get("/api/rooms/").data["results"]
     assert as_user(user).post(f"/api/rooms/{room['id']}/join/").status_code == 403
+
+    # The ban is listed below the members, where it is lifted: alice may come back.
+    banned = bobs.locator("#banned-list").get_by_role("listitem")
+    expect(banned).to_contain_text("alice")
+    banned.get_by_role("button", name="Unban").click()
+    banned.get_by_role("button", name="Unban alice").click()
+    expect(banned).to_have_text("Nobody is banned.")
+    assert as_user(bob).get(f"/api/rooms/{room['id']}/bans/").data["results"] == []
     page_problems.assert_none()

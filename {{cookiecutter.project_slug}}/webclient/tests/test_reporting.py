@@ -30,4 +30,13 @@ def test_a_member_reports_anothers_message_with_a_reason(
     (stored,) = as_user(bob).get(f"/api/rooms/{room.pk}/messages/").data["results"]
     again = as_user(user).post(f"/api/messages/{stored['id']}/reports/", {}, format="json")
     assert (again.status_code, again.data["reason"]) == (200, "Spam")
+
+    if room.kind == "group":
+        # The room's owner reads the open reports in the members panel, and goes to the message.
+        alice.get_by_role("button", name="Members").click()
+        report = alice.locator("#report-list").get_by_role("listitem")
+        expect(report).to_contain_text("Cheap pills, click here")
+        expect(report).to_contain_text("reported by alice: Spam")
+        report.get_by_role("button", name="Show").click()
+        expect(alice.locator(".message.found")).to_contain_text("Cheap pills, click here")
     page_problems.assert_none()

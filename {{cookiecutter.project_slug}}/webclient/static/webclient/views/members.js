@@ -1,6 +1,8 @@
 // A group room's members, for everyone in it, with what the owner and admins may do to each:
 // the owner appoints and demotes admins and hands the room over; owner and admins remove and
-// ban members (only the owner acts on an admin; nobody on the owner).
+// ban members (only the owner acts on an admin; nobody on the owner). Below, for the owner and
+// admins: the invitations pending (to withdraw), the bans (to lift), and the reports of the
+// room's messages (to read, and to go to the message reported).
 import { byId, confirmedButton, h } from "../dom.js";
 import { conversation, displayName, on, state } from "../store.js";
 
@@ -15,7 +17,51 @@ export function mountMembers(actions) {
     panel.hidden = !panel.hidden;
     error.textContent = "";
     render();
+    if (!panel.hidden) loadModeration();
   };
+
+  // ---- moderation: read when the panel opens, and again after each change made here -------
+
+  const moderation = byId("moderation");
+
+  async function loadModeration() {
+    const room = state.rooms.get(state.current);
+    moderation.hidden = !room || room.kind !== "group" || room.role === "member";
+    if (moderation.hidden) return;
+    try {
+      const [invited, banned, reports] = await Promise.all([
+        actions.api.all(`/api/rooms/${room.id}/invitations/`),
+        actions.api.all(`/api/rooms/${room.id}/bans/`),
+        actions.api.all(`/api/rooms/${room.id}/reports/`),
+      ]);
+      if (room.id !== state.current) return;
+      const withdraw = (invitation) => confirmedButton({ class: "link" }, "Withdraw", `Withdraw ${displayName(invitation.user)}'s invitation`, act(() => changeThen(() => actions.api.delete(`/api/rooms/${room.id}/invitations/${invitation.user.id}/`))));
+      const unban = (ban) => confirmedButton({ class: "link" }, "Unban", `Unban ${displayName(ban.user)}`, act(() => changeThen(() => actions.api.delete(`/api/rooms/${room.id}/bans/${ban.user.id}/`))));
+      listed(byId("invited-list"), invited, "Nobody is invited.", (invitation) => [displayName(invitation.user), withdraw(invitation)]);
+      listed(byId("banned-list"), banned, "Nobody is banned.", (ban) => [displayName(ban.user), unban(ban)]);
+      listed(byId("report-list"), reports, "No open report.", (report) => [
+        h(
+          "span",
+          { class: "grow" },
+          h("span", { dir: "auto" }, report.reported_body || "(a file)"),
+          h("span", { class: "hint" }, ` reported by ${report.reporter ? displayName(report.reporter) : "a deleted user"}${report.reason ? `: ` : ""}`),
+          report.reason ? h("span", { class: "hint", dir: "auto" }, report.reason) : null,
+        ),
+        h("button", { type: "button", class: "link", onclick: () => actions.showMessage(room.id, report.message.id).catch((failure) => { error.textContent = failure.message; }) }, "Show"),
+      ]);
+    } catch (failure) {
+      error.textContent = failure.message;
+    }
+  }
+
+  async function changeThen(change) {
+    await change();
+    await loadModeration();
+  }
+
+  function listed(list, items, none, row) {
+    list.replaceChildren(...(items.length ? items.map((item) => h("li", { class: "row" }, ...row(item).map((part) => (typeof part === "string" ? h("span", { class: "grow" }, part) : part)))) : [h("li", { class: "hint" }, none)]));
+  }
 
   function act(action) {
     return async () => {
@@ -49,7 +95,7 @@ export function mountMembers(actions) {
     }
     buttons.push(
       confirmed("Remove", `Remove ${name}`, () => actions.removeMember(room.id, id)),
-      confirmed("Ban", `Ban ${name}`, () => actions.ban(room.id, id)),
+      confirmed("Ban", `Ban ${name}`, () => changeThen(() => actions.ban(room.id, id))),
     );
     return buttons;
   }
