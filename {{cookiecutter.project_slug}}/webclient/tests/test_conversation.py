@@ -64,6 +64,15 @@ def test_two_people_chat_live(
     expect(hebrew).to_have_css("direction", "rtl")
     expect(message(bob, "Lunch at one?").locator(".body")).to_have_css("direction", "ltr")
 
+    # An address is a link to it, its sentence's full stop left out; the rest stays text.
+    send(alice, "The menu: https://example.com/menu?day=1. <b>Not bold</b>")
+    link = message(bob, "The menu:").get_by_role("link", name="https://example.com/menu?day=1")
+    expect(link).to_have_attribute("href", "https://example.com/menu?day=1")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(message(bob, "The menu:").locator(".body")).to_have_text(
+        "The menu: https://example.com/menu?day=1. <b>Not bold</b>"
+    )
+
     # A reaction chosen in the picker, seen live; Escape closes the picker, choosing nothing.
     react = message(bob, "Lunch at one?").get_by_role("button", name="React")
     picker = message(bob, "Lunch at one?").get_by_role("group", name="Choose a reaction")

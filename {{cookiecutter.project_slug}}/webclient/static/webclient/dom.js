@@ -37,6 +37,22 @@ export function confirmedButton(props, label, confirmation, action) {
   return askTwice(h("button", { type: "button", ...props }), label, confirmation, action);
 }
 
+// Web addresses in a text, as links, and the rest as text: an element made from data, never
+// markup. Only http(s) links; punctuation that ends a sentence stays outside the link.
+const WEB_ADDRESS = /\bhttps?:\/\/[^\s<>"]+/g;
+export function linked(text) {
+  const parts = [];
+  let from = 0;
+  for (const match of text.matchAll(WEB_ADDRESS)) {
+    const address = match[0].replace(/[.,;:!?'")\]]+$/, "");
+    parts.push(text.slice(from, match.index));
+    parts.push(h("a", { href: address, target: "_blank", rel: "noopener noreferrer nofollow" }, address));
+    from = match.index + address.length;
+  }
+  parts.push(text.slice(from));
+  return parts.filter((part) => part !== "");
+}
+
 export function byId(id) {
   return document.getElementById(id);
 }

@@ -1,6 +1,6 @@
 // The open conversation: history (older pages on scroll up), live messages, receipts, typing,
 // reactions, edits and deletions; the composer (views/composer.js) writes into it.
-import { byId, confirmedButton, count, formatSize, formatTime, h } from "../dom.js";
+import { byId, confirmedButton, count, formatSize, formatTime, h, linked } from "../dom.js";
 import { conversation, displayName, emit, on, roomName, state } from "../store.js";
 import { mountComposer } from "./composer.js";
 import { peopleSearch } from "./sidebar.js";
@@ -274,7 +274,7 @@ export function mountConversation(actions) {
       return node;
     }
     // dir="auto": a message in Hebrew or Arabic reads right to left, its punctuation in place.
-    if (message.body) node.append(h("p", { class: "body", dir: "auto" }, message.body));
+    if (message.body) node.append(h("p", { class: "body", dir: "auto" }, ...linked(message.body)));
     if (message.attachments?.length) node.append(attachmentsNode(message.attachments));
     if (pending) {
       node.append(
