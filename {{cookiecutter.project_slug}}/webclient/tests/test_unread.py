@@ -27,6 +27,11 @@ def test_a_conversation_opens_at_its_first_unread_message(
     sign_in(alice, "alice", password)
     name = room.name or "bob"
     expect(unread_badge(alice, name)).to_have_text(f"{UNREAD} unread")
+    # On a phone's width the list hides behind a button, which says what waits there.
+    desktop = alice.viewport_size
+    alice.set_viewport_size({"width": 390, "height": 800})
+    expect(alice.get_by_role("button", name=f"Rooms ({UNREAD} unread)")).to_be_visible()
+    alice.set_viewport_size(desktop)
 
     open_room(alice, name)
     line = alice.get_by_role("separator")

@@ -517,6 +517,8 @@ if (features.groups) {
 store.on("rooms", () => {
   const total = store.unreadTotal();
   document.title = total ? `(${total}) Chat` : "Chat";
+  // On a phone the room list is behind this button: it says what waits there.
+  byId("toggle-rooms").textContent = total ? `Rooms (${total} unread)` : "Rooms";
 });
 
 try {
