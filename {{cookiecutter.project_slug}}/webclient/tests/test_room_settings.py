@@ -4,7 +4,7 @@ hides its history from newcomers, then deletes it; the other member sees each ch
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import alice_and_bob, open_room, room_link
+from webclient.tests.browsing import alice_and_bob, message, open_room, room_link, sign_in
 from webclient.tests.fixtures_group import start_group_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,4 +66,33 @@ def test_the_owner_renames_closes_and_deletes_a_room_under_the_members_eyes(
     bobs.reload()  # gone on the server too
     expect(bobs.get_by_role("button", name="Sign out")).to_be_visible()
     expect(bobs.get_by_text("No conversations yet.")).to_be_visible()
+    page_problems.assert_none()
+
+
+def test_a_newcomer_is_told_that_the_history_before_them_is_hidden(
+    new_context, page_problems, as_user, user, carol, room, password
+):
+    room.history_visible = False
+    room.save()
+
+    def send_as(sender, body: str) -> None:
+        sent = {"body": body, "client_id": body}
+        answer = as_user(sender).post(f"/api/rooms/{room.pk}/messages/", sent, format="json")
+        assert answer.status_code == 201
+
+    send_as(user, "Before carol came")
+    assert as_user(carol).post(f"/api/rooms/{room.pk}/join/").status_code == 201
+    send_as(user, "After carol came")
+    carols, alice = new_context().new_page(), new_context().new_page()
+    sign_in(carols, "carol", password)
+    open_room(carols, room.name)
+    expect(message(carols, "After carol came")).to_be_visible()
+    hidden = "Messages from before you joined are not shown in this room."
+    expect(carols.get_by_text(hidden)).to_be_visible()
+    expect(message(carols, "Before carol came")).to_have_count(0)
+    # The room's owner reads it all, and is told nothing.
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name)
+    expect(message(alice, "Before carol came")).to_be_visible()
+    expect(alice.get_by_text(hidden)).to_have_count(0)
     page_problems.assert_none()

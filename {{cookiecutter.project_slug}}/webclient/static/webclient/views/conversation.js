@@ -173,6 +173,10 @@ export function mountConversation(actions) {
   // starts instead of at the bottom. It stays where it was put until another one opens.
 
   const newLine = h("li", { class: "new-line", role: "separator" }, h("span", {}, "New messages"));
+  // At the start of what a newcomer may read of a room that hides its history from newcomers.
+  const historyStart = h("li", { class: "hint history-start" }, "Messages from before you joined are not shown in this room.");
+  // Lines among the messages, by their key in the list.
+  const lines = { "new-line": newLine, "history-start": historyStart };
   let unreadAtOpen = 0;
   let newLineBefore = null; // the first unread message's id, once its page is in
 
@@ -189,6 +193,14 @@ export function mountConversation(actions) {
     return first;
   }
 
+  // Whether the start of the room's history is hidden from this reader: their first message is
+  // not the room's first (seq 1), or they see none in a room that hides what came before them.
+  function historyHidden(room, wanted) {
+    if (room?.kind !== "group") return false;
+    const first = wanted.find((item) => item.message && !item.pending);
+    return first ? first.message.seq > 1 : room.history_visible === false;
+  }
+
   function syncMessages() {
     if (state.current === null) return;
     const conv = conversation(state.current);
@@ -200,12 +212,13 @@ export function mountConversation(actions) {
     if (placingNewLine) newLineBefore = firstUnread(conv);
     const newLineAt = wanted.findIndex((item) => !item.pending && item.message.id === newLineBefore);
     if (newLineAt >= 0) wanted.splice(newLineAt, 0, { key: "new-line" });
+    if (conv.loaded && !conv.olderUrl && historyHidden(current(), wanted)) wanted.unshift({ key: "history-start" });
     const next = new Map();
     let previous = null;
     let ownNew = false;
     for (const item of wanted) {
-      let entry = item.key === "new-line" ? { node: newLine } : rendered.get(item.key);
-      const stale = item.key !== "new-line" && (!entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed || entry.held !== item.message.held);
+      let entry = item.key in lines ? { node: lines[item.key] } : rendered.get(item.key);
+      const stale = !(item.key in lines) && (!entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed || entry.held !== item.message.held);
       if (stale && !(entry && editing.has(item.message.id))) {
         const node = messageNode(item.message, item.pending);
         if (entry) entry.node.replaceWith(node);
