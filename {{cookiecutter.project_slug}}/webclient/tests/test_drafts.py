@@ -4,7 +4,7 @@ text over (one Enter from sending it to the wrong people) nor drops the files at
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import open_room, png, sign_in
+from webclient.tests.browsing import messages, open_room, png, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,6 +23,10 @@ def test_each_conversation_keeps_its_own_draft(
     uploads = alice.locator("#uploads")
 
     open_room(alice, first)
+    # Spaces and zero-width characters show nothing: there is nothing to send.
+    composer.fill(" \u200b \u200d ")
+    composer.press("Enter")
+    expect(messages(alice)).to_have_count(0)
     composer.fill("meant for the first room only")
     with alice.expect_file_chooser() as chooser:
         alice.get_by_role("button", name="Attach file").click()

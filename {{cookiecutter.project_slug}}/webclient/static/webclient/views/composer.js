@@ -3,6 +3,10 @@
 import { byId, h } from "../dom.js";
 import { displayName, state } from "../store.js";
 
+// A character that draws something: not a space, a combining mark, or an invisible format
+// character (zero-width, direction). A body of none is empty, as the server counts it.
+const SHOWS_SOMETHING = /[^\p{White_Space}\p{Mn}\p{Me}\p{Cf}\p{Cc}]/u;
+
 export function mountComposer(actions, { draftPeer, draftSent }) {
   const form = byId("composer");
   const text = byId("composer-text");
@@ -88,7 +92,7 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
       return;
     }
     const attachments = uploads.filter((upload) => upload.attachment).map((upload) => upload.attachment);
-    if (!body.trim() && !attachments.length) return;
+    if (!SHOWS_SOMETHING.test(body) && !attachments.length) return;
     // Characters as the server counts them (code points, not UTF-16 units).
     const length = [...body].length;
     if (length > actions.features.maxMessageLength) {
