@@ -78,6 +78,14 @@ def send(page, body: str) -> None:
     page.get_by_role("button", name="Send", exact=True).click()
 
 
+def attach(page, *files: dict) -> None:
+    """Choose files for the message being written, as the Attach file button lets a person:
+    each {"name", "mimeType", "buffer"}."""
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Attach file").click()
+    chooser.value.set_files(files=list(files))
+
+
 def messages(page):
     """The open conversation's messages, oldest first (messages without attachments: these
     are lists of their own)."""

@@ -11,6 +11,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from webclient.tests.browsing import (
+    attach,
     message,
     open_room,
     png,
@@ -90,11 +91,7 @@ def test_two_people_chat_live(
     expect(react).to_have_attribute("aria-expanded", "false")
 
     # A picture: uploaded, sent with a message, previewed on the other screen.
-    with alice.expect_file_chooser() as chooser:
-        alice.get_by_role("button", name="Attach file").click()
-    chooser.value.set_files(
-        files=[{"name": "menu.png", "mimeType": "image/png", "buffer": png(160, 100)}]
-    )
+    attach(alice, {"name": "menu.png", "mimeType": "image/png", "buffer": png(160, 100)})
     expect(alice.get_by_text("ready", exact=True)).to_be_visible()
     send(alice, "Today's menu")
     preview = message(bob, "Today's menu").get_by_role("img", name="menu.png")

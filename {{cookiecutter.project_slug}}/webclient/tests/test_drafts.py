@@ -4,7 +4,7 @@ text over (one Enter from sending it to the wrong people) nor drops the files at
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import messages, open_room, png, sign_in
+from webclient.tests.browsing import attach, messages, open_room, png, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,9 +28,7 @@ def test_each_conversation_keeps_its_own_draft(
     composer.press("Enter")
     expect(messages(alice)).to_have_count(0)
     composer.fill("meant for the first room only")
-    with alice.expect_file_chooser() as chooser:
-        alice.get_by_role("button", name="Attach file").click()
-    chooser.value.set_files(files=[{"name": "a.png", "mimeType": "image/png", "buffer": png()}])
+    attach(alice, {"name": "a.png", "mimeType": "image/png", "buffer": png()})
     expect(uploads).to_contain_text("ready")
 
     open_room(alice, second)

@@ -4,7 +4,7 @@ them from one user, and all go with the message."""
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import message, open_room, send, sign_in
+from webclient.tests.browsing import attach, message, open_room, send, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,13 +17,12 @@ def test_files_chosen_together_all_upload_and_go_with_the_message(
     alice = new_context().new_page()
     sign_in(alice, "alice", password)
     open_room(alice, room.name or "bob")
-    with alice.expect_file_chooser() as chooser:
-        alice.get_by_role("button", name="Attach file").click()
-    chooser.value.set_files(
-        files=[
+    attach(
+        alice,
+        *(
             {"name": f"notes-{n}.txt", "mimeType": "text/plain", "buffer": f"note {n}".encode()}
             for n in range(FILES)
-        ]
+        ),
     )
     uploads = alice.locator("#uploads").get_by_role("listitem")
     expect(uploads.filter(has_text="ready")).to_have_count(FILES)
