@@ -29,6 +29,8 @@ class ChatClientView(TemplateView):
             "max_message_length": settings.CHAT_MAX_MESSAGE_LENGTH,
             # And that a file is too large before uploading it.
             "max_upload_bytes": settings.ATTACHMENTS_MAX_BYTES,
+            # And how many files a message may carry.
+            "max_files_per_message": settings.ATTACHMENTS_MAX_PER_MESSAGE,
             # And sends its uploads as many at a time as the server takes from one user.
             "uploads_at_once": settings.UPLOADS_AT_ONCE_PER_USER,
         }

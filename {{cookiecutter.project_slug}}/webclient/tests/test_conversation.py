@@ -59,7 +59,9 @@ def test_two_people_chat_live(
     expect(message(bob, "Lunch at one?")).to_contain_text("(edited)")
     expect(message(bob, "Lunch at noon?")).to_have_count(0)
 
-    # Hebrew reads right to left, its punctuation where its writer put it.
+    # Hebrew reads right to left, its punctuation where its writer put it, as it is written too.
+    alice.get_by_label("Message", exact=True).fill("שלום, מה נשמע?")
+    expect(alice.get_by_label("Message", exact=True)).to_have_css("direction", "rtl")
     send(alice, "שלום, מה נשמע?")
     hebrew = message(bob, "שלום, מה נשמע?").locator(".body")
     expect(hebrew).to_have_css("direction", "rtl")

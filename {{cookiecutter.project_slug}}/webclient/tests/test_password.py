@@ -25,7 +25,7 @@ def test_a_new_password_signs_out_the_other_devices_and_not_this_page(
     profile.get_by_label("Current password").fill("not-my-password")
     profile.get_by_label("New password").fill(NEW_PASSWORD)
     profile.get_by_role("button", name="Change password").click()
-    expect(profile.get_by_role("alert")).to_contain_text("password is not correct")
+    expect(profile.get_by_role("status")).to_have_text("The password is not correct.")
 
     # The other browser's requests and socket end with its credential: it logs them.
     page_problems.allow(r"status of (401 \(Unauthorized\)|403 \(Forbidden\))")

@@ -8,7 +8,7 @@ from webclient.tests.browsing import message, open_room, sign_in, unread_badge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-UNREAD = 40
+UNREAD = 60  # more than a page: the pages back to the first unread come in first
 
 
 def test_a_conversation_opens_at_its_first_unread_message(
@@ -39,6 +39,7 @@ def test_a_conversation_opens_at_its_first_unread_message(
     expect(alice.locator(".new-line + .message")).to_contain_text("unread 0")
     expect(alice.locator(".message:has(+ .new-line)")).to_contain_text("earlier 2")
     expect(line).to_be_in_viewport()
+    assert alice.evaluate("window.scrollY") == 0  # the history scrolled, not the page
     expect(message(alice, f"unread {UNREAD - 1}")).not_to_be_in_viewport()
     # Nothing is read until it is seen.
     expect(unread_badge(alice, name)).to_have_text(f"{UNREAD} unread")

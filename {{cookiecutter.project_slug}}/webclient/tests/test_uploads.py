@@ -2,6 +2,7 @@
 them from one user, and all go with the message."""
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from webclient.tests.browsing import attach, message, open_room, send, sign_in
@@ -32,4 +33,19 @@ def test_files_chosen_together_all_upload_and_go_with_the_message(
             "button", name=f"Download notes-{n}.txt"
         )
         expect(download).to_be_visible()
+    # More than a message carries is said before sending, and nothing goes.
+    too_many = settings.ATTACHMENTS_MAX_PER_MESSAGE + 1
+    attach(
+        alice,
+        *(
+            {"name": f"more-{n}.txt", "mimeType": "text/plain", "buffer": b"x"}
+            for n in range(too_many)
+        ),
+    )
+    expect(uploads.filter(has_text="ready")).to_have_count(too_many)
+    send(alice, "Too many")
+    expect(
+        alice.get_by_text(f"at most {settings.ATTACHMENTS_MAX_PER_MESSAGE} files")
+    ).to_be_visible()
+    expect(message(alice, "Too many")).to_have_count(0)
     page_problems.assert_none()

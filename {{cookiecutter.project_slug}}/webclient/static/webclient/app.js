@@ -22,6 +22,7 @@ const features = {
   maxMessageLength: Number(config.maxMessageLength),
   maxUploadBytes: Number(config.maxUploadBytes),
   uploadsAtOnce: Number(config.uploadsAtOnce),
+  maxFilesPerMessage: Number(config.maxFilesPerMessage),
 };
 
 const auth = (await import(config.authModule)).default;
@@ -263,17 +264,20 @@ const actions = {
     store.emit("reveal", { room: roomId, message: messageId });
   },
 
-  async loadOlder(roomId) {
+  // The page before the oldest loaded; asked again while it comes, the same page, awaited.
+  loadOlder(roomId) {
     const conv = store.conversation(roomId);
-    if (!conv.olderUrl || conv.loadingOlder) return;
-    conv.loadingOlder = true;
-    try {
-      const page = await api.get(conv.olderUrl);
-      conv.olderUrl = page.next && relative(page.next);
-      store.mergeMessages(roomId, page.results);
-    } finally {
-      conv.loadingOlder = false;
-    }
+    if (!conv.olderUrl) return Promise.resolve();
+    conv.loadingOlder ??= (async () => {
+      try {
+        const page = await api.get(conv.olderUrl);
+        conv.olderUrl = page.next && relative(page.next);
+        store.mergeMessages(roomId, page.results);
+      } finally {
+        conv.loadingOlder = null;
+      }
+    })();
+    return conv.loadingOlder;
   },
 
   send(roomId, body, replyTo, attachments) {

@@ -16,12 +16,13 @@ export function h(tag, props = {}, ...children) {
 }
 
 // A button whose action takes a second click, on the button that now says what will happen: the
-// page opens no confirm() box. Moving away from it takes the first click back.
+// page opens no confirm() box. Moving away from it takes the first click back. `confirmation`
+// may be a function, asked at the first click: what will happen may have changed since.
 export function askTwice(button, label, confirmation, action) {
   button.textContent = label;
   button.addEventListener("click", () => {
     if (button.textContent === label) {
-      button.textContent = confirmation;
+      button.textContent = typeof confirmation === "function" ? confirmation() : confirmation;
       return;
     }
     button.textContent = label;

@@ -76,8 +76,11 @@ export function unreadTotal() {
 
 export function setRooms(rooms) {
   const ids = new Set(rooms.map((room) => room.id));
-  for (const id of state.rooms.keys()) {
-    if (!ids.has(id)) forgetRoom(id);
+  for (const [id, room] of state.rooms) {
+    if (ids.has(id)) continue;
+    // Gone while this page was offline, its room.left missed: why is not known, that it went is.
+    if (state.current === id && room.kind === "group") state.closedBecause = `You are no longer in ${roomName(room)}.`;
+    forgetRoom(id);
   }
   for (const room of rooms) {
     const held = state.rooms.get(room.id);

@@ -12,6 +12,7 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
   const text = byId("composer-text");
   const fileInput = byId("file-input");
   let replyTo = null;
+  let startingConversation = false;
   let uploads = [];
   let uploadCount = 0;
   // What was being written in each conversation left (room id, or "to-<user id>" for a 1-to-1
@@ -33,7 +34,12 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
 
   function showReply(reply) {
     replyTo = reply;
-    byId("reply-text").textContent = `Replying to ${displayName(reply.sender)}: ${reply.excerpt}`;
+    byId("reply-text").replaceChildren(
+      "Replying to ",
+      h("span", { dir: "auto" }, displayName(reply.sender)),
+      ": ",
+      h("span", { dir: "auto" }, reply.excerpt),
+    );
     byId("reply-bar").hidden = false;
   }
 
@@ -91,7 +97,15 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
       showError(new Error("Wait for the uploads to finish."));
       return;
     }
+    if (uploads.some((upload) => upload.error)) {
+      showError(new Error("Remove the files that could not be uploaded first."));
+      return;
+    }
     const attachments = uploads.filter((upload) => upload.attachment).map((upload) => upload.attachment);
+    if (attachments.length > actions.features.maxFilesPerMessage) {
+      showError(new Error(`A message carries at most ${actions.features.maxFilesPerMessage} files: remove some.`));
+      return;
+    }
     if (!SHOWS_SOMETHING.test(body) && !attachments.length) return;
     // Characters as the server counts them (code points, not UTF-16 units).
     const length = [...body].length;
@@ -104,12 +118,18 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     typingSince = 0;
     const peer = draftPeer();
     if (peer) {
+      // The first message starts the conversation over REST: Enter pressed again meanwhile
+      // would start it with a copy.
+      if (startingConversation) return;
+      startingConversation = true;
       try {
         const roomId = await actions.sendDirect(peer, body);
         text.value = "";
         draftSent(roomId);
       } catch (error) {
         showError(error);
+      } finally {
+        startingConversation = false;
       }
       return;
     }
@@ -250,6 +270,9 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     forgetDrafts() {
       switchDraft(null);
       drafts.clear();
+      // Files still waiting their turn were chosen by the user signing out: never sent as
+      // whoever signs in next.
+      for (const upload of waiting.splice(0)) upload.removed = true;
     },
   };
 }

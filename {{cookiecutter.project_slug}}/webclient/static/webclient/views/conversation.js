@@ -6,6 +6,8 @@ import { mountComposer } from "./composer.js";
 import { peopleSearch } from "./sidebar.js";
 
 const EMOJIS = ["👍", "❤️", "😂", "🎉", "😮", "😢"];
+// Pages of history loaded back, at most, to put the "New messages" line above the first unread.
+const MAX_PAGES_FOR_THE_LINE = 10;
 // How close to the bottom counts as reading the newest messages.
 const BOTTOM_SLACK_PX = 80;
 
@@ -42,6 +44,8 @@ export function mountConversation(actions) {
   }
 
   function markReadIfSeen() {
+    // Not while the pages back to the first unread message come in: the newest is not read yet.
+    if (!lineSettled) return;
     const room = state.current;
     const seen = () => room === state.current && document.visibilityState === "visible" && nearBottom();
     // Asked again when the read goes: the page may have scrolled away meanwhile (a search
@@ -117,8 +121,8 @@ export function mountConversation(actions) {
         }, "Invite"),
       );
     }
-    // The last member's leaving deletes the room, its history with it.
-    const leaving = room.member_count > 1 ? "Leave it" : "Leave and delete it";
+    // The last member's leaving deletes the room, its history with it: counted at the click.
+    const leaving = () => ((state.rooms.get(room.id)?.member_count ?? 0) > 1 ? "Leave it" : "Leave and delete it");
     buttons.append(
       confirmedButton({ class: "secondary" }, "Leave room", leaving, async () => {
         try {
@@ -179,8 +183,11 @@ export function mountConversation(actions) {
   const lines = { "new-line": newLine, "history-start": historyStart };
   let unreadAtOpen = 0;
   let newLineBefore = null; // the first unread message's id, once its page is in
+  let lineSettled = true; // where the line goes (or that none does) is known
+  let pagesLoadedForTheLine = 0;
 
-  // The oldest of the last `unreadAtOpen` messages others sent, as far as history is loaded.
+  // The oldest of the last `unreadAtOpen` messages others sent, as far as history is loaded, and
+  // whether they are all loaded.
   function firstUnread(conv) {
     let first = null;
     let left = unreadAtOpen;
@@ -190,7 +197,7 @@ export function mountConversation(actions) {
       left -= 1;
       if (left === 0) break;
     }
-    return first;
+    return { first, all: left === 0 };
   }
 
   // Whether the start of the room's history is hidden from this reader: their first message is
@@ -208,8 +215,18 @@ export function mountConversation(actions) {
     const oldHeight = scroller.scrollHeight;
     const firstBefore = list.firstElementChild;
     const wanted = orderedKeys();
-    const placingNewLine = unreadAtOpen > 0 && newLineBefore === null && conv.loaded;
-    if (placingNewLine) newLineBefore = firstUnread(conv);
+    let placingNewLine = false;
+    if (!lineSettled && conv.loaded) {
+      const { first, all } = firstUnread(conv);
+      if (all || !conv.olderUrl || pagesLoadedForTheLine >= MAX_PAGES_FOR_THE_LINE) {
+        newLineBefore = first;
+        lineSettled = placingNewLine = true;
+      } else {
+        // More unread than a page: the pages back to the first come in, then the line goes.
+        pagesLoadedForTheLine += 1;
+        loadOlder();
+      }
+    }
     const newLineAt = wanted.findIndex((item) => !item.pending && item.message.id === newLineBefore);
     if (newLineAt >= 0) wanted.splice(newLineAt, 0, { key: "new-line" });
     if (conv.loaded && !conv.olderUrl && historyHidden(current(), wanted)) wanted.unshift({ key: "history-start" });
@@ -239,7 +256,8 @@ export function mountConversation(actions) {
     if (placingNewLine && newLineAt >= 0) {
       // Read from the first unread message on, unless they all fit below what is on screen.
       scroller.scrollTop = scroller.scrollHeight;
-      if (newLine.getBoundingClientRect().top < scroller.getBoundingClientRect().top) newLine.scrollIntoView({ block: "start" });
+      const above = newLine.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      if (above < 0) scroller.scrollTop += above;
     } else if (bottom || ownNew) {
       scroller.scrollTop = scroller.scrollHeight;
     } else if (firstBefore && list.firstElementChild !== firstBefore) {
@@ -503,7 +521,7 @@ export function mountConversation(actions) {
     editing.add(message.id);
     const body = node.querySelector(".body");
     const fieldId = `edit-${message.id}`;
-    const field = h("textarea", { id: fieldId, rows: 2 });
+    const field = h("textarea", { id: fieldId, rows: 2, dir: "auto" });
     field.value = message.body;
     const done = () => closeInlineForm(message.id);
     const form = h(
@@ -555,6 +573,8 @@ export function mountConversation(actions) {
     editing.clear();
     unreadAtOpen = current()?.unread ?? 0;
     newLineBefore = null;
+    lineSettled = unreadAtOpen === 0;
+    pagesLoadedForTheLine = 0;
     if (state.current !== null) draftPeer = null;
     if (state.current !== null || draftPeer) state.closedBecause = null;
     composer.reset(state.current === null && !draftPeer);
@@ -592,12 +612,21 @@ export function mountConversation(actions) {
   // A search result opened: its message, brought into view and marked until another is.
   on("reveal", ({ room, message }) => {
     if (room !== state.current) return;
+    if (!lineSettled) {
+      // Opened at this message: the line goes where the pages loaded so far put it, and the
+      // page shows the message, not the line.
+      newLineBefore = firstUnread(conversation(room)).first;
+      lineSettled = true;
+    }
     syncMessages();
     list.querySelector(".message.found")?.classList.remove("found");
     const node = list.querySelector(`[data-id="${message}"]`);
     if (!node) return;
     node.classList.add("found");
-    node.scrollIntoView({ block: "center" });
+    // The history scrolls, not the page (scrollIntoView moves every scrolling ancestor).
+    const { top, height } = node.getBoundingClientRect();
+    const pane = scroller.getBoundingClientRect();
+    scroller.scrollTop += top - pane.top - (pane.height - height) / 2;
   });
   on("presence", renderHeader);
   on("blocks", renderHeader);

@@ -121,7 +121,10 @@ export function mountMembers(actions) {
   }
 
   on("members", ({ room }) => {
-    if (room === state.current) render();
+    if (room !== state.current) return;
+    render();
+    // A role changed, someone left or was banned: the lists, and whether they are mine to see.
+    if (!panel.hidden) loadModeration();
   });
   on("rooms", render);
   on("presence", render);

@@ -20,16 +20,21 @@ export function mountProfile(actions) {
   byId("profile").addEventListener("click", () => {
     changed.textContent = "";
   });
-  byId("change-password").addEventListener("click", async () => {
-    error.textContent = "";
-    changed.textContent = "";
+  const changePassword = byId("change-password");
+  changePassword.addEventListener("click", async () => {
+    changePassword.disabled = true;
+    changed.textContent = "Changing the password…";
     try {
       await actions.changePassword(form.elements.current_password.value, form.elements.new_password.value);
       form.elements.current_password.value = "";
       form.elements.new_password.value = "";
       changed.textContent = "Password changed. Your other devices and tabs are signed out.";
     } catch (failure) {
-      error.textContent = failure.message;
+      // The field's own words, under the fields they are about.
+      const { current_password: current, new_password: next } = failure.data ?? {};
+      changed.textContent = [...(current ?? []), ...(next ?? [])].join(" ") || failure.message;
+    } finally {
+      changePassword.disabled = false;
     }
   });
 
