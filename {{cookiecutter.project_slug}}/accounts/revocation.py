@@ -49,7 +49,11 @@ def close_sockets(user_id: int, credential_id: str | None = None) -> None:
     failure is logged, and those sockets stay open until their credential expires.
     """
     after_commit(remember_the_end, user_id, credential_id)
-    after_commit(publish_revocation_sync, user_id, credential_id)
+    after_commit(announce_the_end, user_id, credential_id)
+
+
+def announce_the_end(user_id: int, credential_id: str | None) -> None:
+    publish_revocation_sync(user_id, credential_id, clock.now())
 
 
 def _ended_key(user_id: int, credential_id: str | None) -> str:

@@ -240,9 +240,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Whether the credential ended after the handshake checked it, but before the hub knew
         the socket, whose revocation then went by it: if so the socket is closed, 4401."""
         checked_at = self.scope.get("credential_checked_at")
-        if checked_at is None or not await ended_since(
-            self.user_id, self.credential_id, checked_at
-        ):
+        if checked_at is None:
+            return False
+        # The hub hears of every end, and keeps it a while: no round trip to Redis per handshake.
+        ended = get_hub().ended_since(self.user_id, self.credential_id, checked_at)
+        if ended is None:  # it started listening after the check: the shared record tells
+            ended = await ended_since(self.user_id, self.credential_id, checked_at)
+        if not ended:
             return False
         logger.info("refused a socket of user %s: its credential ended meanwhile", self.user_id)
         await self.detach_and_close(CLOSE_UNAUTHENTICATED)

@@ -20,6 +20,7 @@ the hub re-add its groups, is chat/realtime/layer_watch.py.
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Protocol
@@ -49,8 +50,10 @@ class SocketLimitReached(Exception):
 logger = logging.getLogger(__name__)
 
 # Every process's hub is in this group: presence and profile changes, which concern the
-# people who share a room with the user, go to all of them at once.
+# people who share a room with the user, and the ends of credentials, go to all of them at once.
 PRESENCE_GROUP = "chat.presence"
+# How long a hub keeps the end of a credential: far longer than a handshake takes.
+ENDS_KEPT_SECONDS = 120.0
 
 
 class Socket(Protocol):
@@ -97,6 +100,10 @@ class Hub:
         self.cuts: dict[int, dict[Socket, int]] = {}
         # Watches a Redis layer for outages and restarts; None for the in-memory layer.
         self.watch: LayerWatch | None = None
+        # (user id, credential id or None: every credential) -> when it ended, for the ends of
+        # the last ENDS_KEPT_SECONDS, and since when this hub hears of every end.
+        self.recent_ends: dict[tuple[int, str | None], float] = {}
+        self.started_at: float | None = None
 
     async def start(self) -> None:
         if self.channel is None:
@@ -104,6 +111,8 @@ class Hub:
             # Made before any group exists, so that no restart goes unseen.
             self.watch = await LayerWatch.made_for(self, channel)
             await self.layer.group_add(PRESENCE_GROUP, channel)
+            # Every credential's end reaches this hub from now on (remember_end).
+            self.started_at = time.time()
             self.channel = channel
             self.tasks = [
                 asyncio.create_task(self.receive_forever()),
@@ -111,6 +120,23 @@ class Hub:
             ]
             if self.watch is not None:
                 self.tasks.append(asyncio.create_task(self.watch.watch_forever()))
+
+    def remember_end(self, user_id: int, credential_id: str | None, at: float) -> None:
+        self.recent_ends[(user_id, credential_id)] = at
+        self.recent_ends = {
+            key: ended for key, ended in self.recent_ends.items() if ended > at - ENDS_KEPT_SECONDS
+        }
+
+    def ended_since(self, user_id: int, credential_id: str | None, moment: float) -> bool | None:
+        """Whether the credential, or every credential of the user, ended at `moment` or after;
+        None if this hub may have missed such an end (it started listening after `moment`)."""
+        if self.started_at is None or self.started_at > moment:
+            return None
+        ends = (
+            self.recent_ends.get((user_id, None)),
+            self.recent_ends.get((user_id, credential_id)),
+        )
+        return any(at is not None and at >= moment for at in ends)
 
     async def attach(self, socket: Socket, room_ids: Iterable[int], max_per_user: int) -> None:
         """Deliver the rooms' events to the socket from now on; SocketLimitReached if its user
@@ -257,6 +283,7 @@ class Hub:
             for socket in list(self.users.get(event["user"], ())):
                 socket.push(frames)
         elif kind == "fanout.revoke":
+            self.remember_end(event["user"], event["credential"], event["at"])
             for socket in list(self.users.get(event["user"], ())):
                 socket.revoke(event["credential"])
         elif kind == "fanout.profile":

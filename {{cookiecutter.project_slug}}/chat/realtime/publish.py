@@ -100,10 +100,20 @@ async def publish_membership(
     await send_to_group(user_group(user_id), message)
 
 
-async def publish_revocation(user_id: int, credential_id: str | None) -> None:
-    """Close the user's sockets opened with that credential (None: all), in every process."""
-    message = {"type": "fanout.revoke", "user": user_id, "credential": credential_id}
-    await send_to_group(user_group(user_id), message)
+async def publish_revocation(user_id: int, credential_id: str | None, ended_at: float) -> None:
+    """Close the user's sockets opened with that credential (None: all), in every process.
+
+    To every process's hub, not the user's group: each keeps the end a while, for a socket
+    whose handshake checked the credential before it ended and that it has not yet registered
+    (Hub.ended_since).
+    """
+    message = {
+        "type": "fanout.revoke",
+        "user": user_id,
+        "credential": credential_id,
+        "at": ended_at,
+    }
+    await send_to_group(PRESENCE_GROUP, message)
 
 
 async def publish_profile(user_id: int, fields: dict, room_ids: list[int], event: dict) -> None:
