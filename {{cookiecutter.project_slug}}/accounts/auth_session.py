@@ -34,6 +34,7 @@ class CheckedAt:
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
+        await revocation.hub_listening()
         scope = {**scope, "credential_checked_at": revocation.clock.now()}
         return await self.inner(scope, receive, send)
 

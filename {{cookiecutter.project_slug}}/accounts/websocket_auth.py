@@ -46,6 +46,7 @@ class CredentialAuthMiddleware:
         self.resolve = refusing_malformed(resolve)
 
     async def __call__(self, scope, receive, send):
+        await revocation.hub_listening()
         checked_at = revocation.clock.now()  # before the check, as an end may come during it
         identity = await self.identify(scope)
         scope = {

@@ -14,6 +14,7 @@ from accounts.tests.live_sockets import answers, close_code, open_real_socket
 from accounts.tests.login import log_in
 from chat.realtime import consumer
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
+from chat.realtime.hub import get_hub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,9 +101,19 @@ async def test_a_socket_whose_credential_ends_during_its_handshake_is_closed(
     """The end commits after the handshake checked the credential, and its revocation goes by
     before the hub knows the socket: the socket must not stay open for good."""
     read_memberships = consumer.memberships_of
+    hub = get_hub()
+    remember_end, heard = hub.remember_end, asyncio.Event()
+
+    def remember_and_tell(*end) -> None:
+        remember_end(*end)
+        heard.set()
+
+    monkeypatch.setattr(hub, "remember_end", remember_and_tell)
 
     async def memberships_after_the_end(of_user):
         await sync_to_async(revocation.close_sockets)(of_user.pk)  # a password change, say
+        # ...whose revocation reaches the hub, the socket not yet in it.
+        await asyncio.wait_for(heard.wait(), 10)  # an upper bound only
         return await read_memberships(of_user)
 
     monkeypatch.setattr(consumer, "memberships_of", memberships_after_the_end)

@@ -104,8 +104,23 @@ class Hub:
         # the last ENDS_KEPT_SECONDS, and since when this hub hears of every end.
         self.recent_ends: dict[tuple[int, str | None], float] = {}
         self.started_at: float | None = None
+        self.starting: asyncio.Future | None = None
 
     async def start(self) -> None:
+        """Listen to the layer, once: callers at the same moment await the one start, and after
+        one that failed (Redis down) the next caller tries again."""
+        if self.channel is not None:
+            return
+        if self.starting is None:
+            self.starting = asyncio.ensure_future(self.listen())
+        starting = self.starting
+        try:
+            await starting
+        finally:
+            if self.starting is starting and self.channel is None:
+                self.starting = None
+
+    async def listen(self) -> None:
         if self.channel is None:
             channel = await self.layer.new_channel()
             # Made before any group exists, so that no restart goes unseen.
