@@ -18,8 +18,13 @@ from .validation import clean_text
 
 
 def clean_emoji(value) -> str:
-    """One emoji, modifiers and joined sequences included (a flag, a family, a skin tone)."""
+    """One emoji, modifiers and joined sequences included (a flag, a family, a skin tone), in
+    its fully qualified form: keyboards send a heart as "\u2764" or as "\u2764\ufe0f", which are
+    one emoji to the people reacting and must count as one."""
     value = clean_text(value, "emoji")
+    if not emoji_data.is_emoji(value):
+        raise Invalid("emoji must be a single emoji.", "emoji")
+    value = emoji_data.emojize(emoji_data.demojize(value))
     if len(value) > Reaction._meta.get_field("emoji").max_length or not emoji_data.is_emoji(value):
         raise Invalid("emoji must be a single emoji.", "emoji")
     return value

@@ -257,6 +257,22 @@ def test_reactions_over_rest(as_user, room, user, bob):
     assert alice.post(url, {"emoji": "no"}, format="json").status_code == 400
 
 
+def test_an_emoji_with_or_without_its_emoji_presentation_mark_is_one_reaction(
+    as_user, room, user, bob
+):
+    message = Message.objects.create(room=room, sender=bob, body="hi", client_id="1")
+    url = f"/api/messages/{message.pk}/reactions/"
+    plain_heart, emoji_heart = "\u2764", "\u2764\ufe0f"
+    assert as_user(user).post(url, {"emoji": plain_heart}, format="json").json()["emoji"] == (
+        emoji_heart
+    )
+    both = as_user(bob).post(url, {"emoji": emoji_heart}, format="json").json()
+    assert (both["emoji"], both["count"]) == (emoji_heart, 2)
+    # Taken back in the form it was not stored in.
+    gone = as_user(user).delete(url + "?emoji=%E2%9D%A4")
+    assert (gone.json()["count"], gone.json()["me"]) == (1, False)
+
+
 def test_a_user_puts_a_bounded_number_of_different_emoji_on_a_message(
     as_user, room, user, bob, settings
 ):
