@@ -32,10 +32,25 @@ def test_a_search_result_opens_its_room_at_the_message(
     needle = alice.locator(".message.found")
     expect(needle).to_contain_text("The needle is in the barn")
     expect(needle).to_be_in_viewport()
-    # Past a page of results, the next comes on asking.
+    # Past a page of results, the next comes on asking; asking again when that failed.
     alice.get_by_label("Search messages").fill("hay")
     expect(found).to_have_count(PAGE)
-    alice.get_by_role("region", name="Messages").get_by_role("button", name="More results").click()
+    more = alice.get_by_role("region", name="Messages").get_by_role("button", name="More results")
+    failing = {"pages": 1}
+
+    def fail_once(route):
+        if failing["pages"]:
+            failing["pages"] -= 1
+            route.fulfill(status=503, json={"detail": "Try again in a moment."})
+        else:
+            route.continue_()
+
+    alice.route(lambda url: "/messages/search/" in url and "offset=" in url, fail_once)
+    page_problems.allow(r"status of 503 \(Service Unavailable\)")
+    more.click()
+    expect(alice.get_by_role("alert")).to_contain_text("Try again in a moment.")
+    expect(found).to_have_count(PAGE)
+    more.click()
     expect(found).to_have_count(70)
     expect(found.last).to_contain_text("hay 0")  # newest first, to the oldest
     alice.get_by_label("Search messages").fill("no such words anywhere")

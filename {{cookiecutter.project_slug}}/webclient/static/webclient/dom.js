@@ -105,19 +105,24 @@ export function searchAsTyped(input, results, { search, more, render, nothingFou
   function shown(page, asked) {
     const items = page.results.map(render);
     if (page.next) {
+      const failure = h("span", { class: "error", role: "alert" });
       const item = h("li", {}, h("button", {
         type: "button",
         class: "link",
         onclick: async (event) => {
-          event.currentTarget.disabled = true;
+          const button = event.currentTarget;
+          button.disabled = true;
+          failure.textContent = "";
           try {
             const next = await more(page.next);
             if (asked === latest) item.replaceWith(...shown(next, asked));
           } catch (error) {
-            if (asked === latest) item.replaceWith(h("li", { class: "error" }, error.message));
+            // The results so far stay, and so does the button: asking again needs no retyping.
+            failure.textContent = ` ${error.message}`;
+            button.disabled = false;
           }
         },
-      }, "More results"));
+      }, "More results"), failure);
       items.push(item);
     }
     return items;
