@@ -89,7 +89,7 @@ def attach(page, *files: dict) -> None:
 def messages(page):
     """The open conversation's messages, oldest first (messages without attachments: these
     are lists of their own)."""
-    return page.get_by_role("log", name="History").get_by_role("listitem")
+    return page.get_by_role("list", name="History").get_by_role("listitem")
 
 
 def message(page, text: str):

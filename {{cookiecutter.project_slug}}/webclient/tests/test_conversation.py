@@ -115,6 +115,7 @@ def test_two_people_chat_live(
     quote = message(bob, "Great, see you").locator(".quote")
     expect(quote).to_contain_text("On my way")
     message(bob, "On my way").get_by_role("button", name="Delete").click()
+    message(bob, "On my way").get_by_role("button", name="Delete it for everyone").click()
     expect(message(alice, "On my way")).to_have_count(0)
     for page in (alice, bob):
         expect(message(page, "Great, see you").locator(".quote")).to_contain_text("Message deleted")

@@ -33,5 +33,5 @@ def test_a_body_of_markup_shows_as_text_and_runs_nothing(
     send(alice, "Nothing happened, right?")
     expect(message(bobs, "Nothing happened, right?")).to_be_visible()
     for page in (bobs, alice):
-        expect(page.get_by_role("log", name="History").get_by_role("img")).to_have_count(0)
+        expect(page.get_by_role("list", name="History").get_by_role("img")).to_have_count(0)
     page_problems.assert_none()

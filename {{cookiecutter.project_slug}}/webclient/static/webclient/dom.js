@@ -15,6 +15,34 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+// Redraw part of the page without losing the keyboard's place. A focused control that the
+// change takes away would leave the focus on <body>, and the next Tab at the top of the page:
+// its counterpart in what is drawn instead (the element with the same data-focus key) takes it,
+// or that of the nearest key it is part of ("m7:react" falls back to "m7"), or `fallback()`.
+export function keepingFocus(container, change, fallback = () => null) {
+  const focused = document.activeElement;
+  const inside = focused && focused !== document.body && container.contains(focused);
+  let key = inside ? (focused.closest("[data-focus]")?.dataset.focus ?? "") : "";
+  change();
+  if (!inside || (document.activeElement && document.activeElement !== document.body)) return;
+  while (key) {
+    const counterpart = container.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+    if (counterpart && !counterpart.closest("[hidden]")) {
+      counterpart.focus();
+      return;
+    }
+    key = key.includes(":") ? key.slice(0, key.lastIndexOf(":")) : "";
+  }
+  fallback()?.focus();
+}
+
+// Say something to screen readers without showing it: `region` is a visually hidden live
+// region (role="log"), which keeps its last few lines.
+export function announce(region, text, kept = 5) {
+  region.append(h("p", {}, text));
+  while (region.childElementCount > kept) region.firstElementChild.remove();
+}
+
 // A button whose action takes a second click, on the button that now says what will happen: the
 // page opens no confirm() box. Moving away from it takes the first click back. `confirmation`
 // may be a function, asked at the first click: what will happen may have changed since.

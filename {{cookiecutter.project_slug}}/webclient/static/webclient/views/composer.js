@@ -1,6 +1,6 @@
 // The composer: the message being written, the message it replies to, the files uploading for
 // it, and the typing signals that go with it. Enter sends, Shift+Enter starts a new line.
-import { byId, h } from "../dom.js";
+import { byId, h, keepingFocus } from "../dom.js";
 import { displayName, state } from "../store.js";
 
 // A character that draws something: not a space, a combining mark, or an invisible format
@@ -41,11 +41,13 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
       h("span", { dir: "auto" }, reply.excerpt),
     );
     byId("reply-bar").hidden = false;
+    text.setAttribute("aria-describedby", "reply-text");
   }
 
   function cancelReply() {
     replyTo = null;
     byId("reply-bar").hidden = true;
+    text.removeAttribute("aria-describedby");
   }
   byId("reply-cancel").addEventListener("click", () => {
     cancelReply();
@@ -86,6 +88,8 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       form.requestSubmit();
+    } else if (event.key === "Escape" && replyTo) {
+      cancelReply(); // the text stays, sent as a message of its own
     }
   });
 
@@ -159,6 +163,7 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     if (file.size > limit) {
       // The server would refuse it only once it had come this far (413): said at once instead.
       upload.error = `Over the limit of ${(limit / 1048576).toFixed(1)} MiB a file.`;
+      byId("upload-status").textContent = `${file.name} cannot be uploaded: ${upload.error}`;
       renderUploads();
       return;
     }
@@ -182,9 +187,11 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
         .then(
           (attachment) => {
             upload.attachment = attachment;
+            byId("upload-status").textContent = `${upload.file.name} is uploaded.`;
           },
           (error) => {
             upload.error = error.message;
+            byId("upload-status").textContent = `${upload.file.name} could not be uploaded: ${error.message}`;
           },
         )
         .finally(() => {
@@ -196,7 +203,13 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
   }
 
   function renderUploads() {
-    byId("uploads").replaceChildren(
+    // A file removed takes its button: the focus goes to the next file's, or to the message.
+    const list = byId("uploads");
+    keepingFocus(list, () => drawUploads(list), () => list.querySelector("button") ?? text);
+  }
+
+  function drawUploads(list) {
+    list.replaceChildren(
       ...uploads.map((upload) => {
         const done = upload.attachment || upload.error;
         upload.bar = done ? null : h("progress", { id: upload.id, max: 1, value: upload.progress });
@@ -211,6 +224,7 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
           h("button", {
             type: "button",
             class: "secondary",
+            "data-focus": upload.id,
             "aria-label": `Remove ${upload.file.name}`,
             onclick: () => {
               upload.removed = true;

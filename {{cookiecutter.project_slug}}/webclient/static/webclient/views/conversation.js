@@ -1,6 +1,6 @@
 // The open conversation: history (older pages on scroll up), live messages, receipts, typing,
 // reactions, edits and deletions; the composer (views/composer.js) writes into it.
-import { byId, confirmedButton, count, formatSize, formatTime, h, linked } from "../dom.js";
+import { announce, byId, confirmedButton, count, formatSize, formatTime, h, keepingFocus, linked } from "../dom.js";
 import { conversation, displayName, emit, on, roomName, state } from "../store.js";
 import { mountComposer } from "./composer.js";
 import { peopleSearch } from "./sidebar.js";
@@ -91,6 +91,12 @@ export function mountConversation(actions) {
     if (key === actionsFor) return;
     actionsFor = key;
     const buttons = byId("conversation-actions");
+    // A conversation left or deleted takes its buttons: the title, which now says what is open,
+    // takes the focus.
+    keepingFocus(buttons, () => drawHeaderActions(buttons, room, blocked), () => byId("conversation-title"));
+  }
+
+  function drawHeaderActions(buttons, room, blocked) {
     buttons.replaceChildren();
     if (room?.kind === "direct" && room.peer) {
       const peer = room.peer;
@@ -98,33 +104,41 @@ export function mountConversation(actions) {
         h("button", {
           type: "button",
           class: "secondary",
+          "data-focus": "block",
           onclick: () => actions.block(peer.id, !blocked).catch(showError),
         }, blocked ? "Unblock" : "Block"),
       );
     }
     if (!room || room.kind !== "group") return;
     buttons.append(
-      h("button", { type: "button", class: "secondary", "aria-controls": "members-panel", onclick: () => actions.toggleMembers() }, "Members"),
+      h("button", {
+        type: "button",
+        class: "secondary",
+        id: "members-toggle",
+        "data-focus": "members",
+        "aria-controls": "members-panel",
+        "aria-expanded": String(!byId("members-panel").hidden),
+        onclick: () => actions.toggleMembers(),
+      }, "Members"),
     );
     if (room.role === "owner" || room.role === "admin") {
       buttons.append(
-        h("button", { type: "button", class: "secondary", onclick: () => actions.editRoom(room.id) }, "Room settings"),
+        h("button", { type: "button", class: "secondary", "data-focus": "settings", onclick: () => actions.editRoom(room.id) }, "Room settings"),
         h("button", {
           type: "button",
           class: "secondary",
+          id: "invite-toggle",
+          "data-focus": "invite",
           "aria-controls": "invite-panel",
-          onclick: () => {
-            const panel = byId("invite-panel");
-            panel.hidden = !panel.hidden;
-            if (!panel.hidden) byId("invite-search").focus();
-          },
+          "aria-expanded": String(!byId("invite-panel").hidden),
+          onclick: () => showInvite(byId("invite-panel").hidden),
         }, "Invite"),
       );
     }
     // The last member's leaving deletes the room, its history with it: counted at the click.
-    const leaving = () => ((state.rooms.get(room.id)?.member_count ?? 0) > 1 ? "Leave it" : "Leave and delete it");
+    const leaving = () => ((state.rooms.get(room.id)?.member_count ?? 0) > 1 ? "Confirm: leave" : "Confirm: leave and delete it");
     buttons.append(
-      confirmedButton({ class: "secondary" }, "Leave room", leaving, async () => {
+      confirmedButton({ class: "secondary", "data-focus": "leave" }, "Leave room", leaving, async () => {
         try {
           await actions.leave(room.id);
           history.replaceState(null, "", location.pathname);
@@ -134,6 +148,19 @@ export function mountConversation(actions) {
       }),
     );
   }
+
+  function showInvite(shown) {
+    const panel = byId("invite-panel");
+    panel.hidden = !shown;
+    byId("invite-toggle")?.setAttribute("aria-expanded", String(shown));
+    if (shown) byId("invite-search").focus();
+  }
+  // Escape closes the panel, back to its button.
+  byId("invite-panel").addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    showInvite(false);
+    byId("invite-toggle")?.focus();
+  });
 
   peopleSearch(
     byId("invite-search"),
@@ -233,24 +260,27 @@ export function mountConversation(actions) {
     const next = new Map();
     let previous = null;
     let ownNew = false;
-    for (const item of wanted) {
-      let entry = item.key in lines ? { node: lines[item.key] } : rendered.get(item.key);
-      const stale = !(item.key in lines) && (!entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed || entry.held !== item.message.held);
-      if (stale && !(entry && editing.has(item.message.id))) {
-        const node = messageNode(item.message, item.pending);
-        if (entry) entry.node.replaceWith(node);
-        else if (item.pending) ownNew = true;
-        entry = { node, message: item.message, reactions: item.message.reactions, failed: item.message.failed, held: item.message.held };
+    keepingFocus(list, () => {
+      for (const item of wanted) {
+        let entry = item.key in lines ? { node: lines[item.key] } : rendered.get(item.key);
+        const stale = !(item.key in lines) && (!entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed || entry.held !== item.message.held);
+        if (stale && !(entry && editing.has(item.message.id))) {
+          const node = messageNode(item.key, item.message, item.pending);
+          if (entry) entry.node.replaceWith(node);
+          else if (item.pending) ownNew = true;
+          entry = { node, message: item.message, reactions: item.message.reactions, failed: item.message.failed, held: item.message.held };
+        }
+        next.set(item.key, entry);
+        const expected = previous ? previous.nextElementSibling : list.firstElementChild;
+        if (entry.node !== expected) list.insertBefore(entry.node, expected);
+        previous = entry.node;
       }
-      next.set(item.key, entry);
-      const expected = previous ? previous.nextElementSibling : list.firstElementChild;
-      if (entry.node !== expected) list.insertBefore(entry.node, expected);
-      previous = entry.node;
-    }
-    for (const [key, entry] of rendered) {
-      if (!next.has(key)) entry.node.remove();
-    }
+      for (const [key, entry] of rendered) {
+        if (!next.has(key)) entry.node.remove();
+      }
+    }, () => byId("composer-text"));
     rendered = next;
+    announceNew(conv);
     renderReceipts();
     olderButton.hidden = !conv.olderUrl;
     if (placingNewLine && newLineAt >= 0) {
@@ -272,10 +302,32 @@ export function mountConversation(actions) {
     return message.sender?.id === state.me.id || (room?.kind === "group" && (room.role === "owner" || room.role === "admin"));
   }
 
-  function messageNode(message, pending) {
+  // ---- announcements -------------------------------------------------------------------------
+  // The history is not a live region: each redraw of a message (a reaction, an edit, a receipt)
+  // would be read out again. Screen readers hear the new messages of others, once each.
+
+  const announcements = byId("announcements");
+  let announcedUpTo = null; // the newest message id of the open conversation, once drawn
+
+  function announceNew(conv) {
+    if (!conv.loaded) return;
+    const newest = Math.max(0, ...conv.messages.keys());
+    if (announcedUpTo !== null) {
+      for (const id of [...conv.messages.keys()].filter((id) => id > announcedUpTo).sort((a, b) => a - b)) {
+        const message = conv.messages.get(id);
+        if (message.sender?.id === state.me.id || message.deleted) continue;
+        const files = message.attachments?.length ? count(message.attachments.length, "file") : "";
+        announce(announcements, `${displayName(message.sender)}: ${[message.body, files].filter(Boolean).join(" ")}`);
+      }
+    }
+    announcedUpTo = Math.max(announcedUpTo ?? 0, newest);
+  }
+
+  function messageNode(key, message, pending) {
     const mine = message.sender?.id === state.me.id;
     const classes = ["message", mine && "mine", pending && "pending", message.deleted && "deleted"].filter(Boolean).join(" ");
-    const node = h("li", { class: classes, "data-id": pending ? null : message.id });
+    // Focusable from script only: where the focus goes when a control of it goes away.
+    const node = h("li", { class: classes, "data-id": pending ? null : message.id, "data-focus": key, tabindex: -1 });
     node.append(
       h(
         "p",
@@ -315,7 +367,7 @@ export function mountConversation(actions) {
               { class: "error" },
               `Not sent: ${message.failed} `,
               // Again as it is (once unblocked, say), or back in the composer to change (too long).
-              h("button", { type: "button", class: "secondary", onclick: () => actions.resend(message.client_id) }, "Retry"),
+              h("button", { type: "button", class: "secondary", "data-focus": `${key}:retry`, onclick: () => actions.resend(message.client_id) }, "Retry"),
               " ",
               h("button", { type: "button", class: "secondary", onclick: () => editRefused(message) }, "Edit"),
               " ",
@@ -334,6 +386,7 @@ export function mountConversation(actions) {
             h("button", {
               type: "button",
               class: "reaction",
+              "data-focus": `${key}:reaction:${reaction.emoji}`,
               "aria-pressed": String(reaction.me),
               onclick: () => actions.react(message.id, reaction.emoji, !reaction.me),
             }, `${reaction.emoji} ${reaction.count}`),
@@ -347,6 +400,7 @@ export function mountConversation(actions) {
         class: "picker",
         role: "group",
         "aria-label": "Choose a reaction",
+        "data-focus": `${key}:react`,
         hidden: true,
         onkeydown: (event) => {
           if (event.key !== "Escape") return;
@@ -359,6 +413,7 @@ export function mountConversation(actions) {
           type: "button",
           onclick: () => {
             closePicker();
+            reactButton.focus(); // not left on a button now hidden
             const known = message.reactions?.find((reaction) => reaction.emoji === emoji);
             actions.react(message.id, emoji, !known?.me);
           },
@@ -368,6 +423,7 @@ export function mountConversation(actions) {
     const reactButton = h("button", {
       type: "button",
       class: "link",
+      "data-focus": `${key}:react`,
       "aria-expanded": "false",
       onclick: () => {
         picker.hidden = !picker.hidden;
@@ -382,17 +438,12 @@ export function mountConversation(actions) {
     const tools = h(
       "p",
       { class: "tools" },
-      h("button", { type: "button", class: "link", onclick: () => composer.startReply(message) }, "Reply"),
+      h("button", { type: "button", class: "link", "data-focus": `${key}:reply`, onclick: () => composer.startReply(message) }, "Reply"),
       reactButton,
-      mine ? h("button", { type: "button", class: "link", onclick: () => startEdit(node, message) }, "Edit") : null,
-      canDelete(message)
-        ? h("button", {
-            type: "button",
-            class: "link",
-            onclick: () => actions.remove(message.id),
-          }, "Delete")
-        : null,
-      reportable(message, mine, pending),
+      mine ? h("button", { type: "button", class: "link", "data-focus": `${key}:edit`, onclick: () => startEdit(node, key, message) }, "Edit") : null,
+      // Nothing takes a deletion back: it takes a second click, on the button that says so.
+      canDelete(message) ? confirmedButton({ class: "link", "data-focus": `${key}:delete` }, "Delete", "Delete it for everyone", () => actions.remove(message.id)) : null,
+      reportable(key, message, mine, pending),
     );
     node.append(tools, picker, h("p", { class: "receipts hint" }));
     return node;
@@ -472,13 +523,13 @@ export function mountConversation(actions) {
 
   // Someone else's message may be reported to the room's moderators and the site's staff, once.
   const reported = new Set();
-  function reportable(message, mine, pending) {
+  function reportable(key, message, mine, pending) {
     if (mine || pending || message.deleted) return null;
     if (reported.has(message.id)) return h("span", { class: "hint" }, "Reported");
-    return h("button", { type: "button", class: "link", onclick: (event) => startReport(event.currentTarget, message) }, "Report");
+    return h("button", { type: "button", class: "link", "data-focus": `${key}:report`, onclick: (event) => startReport(event.currentTarget, key, message) }, "Report");
   }
 
-  function startReport(button, message) {
+  function startReport(button, key, message) {
     editing.add(message.id);
     const fieldId = `report-${message.id}`;
     const field = h("textarea", { id: fieldId, rows: 2, maxlength: 500 });
@@ -488,6 +539,7 @@ export function mountConversation(actions) {
       "form",
       {
         class: "edit",
+        "data-focus": `${key}:report`,
         onsubmit: async (event) => {
           event.preventDefault();
           try {
@@ -504,6 +556,10 @@ export function mountConversation(actions) {
       error,
       h("p", { class: "buttons" }, h("button", { type: "submit" }, "Send report"), h("button", { type: "button", class: "secondary", onclick: done }, "Cancel")),
     );
+    // Escape anywhere in it cancels, as in an edit.
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") done();
+    });
     button.closest(".tools").after(form);
     field.focus();
   }
@@ -517,7 +573,7 @@ export function mountConversation(actions) {
     syncMessages();
   }
 
-  function startEdit(node, message) {
+  function startEdit(node, key, message) {
     editing.add(message.id);
     const body = node.querySelector(".body");
     const fieldId = `edit-${message.id}`;
@@ -528,6 +584,7 @@ export function mountConversation(actions) {
       "form",
       {
         class: "edit",
+        "data-focus": `${key}:edit`,
         onsubmit: (event) => {
           event.preventDefault();
           const value = field.value;
@@ -571,6 +628,7 @@ export function mountConversation(actions) {
     list.replaceChildren();
     rendered = new Map();
     editing.clear();
+    announcedUpTo = null;
     unreadAtOpen = current()?.unread ?? 0;
     newLineBefore = null;
     lineSettled = unreadAtOpen === 0;
@@ -579,7 +637,7 @@ export function mountConversation(actions) {
     if (state.current !== null || draftPeer) state.closedBecause = null;
     composer.reset(state.current === null && !draftPeer);
     olderButton.hidden = true;
-    byId("invite-panel").hidden = true;
+    showInvite(false);
     byId("invite-search").value = "";
     byId("invite-results").replaceChildren();
     renderHeader();
@@ -593,6 +651,9 @@ export function mountConversation(actions) {
     history.replaceState(null, "", location.pathname);
     opened();
     emit("draft");
+    // Once the room list has made way for it (on a phone the conversation was hidden, and
+    // could not take the focus when it opened).
+    byId("composer-text").focus();
   };
   actions.reportError = showError;
 

@@ -3,7 +3,7 @@
 // ban members (only the owner acts on an admin; nobody on the owner). Below, for the owner and
 // admins: the invitations pending (to withdraw), the bans (to lift), and the reports of the
 // room's messages (to read, and to go to the message reported).
-import { byId, confirmedButton, h } from "../dom.js";
+import { byId, confirmedButton, h, keepingFocus } from "../dom.js";
 import { conversation, displayName, on, state } from "../store.js";
 
 const ROLE_NAMES = { owner: "owner", admin: "admin", member: "" };
@@ -15,10 +15,17 @@ export function mountMembers(actions) {
 
   actions.toggleMembers = () => {
     panel.hidden = !panel.hidden;
+    byId("members-toggle")?.setAttribute("aria-expanded", String(!panel.hidden));
     error.textContent = "";
     render();
     if (!panel.hidden) loadModeration();
   };
+  // Escape closes the panel, back to its button.
+  panel.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || panel.hidden) return;
+    actions.toggleMembers();
+    byId("members-toggle")?.focus();
+  });
 
   // ---- moderation: read when the panel opens, and again after each change made here -------
 
@@ -81,9 +88,11 @@ export function mountMembers(actions) {
     if (id === state.me.id || their === "owner" || me === "member") return [];
     if (me === "admin" && their === "admin") return [];
     const buttons = [];
-    const button = (label, action) => h("button", { type: "button", class: "link", onclick: act(action) }, label);
+    // Each keyed for keepingFocus: the member's role change keeps its key as its label changes.
+    const key = (label) => `member:${id}:${/^Make (admin|member)$/.test(label) ? "role" : label}`;
+    const button = (label, action) => h("button", { type: "button", class: "link", "data-focus": key(label), onclick: act(action) }, label);
     // What cannot be taken back at once asks for a second click.
-    const confirmed = (label, confirmation, action) => confirmedButton({ class: "link" }, label, confirmation, act(action));
+    const confirmed = (label, confirmation, action) => confirmedButton({ class: "link", "data-focus": key(label) }, label, confirmation, act(action));
     const name = displayName(member.user);
     if (me === "owner") {
       buttons.push(
@@ -107,11 +116,17 @@ export function mountMembers(actions) {
       return;
     }
     const members = [...conversation(room.id).members.values()].sort((a, b) => displayName(a.user).localeCompare(displayName(b.user)));
+    // Presence and member events redraw the list often: the focus stays on its control, or on
+    // the row of a member whose control went away, or on the panel's button if they left.
+    keepingFocus(list, () => drawMembers(room, members), () => byId("members-toggle"));
+  }
+
+  function drawMembers(room, members) {
     list.replaceChildren(
       ...members.map((member) =>
         h(
           "li",
-          { class: "row" },
+          { class: "row", "data-focus": `member:${member.user.id}`, tabindex: -1 },
           h("span", { class: "grow" }, displayName(member.user), ROLE_NAMES[member.role] ? h("span", { class: "hint" }, ` (${ROLE_NAMES[member.role]})`) : null),
           state.presence ? presence(state.online.has(member.user.id)) : null,
           ...controls(room, member),

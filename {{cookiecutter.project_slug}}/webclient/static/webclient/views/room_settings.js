@@ -46,6 +46,8 @@ export function mountRoomSettings(actions) {
     try {
       await actions.deleteRoom(room.id);
       dialog.close();
+      // The button that opened the dialog went with the room: the title says what is open now.
+      byId("conversation-title").focus();
     } catch (failure) {
       error.textContent = failure.message;
     }

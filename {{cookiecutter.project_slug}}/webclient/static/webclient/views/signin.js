@@ -11,6 +11,12 @@ export function showSignIn(auth, onSignedIn, message) {
   if (!form.dataset.mounted) {
     form.dataset.mounted = "true";
     form.addEventListener("submit", submit);
+    // The email is asked for signing up only: Enter there signs up, not in (the form's default).
+    form.elements.email.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter" || event.isComposing) return;
+      event.preventDefault();
+      form.requestSubmit(form.querySelector('button[value="signup"]'));
+    });
   }
   byId("signin").hidden = false;
   byId("signin-error").textContent = message ?? "";
@@ -31,6 +37,8 @@ async function submit(event) {
     return;
   }
   const buttons = form.querySelectorAll("button");
+  // Disabled, the button pressed loses the focus: it gets it back if the form stays.
+  const pressed = document.activeElement;
   for (const button of buttons) button.disabled = true;
   try {
     if (action === "signup") {
@@ -45,4 +53,5 @@ async function submit(event) {
   } finally {
     for (const button of buttons) button.disabled = false;
   }
+  if (!byId("signin").hidden && form.contains(pressed) && document.activeElement === document.body) pressed.focus();
 }
