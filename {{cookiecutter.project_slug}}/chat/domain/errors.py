@@ -1,5 +1,7 @@
 """The ways the domain refuses a request: REST answers with the status, the socket with an error."""
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import IntegrityError
 from rest_framework.exceptions import APIException
 
 
@@ -26,3 +28,23 @@ class Forbidden(ChatError):
 
 class NotFound(ChatError):
     status_code, default_code = 404, "not_found"
+
+
+def gone_meanwhile(error: Exception) -> NotFound | None:
+    """The refusal of a change that raced the deletion of what it concerns (a member reacting
+    as the room is deleted, marking read as they leave): the database finds the row missing,
+    by a lookup or by a foreign key at commit. A moment later the answer would have been "not
+    found", and it is that now, rather than a failure of the server. None for other errors."""
+    if isinstance(error, ObjectDoesNotExist) or (
+        isinstance(error, IntegrityError) and foreign_key_violated(error)
+    ):
+        return NotFound("It was deleted meanwhile.")
+    return None
+
+
+def foreign_key_violated(error: IntegrityError) -> bool:
+    # PostgreSQL's SQLSTATE for it, or SQLite's message (it has no codes).
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) == "23503" or "FOREIGN KEY constraint failed" in str(
+        error
+    )

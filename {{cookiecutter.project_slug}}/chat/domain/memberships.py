@@ -88,7 +88,15 @@ def withdraw_invitation(invitation: Invitation | None) -> None:
 
 def delete_room(room: Room) -> None:
     """Within the caller's transaction: every member's sockets leave the room at commit, and
-    every invitee's drop their invitation."""
+    every invitee's drop their invitation.
+
+    The room's row, then its memberships', are locked before what goes with it is collected:
+    a send, a join (which lock the room) or a reaction (which locks the reactor's membership)
+    under way finishes first, and its rows go too; those that come after find the room gone.
+    Collected first, the rows of a member sending steadily failed the deletion at commit.
+    """
+    list(Room.objects.select_for_update().filter(pk=room.pk).values_list("pk"))
+    list(Membership.objects.select_for_update().filter(room=room).values_list("pk"))
     event, room_pk = {**room_event("room.left", room), "reason": "deleted"}, room.pk
     for invitation in room.invitations.all():
         withdraw_invitation(invitation)

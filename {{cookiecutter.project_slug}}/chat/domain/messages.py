@@ -15,11 +15,15 @@ from .events import message_event
 from .validation import clean_body, clean_id
 
 
-def readable_message(user, message_id) -> Message:
+def readable_message(user, message_id, locked: bool = False) -> Message:
     """The message, if `user` belongs to its room and may read it (a newcomer to a room that
-    hides its history reads only what came after); NotFound otherwise, its existence included."""
+    hides its history reads only what came after); NotFound otherwise, its existence included.
+    `locked`: its row locked until the transaction ends, and read as the last change to it left
+    it."""
     message_id = clean_id(message_id, "message")
     message = Message.objects.select_related("sender", "reply_to__sender").filter(pk=message_id)
+    if locked:
+        message = message.select_for_update(of=("self",))
     message = message.filter(
         room__memberships__user=user, id__gt=F("room__memberships__history_from")
     ).first()
@@ -29,10 +33,18 @@ def readable_message(user, message_id) -> Message:
 
 
 def editable_message(user, message_id) -> tuple[Message, Membership]:
-    message = readable_message(user, message_id)
+    """The message and the user's membership of its room, for a change in this transaction.
+
+    The row is locked first: an edit and a deletion at once take turns, and the second sees
+    what the first did (an edit that came second had put the deleted text back). A membership
+    ended meanwhile (a leave, a ban) refuses the change as the message's access check would.
+    """
+    message = readable_message(user, message_id, locked=True)
     if message.deleted is not None:
         raise NotFound("No such message.")
-    membership = Membership.objects.get(room_id=message.room_id, user=user)
+    membership = Membership.objects.filter(room_id=message.room_id, user=user).first()
+    if membership is None:
+        raise NotFound("No such message.")
     return message, membership
 
 

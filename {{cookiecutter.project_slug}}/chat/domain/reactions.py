@@ -41,7 +41,10 @@ def add_reaction(user, message_id, emoji) -> tuple[dict, bool]:
         # writing transaction at a time): two tabs adding different emoji at once would each
         # count without the other's, and both pass the limit.
         members = Membership.objects.select_for_update(no_key=True)
-        refuse_if_blocked(members.get(room_id=message.room_id, user=user))
+        membership = members.filter(room_id=message.room_id, user=user).first()
+        if membership is None:  # left, or removed, since the message was found
+            raise NotFound("No such message.")
+        refuse_if_blocked(membership)
         # Each of a user's emoji is an entry in every page of history the message is on.
         limit = settings.CHAT_MAX_REACTIONS_PER_USER
         others = Reaction.objects.filter(message=message, user=user).exclude(emoji=emoji)

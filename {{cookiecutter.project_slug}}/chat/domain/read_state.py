@@ -32,9 +32,12 @@ def mark_read(user, room_id, message_id) -> dict:
         moved = Membership.objects.filter(earlier, pk=membership.pk).update(
             last_read_message_id=message_id
         )
-        cursor = Membership.objects.values_list("last_read_message_id", flat=True).get(
-            pk=membership.pk
+        cursors = Membership.objects.filter(pk=membership.pk).values_list(
+            "last_read_message_id", flat=True
         )
+        if not (cursors := list(cursors)):  # left, or removed, since the membership was found
+            raise NotFound("No such room.")
+        (cursor,) = cursors
         if moved:
             event = read_event(membership.room_id, user, cursor)
             to_room = (

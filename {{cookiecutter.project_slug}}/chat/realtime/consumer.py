@@ -9,6 +9,7 @@ and room events reach the socket from the process's hub (hub.py), already encode
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import NamedTuple
@@ -24,7 +25,7 @@ from accounts.revocation import ended_since
 from core.outages import OUTAGES
 
 from ..domain.access import membership_for
-from ..domain.errors import ChatError, Forbidden, Invalid
+from ..domain.errors import ChatError, Forbidden, Invalid, gone_meanwhile
 from ..domain.events import message_event, read_event, user_ref
 from ..domain.messages import delete_message, edit_message
 from ..domain.reactions import add_reaction, remove_reaction
@@ -162,6 +163,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.credential_id = self.scope.get("credential_id")
         extensions = self.scope.get("extensions") or {}
         self.outbox.write_now = extensions.get(WRITE_TEXTS_NOW, {}).get("write")
+        hub = get_hub()
+        # Listening before the memberships are read: a change committed meanwhile reaches the
+        # hub, which applies it as the socket attaches.
+        await hub.start()
+        read_at = time.monotonic()
         memberships = await memberships_of(user)
         room_ids = list(memberships.history_from)
         self.history_cuts = {room: cut for room, cut in memberships.history_from.items() if cut}
@@ -171,7 +177,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         arrived_meanwhile: list[str] = []
         self.push = arrived_meanwhile.extend
         try:
-            await get_hub().attach(self, room_ids, settings.CHAT_MAX_SOCKETS_PER_USER)
+            await hub.attach(self, room_ids, settings.CHAT_MAX_SOCKETS_PER_USER, read_at)
             self.attached = True
             if await self.credential_ended():
                 return
@@ -314,7 +320,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except OUTAGES as error:
             logger.warning("a %r frame of user %s found %r", frame["type"], self.user_id, error)
             self.send_error("unavailable", OUT_OF_REACH, ref)
-        except Exception:
+        except Exception as error:
+            if (refused := gone_meanwhile(error)) is not None:
+                logger.warning(
+                    "a %r frame of user %s raced a deletion: %r", frame["type"], self.user_id, error
+                )
+                self.send_error(refused.code, refused.message, ref)
+                return
             # A bug must cost this frame, not the socket: the client is told, and reads on.
             logger.exception("handling a %r frame of user %s failed", frame["type"], self.user_id)
             self.send_error("internal", "The server failed to handle this frame.", ref)

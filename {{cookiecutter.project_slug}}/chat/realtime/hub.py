@@ -21,7 +21,7 @@ the hub re-add its groups, is chat/realtime/layer_watch.py.
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -54,6 +54,10 @@ logger = logging.getLogger(__name__)
 PRESENCE_GROUP = "chat.presence"
 # How long a hub keeps the end of a credential: far longer than a handshake takes.
 ENDS_KEPT_SECONDS = 120.0
+# How long a hub keeps the membership changes it applied (Hub.changes_since), for the same reason.
+CHANGES_KEPT_SECONDS = 120.0
+# What a user's sockets follow and hear: their memberships, and who blocks them where.
+MEMBERSHIP_CHANGES = ("fanout.join", "fanout.leave", "fanout.blocked")
 
 
 class Socket(Protocol):
@@ -103,6 +107,10 @@ class Hub:
         # (user id, credential id or None: every credential) -> when it ended, for the ends of
         # the last ENDS_KEPT_SECONDS, and since when this hub hears of every end.
         self.recent_ends: dict[tuple[int, str | None], float] = {}
+        # (when this hub applied it, time.monotonic(); the event) of each membership change of
+        # the last CHANGES_KEPT_SECONDS, oldest first: a socket whose memberships were read
+        # before a change reached the hub, and that attached after, takes the change then.
+        self.recent_changes: deque[tuple[float, dict]] = deque()
         self.started_at: float | None = None
         self.starting: asyncio.Future | None = None
 
@@ -153,10 +161,18 @@ class Hub:
         )
         return any(at is not None and at >= moment for at in ends)
 
-    async def attach(self, socket: Socket, room_ids: Iterable[int], max_per_user: int) -> None:
+    async def attach(
+        self, socket: Socket, room_ids: Iterable[int], max_per_user: int, read_at: float
+    ) -> None:
         """Deliver the rooms' events to the socket from now on; SocketLimitReached if its user
         has `max_per_user` sockets here already, counted under the lock that registers them
-        (handshakes at once, each counting before the others were in, all got in)."""
+        (handshakes at once, each counting before the others were in, all got in).
+
+        `room_ids` (and the socket's history cuts and blocks) were read from the database at
+        `read_at` (time.monotonic(), while this hub was listening): a membership change that
+        reached the hub since may be missing from them, and is applied now. A ban that
+        committed while a socket opened otherwise left it following the room for good.
+        """
         async with self.subscriptions:
             if len(self.users.get(socket.user_id, ())) >= max_per_user:
                 raise SocketLimitReached
@@ -168,6 +184,8 @@ class Hub:
                 self.socket_rooms[socket] = set()
                 for room_id in room_ids:
                     await self.subscribe(socket, room_id)
+                for event in self.changes_since(socket.user_id, read_at):
+                    await self.catch_up(socket, event)
             except BaseException:
                 # The layer failed (Redis down): the socket is refused, so it must not stay.
                 await self.forget(socket)
@@ -307,11 +325,7 @@ class Hub:
                 socket.profile_changed(event["fields"])
                 socket.push(frames)
         elif kind == "fanout.blocked":
-            for socket in self.users.get(event["user"], ()):
-                if event["blocked"]:
-                    socket.blocked_in.add(event["room"])
-                else:
-                    socket.blocked_in.discard(event["room"])
+            self.change_blocks(event)
         else:
             await self.change_membership(event)
 
@@ -373,18 +387,56 @@ class Hub:
 
     async def change_membership(self, event: dict) -> None:
         """fanout.join or fanout.leave: (un)subscribe every socket of the user, then tell them."""
-        sockets = list(self.users.get(event["user"], ()))
         async with self.subscriptions:
+            # Under the lock that attaches sockets: one attached meanwhile is among them, or
+            # takes the change from recent_changes.
+            self.remember_change(event)
+            sockets = list(self.users.get(event["user"], ()))
             for socket in sockets:
-                if socket not in self.socket_rooms:
-                    continue  # detached meanwhile
-                if event["type"] == "fanout.join":
-                    await self.follow(socket, event["room"], event.get("history_from", 0))
-                else:
-                    await self.unsubscribe(socket, event["room"])
+                await self.move(socket, event)
         frames = (event["frame"],)
         for socket in sockets:
             socket.push(frames)
+
+    async def move(self, socket: Socket, event: dict) -> None:
+        """Have one socket follow the room it joined, or stop following the one it left."""
+        if event["type"] == "fanout.join":
+            await self.follow(socket, event["room"], event.get("history_from", 0))
+        else:
+            await self.unsubscribe(socket, event["room"])
+
+    def change_blocks(self, event: dict) -> None:
+        """fanout.blocked: the user is blocked (or no longer) in a 1-to-1, for every socket."""
+        self.remember_change(event)
+        for socket in self.users.get(event["user"], ()):
+            set_blocked(socket, event)
+
+    def remember_change(self, event: dict) -> None:
+        now = time.monotonic()
+        self.recent_changes.append((now, event))
+        while self.recent_changes[0][0] < now - CHANGES_KEPT_SECONDS:
+            self.recent_changes.popleft()
+
+    def changes_since(self, user_id: int, moment: float) -> list[dict]:
+        """The user's membership changes this hub applied at `moment` or after, in order."""
+        changes = []
+        for at, event in reversed(self.recent_changes):
+            if at < moment:
+                break
+            if event["user"] == user_id:
+                changes.append(event)
+        return changes[::-1]
+
+    async def catch_up(self, socket: Socket, event: dict) -> None:
+        """Apply to an attaching socket a change its memberships may have been read without;
+        it hears of a join or a leave only if that changes what it follows."""
+        if event["type"] == "fanout.blocked":
+            set_blocked(socket, event)
+            return
+        following = event["room"] in self.socket_rooms[socket]
+        if following != (event["type"] == "fanout.join"):
+            await self.move(socket, event)
+            socket.push((event["frame"],))
 
     def layer_failed(self) -> None:
         """A call to the layer failed: the watch looks at it now rather than on its round."""
@@ -403,6 +455,13 @@ class Hub:
         groups = [PRESENCE_GROUP, *map(room_group, self.rooms), *map(user_group, self.users)]
         for group in groups:
             await self.layer.group_add(group, self.channel)
+
+
+def set_blocked(socket: Socket, event: dict) -> None:
+    if event["blocked"]:
+        socket.blocked_in.add(event["room"])
+    else:
+        socket.blocked_in.discard(event["room"])
 
 
 # One hub per event loop: a server process has one loop; each async test has its own.

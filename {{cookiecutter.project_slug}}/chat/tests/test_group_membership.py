@@ -8,12 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from chat.domain.errors import ChatError
+from chat.domain.group_moderation import remove_member
 from chat.domain.group_rooms import join_group
 from chat.domain.invitations import accept_invitation, add_directly
 from chat.domain.messages import edit_message
 from chat.domain.reactions import add_reaction
 from chat.domain.sending import send_message
 from chat.models import Ban, Block, Invitation, Membership, Message
+from chat.realtime import consumer
 from chat.realtime.hub import get_hub
 from chat.realtime.layer_watch import LayerWatch
 
@@ -502,6 +504,42 @@ async def test_membership_changes_in_the_admin_move_the_members_sockets(
     while (event := await alice.receive_json_from())["type"] != "room.updated":
         pass
     assert (event["room"]["name"], event["room"]["visibility"]) == ("renamed", "private")
+
+
+@live
+async def test_a_removal_that_reaches_the_hub_while_a_socket_opens_takes_that_socket_out_too(
+    open_socket, make_room, room, user, bob, monkeypatch
+):
+    other = await sync_to_async(make_room)(user, bob, name="other")
+    hub, applied = get_hub(), asyncio.Event()
+    change_membership = hub.change_membership
+
+    async def noting_it(event):
+        await change_membership(event)
+        applied.set()
+
+    read_memberships = consumer.memberships_of
+
+    async def read_before_the_removal(member):
+        memberships = await read_memberships(member)  # with the room
+        await sync_to_async(remove_member)(user, room.pk, bob.pk)
+        await applied.wait()  # the hub has applied the removal to the sockets it holds
+        return memberships
+
+    monkeypatch.setattr(hub, "change_membership", noting_it)
+    monkeypatch.setattr(consumer, "memberships_of", read_before_the_removal)
+    bobs = await open_socket(bob)
+    while (left := await bobs.receive_json_from())["type"] != "room.left":
+        pass
+    assert (left["room"]["id"], left["reason"]) == (room.pk, "removed")
+    await sync_to_async(send_message)(user, room.pk, "not for bob any more", "c1")
+    await sync_to_async(send_message)(user, other.pk, "still for bob", "c2")
+    while (heard := await bobs.receive_json_from())["type"] != "message.new":
+        pass
+    assert heard["message"]["body"] == "still for bob"
+    typing = {"type": "typing.start", "room": room.pk}
+    await bobs.send_json_to(typing)
+    assert (await bobs.receive_json_from())["code"] in ("forbidden", "not_found")
 
 
 # The management form of the room page's (read-only) memberships inline.

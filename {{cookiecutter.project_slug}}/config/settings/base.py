@@ -182,6 +182,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # A change that raced the deletion of what it concerned is a 404, not a 500.
+    "EXCEPTION_HANDLER": "chat.api.exceptions.exception_handler",
     # The client address throttles count by is REMOTE_ADDR, never X-Forwarded-For, which any
     # client can write: the server (uvicorn --proxy-headers) sets REMOTE_ADDR from that header
     # only for the proxies in FORWARDED_ALLOW_IPS.

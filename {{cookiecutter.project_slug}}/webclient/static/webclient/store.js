@@ -348,6 +348,9 @@ const handlers = {
 function replaceMessage({ message }) {
   const conv = conversation(message.room);
   const known = conv.messages.get(message.id);
+  // A deletion is final: an edit made just before it, published by another server process,
+  // may arrive after it, and must not bring the text back.
+  if (known?.deleted && !message.deleted) return;
   if (known) conv.messages.set(message.id, { ...message, reactions: known.reactions });
   // The replies quoting it quote it as it is now (a deleted message's text is gone from them).
   for (const [id, reply] of conv.messages) {
