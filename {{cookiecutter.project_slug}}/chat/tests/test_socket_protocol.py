@@ -115,8 +115,8 @@ async def test_session_ready_comes_before_any_event_that_arrives_while_subscribi
     hub = get_hub()
     attach = hub.attach
 
-    async def attach_while_a_room_event_arrives(socket, room_ids, max_per_user):
-        await attach(socket, room_ids, max_per_user)
+    async def attach_while_a_room_event_arrives(socket, *args):
+        await attach(socket, *args)
         socket.push((encode({"type": "test.during_attach"}),))  # as the hub would, meanwhile
 
     monkeypatch.setattr(hub, "attach", attach_while_a_room_event_arrives)
