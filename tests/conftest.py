@@ -58,7 +58,14 @@ def postgres_database():
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         yield f"{admin_url}/{name}"
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # With it, the test databases pytest-django made from its name (one per xdist worker),
+        # which it leaves when a thread of a test still holds a connection at its teardown.
+        made = admin.execute(
+            "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s",
+            [name, f"test_{name}%"],
+        )
+        for (database,) in made.fetchall():
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -173,9 +173,13 @@ def test_the_docker_answer_changes_only_docker_files_and_the_readme(bake, cookie
 def test_generated_test_suite_passes(bake, answers, services_for):
     services_for(answers)
     project = bake(answers)
-    # The browser tests (the web client in Chromium) run on the covering subset too.
+    # The browser tests (the web client in Chromium) run on the covering subset too, on two
+    # workers: they spend much of their time waiting on the browser and the server processes
+    # (run alone, the 83 browser, fuzz and fault tests of a bake kept one core about half busy).
     selection = (
-        [] if answers in FUZZ_COMBINATIONS else ["-m", "not fuzz and not faults and not browser"]
+        ["-n", "2"]
+        if answers in FUZZ_COMBINATIONS
+        else ["-m", "not fuzz and not faults and not browser"]
     )
     completed = run(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],
@@ -189,8 +193,10 @@ def test_generated_test_suite_passes(bake, answers, services_for):
 @combinations(POSTGRESQL_COMBINATIONS)
 def test_generated_test_suite_passes_on_postgresql(bake, answers, postgres_database):
     project = bake(answers)
+    # Two workers, each with its own test database: much of the time is the database's.
+    command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"]
     completed = run(
-        [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", POSTGRESQL_SELECTION],
+        [*command, "-m", POSTGRESQL_SELECTION],
         project,
         project_env(DATABASE_URL=postgres_database),
     )

@@ -9,7 +9,6 @@ and room events reach the socket from the process's hub (hub.py), already encode
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import NamedTuple
@@ -164,11 +163,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         extensions = self.scope.get("extensions") or {}
         self.outbox.write_now = extensions.get(WRITE_TEXTS_NOW, {}).get("write")
         hub = get_hub()
-        # Listening before the memberships are read: a change committed meanwhile reaches the
-        # hub, which applies it as the socket attaches.
-        await hub.start()
-        read_at = time.monotonic()
-        memberships = await memberships_of(user)
+        # The user's membership changes reach the hub before the memberships are read: one
+        # committed meanwhile is applied as the socket attaches.
+        read_at = await hub.expect(user.pk)
+        try:
+            memberships = await memberships_of(user)
+        except BaseException:
+            await asyncio.shield(hub.unexpect(user.pk))
+            raise
         room_ids = list(memberships.history_from)
         self.history_cuts = {room: cut for room, cut in memberships.history_from.items() if cut}
         self.blocked_in = memberships.blocked_in

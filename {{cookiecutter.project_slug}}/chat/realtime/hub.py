@@ -21,7 +21,7 @@ the hub re-add its groups, is chat/realtime/layer_watch.py.
 import asyncio
 import logging
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -94,6 +94,9 @@ class Hub:
         self.rooms: dict[int, set[Socket]] = defaultdict(set)
         self.users: dict[int, set[Socket]] = defaultdict(set)
         self.socket_rooms: dict[Socket, set[int]] = {}
+        # User id -> how many sockets of theirs are between expect() and attach(): the user's
+        # group stays subscribed for them.
+        self.expected: Counter[int] = Counter()
         # Group add/discard for one group must not interleave (Redis may reorder them).
         self.subscriptions = asyncio.Lock()
         self.tasks: list[asyncio.Task] = []
@@ -161,6 +164,25 @@ class Hub:
         )
         return any(at is not None and at >= moment for at in ends)
 
+    async def expect(self, user_id: int) -> float:
+        """Have the user's membership changes reach this hub before a socket of theirs reads its
+        memberships; the moment from which they do, for attach(). Every expect() is followed by
+        an attach(), or by an unexpect() if the socket is not to attach."""
+        async with self.subscriptions:
+            await self.start()
+            if not self.users.get(user_id) and not self.expected[user_id]:
+                await self.layer.group_add(user_group(user_id), self.channel)
+            self.expected[user_id] += 1
+        return time.monotonic()
+
+    async def unexpect(self, user_id: int) -> None:
+        async with self.subscriptions:
+            self.expected[user_id] -= 1
+            if self.expected[user_id] <= 0:
+                del self.expected[user_id]
+                if not self.users.get(user_id):
+                    await self.leave_group(user_group(user_id))
+
     async def attach(
         self, socket: Socket, room_ids: Iterable[int], max_per_user: int, read_at: float
     ) -> None:
@@ -168,18 +190,19 @@ class Hub:
         has `max_per_user` sockets here already, counted under the lock that registers them
         (handshakes at once, each counting before the others were in, all got in).
 
-        `room_ids` (and the socket's history cuts and blocks) were read from the database at
-        `read_at` (time.monotonic(), while this hub was listening): a membership change that
-        reached the hub since may be missing from them, and is applied now. A ban that
-        committed while a socket opened otherwise left it following the room for good.
+        `room_ids` (and the socket's history cuts and blocks) were read from the database after
+        `read_at`, the moment expect() returned: a membership change that reached the hub since
+        may be missing from them, and is applied now (one that committed earlier is in them). A
+        ban that committed while a socket opened otherwise left it following the room for good.
         """
         async with self.subscriptions:
+            # The expectation ends; the user's group stays for the sockets that now hold it.
+            self.expected[socket.user_id] -= 1
+            if self.expected[socket.user_id] <= 0:
+                del self.expected[socket.user_id]
             if len(self.users.get(socket.user_id, ())) >= max_per_user:
-                raise SocketLimitReached
-            await self.start()
+                raise SocketLimitReached  # those sockets keep the group
             try:
-                if not self.users.get(socket.user_id):
-                    await self.layer.group_add(user_group(socket.user_id), self.channel)
                 self.users[socket.user_id].add(socket)
                 self.socket_rooms[socket] = set()
                 for room_id in room_ids:
@@ -203,7 +226,8 @@ class Hub:
             sockets.discard(socket)
             if not sockets:
                 del self.users[socket.user_id]
-                await self.leave_group(user_group(socket.user_id))
+                if not self.expected[socket.user_id]:
+                    await self.leave_group(user_group(socket.user_id))
 
     async def subscribe(self, socket: Socket, room_id: int) -> None:
         if not self.rooms.get(room_id):

@@ -43,21 +43,29 @@ export function announce(region, text, kept = 5) {
   while (region.childElementCount > kept) region.firstElementChild.remove();
 }
 
+// The button a first click armed, by its data-focus key, and what it says: redrawn meanwhile (a
+// member event redraws its list), it is drawn armed, and keepingFocus gives it the focus back.
+let armed = null;
+
 // A button whose action takes a second click, on the button that now says what will happen: the
 // page opens no confirm() box. Moving away from it takes the first click back. `confirmation`
 // may be a function, asked at the first click: what will happen may have changed since.
 export function askTwice(button, label, confirmation, action) {
-  button.textContent = label;
+  const key = button.dataset.focus;
+  button.textContent = key && armed?.key === key ? armed.text : label;
   button.addEventListener("click", () => {
     if (button.textContent === label) {
       button.textContent = typeof confirmation === "function" ? confirmation() : confirmation;
+      armed = key ? { key, text: button.textContent } : null;
       return;
     }
+    armed = null;
     button.textContent = label;
     action();
   });
   button.addEventListener("blur", () => {
     button.textContent = label;
+    if (button.isConnected && armed?.key === key) armed = null;
   });
   return button;
 }

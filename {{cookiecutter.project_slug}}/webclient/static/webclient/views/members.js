@@ -42,8 +42,8 @@ export function mountMembers(actions) {
         actions.api.all(`/api/rooms/${room.id}/reports/`),
       ]);
       if (room.id !== state.current) return;
-      const withdraw = (invitation) => confirmedButton({ class: "link" }, "Withdraw", `Withdraw ${displayName(invitation.user)}'s invitation`, act(() => changeThen(() => actions.api.delete(`/api/rooms/${room.id}/invitations/${invitation.user.id}/`))));
-      const unban = (ban) => confirmedButton({ class: "link" }, "Unban", `Unban ${displayName(ban.user)}`, act(() => changeThen(() => actions.api.delete(`/api/rooms/${room.id}/bans/${ban.user.id}/`))));
+      const withdraw = (invitation) => confirmedButton({ class: "link", "data-focus": `invited:${invitation.user.id}` }, "Withdraw", `Withdraw ${displayName(invitation.user)}'s invitation`, act(() => changeThen(() => actions.api.delete(`/api/rooms/${room.id}/invitations/${invitation.user.id}/`))));
+      const unban = (ban) => confirmedButton({ class: "link", "data-focus": `banned:${ban.user.id}` }, "Unban", `Unban ${displayName(ban.user)}`, act(() => changeThen(() => actions.api.delete(`/api/rooms/${room.id}/bans/${ban.user.id}/`))));
       listed(byId("invited-list"), invited, "Nobody is invited.", (invitation) => [displayName(invitation.user), withdraw(invitation)]);
       listed(byId("banned-list"), banned, "Nobody is banned.", (ban) => [displayName(ban.user), unban(ban)]);
       listed(byId("report-list"), reports, "No open report.", (report) => [
@@ -66,7 +66,12 @@ export function mountMembers(actions) {
     await loadModeration();
   }
 
+  // Read again on member events too: a button being used keeps the focus, and a first click.
   function listed(list, items, none, row) {
+    keepingFocus(list, () => drawListed(list, items, none, row), () => byId("members-toggle"));
+  }
+
+  function drawListed(list, items, none, row) {
     list.replaceChildren(...(items.length ? items.map((item) => h("li", { class: "row" }, ...row(item).map((part) => (typeof part === "string" ? h("span", { class: "grow" }, part) : part)))) : [h("li", { class: "hint" }, none)]));
   }
 
