@@ -6,8 +6,9 @@ Django's requests run on threads that are kept from one request to the next
 HTTP request bodies over HTTP_MAX_BODY_BYTES (uploads: over ATTACHMENTS_MAX_BYTES) are refused
 before Django reads them. Every
 WebSocket handshake passes the Origin check first (WEBSOCKET_ALLOWED_ORIGINS, against
-cross-site WebSocket hijacking), then the authentication middleware of this project's auth mode;
-one to a path no route serves is refused (core/websocket_paths.py).
+cross-site WebSocket hijacking), then the authentication middleware of this project's auth mode
+(closed 1013 if a backing service is out of reach for it, core/handshake_outages.py); one to a
+path no route serves is refused (core/websocket_paths.py).
 """
 
 import gc
@@ -33,6 +34,7 @@ from django.urls import re_path  # noqa: E402
 
 from accounts.auth_{{ cookiecutter.auth }} import websocket_auth_middleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from core.handshake_outages import RefuseHandshakesDuringOutages  # noqa: E402
 from core.request_size import RequestBodyLimit  # noqa: E402
 from core.request_threads import ReusedThreadsASGIHandler  # noqa: E402
 from core.websocket_origins import CheckOrigin  # noqa: E402
@@ -51,8 +53,9 @@ application = ProtocolTypeRouter(
             ],
         ),
         "websocket": CheckOrigin(
-            websocket_auth_middleware(
-                URLRouter([*websocket_urlpatterns, re_path(r"", RefuseUnknownPath())])
+            RefuseHandshakesDuringOutages(
+                websocket_auth_middleware,
+                URLRouter([*websocket_urlpatterns, re_path(r"", RefuseUnknownPath())]),
             ),
             settings.WEBSOCKET_ALLOWED_ORIGINS,
         ),
