@@ -10,7 +10,6 @@ from drf_spectacular.views import (
 )
 
 from accounts.throttles import throttle_login_view
-from core.views import health
 
 # Swagger UI and ReDoc inject style elements; their scripts stay files from this server.
 DOCS_STYLES = {"style-src": [UNSAFE_INLINE]}
@@ -40,7 +39,6 @@ urlpatterns = [
         ),
         name="redoc",
     ),
-    path("healthz/", health, name="health"),
 ]
 
 # The web client at /, when its app is installed: taking "webclient" out of INSTALLED_APPS is

@@ -3,5 +3,6 @@
 set -eu
 
 python manage.py wait_for_database --timeout "${DATABASE_WAIT_SECONDS:-60}"
-python manage.py migrate --noinput
+# Replicas started together take turns (core/management/commands/migrate_in_turn.py).
+python manage.py migrate_in_turn
 exec "$@"

@@ -109,6 +109,20 @@ async def test_rate_limits_hold_per_process_while_the_shared_cache_is_unreachabl
     ]
 
 
+@pytest.mark.django_db
+def test_the_health_check_says_when_redis_is_out_of_reach(client, settings):
+    """Without Redis no socket opens: the process is not healthy, though the database is."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+        }
+    }
+    response = client.get("/healthz/")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "redis": "unreachable"}
+
+
 class Client:
     """A real WebSocket client that keeps every frame it receives, and what it would do."""
 

@@ -1,10 +1,18 @@
 """Production settings: everything secret or host-specific must come from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .environment import BASE_DIR, env
 
-# No default on purpose: a missing key must stop the server, not fall back to something guessable.
+# No default on purpose: a missing key must stop the server, not fall back to something guessable;
+# and a short one (.env.example's is empty) too, by the measure of Django's own deploy check.
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be at least 50 characters, of at least 5 different ones: "
+        'make one with `python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+    )
 DEBUG = False
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.

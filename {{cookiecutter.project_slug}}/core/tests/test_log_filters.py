@@ -15,7 +15,7 @@ def test_a_handshakes_line_hides_the_ticket_or_token_of_its_query(caplog):
 
 def test_a_request_for_a_host_not_served_is_one_warning_line(client, caplog):
     with caplog.at_level(logging.INFO, logger="django.security.DisallowedHost"):
-        assert client.get("/healthz/", HTTP_HOST="evil.example").status_code == 400
+        assert client.get("/admin/login/", HTTP_HOST="evil.example").status_code == 400
     (record,) = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
     assert (record.levelname, record.exc_info) == ("WARNING", None)
     assert "evil.example" in record.getMessage()

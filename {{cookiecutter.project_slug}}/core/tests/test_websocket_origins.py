@@ -1,27 +1,16 @@
 """Which pages may open the socket under the production settings (core/websocket_origins.py)."""
 
-import importlib
-import sys
-
 import pytest
 
+from config.tests.production import production_settings
 from core.websocket_origins import CheckOrigin, origin_of
 
 
 def production_origins(monkeypatch, **environment) -> list[str]:
     """WEBSOCKET_ALLOWED_ORIGINS as config/settings/production.py makes it in this environment."""
-    monkeypatch.setenv("DJANGO_SECRET_KEY", "only-read-here")
-    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "chat.example.com,.example.org")
     monkeypatch.delenv("DJANGO_WEBSOCKET_ALLOWED_ORIGINS", raising=False)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    # Both modules read afresh (base holds ALLOWED_HOSTS); those loaded before are put back.
-    package = importlib.import_module("config.settings")
-    for name in ("base", "production"):
-        monkeypatch.setitem(sys.modules, f"config.settings.{name}", None)
-        monkeypatch.delitem(sys.modules, f"config.settings.{name}")
-        monkeypatch.setattr(package, name, None, raising=False)
-    return importlib.import_module("config.settings.production").WEBSOCKET_ALLOWED_ORIGINS
+    hosts = {"DJANGO_ALLOWED_HOSTS": "chat.example.com,.example.org"}
+    return production_settings(monkeypatch, **hosts, **environment).WEBSOCKET_ALLOWED_ORIGINS
 
 
 def allows(origins: list[str], origin: str) -> bool:
