@@ -6,3 +6,9 @@ class ChatConfig(AppConfig):
 
     def ready(self):
         from .domain import profile_changes  # noqa: F401 (connects the receiver)
+        from .realtime.rate_limits import frame_limit, message_limit
+
+        # A malformed limit stops the server as it starts, naming its setting, rather than
+        # failing every frame it applies to.
+        message_limit()
+        frame_limit()

@@ -22,6 +22,7 @@ from functools import cache as memoized
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.core.exceptions import ImproperlyConfigured
 
 from .per_loop import per_loop
 
@@ -47,20 +48,34 @@ class Limit:
 
 @memoized
 def parse_limit(name: str, text: str) -> Limit:
-    """`"<frames>/<seconds>"`, as the settings give it."""
+    """`"<frames>/<seconds>"`, as the settings give it; ValueError if it is not that."""
     frames, _, seconds = text.partition("/")
-    limit = Limit(name, int(frames), float(seconds))
-    if limit.frames < 1 or limit.seconds <= 0:
+    try:
+        limit = Limit(name, int(frames), float(seconds))
+    except ValueError:
+        limit = None
+    if limit is None or limit.frames < 1 or not 0 < limit.seconds < float("inf"):
         raise ValueError(f"{name} rate limit {text!r}: expected '<frames>/<seconds>', both > 0")
     return limit
 
 
+def configured_limit(name: str, setting: str) -> Limit:
+    """The limit a setting gives; ImproperlyConfigured naming it if it is malformed."""
+    text = getattr(settings, setting)
+    try:
+        return parse_limit(name, text)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{setting}={text!r}: expected '<frames>/<seconds>', both above 0, e.g. 30/10"
+        ) from None
+
+
 def message_limit() -> Limit:
-    return parse_limit("messages", settings.CHAT_RATE_LIMIT_MESSAGES)
+    return configured_limit("messages", "CHAT_RATE_LIMIT_MESSAGES")
 
 
 def frame_limit() -> Limit:
-    return parse_limit("frames", settings.CHAT_RATE_LIMIT_FRAMES)
+    return configured_limit("frames", "CHAT_RATE_LIMIT_FRAMES")
 
 
 @dataclass

@@ -3,7 +3,9 @@ limits are shared by processes, and a flooder does not slow other users down."""
 
 import asyncio
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -67,10 +69,25 @@ async def test_processes_share_a_users_limit():
     assert total == 30
 
 
-@pytest.mark.parametrize("text", ["0/10", "5/0", "five/10", "5"])
+@pytest.mark.parametrize("text", ["0/10", "5/0", "five/10", "5", "5/inf"])
 def test_a_limit_setting_that_is_not_frames_per_seconds_is_refused(text):
     with pytest.raises(ValueError):
         parse_limit("messages", text)
+
+
+def test_a_server_given_a_malformed_limit_stops_as_it_starts_and_names_the_setting(settings):
+    """Rather than start, and fail every send (the socket dropped without a close frame)."""
+    environment = {**os.environ, "CHAT_RATE_LIMIT_MESSAGES": "30"}
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert "CHAT_RATE_LIMIT_MESSAGES='30': expected '<frames>/<seconds>'" in started.stderr
 
 
 async def test_sends_past_the_limit_are_answered_rate_limited_and_the_socket_stays_open(
