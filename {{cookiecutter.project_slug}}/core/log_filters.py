@@ -2,6 +2,7 @@
 
 import logging
 import re
+import time
 
 # A credential in a URL's query: a WebSocket ticket, or a token where the query is allowed.
 CREDENTIAL_IN_QUERY = re.compile(r"([?&](?:ticket|token)=)[^&\s\"]*")
@@ -30,4 +31,23 @@ class OneLineWarning(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         record.exc_info, record.exc_text = None, None
+        return True
+
+
+class OncePerInterval(logging.Filter):
+    """Lets a logger's message through once per `seconds`: channels-redis's subscriber logs an
+    ERROR with a 35-line traceback every second while Redis is out of reach (719 lines in 12 s
+    from one process), over the hub's own line saying so. The first of each still shows."""
+
+    def __init__(self, seconds: float = 60.0, clock=time.monotonic):
+        super().__init__()
+        self.seconds, self.clock = seconds, clock
+        self.last_shown: dict[tuple[str, object], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key, now = (record.name, record.msg), self.clock()
+        shown = self.last_shown.get(key)
+        if shown is not None and now - shown < self.seconds:
+            return False
+        self.last_shown[key] = now
         return True

@@ -363,6 +363,7 @@ LOGGING = {
     "filters": {
         "hide_credentials": {"()": "core.log_filters.HideCredentialsInPaths"},
         "one_line_warning": {"()": "core.log_filters.OneLineWarning"},
+        "once_a_minute": {"()": "core.log_filters.OncePerInterval", "seconds": 60},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -373,5 +374,7 @@ LOGGING = {
         "uvicorn.error": {"filters": ["hide_credentials"]},
         # A Host header this server does not serve: the client's mistake, not an error here.
         "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
+        # Redis out of reach: its subscriber's traceback once a minute, not every second.
+        "channels_redis.pubsub": {"filters": ["once_a_minute"]},
     },
 }

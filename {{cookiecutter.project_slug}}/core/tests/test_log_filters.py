@@ -2,6 +2,8 @@
 
 import logging
 
+from core.log_filters import OncePerInterval
+
 
 def test_a_handshakes_line_hides_the_ticket_or_token_of_its_query(caplog):
     with caplog.at_level(logging.INFO, logger="uvicorn.error"):
@@ -19,3 +21,25 @@ def test_a_request_for_a_host_not_served_is_one_warning_line(client, caplog):
     (record,) = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
     assert (record.levelname, record.exc_info) == ("WARNING", None)
     assert "evil.example" in record.getMessage()
+
+
+def test_a_message_repeated_every_second_is_shown_once_a_minute(caplog):
+    now = [1000.0]
+    subscriber = logging.getLogger("test.subscriber")
+    subscriber.addFilter(OncePerInterval(60, clock=lambda: now[0]))
+    with caplog.at_level(logging.ERROR, logger="test.subscriber"):
+        for second in range(121):
+            now[0] = 1000.0 + second
+            subscriber.error("Unexpected exception in receive task")
+            if second == 30:
+                subscriber.error("another message")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Unexpected exception in receive task",
+        "another message",
+        "Unexpected exception in receive task",
+        "Unexpected exception in receive task",
+    ]
+
+
+def test_the_redis_subscribers_logger_is_filtered_so(settings):
+    assert "once_a_minute" in settings.LOGGING["loggers"]["channels_redis.pubsub"]["filters"]
