@@ -1,7 +1,7 @@
-"""A backing service out of reach (the database, or Redis for the cache and the channel layer):
-the server's failure, and a passing one, so answered as such: 503 with Retry-After to a request
-(ServiceUnavailableMiddleware), 1013 to a socket's handshake (chat/realtime/consumer.py), where
-it was a 500, or a connection dropped with no close frame."""
+"""A backing service out of reach (the database, Redis for the cache and the channel layer, the
+bucket files go to): the server's failure, and a passing one, so answered as such: 503 with
+Retry-After to a request (ServiceUnavailableMiddleware), 1013 to a socket's handshake
+(chat/realtime/consumer.py), where it was a 500, or a connection dropped with no close frame."""
 
 import logging
 
@@ -17,7 +17,16 @@ except ImportError:  # the in-memory channel layer: no Redis client, nothing of 
 else:
     REDIS_OUTAGES = (RedisUnreachable, RedisTimedOut)
 
-OUTAGES = (OperationalError, InterfaceError, *REDIS_OUTAGES)
+try:
+    from botocore.exceptions import ConnectionError as StorageUnreachable
+    from botocore.exceptions import HTTPClientError as StorageConnectionFailed
+except ImportError:  # no S3 client installed: no bucket of it to fail
+    STORAGE_OUTAGES: tuple = ()
+else:
+    # An S3-compatible bucket out of reach (ATTACHMENTS_S3_BUCKET): refused, timed out, cut off.
+    STORAGE_OUTAGES = (StorageUnreachable, StorageConnectionFailed)
+
+OUTAGES = (OperationalError, InterfaceError, *REDIS_OUTAGES, *STORAGE_OUTAGES)
 # What a client is asked to wait before trying again.
 RETRY_AFTER_SECONDS = 5
 

@@ -1,9 +1,11 @@
 """Downloading attachments: members of the room only, never from a guessable public URL."""
 
 import importlib.util
+import socket
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from botocore.config import Config
 from django.core.files.storage.handler import StorageHandler
 from rest_framework.test import APIClient
 
@@ -108,6 +110,28 @@ def test_with_s3_a_download_redirects_to_a_short_lived_signed_url(
     assert query["X-Amz-Expires"] == ["60"] and "X-Amz-Signature" in query
     assert query["response-content-disposition"] == ['attachment; filename="report.pdf"']
     assert query["response-content-type"] == ["application/pdf"]
+
+
+def test_an_upload_while_the_bucket_is_out_of_reach_is_a_503(upload, user, room, settings):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "chat-files",
+                "endpoint_url": f"http://127.0.0.1:{closed.getsockname()[1]}",
+                "access_key": "test-key",
+                "secret_key": "test-secret",
+                "client_config": Config(retries={"max_attempts": 1}, connect_timeout=2),
+            },
+        },
+    }
+    with closed:
+        response = upload(user, room, PDF, "report.pdf")
+    assert (response.status_code, int(response["Retry-After"]) > 0) == (503, True)
+    assert not Attachment.objects.exists()
 
 
 def test_the_environment_chooses_s3_storage_as_the_readme_says(monkeypatch):
