@@ -31,13 +31,17 @@ def ratios(
     against: str | None = None,
 ):
     """This label's metric over the baseline's (its `against` metric if given), run by run
-    (runs pair by index)."""
+    (runs pair by index). A run whose divisor read zero has no ratio: CPU is read in clock
+    ticks (10 ms), which a quick run's cheapest server can finish its window within."""
     if baseline not in runs or label not in runs:
         return None
     values = []
     for mine, theirs in zip(runs[label], runs[baseline], strict=False):
         a, b = flatten(mine)[metric], flatten(theirs)[against or metric]
-        values.append(b / a if invert else a / b)
+        if invert:
+            a, b = b, a
+        if b:
+            values.append(a / b)
     return spread(values) if values else None
 
 
