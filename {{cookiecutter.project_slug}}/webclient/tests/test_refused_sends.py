@@ -2,6 +2,9 @@
 good, the user sees why and may discard them, or take them back to change; too long, the
 composer says so before sending, and keeps the text."""
 
+import json
+import re
+
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect
@@ -12,6 +15,36 @@ from webclient.tests.conftest import WEB_SERVER_ENV
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BODIES = [f"Burst message {number:02d}" for number in range(12)]
+
+
+def submit_at_once(page, bodies: list[str]) -> None:
+    """Send `bodies` from the composer within one turn of the page, as fast as no typist can."""
+    page.evaluate(
+        """(bodies) => {
+          const text = document.getElementById("composer-text");
+          for (const body of bodies) {
+            text.value = body;
+            document.getElementById("composer").requestSubmit();
+          }
+        }""",
+        bodies,
+    )
+
+
+def refusals_as_too_fast(page) -> list[dict]:
+    """The rate_limited errors `page`'s sockets receive from now on, as they arrive."""
+    refused = []
+
+    def watch(socket):
+        def received(payload):
+            frame = json.loads(payload) if isinstance(payload, str) else {}
+            if frame.get("code") == "rate_limited":
+                refused.append(frame)
+
+        socket.on("framereceived", received)
+
+    page.on("websocket", watch)
+    return refused
 
 
 def test_a_burst_past_the_message_limit_is_stored_in_the_order_typed(
@@ -25,8 +58,7 @@ def test_a_burst_past_the_message_limit_is_stored_in_the_order_typed(
     open_room(alice, room.name or "bob")
     open_room(bobs, room.name or "alice")
 
-    for body in BODIES:
-        send(alice, body)
+    submit_at_once(alice, BODIES)
     # Those the server refused as too fast say so while they wait their turn.
     expect(alice.get_by_text("Sent too fast: it goes in a moment…").first).to_be_visible()
     for body in BODIES:
@@ -35,6 +67,29 @@ def test_a_burst_past_the_message_limit_is_stored_in_the_order_typed(
     bobs.reload()
     open_room(bobs, room.name or "alice")
     expect(messages(bobs).filter(has_text="Burst message")).to_contain_text(BODIES)
+
+
+def test_a_burst_across_the_turns_of_the_limits_window_keeps_its_order(
+    start_server, new_context, user, room, password
+):
+    """At the turn of a window the server takes sends again: a burst's later messages, had they
+    been on their way already, would be stored before its earlier ones refused just before."""
+    server = start_server({**WEB_SERVER_ENV, "CHAT_RATE_LIMIT_MESSAGES": "2/0.1"})
+    alice = new_context(server).new_page()
+    refused = refusals_as_too_fast(alice)
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    bodies = [f"Quick message {number:02d}" for number in range(30)]
+
+    submit_at_once(alice, bodies)
+    burst = messages(alice).filter(has_text="Quick message")
+    expect(burst).to_have_count(len(bodies))
+    # Stored, each of them: no longer "Sending…" or "Sent too fast".
+    expect(burst.filter(has_text=re.compile("Sending…|Sent too fast"))).to_have_count(0)
+    assert refused, "the burst went no faster than the limit"
+    alice.reload()
+    open_room(alice, room.name or "bob")
+    expect(messages(alice).filter(has_text="Quick message")).to_contain_text(bodies)
 
 
 # Before the client's modules run (they run once the page is parsed), its limit is raised.

@@ -37,6 +37,8 @@ const connection = new Connection({
 
 function connectionChanged(status) {
   state.connection = status;
+  // A send on its way when the socket dropped: the catch-up tells whether it was stored.
+  if (status !== "online") inFlight = null;
   store.emit("connection");
 }
 
@@ -84,28 +86,46 @@ function handleFrame(frame) {
   if (follow.resend) holdSends(follow.resend, follow.after);
 }
 
-// A send the server refused as too fast (rate_limited, unavailable) waits, and every send made
-// after it waits too; once the server can take them, they go again in the order they were
-// made. A timer of their own each (each refusal has its own retry_after) let later messages
-// overtake earlier ones.
-let heldUntil = 0;
+// Sends go out one at a time, each once the one before it is stored (its message.new) or refused
+// for good. The server keeps one socket's sends in order, but a send it refuses as too fast
+// (rate_limited, unavailable) goes again later, and any send already behind it would be stored
+// first: at the turn of a rate-limit window, a burst's later messages get in while its earlier
+// ones wait. While a refused send waits out its retry_after, the sends behind it wait too.
+let inFlight = null;
 let heldTimer = null;
 
+function sendNext() {
+  const current = inFlight && state.outbox.get(inFlight);
+  if (current && !current.failed && !current.held) return;
+  inFlight = null;
+  if (heldTimer !== null) return;
+  // The outbox keeps the order the sends were made in; those refused for good wait for their
+  // user's Retry or Discard, and do not hold up the rest.
+  const next = [...state.outbox.values()].find((pending) => !pending.failed);
+  if (next && connection.send(sendFrame(next))) inFlight = next.client_id;
+}
+
+// Whatever changes the outbox (a send, its message.new or refusal, a catch-up, a Retry or a
+// Discard) says so with a "messages" event: the next send goes when it can.
+store.on("messages", sendNext);
+
 function holdSends(clientId, after) {
-  const pending = state.outbox.get(clientId);
-  if (!pending) return;
-  pending.held = true;
-  store.emit("messages", { room: pending.room });
-  heldUntil = Math.max(heldUntil, Date.now() + after);
+  if (!state.outbox.has(clientId)) return;
   clearTimeout(heldTimer);
-  heldTimer = setTimeout(releaseHeldSends, heldUntil - Date.now());
+  heldTimer = setTimeout(releaseHeldSends, after);
+  for (const pending of state.outbox.values()) if (!pending.failed) pending.held = true;
+  emitOutboxRooms();
 }
 
 function releaseHeldSends() {
   heldTimer = null;
-  // The outbox keeps the order the sends were made in.
-  for (const pending of [...state.outbox.values()]) {
-    if (pending.held) resend(pending.client_id);
+  for (const pending of state.outbox.values()) pending.held = false;
+  emitOutboxRooms();
+}
+
+function emitOutboxRooms() {
+  for (const room of new Set([...state.outbox.values()].map((pending) => pending.room))) {
+    store.emit("messages", { room });
   }
 }
 
@@ -134,8 +154,8 @@ async function catchUp() {
       if (state.rooms.get(state.current)?.unread) store.conversation(state.current).myCursor = 0;
       store.emit("messages", { room: state.current });
     }
-    // Not those the server refused for good (too long, blocked): they wait for Retry or Discard.
-    for (const pending of [...state.outbox.values()]) if (!pending.failed) resend(pending.client_id);
+    // What was on its way when the socket dropped and is not in the history now goes again.
+    sendNext();
     await loadPeersPresence();
   } catch (error) {
     reportError(error);
@@ -207,12 +227,12 @@ async function loadMembers(roomId) {
   store.emit("presence");
 }
 
+// Retry, for a send refused for good: it goes again in its place in the outbox.
 function resend(clientId) {
   const pending = state.outbox.get(clientId);
   if (!pending) return;
   pending.failed = null;
-  pending.held = false;
-  connection.send(sendFrame(pending));
+  pending.held = heldTimer !== null;
   store.emit("messages", { room: pending.room });
 }
 
@@ -295,7 +315,6 @@ const actions = {
     };
     state.outbox.set(pending.client_id, pending);
     // Offline, it waits in the outbox and goes with the catch-up after the reconnect.
-    if (!pending.held) connection.send(sendFrame(pending));
     store.emit("messages", { room: roomId, pending: pending.client_id });
   },
 
