@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import FUZZ_COMBINATIONS, combination_id, service_unavailable
+from support import FUZZ_COMBINATIONS, bake_from_uv_cache, combination_id, service_unavailable
 
 
 def pytest_collection_modifyitems(items):
@@ -30,36 +30,15 @@ def runs_whole_suite(item) -> bool:
 
 @pytest.fixture(scope="session")
 def bake(cookies_session):
-    """bake(answers) -> the generated project's directory, baked once per worker.
-
-    The hook's `uv lock` resolves from uv's cache (UV_OFFLINE): online, it asks the index again
-    for each of some sixty packages, every bake (the index gives its pages no cache lifetime),
-    some 6 s of waiting in each of the 48 bakes. What it finds in the cache is what the template's
-    environment and the bakes before it fetched; when that is not all, the bake is made again
-    online. The online lock step has tests of its own (tests/test_prompts.py)."""
+    """bake(answers) -> the generated project's directory, baked once per worker."""
     baked: dict[str, Path] = {}
 
     def bake_once(answers: dict) -> Path:
         key = combination_id(answers)
         if key not in baked:
-            project = generate({"project_slug": "chat_server", **answers}, offline=True)
-            if not (project / "uv.lock").exists():
-                project = generate({"project_slug": "chat_server", **answers}, offline=False)
-            baked[key] = project
+            context = {"project_slug": "chat_server", **answers}
+            baked[key] = bake_from_uv_cache(cookies_session, context)
         return baked[key]
-
-    def generate(context: dict, offline: bool) -> Path:
-        previous = os.environ.get("UV_OFFLINE")
-        os.environ["UV_OFFLINE"] = "1" if offline else "0"
-        try:
-            result = cookies_session.bake(extra_context=context)
-        finally:
-            if previous is None:
-                del os.environ["UV_OFFLINE"]
-            else:
-                os.environ["UV_OFFLINE"] = previous
-        assert result.exit_code == 0, result.exception
-        return Path(result.project_path)
 
     return bake_once
 

@@ -186,3 +186,27 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
         if process.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"{url} never answered:\n{stop_process(process)[-4000:]}")
         time.sleep(0.3)
+
+
+def bake_from_uv_cache(cookies, context: dict) -> Path:
+    """The project `cookies` generates for `context`, its hook's `uv lock` resolving from uv's
+    cache (UV_OFFLINE): online, it asks the index again for each of some sixty packages, every
+    bake (the index gives its pages no cache lifetime), some 6 s of waiting in each of the 48
+    bakes. The cache holds what the template's environment and the bakes before fetched; when
+    that is not all, the project is generated again online. The online lock step has tests of
+    its own (tests/test_prompts.py)."""
+    for offline in ("1", "0"):
+        previous = os.environ.get("UV_OFFLINE")
+        os.environ["UV_OFFLINE"] = offline
+        try:
+            result = cookies.bake(extra_context=context)
+        finally:
+            if previous is None:
+                del os.environ["UV_OFFLINE"]
+            else:
+                os.environ["UV_OFFLINE"] = previous
+        assert result.exit_code == 0, result.exception
+        project = Path(result.project_path)
+        if (project / "uv.lock").exists():
+            break
+    return project

@@ -15,6 +15,7 @@ from support import (
     PROJECT_TEMPLATE,
     PYTHON,
     TEMPLATE,
+    bake_from_uv_cache,
     combinations,
     covers,
     default_answers,
@@ -163,7 +164,7 @@ def test_the_docker_answer_changes_only_docker_files_and_the_readme(bake, cookie
     bake without Docker: the cached one holds what the generated suite left (databases, media)."""
     without_docker = {**answers, "use_docker": "no", "project_slug": "chat_server"}
     with_docker = project_files(bake(answers))
-    without = project_files(cookies.bake(extra_context=without_docker).project_path)
+    without = project_files(bake_from_uv_cache(cookies, without_docker))
     docker_only = {
         path
         for path in template_files()
