@@ -138,6 +138,7 @@ def test_django_checks_and_migrations_are_clean(bake, answers):
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=uuid.uuid4().hex * 2,
         DJANGO_ALLOWED_HOSTS="chat.example.com",
+        DATABASE_URL="sqlite:///db.sqlite3",
     )
     run([PYTHON, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], project, production)
 

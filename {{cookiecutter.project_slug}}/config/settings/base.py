@@ -85,8 +85,10 @@ TEMPLATES = [
     },
 ]
 
-# SQLite file by default; set DATABASE_URL=postgres://... for PostgreSQL (psycopg is installed).
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# SQLite file by default (DATABASE_URL unset or empty, as a `DATABASE_URL=` line leaves it); set
+# DATABASE_URL=postgres://... for PostgreSQL (psycopg is installed).
+database_url = env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(database_url)}
 # A connection serves request after request: it belongs to its thread, and the threads are
 # kept, the requests' (core/request_threads.py) and the one serving the sockets' database work.
 # One per request cost a PostgreSQL backend started and stopped, or SQLite's set-up, each time.

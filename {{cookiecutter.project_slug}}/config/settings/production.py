@@ -14,6 +14,15 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         'make one with `python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
     )
 DEBUG = False
+# No fallback to base's SQLite file: a deployment that forgot DATABASE_URL would keep its users
+# and messages in a file inside the container, gone with the next deploy. SQLite, if chosen, is
+# chosen by naming its file.
+if not env("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: production keeps its data in the database it names, "
+        "e.g. postgres://user:password@host:5432/name (or sqlite:////var/lib/chat/db.sqlite3 "
+        "to choose SQLite)."
+    )
 
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,4 +1,5 @@
-"""The production settings stop the server on a secret key that is missing, empty or weak."""
+"""The production settings stop the server on a secret key that is missing, empty or weak, and
+on a database left unnamed."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -14,3 +15,13 @@ def test_a_secret_key_that_is_empty_short_or_repetitive_stops_the_server(monkeyp
 
 def test_a_long_varied_secret_key_is_taken(monkeypatch):
     assert production_settings(monkeypatch).SECRET_KEY == TEST_SECRET_KEY
+
+
+def test_a_database_left_unnamed_stops_the_server_instead_of_falling_back_to_sqlite(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL is not set"):
+        production_settings(monkeypatch, DATABASE_URL="")
+
+
+def test_sqlite_is_taken_when_named(monkeypatch):
+    settings = production_settings(monkeypatch, DATABASE_URL="sqlite:////var/lib/chat/db.sqlite3")
+    assert settings.DATABASES["default"]["NAME"] == "/var/lib/chat/db.sqlite3"

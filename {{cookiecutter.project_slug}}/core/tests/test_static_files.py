@@ -9,13 +9,15 @@ from django.core.management import call_command
 from django.templatetags.static import static
 from django.test import Client, override_settings
 
-from config.settings import production
+from config.tests.production import production_settings
 
 
 @pytest.fixture(scope="module")
 def production_static_files(tmp_path_factory):
     """The production storage and serving, on static files collected into a fresh directory:
     once for the module, collectstatic compressing every file (the API docs' among them)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        production = production_settings(monkeypatch)
     with override_settings(
         STATIC_ROOT=tmp_path_factory.mktemp("static"),
         STORAGES={**settings.STORAGES, "staticfiles": production.STORAGES["staticfiles"]},
