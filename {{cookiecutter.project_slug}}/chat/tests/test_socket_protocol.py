@@ -41,9 +41,17 @@ async def test_socket_without_credentials_is_closed_4401(connect_socket):
         "http://localhost:8000.evil.example",
     ],
 )
-async def test_foreign_or_missing_origin_is_rejected(connect_socket, user, ws_credentials, origin):
+async def test_foreign_or_missing_origin_is_rejected(
+    connect_socket, user, ws_credentials, origin, caplog
+):
     _, connected = await connect_socket(await ws_credentials(user), origin=origin)
     assert not connected
+    # The log says why, for the operator whose own page this was.
+    [refusal] = [record for record in caplog.records if record.name == "core.websocket_origins"]
+    assert refusal.getMessage() == (
+        f"WebSocket handshake refused (403): Origin {origin!r} is not allowed "
+        "(DJANGO_WEBSOCKET_ALLOWED_ORIGINS; by default the hosts' own pages)"
+    )
 
 
 @pytest.mark.parametrize(
