@@ -372,6 +372,9 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": LOG_LEVEL},
         "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # uvicorn's lines (its start, each handshake) dated like the rest: its own handler, which
+        # this replaces, prints them without the time.
+        "uvicorn": {"handlers": ["console"], "propagate": False},
         # Each WebSocket handshake's line, with the ticket of its query hidden.
         "uvicorn.error": {"filters": ["hide_credentials"]},
         # A Host header this server does not serve: the client's mistake, not an error here.

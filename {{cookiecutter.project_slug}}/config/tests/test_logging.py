@@ -1,6 +1,7 @@
-"""The log: each record once, whatever DEBUG says."""
+"""The log: each record once, whatever DEBUG says, each with its time."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -15,21 +16,38 @@ logging.getLogger("chat").warning("logged by the project")
 """
 
 
-@pytest.mark.parametrize("debug", ["true", "false"])
-def test_each_record_is_printed_once(debug):
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",  # manage.py's, runserver's
-        "DJANGO_DEBUG": debug,
-        "DJANGO_LOG_LEVEL": "INFO",
-    }
+# As the production server runs: uvicorn configures its loggers, then loads the project.
+LOG_AS_UVICORN = """
+import django, logging.config
+from uvicorn.config import LOGGING_CONFIG
+logging.config.dictConfig(LOGGING_CONFIG)
+django.setup()
+logging.getLogger("uvicorn.error").info("logged by uvicorn")
+"""
+
+
+def log_from(program: str, **environment: str) -> str:
     completed = subprocess.run(
-        [sys.executable, "-c", LOG_A_RECORD],
+        [sys.executable, "-c", program],
         capture_output=True,
         text=True,
-        env=environment,
+        env={**os.environ, "DJANGO_LOG_LEVEL": "INFO", **environment},
         timeout=60,
         check=True,
     )
+    return completed.stderr
+
+
+@pytest.mark.parametrize("debug", ["true", "false"])
+def test_each_record_is_printed_once(debug):
+    # manage.py's settings, runserver's
+    log = log_from(LOG_A_RECORD, DJANGO_SETTINGS_MODULE="config.settings.local", DJANGO_DEBUG=debug)
     for message in ("logged by Django", "logged by a development server", "logged by the project"):
-        assert completed.stderr.count(message) == 1, completed.stderr
+        assert log.count(message) == 1, log
+
+
+def test_the_production_servers_lines_are_printed_once_with_their_time():
+    log = log_from(LOG_AS_UVICORN, DJANGO_SETTINGS_MODULE="config.settings.local")
+    dated = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO uvicorn.error logged by uvicorn$"
+    assert len(re.findall(dated, log, re.MULTILINE)) == 1, log
+    assert log.count("logged by uvicorn") == 1, log
