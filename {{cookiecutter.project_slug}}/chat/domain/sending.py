@@ -126,16 +126,22 @@ def store_accepted(requests, accepted: list[Accepted], results: list, publish) -
         pass
     known = {
         (message.sender_id, message.client_id): message
-        for message in Message.objects.filter(
+        for message in earlier_sends().filter(
             sender_id__in=users, client_id__in={send.client_id for send in accepted}
         )
-        .select_related("sender")
-        .prefetch_related(linking.with_attachments())
     }
     try:
         return place_sends(accepted, senders, known, results, publish)
     except IntegrityError:
         return settle_race(requests, accepted, results, publish)
+
+
+def earlier_sends():
+    """Messages a resend is answered with: with all their event carries (the socket's event
+    loop answers it, where a lazy read of the database is refused)."""
+    return Message.objects.select_related("sender", "reply_to__sender").prefetch_related(
+        linking.with_attachments()
+    )
 
 
 def one_by_one(requests, accepted, results: list, publish) -> list:
@@ -260,12 +266,7 @@ def settle_race(requests, accepted, results: list, publish) -> list:
         return one_by_one(requests, accepted, results, publish)
     results = list(results)
     index, request, client_id = accepted[0].index, accepted[0].request, accepted[0].client_id
-    winner = (
-        Message.objects.select_related("sender")
-        .prefetch_related(linking.with_attachments())
-        .filter(sender_id=request.user.pk, client_id=client_id)
-        .first()
-    )
+    winner = earlier_sends().filter(sender_id=request.user.pk, client_id=client_id).first()
     try:
         if winner is None:
             raise NotFound("No such room.")

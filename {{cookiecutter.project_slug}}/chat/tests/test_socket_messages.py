@@ -47,6 +47,20 @@ async def test_resending_a_client_id_acks_the_original_and_stores_nothing_new(
     assert await Message.objects.acount() == 2
 
 
+async def test_resending_a_reply_acks_the_original_with_what_it_replies_to(open_socket, room, user):
+    """The earlier message is read with its quote: read lazily, on the socket's event loop, it
+    was refused, and the resend went unanswered."""
+    socket = await open_socket(user)
+    await socket.send_json_to(send_frame(room, "the first", "c-0"))
+    first = (await socket.receive_json_from())["message"]
+    reply = {**send_frame(room, "a reply", "c-1"), "reply_to": first["id"]}
+    await socket.send_json_to(reply)
+    original = await socket.receive_json_from()
+    assert original["message"]["reply_to"]["id"] == first["id"]
+    await socket.send_json_to(reply)
+    assert await socket.receive_json_from() == original
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
