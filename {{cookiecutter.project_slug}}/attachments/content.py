@@ -37,6 +37,10 @@ class TooManyPixels(ValueError):
     """An image larger than ATTACHMENTS_MAX_PIXELS, or than Pillow agrees to open at all."""
 
 
+class TooManyFrames(ValueError):
+    """An animation of more than ATTACHMENTS_MAX_FRAMES frames."""
+
+
 @contextmanager
 def opened_image(file, formats: list[str]):
     """Pillow's image of the file, read by one of these formats' parsers only.

@@ -8,7 +8,7 @@ from PIL import Image, ImageOps
 
 from core.image_decoding import decoding_turn
 
-from .content import IMAGE_FORMATS, TooManyPixels, opened_image
+from .content import IMAGE_FORMATS, TooManyFrames, TooManyPixels, opened_image
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,18 @@ def process_image(file, content_type: str) -> ProcessedImage:
     Re-encoding is what strips it: Pillow writes only the pixels and what it is asked to. The
     EXIF orientation is applied first, so the picture still stands the right way up. Raises
     TooManyPixels before decoding an image larger than ATTACHMENTS_MAX_PIXELS, all its frames
-    counted (a few kilobytes of PNG can decode to gigabytes), and OSError for an image Pillow
-    cannot decode.
+    counted (a few kilobytes of PNG can decode to gigabytes), TooManyFrames before decoding an
+    animation of more than ATTACHMENTS_MAX_FRAMES, and OSError for an image Pillow cannot decode.
     """
     file.seek(0)
     with decoding_turn(), opened_image(file, [IMAGE_FORMATS[content_type]]) as image:
         # Every frame of an animation is decoded and encoded again: its pixels are all its
         # frames'. A GIF's frames are counted from their headers, none decoded: without this,
-        # 35 KB of nearly identical 1500 x 1500 frames took seconds of CPU each upload.
+        # 35 KB of nearly identical 1500 x 1500 frames took seconds of CPU each upload. (Seeking
+        # to the frame past the limit instead would decode every frame before it.)
         frames = getattr(image, "n_frames", 1)
+        if frames > settings.ATTACHMENTS_MAX_FRAMES:
+            raise TooManyFrames
         if image.width * image.height * frames > settings.ATTACHMENTS_MAX_PIXELS:
             raise TooManyPixels
         animated = frames > 1

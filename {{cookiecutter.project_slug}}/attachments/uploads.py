@@ -14,7 +14,7 @@ from chat.domain.errors import Invalid
 from users.locking import lock_users
 
 from .cleanup import delete_files
-from .content import EXTENSIONS, NAME_EXTENSIONS, TooManyPixels, detect_type
+from .content import EXTENSIONS, NAME_EXTENSIONS, TooManyFrames, TooManyPixels, detect_type
 from .images import ProcessedImage, process_image
 from .models import Attachment
 from .storage import new_name
@@ -24,9 +24,9 @@ def upload_attachment(user, room_id, file) -> Attachment:
     """Store `file` (an UploadedFile) as the user's unsent attachment in a room of theirs.
 
     Refused, with nothing stored: not a member (NotFound or Forbidden, as for sends), no file,
-    a file over ATTACHMENTS_MAX_BYTES or past the user's ATTACHMENTS_MAX_UNSENT_BYTES, a content
-    type not in ATTACHMENTS_ALLOWED_TYPES, an image that does not decode or is over
-    ATTACHMENTS_MAX_PIXELS.
+    a file over ATTACHMENTS_MAX_BYTES (as sent, or as re-encoded for an image) or past the
+    user's ATTACHMENTS_MAX_UNSENT_BYTES, a content type not in ATTACHMENTS_ALLOWED_TYPES, an
+    image that does not decode or is over ATTACHMENTS_MAX_PIXELS or ATTACHMENTS_MAX_FRAMES.
     """
     # Uploads are for sending: refused where the user may not send (blocked in a 1-to-1).
     sender_membership(user, room_id)
@@ -47,6 +47,9 @@ def upload_attachment(user, room_id, file) -> Attachment:
             f"The image has more than {limit} pixels (an animation's frames count together).",
             "file",
         ) from None
+    except TooManyFrames:
+        limit = settings.ATTACHMENTS_MAX_FRAMES
+        raise Invalid(f"The animation has more than {limit} frames.", "file") from None
     except (OSError, ValueError, SyntaxError):
         # Pillow's errors for a file that starts as an image and is not one.
         raise Invalid("The image cannot be read.", "file") from None
@@ -100,7 +103,16 @@ def checked_content(file) -> tuple[str, ProcessedImage | None]:
         raise Invalid(f"This type of file is not allowed (allowed: {allowed}).", "file")
     if not content_type.startswith("image/"):
         return content_type, None
-    return content_type, process_image(file, content_type)
+    image = process_image(file, content_type)
+    # Encoded again, an image can come out larger than it was sent (an animation's frames most).
+    limit = settings.ATTACHMENTS_MAX_BYTES
+    if len(image.content) > limit:
+        raise Invalid(
+            f"Stored without its metadata, the image comes to {len(image.content)} bytes, over "
+            f"the limit of {limit} bytes.",
+            "file",
+        )
+    return content_type, image
 
 
 def store_files(attachment: Attachment, file, image: ProcessedImage | None) -> None:

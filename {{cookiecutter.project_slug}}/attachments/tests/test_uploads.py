@@ -134,6 +134,32 @@ def test_an_animation_counts_the_pixels_of_all_its_frames_before_decoding_any(
         assert image.n_frames == 3
 
 
+def test_an_animation_of_too_many_frames_is_refused_before_decoding_any(
+    upload, user, room, media, settings, monkeypatch
+):
+    """However small its frames: each costs its decoding and encoding."""
+    settings.ATTACHMENTS_MAX_FRAMES = 3
+    load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
+    assert_refused(upload(user, room, animated_gif((1, 1), 5), "a.gif"), media, "more than 3")
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    response = upload(user, room, animated_gif((1, 1), 3), "b.gif")
+    assert response.status_code == 201, response.data
+
+
+def test_an_image_that_comes_out_of_its_encoding_over_the_limit_is_refused(
+    upload, user, room, media, settings
+):
+    # Noise at JPEG quality 20, stored at quality 90: several times the bytes.
+    noise = Image.frombytes("L", (128, 128), bytes(range(256)) * 64).convert("RGB")
+    sent = io.BytesIO()
+    noise.save(sent, format="JPEG", quality=20)
+    stored = images.process_image(io.BytesIO(sent.getvalue()), "image/jpeg").content
+    settings.ATTACHMENTS_MAX_BYTES = len(stored) - 1
+    assert len(sent.getvalue()) <= settings.ATTACHMENTS_MAX_BYTES  # as sent, within the limit
+    assert_refused(upload(user, room, sent.getvalue(), "a.jpg"), media, "over the limit")
+
+
 def test_files_not_yet_sent_are_bounded_per_user(upload, user, bob, room, settings):
     settings.ATTACHMENTS_MAX_UNSENT_BYTES = 10
     assert upload(user, room, b"123456", "a.txt").status_code == 201

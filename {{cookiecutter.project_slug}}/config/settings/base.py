@@ -336,6 +336,9 @@ ATTACHMENTS_ALLOWED_TYPES = env.list(
 )
 # Larger images are refused before decoding: a small compressed file can decode to gigabytes.
 ATTACHMENTS_MAX_PIXELS = env.int("ATTACHMENTS_MAX_PIXELS", default=50_000_000)
+# Animations with more frames are refused before decoding: each frame costs its decoding and
+# encoding whatever its size (a 9 MB GIF of 620,000 one-pixel frames took five minutes).
+ATTACHMENTS_MAX_FRAMES = env.int("ATTACHMENTS_MAX_FRAMES", default=1_000)
 # Images (attachments, avatars) one process decodes at once: each holds up to 4 bytes a pixel.
 IMAGE_DECODES_AT_ONCE = env.int("IMAGE_DECODES_AT_ONCE", default=2)
 # Uploads (files, avatars) one user may have under way at once in a process; more are refused
