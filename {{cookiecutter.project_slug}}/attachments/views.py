@@ -5,11 +5,11 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import UTF8MultiPartParser
 from core.upload_turns import upload_turn
 
 from .content import KNOWN_TYPES
@@ -32,7 +32,7 @@ FILE_RESPONSES = {
 class RoomAttachmentsView(APIView):
     """Upload a file to a room of yours, to send it with a message within the next hours."""
 
-    parser_classes = [MultiPartParser]
+    parser_classes = [UTF8MultiPartParser]
 
     @extend_schema(
         request={"multipart/form-data": AttachmentUploadSerializer},

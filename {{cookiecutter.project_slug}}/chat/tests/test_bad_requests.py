@@ -4,10 +4,10 @@ import http.client
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 from chat.models import Message
-from core.parsers import StorableJSONParser
+from core.parsers import StorableJSONParser, UTF8Fields
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +65,52 @@ def test_every_view_that_reads_json_reads_it_with_the_storable_parser():
         if issubclass(parser, JSONParser) and not issubclass(parser, StorableJSONParser)
     ]
     assert unsafe == []
+
+
+def test_every_view_that_reads_forms_refuses_fields_that_are_not_utf8():
+    unsafe = [
+        (path, view.__name__)
+        for path, view in api_views()
+        for parser in getattr(view, "parser_classes", ())
+        if issubclass(parser, (FormParser, MultiPartParser)) and not issubclass(parser, UTF8Fields)
+    ]
+    assert unsafe == []
+
+
+NOT_UTF8 = b"ab\xed\xb2\x80cd"  # a surrogate's bytes: never UTF-8
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", b"client_id=c-1&body=ab%ED%B2%80cd"),
+        ("application/x-www-form-urlencoded", b"client_id=c-1&body=%EF%BF%BD"),
+        (
+            "multipart/form-data; boundary=B",
+            b'--B\r\nContent-Disposition: form-data; name="client_id"\r\n\r\nc-1\r\n'
+            b'--B\r\nContent-Disposition: form-data; name="body"\r\n\r\n'
+            + NOT_UTF8
+            + b"\r\n--B--\r\n",
+        ),
+    ],
+    ids=["form, not UTF-8", "form, U+FFFD", "multipart, not UTF-8"],
+)
+def test_form_fields_that_are_not_utf8_are_a_400_not_stored_garbled(
+    as_user, room, user, content_type, body
+):
+    path = f"/api/rooms/{room.pk}/messages/"
+    response = as_user(user).generic("POST", path, body, content_type=content_type)
+    assert response.status_code == 400, response.data
+    assert "fields must be UTF-8 text" in response.data["detail"]
+    assert not Message.objects.exists()
+
+
+def test_form_fields_in_utf8_are_taken(as_user, room, user):
+    body = b"client_id=c-1&body=caf%C3%A9"
+    path = f"/api/rooms/{room.pk}/messages/"
+    response = as_user(user).generic("POST", path, body, "application/x-www-form-urlencoded")
+    assert response.status_code == 201, response.data
+    assert Message.objects.get().body == "café"
 
 
 def test_an_escaped_emoji_is_text_and_is_stored(as_user, room, user):

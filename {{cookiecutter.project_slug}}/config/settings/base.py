@@ -178,11 +178,12 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": AUTH_MODE_REST_AUTHENTICATION_CLASSES,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # JSON bodies nested too deep, or with text no database stores, are 400s (core/parsers.py).
+    # JSON bodies nested too deep, or with text no database stores, and form fields that are
+    # not UTF-8 are 400s (core/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.StorableJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "core.parsers.UTF8FormParser",
+        "core.parsers.UTF8MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
