@@ -78,6 +78,20 @@ def send(page, body: str) -> None:
     page.get_by_role("button", name="Send", exact=True).click()
 
 
+def submit_at_once(page, bodies: list[str]) -> None:
+    """Send `bodies` from the composer within one turn of the page, as fast as no typist can."""
+    page.evaluate(
+        """(bodies) => {
+          const text = document.getElementById("composer-text");
+          for (const body of bodies) {
+            text.value = body;
+            document.getElementById("composer").requestSubmit();
+          }
+        }""",
+        bodies,
+    )
+
+
 def attach(page, *files: dict) -> None:
     """Choose files for the message being written, as the Attach file button lets a person:
     each {"name", "mimeType", "buffer"}."""

@@ -2,10 +2,23 @@
 over; the new owner bans the old one, who loses the room at once, is told why, and cannot come
 back until the ban, listed under the members, is lifted."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import alice_and_bob, open_room, room_link, sign_in
+from chat.models import Message
+from chat.tests.fixtures_group import group_room
+from webclient.tests.browsing import (
+    alice_and_bob,
+    message,
+    open_room,
+    room_link,
+    send,
+    sign_in,
+    submit_at_once,
+)
+from webclient.tests.conftest import WEB_SERVER_ENV
 from webclient.tests.fixtures_group import start_group_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,3 +85,35 @@ def test_roles_a_handover_and_a_ban_from_the_members_list(
     expect(banned).to_have_text("Nobody is banned.")
     assert as_user(bob).get(f"/api/rooms/{room['id']}/bans/").data["results"] == []
     page_problems.assert_none()
+
+
+def test_sends_queued_for_a_room_one_is_removed_from_are_not_sent_and_hold_up_nothing(
+    start_server, new_context, user, bob, room, password
+):
+    """Each would be refused, and spend the rate limit that the other rooms' messages wait for."""
+    server = start_server({**WEB_SERVER_ENV, "CHAT_RATE_LIMIT_MESSAGES": "1/2"})
+    group_room(bob, user, name="Elsewhere")
+    alice, bobs = new_context(server).new_page(), new_context(server).new_page()
+    sent = []
+    bobs.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    sign_in(alice, "alice", password)
+    sign_in(bobs, "bob", password)
+    open_room(alice, room.name)
+    alice.get_by_role("button", name="Members").click()
+    open_room(bobs, room.name)
+    submit_at_once(bobs, [f"Queued {number}" for number in range(4)])
+    expect(bobs.get_by_text("Sent too fast: it goes in a moment…").first).to_be_visible()
+
+    member_row(alice, "bob").get_by_role("button", name="Remove").click()
+    member_row(alice, "bob").get_by_role("button", name="Remove bob").click()
+    expect(room_link(bobs, room.name)).to_have_count(0)
+    frames_before_the_removal = len(sent)
+    open_room(bobs, "Elsewhere")
+    send(bobs, "In the other room")
+    expect(message(bobs, "In the other room")).to_have_count(1)
+    waiting = re.compile("Sending…|Sent too fast")
+    expect(message(bobs, "In the other room").filter(has_text=waiting)).to_have_count(0)
+    # Sends go in the order made: had the queued ones gone after the removal, they would have
+    # gone before this one.
+    assert not [frame for frame in sent[frames_before_the_removal:] if "Queued" in frame]
+    assert list(Message.objects.filter(room=room).values_list("body", flat=True)) == ["Queued 0"]

@@ -9,26 +9,20 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import attach, message, messages, open_room, send, sign_in
+from webclient.tests.browsing import (
+    attach,
+    message,
+    messages,
+    open_room,
+    send,
+    sign_in,
+    submit_at_once,
+)
 from webclient.tests.conftest import WEB_SERVER_ENV
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BODIES = [f"Burst message {number:02d}" for number in range(12)]
-
-
-def submit_at_once(page, bodies: list[str]) -> None:
-    """Send `bodies` from the composer within one turn of the page, as fast as no typist can."""
-    page.evaluate(
-        """(bodies) => {
-          const text = document.getElementById("composer-text");
-          for (const body of bodies) {
-            text.value = body;
-            document.getElementById("composer").requestSubmit();
-          }
-        }""",
-        bodies,
-    )
 
 
 def refusals_as_too_fast(page) -> list[dict]:
@@ -139,9 +133,16 @@ def test_a_refused_message_goes_back_to_the_composer_to_be_changed(
     send(alice, "Too long: " + "y" * 4000)
     refused = message(alice, "Not sent")
     expect(refused).to_contain_text("at most 4000 characters")
+    # Not over a message being written: it would be lost.
+    composer = alice.get_by_label("Message", exact=True)
+    composer.fill("A draft of mine")
+    refused.get_by_role("button", name="Edit").click()
+    expect(alice.get_by_role("alert")).to_contain_text("Send or clear the message you are writing")
+    expect(composer).to_have_value("A draft of mine")
+    expect(message(alice, "Not sent")).to_have_count(1)
+    composer.fill("")
     refused.get_by_role("button", name="Edit").click()
     expect(message(alice, "Not sent")).to_have_count(0)
-    composer = alice.get_by_label("Message", exact=True)
     expect(composer).to_have_value("Too long: " + "y" * 4000)
     composer.fill("Short enough now")
     alice.get_by_role("button", name="Send", exact=True).click()

@@ -83,7 +83,7 @@ function handleFrame(frame) {
   if (!follow) return;
   if (follow.reloadRooms) reloadRooms();
   if (follow.catchUp) catchUpRoom(follow.catchUp).catch(reportError);
-  if (follow.resend) holdSends(follow.resend, follow.after);
+  if (follow.resend) holdSends(follow.resend, follow.after, follow.code);
 }
 
 // Sends go out one at a time, each once the one before it is stored (its message.new) or refused
@@ -93,6 +93,7 @@ function handleFrame(frame) {
 // ones wait. While a refused send waits out its retry_after, the sends behind it wait too.
 let inFlight = null;
 let heldTimer = null;
+let heldBecause = null; // the refusal's code while sends are held
 
 function sendNext() {
   const current = inFlight && state.outbox.get(inFlight);
@@ -109,17 +110,20 @@ function sendNext() {
 // Discard) says so with a "messages" event: the next send goes when it can.
 store.on("messages", sendNext);
 
-function holdSends(clientId, after) {
+// `code` says why, for the page: rate_limited (too fast) or unavailable (the server's outage).
+function holdSends(clientId, after, code) {
   if (!state.outbox.has(clientId)) return;
   clearTimeout(heldTimer);
   heldTimer = setTimeout(releaseHeldSends, after);
-  for (const pending of state.outbox.values()) if (!pending.failed) pending.held = true;
+  heldBecause = code;
+  for (const pending of state.outbox.values()) if (!pending.failed) pending.held = code;
   emitOutboxRooms();
 }
 
 function releaseHeldSends() {
   heldTimer = null;
-  for (const pending of state.outbox.values()) pending.held = false;
+  heldBecause = null;
+  for (const pending of state.outbox.values()) pending.held = null;
   emitOutboxRooms();
 }
 
@@ -232,7 +236,7 @@ function resend(clientId) {
   const pending = state.outbox.get(clientId);
   if (!pending) return;
   pending.failed = null;
-  pending.held = heldTimer !== null;
+  pending.held = heldBecause;
   store.emit("messages", { room: pending.room });
 }
 
@@ -311,7 +315,7 @@ const actions = {
       created: new Date().toISOString(),
       failed: null,
       // Behind sends the server refused as too fast: goes after them (holdSends).
-      held: heldTimer !== null,
+      held: heldBecause,
     };
     state.outbox.set(pending.client_id, pending);
     // Offline, it waits in the outbox and goes with the catch-up after the reconnect.

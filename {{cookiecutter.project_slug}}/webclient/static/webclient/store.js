@@ -111,6 +111,12 @@ const CLOSED_BECAUSE = {
 function forgetRoom(id) {
   state.rooms.delete(id);
   state.conversations.delete(id);
+  // Its sends not yet stored would each be refused, and spend the user's rate limit: they wait,
+  // not sent, for a Retry or a Discard should the room come back.
+  for (const pending of state.outbox.values()) {
+    if (pending.room === id && !pending.failed) pending.failed = "You are no longer in this room.";
+  }
+  emit("messages", { room: id });
   if (state.current === id) {
     state.current = null;
     emit("current");
@@ -337,7 +343,7 @@ const handlers = {
     }
     if (frame.code === "rate_limited" || frame.code === "unavailable") {
       // Sent again, with the same client_id, once the server can take it.
-      return { resend: frame.ref, after: (frame.retry_after ?? 2) * 1000 };
+      return { resend: frame.ref, after: (frame.retry_after ?? 2) * 1000, code: frame.code };
     }
     pending.failed = frame.detail;
     emit("messages", { room: pending.room });

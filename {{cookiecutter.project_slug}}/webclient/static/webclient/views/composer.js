@@ -123,12 +123,16 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     const peer = draftPeer();
     if (peer) {
       // The first message starts the conversation over REST: Enter pressed again meanwhile
-      // would start it with a copy.
-      if (startingConversation) return;
+      // would start it with a copy, and what is typed meanwhile stays for after.
+      if (startingConversation) {
+        showError(new Error("Wait for the conversation to start, then send this."));
+        return;
+      }
       startingConversation = true;
+      const written = text.value;
       try {
         const roomId = await actions.sendDirect(peer, body);
-        text.value = "";
+        if (text.value === written) text.value = "";
         draftSent(roomId);
       } catch (error) {
         showError(error);
@@ -253,12 +257,19 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
   }
 
   // A send the server refused, back in the composer to change: its text, its reply, its files.
+  // Not over a message being written, which would be lost: whether it was put back.
   function restore(pending) {
+    if (text.value.trim() || uploads.length) {
+      showError(new Error("Send or clear the message you are writing first: Edit puts the one not sent in its place."));
+      return false;
+    }
     text.value = pending.body;
+    cancelReply();
     if (pending.reply_to) startReply({ ...pending.reply_to, body: pending.reply_to.excerpt ?? pending.reply_to.body ?? "" });
     uploads = pending.attachments.map((attachment) => ({ id: `upload-${++uploadCount}`, file: { name: attachment.name }, attachment, error: null, bar: null }));
     renderUploads();
     text.focus();
+    return true;
   }
 
   return {

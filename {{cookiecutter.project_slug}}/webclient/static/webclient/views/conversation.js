@@ -30,9 +30,15 @@ export function mountConversation(actions) {
   const showError = composer.showError;
 
   // A refused send taken back into the composer, to change and send anew.
+  // Why a message not yet stored waits (app.js, sendNext and holdSends).
+  function pendingHint(pending) {
+    if (state.connection !== "online") return "Waiting for the connection…";
+    if (pending.held === "unavailable") return "The server cannot store messages just now: it goes again in a moment…";
+    return pending.held ? "Sent too fast: it goes in a moment…" : "Sending…";
+  }
+
   function editRefused(pending) {
-    actions.discard(pending.client_id);
-    composer.restore(pending);
+    if (composer.restore(pending)) actions.discard(pending.client_id);
   }
 
   function current() {
@@ -373,7 +379,7 @@ export function mountConversation(actions) {
               " ",
               h("button", { type: "button", class: "secondary", onclick: () => actions.discard(message.client_id) }, "Discard"),
             )
-          : h("p", { class: "hint" }, message.held ? "Sent too fast: it goes in a moment…" : state.connection === "online" ? "Sending…" : "Waiting for the connection…"),
+          : h("p", { class: "hint" }, pendingHint(message)),
       );
       return node;
     }
