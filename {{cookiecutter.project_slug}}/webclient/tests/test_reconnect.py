@@ -3,6 +3,7 @@ itself, and shows every message, once and in order, those sent while it was away
 It reads its state once per connection: at sign-in, and again after the reconnect."""
 
 import re
+import signal
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,6 +11,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import expect
 
+from chat.models import Message
 from webclient.tests.browsing import message, messages, open_room, room_link, send, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -139,3 +141,32 @@ def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
     alice.get_by_role("button", name="Save").click()
     expect(message(alice, "A typo here")).to_contain_text("(edited)")
     page_problems.assert_none()
+
+
+def test_a_send_left_unanswered_gives_the_socket_up_and_goes_again_once(
+    own_web_server, new_context, user, bob, room, password
+):
+    """A network path that died without a word keeps the socket "open": the send's answer that
+    never comes is the sign. The page's clock is the test's; the server is paused (SIGSTOP),
+    as a dead path leaves it to the client."""
+    server = own_web_server
+    alice = new_context(server).new_page()
+    alice.clock.install()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    expect(alice.get_by_text("Offline — reconnecting…")).to_be_hidden()
+    server.process.send_signal(signal.SIGSTOP)
+    try:
+        send(alice, "Into the silence")
+        expect(message(alice, "Into the silence")).to_contain_text("Sending…")
+        alice.clock.fast_forward(14_000)
+        expect(alice.get_by_text("Offline — reconnecting…")).to_be_hidden()
+        alice.clock.fast_forward(2_000)
+        expect(alice.get_by_text("Offline — reconnecting…")).to_be_visible()
+    finally:
+        server.process.send_signal(signal.SIGCONT)
+    # Stored: no longer waiting, for the connection or for its answer.
+    waiting = re.compile("Sending…|Waiting for the connection…")
+    expect(message(alice, "Into the silence").filter(has_text=waiting)).to_have_count(0)
+    expect(message(alice, "Into the silence")).to_have_count(1)
+    assert Message.objects.filter(body="Into the silence").count() == 1

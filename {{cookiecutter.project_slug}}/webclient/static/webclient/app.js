@@ -94,6 +94,11 @@ function handleFrame(frame) {
 let inFlight = null;
 let heldTimer = null;
 let heldBecause = null; // the refusal's code while sends are held
+// A send neither acknowledged nor refused this long: the socket is taken for dead (a network
+// path that died without a word, as a switch of networks leaves it, keeps a socket "open" for
+// minutes) and opened again; the catch-up then tells whether the send was stored.
+const ANSWER_WAIT_MS = 15_000;
+let answerTimer = null;
 
 function sendNext() {
   const current = inFlight && state.outbox.get(inFlight);
@@ -103,7 +108,11 @@ function sendNext() {
   // The outbox keeps the order the sends were made in; those refused for good wait for their
   // user's Retry or Discard, and do not hold up the rest.
   const next = [...state.outbox.values()].find((pending) => !pending.failed);
-  if (next && connection.send(sendFrame(next))) inFlight = next.client_id;
+  if (!next || !connection.send(sendFrame(next))) return;
+  const sent = next.client_id;
+  inFlight = sent;
+  clearTimeout(answerTimer);
+  answerTimer = setTimeout(() => inFlight === sent && connection.dropNow(), ANSWER_WAIT_MS);
 }
 
 // Whatever changes the outbox (a send, its message.new or refusal, a catch-up, a Retry or a
