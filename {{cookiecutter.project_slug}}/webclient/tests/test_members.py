@@ -7,8 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from chat.models import Message
-from chat.tests.fixtures_group import group_room
 from webclient.tests.browsing import (
     alice_and_bob,
     message,
@@ -88,11 +86,11 @@ def test_roles_a_handover_and_a_ban_from_the_members_list(
 
 
 def test_sends_queued_for_a_room_one_is_removed_from_are_not_sent_and_hold_up_nothing(
-    start_server, new_context, user, bob, room, password
+    start_server, new_context, make_room, as_user, user, bob, room, password
 ):
     """Each would be refused, and spend the rate limit that the other rooms' messages wait for."""
     server = start_server({**WEB_SERVER_ENV, "CHAT_RATE_LIMIT_MESSAGES": "1/2"})
-    group_room(bob, user, name="Elsewhere")
+    make_room(bob, user, name="Elsewhere")
     alice, bobs = new_context(server).new_page(), new_context(server).new_page()
     sent = []
     bobs.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
@@ -116,4 +114,6 @@ def test_sends_queued_for_a_room_one_is_removed_from_are_not_sent_and_hold_up_no
     # Sends go in the order made: had the queued ones gone after the removal, they would have
     # gone before this one.
     assert not [frame for frame in sent[frames_before_the_removal:] if "Queued" in frame]
-    assert list(Message.objects.filter(room=room).values_list("body", flat=True)) == ["Queued 0"]
+    # Newest first: turned to the order stored.
+    history = as_user(user).get(f"/api/rooms/{room.pk}/messages/").data["results"][::-1]
+    assert [stored["body"] for stored in history] == ["Queued 0"]
