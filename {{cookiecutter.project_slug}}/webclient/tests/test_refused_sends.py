@@ -86,6 +86,27 @@ def test_a_burst_across_the_turns_of_the_limits_window_keeps_its_order(
     expect(messages(alice).filter(has_text="Quick message")).to_contain_text(bodies)
 
 
+def test_messages_waiting_their_turn_go_after_a_reload(
+    start_server, new_context, as_user, user, bob, room, password
+):
+    server = start_server({**WEB_SERVER_ENV, "CHAT_RATE_LIMIT_MESSAGES": "1/1"})
+    alice = new_context(server).new_page()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    bodies = [f"Before the reload {number}" for number in range(4)]
+    submit_at_once(alice, bodies)
+    expect(alice.get_by_text("Sent too fast: it goes in a moment…").first).to_be_visible()
+    alice.reload()
+    open_room(alice, room.name or "bob")
+    burst = messages(alice).filter(has_text="Before the reload")
+    expect(burst).to_have_count(len(bodies))
+    waiting = re.compile("Sending…|Sent too fast|Waiting for the connection")
+    expect(burst.filter(has_text=waiting)).to_have_count(0)
+    # Newest first: turned to the order stored.
+    history = as_user(user).get(f"/api/rooms/{room.pk}/messages/").data["results"][::-1]
+    assert [stored["body"] for stored in history] == bodies
+
+
 # Before the client's modules run (they run once the page is parsed), its limit is raised.
 RAISED_LIMIT = """
 new MutationObserver((_, observer) => {

@@ -50,6 +50,7 @@ async function ready(frame) {
     state.typingRefreshMs = frame.typing.refresh_seconds * 1000;
   }
   store.emit("me");
+  store.restoreOutbox();
   const caughtUp = catchUp();
   firstReady?.({ caughtUp });
   firstReady = null;
@@ -116,7 +117,9 @@ function sendNext() {
 }
 
 // Whatever changes the outbox (a send, its message.new or refusal, a catch-up, a Retry or a
-// Discard) says so with a "messages" event: the next send goes when it can.
+// Discard) says so with a "messages" event: it is saved for a reload, and the next send goes
+// when it can.
+store.on("messages", store.saveOutbox);
 store.on("messages", sendNext);
 
 // `code` says why, for the page: rate_limited (too fast) or unavailable (the server's outage).

@@ -394,7 +394,37 @@ function stopTyping(room, userId) {
   emit("typing", { room });
 }
 
+// The sends not yet stored, kept for this tab (sessionStorage) and this user: a reload takes
+// them up again, where they went with the page (their client_ids keep them from being stored
+// twice). Saved whenever the outbox changes, which a "messages" event says.
+const OUTBOX_KEY = "chat.outbox";
+let savedOutbox = null;
+
+export function saveOutbox() {
+  const pending = [...state.outbox.values()].map(({ sender, held, ...kept }) => kept);
+  const text = pending.length && state.me ? JSON.stringify({ user: state.me.id, pending }) : null;
+  if (text === savedOutbox) return;
+  savedOutbox = text;
+  if (text === null) sessionStorage.removeItem(OUTBOX_KEY);
+  else sessionStorage.setItem(OUTBOX_KEY, text);
+}
+
+// Once signed in, before the first catch-up: what the page before this one left unsent.
+export function restoreOutbox() {
+  if (state.outbox.size) return;
+  const saved = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) || "null");
+  if (saved?.user !== state.me?.id) {
+    sessionStorage.removeItem(OUTBOX_KEY);
+    return;
+  }
+  for (const pending of saved.pending) {
+    state.outbox.set(pending.client_id, { ...pending, sender: state.me, held: null });
+  }
+}
+
 export function reset() {
+  sessionStorage.removeItem(OUTBOX_KEY);
+  savedOutbox = null;
   state.me = null;
   state.rooms.clear();
   state.invitations.clear();
