@@ -94,6 +94,8 @@ FILES_BY_ANSWER = {
             "chat/tests/test_two_processes.py",
             "accounts/tests/test_revocation_across_processes.py",
             "chat/tests/test_delivery_interruptions.py",
+            "chat/tests/redis_server.py",
+            "webclient/tests/test_live_delivery.py",
             "chat/tests/test_state_across_processes.py",
         ],
     },

@@ -25,6 +25,10 @@ pytest_plugins = [
     "accounts.tests.fixtures_{{ cookiecutter.auth }}",
     "chat.tests.fixtures_{{ 'direct' if cookiecutter.room_model == 'direct' else 'group' }}",
     "webclient.tests.fixtures_{{ 'direct' if cookiecutter.room_model == 'direct' else 'group' }}",
+{%- if cookiecutter.channel_layer == "redis" %}
+    # A redis-server of the test's own (private_redis), to take Redis away from the servers.
+    "chat.tests.redis_server",
+{%- endif %}
 ]
 
 PASSWORD = "correct-horse-battery-staple"

@@ -146,7 +146,7 @@ class LayerWatch:
         self.down = True
         self.interrupted_at = time.monotonic()
         logger.error("channel layer unreachable: live delivery interrupted", exc_info=error)
-        frames = (encode(error_event("unavailable", LAYER_UNAVAILABLE)),)
+        frames = (encode(error_event("unavailable", LAYER_UNAVAILABLE, delivery="interrupted")),)
         for socket in list(self.hub.socket_rooms):
             socket.push(frames)
 

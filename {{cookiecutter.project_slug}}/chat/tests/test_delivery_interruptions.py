@@ -7,10 +7,7 @@ of their own, or drop its subscribers (never the Redis the settings name, which 
 import asyncio
 import json
 import logging
-import shutil
-import signal
 import socket
-import subprocess
 import time
 from urllib.parse import urlencode
 
@@ -26,62 +23,6 @@ from core.testing import HttpClient
 live = pytest.mark.django_db(transaction=True)
 # A restarted Redis must carry events again within this many seconds.
 RECOVERY_SECONDS = 5
-
-
-class PrivateRedis:
-    """A redis-server of the test's own, on a free port, which the test may kill and restart."""
-
-    def __init__(self, binary: str):
-        # No persistence: a restart comes back empty, as a Redis without a volume does.
-        self.command = [binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [*self.command, "--port", str(self.port)],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30  # an upper bound only
-        while not self.answers():
-            assert self.process.poll() is None, "redis-server exited"
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.02)
-
-    def answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as client:
-                client.sendall(b"PING\r\n")
-                return client.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    def drop_subscribers(self) -> None:
-        """Close every pub/sub connection, as Redis does to one past its output buffer limit."""
-        with redis.Redis.from_url(self.url) as client:
-            assert client.client_kill_filter(_type="pubsub") >= 1
-
-    def kill(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-            self.process = None
-
-
-@pytest.fixture
-def private_redis():
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("needs redis-server on the PATH")
-    server = PrivateRedis(binary)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 def closed_port() -> int:
@@ -239,6 +180,7 @@ async def test_delivery_resumes_across_processes_after_redis_restarts(
                 "code": "unavailable",
                 "detail": LAYER_UNAVAILABLE,
                 "ref": None,
+                "delivery": "interrupted",
             }
 
         private_redis.start()
@@ -283,6 +225,12 @@ async def test_delivery_resumes_across_processes_after_redis_restarts(
             assert sender.acknowledged() <= seen, f"{client.name} misses {sender.name}'s"
 
 
+def drop_subscribers(redis_url: str) -> None:
+    """Close every pub/sub connection, as Redis does to one past its output buffer limit."""
+    with redis.Redis.from_url(redis_url) as client:
+        assert client.client_kill_filter(_type="pubsub") >= 1
+
+
 def is_message(body: str):
     return lambda frame: frame["type"] == "message.new" and frame["message"]["body"] == body
 
@@ -302,7 +250,7 @@ async def test_the_sockets_catch_up_after_the_subscriber_reconnects_by_itself(
     await sender.send(room, "before")
     await receiver.first(is_message("before"))
 
-    private_redis.drop_subscribers()
+    drop_subscribers(private_redis.url)
     dropped = time.monotonic()
     for client in (sender, receiver):
         _, frame = await client.first(lambda f: f["type"] == "room.resync", after=dropped)

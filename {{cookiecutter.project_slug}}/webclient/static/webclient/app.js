@@ -39,6 +39,8 @@ function connectionChanged(status) {
   state.connection = status;
   // A send on its way when the socket dropped: the catch-up tells whether it was stored.
   if (status !== "online") inFlight = null;
+  // The interruption was the old socket's: the new one starts with a catch-up.
+  if (status !== "online") state.deliveryInterrupted = false;
   store.emit("connection");
 }
 

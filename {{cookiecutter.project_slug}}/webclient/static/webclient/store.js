@@ -7,6 +7,9 @@ export const state = {
   typingTimeoutMs: 6000,
   typingRefreshMs: 3000,
   connection: "connecting",
+  // The server's live delivery is interrupted (its Redis is out of reach): the socket stays
+  // open and my sends are stored, but others' messages arrive only once it resumes.
+  deliveryInterrupted: false,
   rooms: new Map(),
   invitations: new Map(),
   // Room id -> the loaded part of its history, and what is known of its members.
@@ -332,9 +335,18 @@ const handlers = {
     emit("invitations");
   },
   "room.resync"({ room }) {
+    if (state.deliveryInterrupted) {
+      state.deliveryInterrupted = false;
+      emit("connection");
+    }
     return { catchUp: room };
   },
   error(frame) {
+    if (frame.delivery === "interrupted") {
+      state.deliveryInterrupted = true;
+      emit("connection");
+      return undefined;
+    }
     const pending = frame.ref && state.outbox.get(frame.ref);
     if (!pending) {
       // An edit, deletion or reaction refused: the user should know it did not happen.
@@ -433,4 +445,5 @@ export function reset() {
   state.outbox.clear();
   state.current = null;
   state.blocked.clear();
+  state.deliveryInterrupted = false;
 }

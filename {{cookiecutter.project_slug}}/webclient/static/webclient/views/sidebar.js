@@ -26,8 +26,13 @@ export function mountSidebar(actions) {
   const banner = byId("connection");
   on("connection", () => {
     const offline = state.connection === "offline";
-    banner.hidden = !offline;
-    banner.textContent = offline ? "Offline — reconnecting…" : "";
+    const paused = !offline && state.deliveryInterrupted;
+    banner.hidden = !offline && !paused;
+    banner.textContent = offline
+      ? "Offline — reconnecting…"
+      : paused
+        ? "Live updates are paused: others' messages will show when they resume. Yours are still sent."
+        : "";
   });
   on("signedout", () => {
     banner.hidden = true;
