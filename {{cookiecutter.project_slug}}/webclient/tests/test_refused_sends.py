@@ -107,6 +107,78 @@ def test_messages_waiting_their_turn_go_after_a_reload(
     assert [stored["body"] for stored in history] == bodies
 
 
+class OutageOfStorage:
+    """Between `page` and the server: its socket's first `refusals` sends are answered as the
+    server answers a send it cannot store (its database out of reach), and go no further. Keeps
+    the types of the frames the page sent, in order (`sent`)."""
+
+    def __init__(self, page, refusals: int):
+        self.page, self.refusals, self.sent = page, refusals, []
+        page.route_web_socket(re.compile(r"/ws/chat/"), self.route)
+
+    def route(self, socket) -> None:
+        server = socket.connect_to_server()
+
+        def from_page(payload) -> None:
+            frame = json.loads(payload)
+            self.sent.append(frame["type"])
+            if frame["type"] == "message.send" and self.sends() <= self.refusals:
+                socket.send(json.dumps(STORE_FAILED | {"ref": frame["client_id"]}))
+            else:
+                server.send(payload)
+
+        socket.on_message(from_page)
+
+    def sends(self) -> int:
+        return self.sent.count("message.send")
+
+    def wait_until(self, condition) -> None:
+        """Until `condition()`: the page's frames reach this thread while it asks the page."""
+        for _ in range(200):  # an upper bound only
+            if condition():
+                return
+            self.page.evaluate("0")
+        raise AssertionError(f"never happened; the page sent {self.sent}")
+
+
+STORE_FAILED = {
+    "type": "error",
+    "code": "unavailable",
+    "detail": "The message could not be stored. Send it again with the same client_id.",
+}
+
+
+def test_a_send_the_server_cannot_store_goes_again_ever_further_apart(
+    new_context, as_user, user, room, password
+):
+    """Every page of an outage retrying every 2 s, in step, would meet the server all at once
+    as it came back: each wait doubles (within a fifth), from 2 s. The page's clock is the
+    test's."""
+    alice = new_context().new_page()
+    outage = OutageOfStorage(alice, refusals=3)
+    alice.clock.install()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    send(alice, "Through the outage")
+    expect(message(alice, "Through the outage")).to_contain_text("cannot store messages")
+    assert outage.sends() == 1
+    alice.clock.fast_forward(2_400)  # the first wait: 1.6 to 2.4 s
+    outage.wait_until(lambda: outage.sends() == 2)
+    alice.clock.fast_forward(2_000)  # since the second send: 2.0 to 2.8 s, and it waits 3.2
+    # A frame the page sends now: the third send, had it gone, would have come before it.
+    alice.get_by_label("Message", exact=True).fill("typing meanwhile")
+    outage.wait_until(lambda: outage.sent[-1].startswith("typing"))
+    assert outage.sends() == 2, outage.sent
+    alice.clock.fast_forward(3_000)  # since the second send: 5.0 to 5.8 s, past 4.8
+    outage.wait_until(lambda: outage.sends() == 3)
+    alice.clock.fast_forward(10_000)  # the third wait: 6.4 to 9.6 s; the server takes this one
+    waiting = re.compile("Sending…|cannot store")
+    expect(message(alice, "Through the outage").filter(has_text=waiting)).to_have_count(0)
+    assert outage.sends() == 4
+    history = as_user(user).get(f"/api/rooms/{room.pk}/messages/").data["results"]
+    assert [stored["body"] for stored in history] == ["Through the outage"]
+
+
 # Before the client's modules run (they run once the page is parsed), its limit is raised.
 RAISED_LIMIT = """
 new MutationObserver((_, observer) => {

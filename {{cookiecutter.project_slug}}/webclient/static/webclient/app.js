@@ -79,6 +79,7 @@ function handleFrame(frame) {
   if (frame.type === "presence") presenceSeenAt.set(frame.user.id, ++presenceEvents);
   if (CHANGES_ROOM_FIELDS.has(frame.type)) for (const load of roomListLoads) load.push(frame);
   const follow = store.apply(frame);
+  if (frame.type === "message.new" && frame.message.sender?.id === state.me?.id) outageRefusals = 0;
   // A newcomer's presence came before they shared a room with us: the members list has it.
   if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(reportError);
   // Someone we had no room with: presence told us nothing of them until now.
@@ -86,7 +87,21 @@ function handleFrame(frame) {
   if (!follow) return;
   if (follow.reloadRooms) reloadRooms();
   if (follow.catchUp) catchUpRoom(follow.catchUp).catch(reportError);
-  if (follow.resend) holdSends(follow.resend, follow.after, follow.code);
+  if (follow.resend) holdSends(follow.resend, follow.after ?? outageWait(), follow.code);
+}
+
+// A send the server cannot store just now (unavailable: its database is out of reach) goes again
+// after a wait that doubles with each such refusal in a row, up to 30 s, each drawn within a
+// fifth of it: the pages of an outage, retrying every 2 s in step, would meet the server all at
+// once as it came back. A message stored starts the count again.
+const OUTAGE_FIRST_WAIT_MS = 2000;
+const OUTAGE_LONGEST_WAIT_MS = 30_000;
+let outageRefusals = 0;
+
+function outageWait() {
+  const wait = Math.min(OUTAGE_FIRST_WAIT_MS * 2 ** outageRefusals, OUTAGE_LONGEST_WAIT_MS);
+  outageRefusals += 1;
+  return wait * (0.8 + 0.4 * Math.random());
 }
 
 // Sends go out one at a time, each once the one before it is stored (its message.new) or refused

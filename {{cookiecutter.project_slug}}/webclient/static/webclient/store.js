@@ -353,10 +353,12 @@ const handlers = {
       if (frame.code !== "rate_limited") emit("error", frame.detail);
       return undefined;
     }
-    if (frame.code === "rate_limited" || frame.code === "unavailable") {
-      // Sent again, with the same client_id, once the server can take it.
+    // Sent again, with the same client_id, once the server can take it: after the wait a
+    // refusal as too fast names, or one the client chooses while the server cannot store.
+    if (frame.code === "rate_limited") {
       return { resend: frame.ref, after: (frame.retry_after ?? 2) * 1000, code: frame.code };
     }
+    if (frame.code === "unavailable") return { resend: frame.ref, code: frame.code };
     pending.failed = frame.detail;
     emit("messages", { room: pending.room });
     return undefined;
