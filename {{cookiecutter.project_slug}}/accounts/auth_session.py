@@ -7,8 +7,12 @@ the session cookie with the handshake.
 A socket closes with 4401 when its session expires or logs out (here, or in the admin).
 """
 
+from importlib import import_module
+
 from channels.auth import AuthMiddlewareStack
-from django.contrib.auth import login, logout, user_logged_out
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model, login, logout, user_logged_out
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.middleware.csrf import get_token
 from django.urls import path
@@ -71,11 +75,33 @@ def websocket_auth_middleware(inner):
     return CheckedAt(AuthMiddlewareStack(SessionCredentialMiddleware(inner)))
 
 
+def session_model():
+    """The model the session engine keeps sessions in (the default engine's, and cached_db's),
+    or None for an engine that keeps no rows (signed cookies, the cache)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return store.get_model_class() if hasattr(store, "get_model_class") else None
+
+
+def close_the_sockets_of_a_deleted_session(sender, instance, **kwargs) -> None:
+    """However a session ends, its row is deleted: a logout; a login as someone else in its
+    browser, here or in the admin (Django's login() then drops it with no logout signal); a
+    password change (its key changes); clearsessions."""
+    user_id = instance.get_decoded().get(SESSION_KEY)
+    if user_id is not None:
+        user_id = get_user_model()._meta.pk.to_python(user_id)
+        close_sockets(user_id, credential_digest(instance.session_key))
+
+
 @receiver(user_logged_out)
-def close_the_sockets_of_the_session(sender, request, user, **kwargs) -> None:
+def close_the_sockets_of_a_logout(sender, request, user, **kwargs) -> None:
+    """Without rows (session_model() is None), the logout is all there is to go by."""
     # Sent before the session is flushed, so its key is still there.
-    if user is not None and request.session.session_key:
+    if session_model() is None and user is not None and request.session.session_key:
         close_sockets(user.pk, credential_digest(request.session.session_key))
+
+
+if (stored_sessions := session_model()) is not None:
+    post_delete.connect(close_the_sockets_of_a_deleted_session, sender=stored_sessions)
 
 
 class CsrfView(APIView):
@@ -102,11 +128,8 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        replaced = request.user
-        if replaced.is_authenticated and replaced.pk != user.pk and request.session.session_key:
-            # Django's login() drops the other user's session without a logout signal: its
-            # sockets, in this browser's other tabs, must not go on as that user.
-            close_sockets(replaced.pk, credential_digest(request.session.session_key))
+        # Logged in as someone else in this browser, that session ends: its sockets close
+        # (close_the_sockets_of_a_deleted_session).
         login(request._request, user)
         return Response(UserSerializer(user).data)
 

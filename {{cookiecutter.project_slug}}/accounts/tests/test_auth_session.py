@@ -116,27 +116,42 @@ async def test_socket_closes_4401_when_its_session_expires(
     }
 
 
-@pytest.mark.django_db(transaction=True)
-async def test_signing_in_as_another_user_closes_the_sockets_of_the_session_it_replaces(
-    browser, connect_socket, user, bob, password
-):
-    def log_in(username: str) -> str:
-        token = csrf_token(browser)
-        answer = browser.post(
-            "/api/auth/login/",
-            {"username": username, "password": password},
-            format="json",
-            HTTP_X_CSRFTOKEN=token,
-        )
-        assert answer.status_code == 200
-        return browser.cookies[settings.SESSION_COOKIE_NAME].value
+def api_login(browser: APIClient, username: str, password: str) -> str:
+    """Log in through the API, as the web client does; returns the session's key."""
+    token = csrf_token(browser)
+    answer = browser.post(
+        "/api/auth/login/",
+        {"username": username, "password": password},
+        format="json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert answer.status_code == 200
+    return browser.cookies[settings.SESSION_COOKIE_NAME].value
 
-    alices_session = await sync_to_async(log_in)(user.username)
+
+def admin_login(browser: APIClient, username: str, password: str) -> None:
+    """Log in through the admin's own form, in the same browser."""
+    token = csrf_token(browser)
+    form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    answer = browser.post("/admin/login/?next=/admin/", form)
+    assert (answer.status_code, answer.headers.get("Location")) == (302, "/admin/"), answer
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("second_login", [api_login, admin_login], ids=["api", "admin"])
+async def test_signing_in_as_another_user_closes_the_sockets_of_the_session_it_replaces(
+    browser, connect_socket, user, bob, password, second_login
+):
+    """Django's login() drops the session of the user it replaces without a logout signal:
+    that user's sockets, in this browser's other tabs, must not go on as them."""
+    bob.is_staff = True
+    await bob.asave(update_fields=["is_staff"])
+    alices_session = await sync_to_async(api_login)(browser, user.username, password)
     cookie = [("cookie", f"{settings.SESSION_COOKIE_NAME}={alices_session}")]
     alices_tab, _ = await connect_socket(cookie)
     assert (await alices_tab.receive_json_from())["type"] == "session.ready"
 
-    await sync_to_async(log_in)(bob.username)
+    await sync_to_async(second_login)(browser, bob.username, password)
     assert await alices_tab.receive_output(timeout=10) == {
         "type": "websocket.close",
         "code": CLOSE_UNAUTHENTICATED,
