@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
-from .validators import validate_display_name
+from .validators import validate_display_name, validate_username_in_one_script
 
 # The path avatars are served under (users/urls.py): a user_ref is built for every message
 # sent, so its avatar URL is formatted from this rather than reversed each time.
@@ -41,6 +41,14 @@ class User(AbstractUser):
     https://docs.djangoproject.com/en/5.2/topics/auth/customizing/#using-a-custom-user-model-when-starting-a-project
     """
 
+    username = models.CharField(
+        AbstractUser.username.field.verbose_name,
+        max_length=150,
+        unique=True,
+        help_text=AbstractUser.username.field.help_text,
+        validators=[AbstractUser.username_validator, validate_username_in_one_script],
+        error_messages={"unique": AbstractUser.username.field.error_messages["unique"]},
+    )
     # Shown instead of the username when set; the username stays what one logs in with.
     display_name = models.CharField(max_length=64, blank=True, validators=[validate_display_name])
     # A square image re-encoded by users/avatars.py, never the file as uploaded.

@@ -23,6 +23,31 @@ def test_registering_a_username_in_another_case_or_width_is_refused(
     assert list(django_user_model.objects.values_list("username", flat=True)) == ["alice"]
 
 
+def test_a_username_of_look_alike_letters_from_two_scripts_is_refused(
+    api_client, admin_client, user, password, django_user_model
+):
+    """Case and width folded, alice with a Cyrillic first letter is still not alice: it is
+    refused for mixing scripts, at registration and in the admin. One script, any script, is
+    fine, as is a name no letter of which looks like another script's."""
+    look_alike = "\u0430lice"
+    answer = api_client.post(
+        "/api/auth/register/", {"username": look_alike, "password": password}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "look-alike letters" in answer.data["username"][0]
+    added = admin_client.post(
+        "/admin/users/user/add/",
+        {"username": look_alike, "password1": password, "password2": password},
+    )
+    assert "look-alike letters" in added.content.decode()
+    assert not django_user_model.objects.filter(username=look_alike).exists()
+    for name in ("\u0430\u043d\u043d\u0430", "jos\u00e9", "\u674e\u96f7"):  # анна, josé, 李雷
+        answer = api_client.post(
+            "/api/auth/register/", {"username": name, "password": password}, format="json"
+        )
+        assert answer.status_code == 201, (name, answer.data)
+
+
 def test_the_database_and_the_admins_forms_refuse_it_too(
     admin_client, user, bob, password, django_user_model
 ):
