@@ -58,6 +58,11 @@ def uses_redis() -> bool:
 layer_redis = per_loop(lambda: Redis.from_url(settings.REDIS_URL, socket_timeout=5))
 
 
+# Called once delivery has resumed, before the sockets are asked to resync: presence records
+# again what Redis may have forgotten (chat/realtime/presence.py).
+delivery_resumed_hooks = per_loop(list)
+
+
 def layer_prefix() -> str:
     """The layer's key prefix (channels-redis's default if none): our keys in Redis share it."""
     return settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
@@ -176,6 +181,8 @@ class LayerWatch:
             return  # a publish failed meanwhile: not over yet, the next round resumes
         logger.warning("channel layer %s: groups re-added, sockets asked to resync", why)
         self.down = False
+        for hook in delivery_resumed_hooks():
+            await hook()
         for socket, room_ids in list(hub.socket_rooms.items()):
             socket.push(
                 tuple(encode({"type": "room.resync", "room": room_id}) for room_id in room_ids)

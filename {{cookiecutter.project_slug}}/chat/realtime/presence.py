@@ -13,7 +13,8 @@ Where it is kept: with the in-memory layer, in the one process's memory. With Re
 process records its users in Redis and keeps a key of its own alive (CHAT_PRESENCE_TTL_SECONDS);
 a process that dies without closing its sockets (SIGKILL) lets that key expire, and the next
 sweep of a surviving process takes its users offline. So a user is never left online for longer
-than the TTL plus one heartbeat.
+than the TTL plus one heartbeat. A Redis that restarts empty has each process record its users
+again as delivery resumes, before its sockets are asked to fetch what they missed.
 """
 
 import asyncio
@@ -28,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
 from ..models import Membership, Room
-from .layer_watch import layer_prefix, layer_redis, uses_redis
+from .layer_watch import delivery_resumed_hooks, layer_prefix, layer_redis, uses_redis
 from .per_loop import per_loop
 from .publish import publish_presence
 
@@ -54,8 +55,11 @@ class LocalPresence:
     async def online(self, user_ids: list[int]) -> set[int]:
         return self.users.intersection(user_ids)
 
-    async def heartbeat(self) -> list[int]:
-        return []  # nothing else can die: this process holds every socket
+    async def heartbeat(self, recorded: list[int]) -> tuple[list[int], list[int]]:
+        return [], []  # nothing else can die, nor forget: this process holds every socket
+
+    async def stay_alive(self, recorded: list[int]) -> list[int]:
+        return []
 
 
 class RedisPresence:
@@ -110,15 +114,29 @@ class RedisPresence:
             if any((p.decode() if isinstance(p, bytes) else p) in living for p in members)
         }
 
-    async def heartbeat(self) -> list[int]:
-        """Keep this process alive in Redis; take the users of processes that died offline.
+    async def stay_alive(self, recorded: list[int]) -> list[int]:
+        """Keep this process's key alive; found gone, record its users (`recorded`) again, and
+        return those back online.
 
-        Returns the users who went offline: several processes may sweep at once, and only the
-        one that claims a dead process (removes it from the set) deals with its users.
+        The key gone means the records may be gone too: Redis restarted empty (no persistence),
+        or this process stalled past its TTL and another took its users offline.
         """
         ttl = settings.CHAT_PRESENCE_TTL_SECONDS
-        await self.redis.set(self.key("alive", self.process), 1, ex=max(1, round(ttl)))
+        key = self.key("alive", self.process)
+        was_alive = await self.redis.set(key, 1, ex=max(1, round(ttl)), get=True)
         await self.redis.sadd(self.key("processes"), self.process)
+        if was_alive is not None:
+            return []
+        return [user_id for user_id in recorded if await self.arrived(user_id)]
+
+    async def heartbeat(self, recorded: list[int]) -> tuple[list[int], list[int]]:
+        """Keep this process alive in Redis (stay_alive), and take the users of processes that
+        died offline: returns the users who went offline, and those back online.
+
+        Several processes may sweep at once: only the one that claims a dead process (removes
+        it from the set) deals with its users.
+        """
+        back = await self.stay_alive(recorded)
         gone = []
         for process in await self.redis.smembers(self.key("processes")):
             process = process.decode() if isinstance(process, bytes) else process
@@ -135,7 +153,7 @@ class RedisPresence:
                     _, remaining = await pipe.execute()
                 if not await self.any_alive(remaining, besides=""):
                     gone.append(user_id)
-        return gone
+        return gone, back
 
 
 class Presence:
@@ -155,6 +173,9 @@ class Presence:
         self.beating: asyncio.Task | None = None
         # What a departure waits with; the tests hand in one they end by hand.
         self.wait = asyncio.sleep
+        if uses_redis():
+            # Redis back from an outage may have lost this process's users.
+            delivery_resumed_hooks().append(self.record_again)
 
     async def socket_opened(self, user, room_ids) -> None:
         if not settings.CHAT_PRESENCE:
@@ -208,17 +229,35 @@ class Presence:
     async def beat_forever(self) -> None:
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_HEARTBEAT_SECONDS)
-            await self.beat()
+            # In turn with the sockets' changes: a user recorded again as their departure is
+            # recorded would stay online for good.
+            async with self.changing:
+                await self.beat()
 
     async def beat(self) -> None:
         try:
-            gone = await departed_users(await self.store.heartbeat())
-            for user_id, username, room_ids in gone:
-                ref = {"id": user_id, "username": username}
-                await publish_presence(ref, "offline", room_ids)
+            await self.announce(*await self.store.heartbeat(self.recorded()))
         except Exception:
             # Redis unreachable, say: the layer watch tells the sockets; try again later.
             logger.warning("presence heartbeat failed", exc_info=True)
+
+    async def record_again(self) -> None:
+        """Delivery resumed (chat/realtime/layer_watch.py): if Redis forgot this process's
+        users, record them again, before their rooms' sockets are asked to resync."""
+        async with self.changing:
+            try:
+                await self.announce([], await self.store.stay_alive(self.recorded()))
+            except Exception:
+                logger.warning("presence could not record its users again", exc_info=True)
+
+    def recorded(self) -> list[int]:
+        """The users this process has recorded: those about to go offline still are."""
+        return [*self.sockets, *self.leaving]
+
+    async def announce(self, gone: list[int], back: list[int]) -> None:
+        for status, user_ids in (("offline", gone), ("online", back)):
+            for user_id, username, room_ids in await users_and_their_rooms(user_ids):
+                await publish_presence({"id": user_id, "username": username}, status, room_ids)
 
 
 def user_ref(user) -> dict:
@@ -241,8 +280,9 @@ told_rooms = database_sync_to_async(rooms_up_to_presence_size)
 
 
 @database_sync_to_async
-def departed_users(user_ids: list[int]) -> list[tuple[int, str, list[int]]]:
-    """(id, username, room ids) of users whose process died: one query each, whatever the number."""
+def users_and_their_rooms(user_ids: list[int]) -> list[tuple[int, str, list[int]]]:
+    """(id, username, room ids told of their presence) of users whose presence a heartbeat
+    changed (their process died, or Redis forgot them): one query each, whatever the number."""
     if not user_ids:
         return []
     rooms: dict[int, list[int]] = {user_id: [] for user_id in user_ids}

@@ -225,6 +225,33 @@ async def test_delivery_resumes_across_processes_after_redis_restarts(
             assert sender.acknowledged() <= seen, f"{client.name} misses {sender.name}'s"
 
 
+@live
+@pytest.mark.faults
+async def test_who_is_online_is_recorded_again_when_redis_restarts_empty(
+    private_redis, start_server, user, bob, room, password, http_login
+):
+    """Redis keeps who is online, and restarted without persistence it forgets. The process
+    records its users again as delivery resumes, before its sockets are asked to resync: what
+    they then read says who is online (the heartbeat, every 10 s by default, comes later)."""
+    host = start_server({"REDIS_URL": private_redis.url, "CHAT_PRESENCE": "true"})
+    watcher = await connect_client(host, bob, password, http_login)
+    await connect_client(host, user, password, http_login)
+    await watcher.first(
+        lambda frame: frame["type"] == "presence" and frame["user"]["id"] == user.pk
+    )
+
+    private_redis.kill()
+    private_redis.start()
+    restarted = time.monotonic()
+    await watcher.first(lambda frame: frame["type"] == "room.resync", after=restarted)
+    client = HttpClient(f"http://{host}")
+    status, members = await asyncio.to_thread(
+        client.request, "GET", f"/api/rooms/{room.pk}/members/", headers=dict(watcher.headers)
+    )
+    assert status == 200, members
+    assert {row["user"]["id"]: row["online"] for row in members["results"]}[user.pk] is True
+
+
 def drop_subscribers(redis_url: str) -> None:
     """Close every pub/sub connection, as Redis does to one past its output buffer limit."""
     with redis.Redis.from_url(redis_url) as client:

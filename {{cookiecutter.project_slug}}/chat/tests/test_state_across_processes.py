@@ -64,6 +64,30 @@ async def test_a_user_is_online_while_a_socket_is_open_in_any_process_and_a_kill
     await watcher.close()
 
 
+@pytest.mark.faults  # a server process stopped: with the other fault tests
+async def test_a_process_that_stalled_past_its_ttl_puts_its_users_back_online(
+    start_server, user, bob, room, password, http_login
+):
+    """A process stopped (SIGSTOP) past its TTL is taken for dead: another takes its users
+    offline. Running again, it finds its key gone and records them again, and says so."""
+    quick = {**FAST_HEARTBEAT, "CHAT_PRESENCE_TTL_SECONDS": "1"}
+    stalling, watcher_host = start_server(quick), start_server(quick)
+    watcher = await open_client(watcher_host, bob, password, http_login)
+    tab = await open_client(stalling, user, password, http_login)
+    assert (await next_frame(watcher))["status"] == "online"
+
+    stalling.process.send_signal(signal.SIGSTOP)
+    try:
+        offline = await next_frame(watcher)  # once its key has expired, a sweep later
+        assert (offline["user"]["id"], offline["status"]) == (user.pk, "offline")
+    finally:
+        stalling.process.send_signal(signal.SIGCONT)
+    online = await next_frame(watcher)
+    assert (online["user"]["id"], online["status"]) == (user.pk, "online")
+    await tab.close()
+    await watcher.close()
+
+
 async def test_reading_in_one_tab_clears_the_badge_in_a_tab_on_another_process(
     live_server_host, other_server_host, user, bob, room, password, http_login
 ):
