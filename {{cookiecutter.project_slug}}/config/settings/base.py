@@ -381,6 +381,10 @@ LOGGING = {
         "uvicorn": {"handlers": ["console"], "propagate": False},
         # Each WebSocket handshake's line, with the ticket of its query hidden.
         "uvicorn.error": {"filters": ["hide_credentials"]},
+        # No line per request (config/serve.py: --no-access-log), with the queries they carry
+        # (people's searches): configuring "uvicorn" above would put them back, as dictConfig
+        # hands the loggers below one it configures to it.
+        "uvicorn.access": {"handlers": [], "propagate": False},
         # A Host header this server does not serve: the client's mistake, not an error here.
         "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
         # Redis out of reach: its subscriber's traceback once a minute, not every second.

@@ -16,13 +16,15 @@ logging.getLogger("chat").warning("logged by the project")
 """
 
 
-# As the production server runs: uvicorn configures its loggers, then loads the project.
+# As the production server runs: uvicorn configures its loggers (config/serve.py's
+# --no-access-log among them), then loads the project.
 LOG_AS_UVICORN = """
-import django, logging.config
-from uvicorn.config import LOGGING_CONFIG
-logging.config.dictConfig(LOGGING_CONFIG)
+import django, logging
+from uvicorn.config import Config
+Config("config.asgi:application", access_log=False)
 django.setup()
 logging.getLogger("uvicorn.error").info("logged by uvicorn")
+logging.getLogger("uvicorn.access").info('127.0.0.1 - "GET /api/users/?q=secret HTTP/1.1" 200')
 """
 
 
@@ -51,3 +53,5 @@ def test_the_production_servers_lines_are_printed_once_with_their_time():
     dated = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO uvicorn.error logged by uvicorn$"
     assert len(re.findall(dated, log, re.MULTILINE)) == 1, log
     assert log.count("logged by uvicorn") == 1, log
+    # No line per request, nor what its query says.
+    assert "q=secret" not in log, log
