@@ -1,10 +1,12 @@
 """Searching messages in the web client: a result opens its room at that message, however far
 back in the history it is."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import sign_in
+from webclient.tests.browsing import open_room, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,3 +58,28 @@ def test_a_search_result_opens_its_room_at_the_message(
     alice.get_by_label("Search messages").fill("no such words anywhere")
     expect(alice.get_by_text("No message found.")).to_be_visible()
     page_problems.assert_none()
+
+
+def test_a_result_in_another_room_puts_that_room_in_the_address(
+    new_context, as_user, make_room, user, carol, room, password
+):
+    """Then Back, a reload, or a click on the room open before, each finds its room."""
+    elsewhere = make_room(user, carol)
+    if elsewhere.kind == "group":
+        elsewhere.name = "plans"
+        elsewhere.save(update_fields=["name"])
+    sent = {"body": "A needle elsewhere", "client_id": "c-elsewhere"}
+    posted = as_user(carol).post(f"/api/rooms/{elsewhere.pk}/messages/", sent, format="json")
+    assert posted.status_code == 201
+    alice = new_context().new_page()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    alice.get_by_label("Search messages").fill("elsewhere")
+    alice.get_by_role("region", name="Messages").get_by_role("link").click()
+    expect(alice.locator(".message.found")).to_contain_text("A needle elsewhere")
+    expect(alice).to_have_url(re.compile(f"#room-{elsewhere.pk}$"))
+    open_room(alice, room.name or "bob")
+    expect(alice).to_have_url(re.compile(f"#room-{room.pk}$"))
+    alice.go_back()
+    heading = alice.get_by_role("heading", name=elsewhere.name or "carol", exact=True)
+    expect(heading).to_be_visible()

@@ -310,6 +310,9 @@ const actions = {
   // The room opened at one of its messages: older pages loaded back to it (so many at most).
   async showMessage(roomId, messageId) {
     await actions.openRoom(roomId);
+    // The address names the room open, as when it is picked from the list: Back, a reload and
+    // a click on the room open before all find theirs.
+    location.hash = `#room-${roomId}`;
     const conv = store.conversation(roomId);
     for (let pages = 0; !conv.messages.has(messageId) && conv.olderUrl && pages < 40; pages += 1) {
       await actions.loadOlder(roomId);
