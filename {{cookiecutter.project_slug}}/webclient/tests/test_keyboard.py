@@ -122,6 +122,12 @@ def test_sign_up_by_enter_in_the_email_field_and_a_failed_sign_in_keeps_the_focu
     sign_in.press("Enter")
     expect(page.get_by_role("alert")).not_to_be_empty()
     expect(sign_in).to_be_focused()
+    # A name taken (in another case): the field is named as the form names it.
+    page.get_by_label("Username", exact=True).fill("ALICE")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    taken = "Username: A user with that username already exists."
+    expect(page.get_by_role("alert")).to_have_text(taken)
     page.get_by_label("Username", exact=True).fill("dora")
     page.get_by_label("Password", exact=True).fill(password)
     email = page.get_by_label("Email (to sign up; optional)")

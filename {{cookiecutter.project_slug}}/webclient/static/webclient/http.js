@@ -15,7 +15,10 @@ function describe(status, data) {
     if (typeof data.detail === "string") return data.detail;
     for (const [field, problems] of Object.entries(data)) {
       const text = Array.isArray(problems) ? problems.join(" ") : String(problems);
-      return field === "non_field_errors" ? text : `${field}: ${text}`;
+      if (field === "non_field_errors") return text;
+      // The field as a person reads it ("new_password": "New password"), not as the API names it.
+      const label = field.replaceAll("_", " ");
+      return `${label[0].toUpperCase()}${label.slice(1)}: ${text}`;
     }
   }
   return status === 0 ? "The server cannot be reached." : `The server answered ${status}.`;
