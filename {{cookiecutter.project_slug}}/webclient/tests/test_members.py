@@ -122,3 +122,22 @@ def test_sends_queued_for_a_room_one_is_removed_from_are_not_sent_and_hold_up_no
     stored = [entry["body"] for entry in history]
     assert stored == queued[: len(stored)]
     assert len(stored) < len(queued)
+
+
+def test_the_invite_search_offers_to_invite_only_those_not_in_the_room_yet(
+    new_context, user, bob, carol, room, password
+):
+    alice = new_context().new_page()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name)
+    alice.get_by_role("button", name="Invite", exact=True).click()
+    invite = alice.get_by_role("region", name="Invite people")
+    invite.get_by_label("Invite someone").fill("bob")
+    bobs_row = invite.get_by_role("listitem").filter(has_text="bob")
+    expect(bobs_row).to_contain_text("member")
+    expect(bobs_row.get_by_role("button", name="Invite")).to_have_count(0)
+    invite.get_by_label("Invite someone").fill("carol")
+    carols_row = invite.get_by_role("listitem").filter(has_text="carol")
+    carols_row.get_by_role("button", name="Invite").click()
+    expect(carols_row).to_contain_text("invited")
+    expect(carols_row.get_by_role("button", name="Invite")).to_have_count(0)

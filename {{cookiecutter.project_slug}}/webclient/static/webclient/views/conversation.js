@@ -172,22 +172,35 @@ export function mountConversation(actions) {
     byId("invite-search"),
     byId("invite-results"),
     (person) => {
-      const note = h("span", { class: "hint" });
+      // A member already: nothing to invite them to.
+      const member = conversation(state.current).members.has(person.id);
+      const note = h("span", { class: "hint" }, member ? "member" : "");
+      const invite = member
+        ? null
+        : h("button", {
+            type: "button",
+            onclick: async () => {
+              try {
+                await actions.invite(state.current, person.id);
+                note.textContent = "invited";
+                invite.remove();
+              } catch (error) {
+                note.textContent = error.message;
+              }
+            },
+          }, "Invite");
       return h(
         "li",
         { class: "row" },
-        h("span", { class: "grow" }, displayName(person), " ", note),
-        h("button", {
-          type: "button",
-          onclick: async () => {
-            try {
-              await actions.invite(state.current, person.id);
-              note.textContent = "invited";
-            } catch (error) {
-              note.textContent = error.message;
-            }
-          },
-        }, "Invite"),
+        h(
+          "span",
+          { class: "grow" },
+          displayName(person),
+          person.display_name ? h("span", { class: "hint" }, ` @${person.username}`) : null,
+          " ",
+          note,
+        ),
+        invite,
       );
     },
     actions.searchPeople,
