@@ -87,6 +87,13 @@ def test_two_people_chat_live(
         expect(message(page, "Lunch at one?").get_by_role("button", name="🎉 1")).to_be_visible()
     react.click()
     expect(picker.get_by_role("button", name="👍")).to_be_focused()
+    # Someone else's reaction meanwhile redraws the message: the picker stays open.
+    alices_react = message(alice, "Lunch at one?").get_by_role("button", name="React")
+    alices_react.click()
+    message(alice, "Lunch at one?").get_by_role("button", name="😂").click()
+    expect(message(bob, "Lunch at one?").get_by_role("button", name="😂 1")).to_be_visible()
+    expect(picker).to_be_visible()
+    expect(react).to_have_attribute("aria-expanded", "true")
     bob.keyboard.press("Escape")
     expect(picker).to_be_hidden()
     expect(react).to_be_focused()

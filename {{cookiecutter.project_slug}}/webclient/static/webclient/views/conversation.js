@@ -18,6 +18,8 @@ export function mountConversation(actions) {
   // Key ("m<id>" or "p<client_id>") -> what was drawn, to redraw only what changed.
   let rendered = new Map();
   const editing = new Set();
+  // The message whose reaction picker is open: redrawn (someone else reacts), it stays open.
+  let pickerOpenFor = null;
   // The person a 1-to-1 is being started with: no room until its first message.
   let draftPeer = null;
   const composer = mountComposer(actions, {
@@ -420,7 +422,7 @@ export function mountConversation(actions) {
         role: "group",
         "aria-label": "Choose a reaction",
         "data-focus": `${key}:react`,
-        hidden: true,
+        hidden: pickerOpenFor !== key,
         onkeydown: (event) => {
           if (event.key !== "Escape") return;
           closePicker();
@@ -430,6 +432,8 @@ export function mountConversation(actions) {
       EMOJIS.map((emoji) =>
         h("button", {
           type: "button",
+          // Redrawn while chosen from, the focus stays on this emoji.
+          "data-focus": `${key}:react:${emoji}`,
           onclick: () => {
             closePicker();
             reactButton.focus(); // not left on a button now hidden
@@ -443,15 +447,17 @@ export function mountConversation(actions) {
       type: "button",
       class: "link",
       "data-focus": `${key}:react`,
-      "aria-expanded": "false",
+      "aria-expanded": String(pickerOpenFor === key),
       onclick: () => {
         picker.hidden = !picker.hidden;
+        pickerOpenFor = picker.hidden ? null : key;
         reactButton.setAttribute("aria-expanded", String(!picker.hidden));
         if (!picker.hidden) picker.querySelector("button").focus();
       },
     }, "React");
     function closePicker() {
       picker.hidden = true;
+      pickerOpenFor = null;
       reactButton.setAttribute("aria-expanded", "false");
     }
     const tools = h(
