@@ -37,6 +37,17 @@ def alice_and_bob(new_context, password: str, room=None):
     return alice, bob
 
 
+def another_room(make_room, owner, other, name: str):
+    """A room of `owner`'s and `other`'s besides the `room` fixture's: a group named `name`
+    (the fixture's is "general"), or their 1-to-1. Its name in `owner`'s list is
+    `room.name or other.username`."""
+    room = make_room(owner, other)
+    if room.kind == "group":
+        room.name = name
+        room.save(update_fields=["name"])
+    return room
+
+
 def sign_up(page, username: str, password: str) -> None:
     _sign(page, "Sign up", username, password)
 

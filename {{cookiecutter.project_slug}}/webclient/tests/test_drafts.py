@@ -4,7 +4,7 @@ text over (one Enter from sending it to the wrong people) nor drops the files at
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import attach, messages, open_room, png, sign_in
+from webclient.tests.browsing import another_room, attach, messages, open_room, png, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -12,10 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_each_conversation_keeps_its_own_draft(
     new_context, page_problems, room, make_room, user, carol, password
 ):
-    other = make_room(user, carol)
-    if other.kind == "group":
-        other.name = "plans"
-        other.save(update_fields=["name"])
+    other = another_room(make_room, user, carol, "plans")
     first, second = room.name or "bob", other.name or "carol"
     alice = new_context().new_page()
     sign_in(alice, "alice", password)

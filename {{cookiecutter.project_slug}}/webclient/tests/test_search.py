@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import open_room, sign_in
+from webclient.tests.browsing import another_room, open_room, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,10 +64,7 @@ def test_a_result_in_another_room_puts_that_room_in_the_address(
     new_context, as_user, make_room, user, carol, room, password
 ):
     """Then Back, a reload, or a click on the room open before, each finds its room."""
-    elsewhere = make_room(user, carol)
-    if elsewhere.kind == "group":
-        elsewhere.name = "plans"
-        elsewhere.save(update_fields=["name"])
+    elsewhere = another_room(make_room, user, carol, "plans")
     sent = {"body": "A needle elsewhere", "client_id": "c-elsewhere"}
     posted = as_user(carol).post(f"/api/rooms/{elsewhere.pk}/messages/", sent, format="json")
     assert posted.status_code == 201
