@@ -187,12 +187,14 @@ def lock(project: Path) -> str | None:
     return None
 
 
-def next_steps(slug: str, lock_problem: str | None) -> str:
+def next_steps(slug: str, lock_problem: str | None, channel_layer: str) -> str:
     steps = [f"\nCreated {slug}/. Next steps:", f"  cd {slug}"]
     if lock_problem:
         steps.append(
             f"  uv lock   # pins every dependency in uv.lock; not done now: {lock_problem}"
         )
+    if channel_layer == "redis":
+        steps.append("  redis-server --daemonize yes   # or any Redis, named by REDIS_URL in .env")
     steps += [
         "  uv run python manage.py migrate && uv run python manage.py runserver   # serve",
         "  uv run pytest                                                         # test",
@@ -204,7 +206,7 @@ def next_steps(slug: str, lock_problem: str | None) -> str:
 def main(project: Path, answers: dict) -> None:
     remove_unchosen(project, answers)
     write_env_file(project)
-    print(next_steps(answers["project_slug"], lock(project)))
+    print(next_steps(answers["project_slug"], lock(project), answers["channel_layer"]))
 
 
 if __name__ == "__main__":

@@ -229,8 +229,16 @@ def test_offline_with_nothing_cached_the_lock_step_says_why(tmp_path, monkeypatc
 
 
 def test_the_next_steps_give_the_lock_command_only_when_it_is_needed():
-    assert "uv lock" not in post_gen.next_steps("team_chat", None)
-    steps = post_gen.next_steps("team_chat", "uv is not on PATH").splitlines()
+    assert "uv lock" not in post_gen.next_steps("team_chat", None, "in_memory")
+    steps = post_gen.next_steps("team_chat", "uv is not on PATH", "in_memory").splitlines()
     after_cd = steps[steps.index("  cd team_chat") + 1]
     assert after_cd.startswith("  uv lock   # ")
     assert after_cd.endswith("not done now: uv is not on PATH")
+
+
+def test_the_next_steps_start_redis_first_when_the_project_needs_it():
+    assert "redis-server" not in post_gen.next_steps("team_chat", None, "in_memory")
+    steps = post_gen.next_steps("team_chat", None, "redis").splitlines()
+    start_redis = next(index for index, step in enumerate(steps) if "redis-server" in step)
+    serve = next(index for index, step in enumerate(steps) if "runserver" in step)
+    assert start_redis < serve
