@@ -141,3 +141,18 @@ def test_the_invite_search_offers_to_invite_only_those_not_in_the_room_yet(
     carols_row.get_by_role("button", name="Invite").click()
     expect(carols_row).to_contain_text("invited")
     expect(carols_row.get_by_role("button", name="Invite")).to_have_count(0)
+
+
+def test_the_owner_is_shown_how_to_leave_a_room_others_stay_in(
+    new_context, user, bob, room, password
+):
+    alice = new_context().new_page()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name)
+    alice.get_by_role("button", name="Leave room").click()
+    members = alice.get_by_role("region", name="Members")
+    expect(members.get_by_role("alert")).to_contain_text("first hand the room to another member")
+    hand_over = member_row(alice, "bob").get_by_role("button", name="Hand over the room")
+    expect(hand_over).to_be_visible()
+    # Nothing was asked of the server: the room is still hers, and still listed.
+    expect(room_link(alice, room.name)).to_be_visible()

@@ -95,7 +95,9 @@ export function mountConversation(actions) {
   let actionsFor = null;
   function renderHeaderActions(room) {
     const blocked = Boolean(room?.peer && state.blocked.has(room.peer.id));
-    const key = room ? `${room.id}:${room.kind}:${room.role}:${blocked}:${Boolean(room.peer)}` : null;
+    // An owner's Leave depends on whether anyone else stays.
+    const alone = (room?.member_count ?? 0) <= 1;
+    const key = room ? `${room.id}:${room.kind}:${room.role}:${blocked}:${Boolean(room.peer)}:${alone}` : null;
     if (key === actionsFor) return;
     actionsFor = key;
     const buttons = byId("conversation-actions");
@@ -142,6 +144,23 @@ export function mountConversation(actions) {
           onclick: () => showInvite(byId("invite-panel").hidden),
         }, "Invite"),
       );
+    }
+    const othersStay = (state.rooms.get(room.id)?.member_count ?? 0) > 1;
+    if (room.role === "owner" && othersStay) {
+      // Refused while others stay: what to do instead, beside the buttons that do it.
+      buttons.append(
+        h("button", {
+          type: "button",
+          class: "secondary",
+          "data-focus": "leave",
+          onclick: () => {
+            if (byId("members-panel").hidden) actions.toggleMembers();
+            byId("members-error").textContent =
+              "To leave, first hand the room to another member (Hand over the room, below), or delete it in Room settings.";
+          },
+        }, "Leave room"),
+      );
+      return;
     }
     // The last member's leaving deletes the room, its history with it: counted at the click.
     const leaving = () => ((state.rooms.get(room.id)?.member_count ?? 0) > 1 ? "Confirm: leave" : "Confirm: leave and delete it");
