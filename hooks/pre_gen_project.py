@@ -24,7 +24,8 @@ ANSWERS_JSON = r"""{{ cookiecutter | tojson }}"""
 DEPENDENCY_NAMES = {
     "anyio", "asgiref", "async_timeout", "attrs", "autobahn", "automat", "boto3", "botocore",
     "cbor2", "certifi", "cffi", "cfgv", "channels", "channels_redis", "charset_normalizer",
-    "click", "colorama", "constantly", "cryptography", "daphne", "distlib", "django",
+    "click", "colorama", "confusable_homoglyphs", "constantly", "cryptography", "daphne",
+    "distlib", "django",
     "django_cors_headers", "django_csp", "django_environ", "django_rest_knox", "django_storages",
     "djangorestframework", "djangorestframework_simplejwt", "drf_spectacular",
     "drf_spectacular_sidecar", "emoji", "filelock", "graphql_core", "greenlet", "grimp", "h11",
