@@ -244,6 +244,8 @@ class Presence:
     async def record_again(self) -> None:
         """Delivery resumed (chat/realtime/layer_watch.py): if Redis forgot this process's
         users, record them again, before their rooms' sockets are asked to resync."""
+        if not settings.CHAT_PRESENCE:
+            return
         async with self.changing:
             try:
                 await self.announce([], await self.store.stay_alive(self.recorded()))

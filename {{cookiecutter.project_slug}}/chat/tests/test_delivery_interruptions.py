@@ -252,6 +252,21 @@ async def test_who_is_online_is_recorded_again_when_redis_restarts_empty(
     assert {row["user"]["id"]: row["online"] for row in members["results"]}[user.pk] is True
 
 
+@live
+@pytest.mark.faults
+async def test_with_presence_off_nothing_of_it_is_written_as_delivery_resumes(
+    private_redis, start_server, user, room, password, http_login
+):
+    host = start_server({"REDIS_URL": private_redis.url, "CHAT_PRESENCE": "false"})
+    client = await connect_client(host, user, password, http_login)
+    private_redis.kill()
+    private_redis.start()
+    restarted = time.monotonic()
+    await client.first(lambda frame: frame["type"] == "room.resync", after=restarted)
+    with redis.Redis.from_url(private_redis.url) as store:
+        assert store.keys("*presence*") == []
+
+
 def drop_subscribers(redis_url: str) -> None:
     """Close every pub/sub connection, as Redis does to one past its output buffer limit."""
     with redis.Redis.from_url(redis_url) as client:
