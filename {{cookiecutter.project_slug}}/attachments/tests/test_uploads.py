@@ -6,6 +6,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from contextlib import contextmanager
 
 import pytest
 from PIL import Image, ImageFile
@@ -119,14 +120,20 @@ def animated_gif(size: tuple[int, int], frames: int) -> bytes:
     return content.getvalue()
 
 
+@contextmanager
+def nothing_decoded():
+    """Within it, decoding any image fails the test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
+        yield
+
+
 def test_an_animation_counts_the_pixels_of_all_its_frames_before_decoding_any(
-    upload, user, room, media, settings, monkeypatch
+    upload, user, room, media, settings
 ):
     settings.ATTACHMENTS_MAX_PIXELS = 64 * 32 * 3  # three frames' worth
-    load = ImageFile.ImageFile.load
-    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
-    assert_refused(upload(user, room, animated_gif((64, 32), 4), "a.gif"), media, "more than")
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    with nothing_decoded():
+        assert_refused(upload(user, room, animated_gif((64, 32), 4), "a.gif"), media, "more than")
     response = upload(user, room, animated_gif((64, 32), 3), "b.gif")
     assert response.status_code == 201, response.data
     attachment = Attachment.objects.get(pk=response.data["id"])
@@ -135,14 +142,12 @@ def test_an_animation_counts_the_pixels_of_all_its_frames_before_decoding_any(
 
 
 def test_an_animation_of_too_many_frames_is_refused_before_decoding_any(
-    upload, user, room, media, settings, monkeypatch
+    upload, user, room, media, settings
 ):
     """However small its frames: each costs its decoding and encoding."""
     settings.ATTACHMENTS_MAX_FRAMES = 3
-    load = ImageFile.ImageFile.load
-    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: pytest.fail("decoded"))
-    assert_refused(upload(user, room, animated_gif((1, 1), 5), "a.gif"), media, "more than 3")
-    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    with nothing_decoded():
+        assert_refused(upload(user, room, animated_gif((1, 1), 5), "a.gif"), media, "more than 3")
     response = upload(user, room, animated_gif((1, 1), 3), "b.gif")
     assert response.status_code == 201, response.data
 
