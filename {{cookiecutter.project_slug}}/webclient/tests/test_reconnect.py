@@ -101,6 +101,22 @@ def test_a_page_whose_socket_cannot_open_still_shows_its_rooms(
     page_problems.assert_none()
 
 
+def post_from_another_client(api, room, body: str) -> None:
+    """`body` stored in `room` through the REST API, as another client of its sender's would:
+    in a thread of its own, as Playwright's event loop runs in this one."""
+
+    def post():
+        try:
+            sent = {"body": body, "client_id": str(uuid.uuid4())}
+            return api.post(f"/api/rooms/{room.pk}/messages/", sent, format="json")
+        finally:
+            connections.close_all()  # this thread's, before the test database goes
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        answer = thread.submit(post).result()
+    assert answer.status_code == 201, answer.content
+
+
 def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
     new_context, page_problems, as_user, user, bob, room, password
 ):
@@ -124,15 +140,7 @@ def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
     expect(refused).to_be_visible()
     expect(alice.get_by_label("New text")).to_have_value("A typo here")
 
-    def post_meanwhile():
-        try:
-            sent = {"body": "While you were away", "client_id": str(uuid.uuid4())}
-            return as_user(bob).post(f"/api/rooms/{room.pk}/messages/", sent, format="json")
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        assert thread.submit(post_meanwhile).result().status_code == 201
+    post_from_another_client(as_user(bob), room, "While you were away")
     browser.set_offline(False)
     expect(offline).to_be_hidden()
     expect(message(alice, "While you were away")).to_be_visible()
@@ -171,3 +179,48 @@ def test_a_send_left_unanswered_gives_the_socket_up_and_goes_again_once(
     # Newest first: turned to the order stored.
     history = as_user(user).get(f"/api/rooms/{room.pk}/messages/").data["results"][::-1]
     assert [stored["body"] for stored in history].count("Into the silence") == 1
+
+
+def test_a_catch_up_the_server_cannot_answer_goes_again_until_it_does(
+    new_context, page_problems, as_user, bob, room, password
+):
+    """The database briefly out of reach as the page comes back: the page's catch-up is answered
+    503, as the server answers then (core/outages.py). The page says what it may lack, and
+    tries again, further apart each time, until it is answered. The page's clock is the test's."""
+    page_problems.allow(r"net::ERR_INTERNET_DISCONNECTED")
+    page_problems.allow(r"the server responded with a status of 503")
+    browser = new_context()
+    alice = browser.new_page()
+    alice.clock.install()
+    sign_in(alice, "alice", password)
+    open_room(alice, room.name or "bob")
+    browser.set_offline(True)
+    expect(alice.get_by_text("Offline — reconnecting…")).to_be_visible()
+    post_from_another_client(as_user(bob), room, "While you were away")
+    refused = []
+
+    def unavailable(route) -> None:
+        if len(refused) == 2:
+            route.continue_()
+            return
+        refused.append(route.request.url)
+        detail = "The service is briefly unavailable: try again in a few seconds."
+        route.fulfill(status=503, json={"detail": detail}, headers={"Retry-After": "5"})
+
+    alice.route(re.compile(r"/api/rooms/\d+/messages/\?after="), unavailable)
+    browser.set_offline(False)
+    behind = alice.get_by_role("status").filter(has_text="what you missed will show")
+    expect(behind).to_be_visible()
+    assert len(refused) == 1
+    alice.clock.fast_forward(2_400)  # the first wait: 1.6 to 2.4 s
+    for _ in range(200):  # an upper bound only: the route answers as this thread asks the page
+        if len(refused) == 2:
+            break
+        alice.evaluate("0")
+    assert len(refused) == 2
+    expect(behind).to_be_visible()
+    expect(message(alice, "While you were away")).to_have_count(0)
+    alice.clock.fast_forward(4_800)  # the second wait: 3.2 to 4.8 s
+    expect(message(alice, "While you were away")).to_be_visible()
+    expect(behind).to_be_hidden()
+    page_problems.assert_none()

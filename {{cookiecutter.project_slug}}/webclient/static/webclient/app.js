@@ -2,6 +2,7 @@
 // and the store in step, and hands the views the actions they offer the user.
 import { createApi, relative } from "./api.js";
 import { byId } from "./dom.js";
+import { passing } from "./http.js";
 import { Connection } from "./socket.js";
 import * as store from "./store.js";
 import { showSignIn } from "./views/signin.js";
@@ -41,6 +42,11 @@ function connectionChanged(status) {
   if (status !== "online") inFlight = null;
   // The interruption was the old socket's: the new one starts with a catch-up.
   if (status !== "online") state.deliveryInterrupted = false;
+  // The new socket's session.ready starts a catch-up of its own.
+  if (status !== "online") {
+    clearTimeout(catchUpRetry);
+    catchUpRetry = null;
+  }
   store.emit("connection");
 }
 
@@ -81,27 +87,57 @@ function handleFrame(frame) {
   const follow = store.apply(frame);
   if (frame.type === "message.new" && frame.message.sender?.id === state.me?.id) outageRefusals = 0;
   // A newcomer's presence came before they shared a room with us: the members list has it.
-  if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(reportError);
+  if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(catchUpFailed);
   // Someone we had no room with: presence told us nothing of them until now.
-  if (frame.type === "room.joined" && state.presence) loadMembers(frame.room.id).catch(reportError);
+  if (frame.type === "room.joined" && state.presence) loadMembers(frame.room.id).catch(catchUpFailed);
   if (!follow) return;
   if (follow.reloadRooms) reloadRooms();
-  if (follow.catchUp) catchUpRoom(follow.catchUp).catch(reportError);
-  if (follow.resend) holdSends(follow.resend, follow.after ?? outageWait(), follow.code);
+  if (follow.catchUp) catchUpRoom(follow.catchUp).catch(catchUpFailed);
+  if (follow.resend) holdSends(follow.resend, follow.after ?? outageWait(outageRefusals++), follow.code);
 }
 
-// A send the server cannot store just now (unavailable: its database is out of reach) goes again
-// after a wait that doubles with each such refusal in a row, up to 30 s, each drawn within a
-// fifth of it: the pages of an outage, retrying every 2 s in step, would meet the server all at
-// once as it came back. A message stored starts the count again.
+// What the server cannot do just now (its database is out of reach: a send refused as
+// unavailable, a catch-up answered 503) is tried again after a wait that doubles with each such
+// failure in a row, up to 30 s, each drawn within a fifth of it: the pages of an outage, retrying
+// every 2 s in step, would meet the server all at once as it came back. A message stored, or a
+// catch-up answered, starts its count again.
 const OUTAGE_FIRST_WAIT_MS = 2000;
 const OUTAGE_LONGEST_WAIT_MS = 30_000;
 let outageRefusals = 0;
 
-function outageWait() {
-  const wait = Math.min(OUTAGE_FIRST_WAIT_MS * 2 ** outageRefusals, OUTAGE_LONGEST_WAIT_MS);
-  outageRefusals += 1;
+function outageWait(failures) {
+  const wait = Math.min(OUTAGE_FIRST_WAIT_MS * 2 ** failures, OUTAGE_LONGEST_WAIT_MS);
   return wait * (0.8 + 0.4 * Math.random());
+}
+
+// A catch-up, or a part of one, that the server could not answer for the moment: the whole
+// catch-up goes again later, and the page says meanwhile that it may lack what was missed.
+// Other failures are the user's to read.
+let catchUpRetry = null;
+let catchUpFailures = 0;
+
+function catchUpFailed(error) {
+  if (!passing(error)) {
+    reportError(error);
+    return;
+  }
+  if (!state.catchUpFailing) {
+    state.catchUpFailing = true;
+    store.emit("connection");
+  }
+  if (catchUpRetry !== null) return;
+  catchUpRetry = setTimeout(() => {
+    catchUpRetry = null;
+    catchUp();
+  }, outageWait(catchUpFailures++));
+}
+
+function catchUpAnswered() {
+  catchUpFailures = 0;
+  if (state.catchUpFailing) {
+    state.catchUpFailing = false;
+    store.emit("connection");
+  }
 }
 
 // Sends go out one at a time, each once the one before it is stored (its message.new) or refused
@@ -190,8 +226,9 @@ async function catchUp() {
     // What was on its way when the socket dropped and is not in the history now goes again.
     sendNext();
     await loadPeersPresence();
+    catchUpAnswered();
   } catch (error) {
-    reportError(error);
+    catchUpFailed(error);
   }
 }
 
@@ -230,7 +267,7 @@ function reloadRooms() {
     try {
       await loadRoomList();
     } catch (error) {
-      reportError(error);
+      catchUpFailed(error);
     }
   }, 200);
 }
@@ -533,6 +570,8 @@ function signedOut(message) {
   if (signedOutAlready || ownChangeUnderWay) return;
   signedOutAlready = true;
   connection.stop();
+  clearTimeout(catchUpRetry);
+  catchUpRetry = null;
   auth.forget();
   api.forgetBlobs();
   store.reset();

@@ -24,6 +24,14 @@ function describe(status, data) {
   return status === 0 ? "The server cannot be reached." : `The server answered ${status}.`;
 }
 
+// An answer that asks to be tried again as it is, later: the server cannot be reached, is
+// briefly out of service (its database or Redis out of reach), or asks the client to slow down.
+const PASSING_STATUSES = new Set([0, 429, 502, 503, 504]);
+
+export function passing(error) {
+  return error instanceof ApiError && PASSING_STATUSES.has(error.status);
+}
+
 export async function sendJson(method, path, body, headers = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
   if (body instanceof FormData) {

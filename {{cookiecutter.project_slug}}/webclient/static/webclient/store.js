@@ -10,6 +10,9 @@ export const state = {
   // The server's live delivery is interrupted (its Redis is out of reach): the socket stays
   // open and my sends are stored, but others' messages arrive only once it resumes.
   deliveryInterrupted: false,
+  // The server could not answer the page's catch-up (its database briefly out of reach): what
+  // was missed shows once a catch-up tried again is answered.
+  catchUpFailing: false,
   rooms: new Map(),
   invitations: new Map(),
   // Room id -> the loaded part of its history, and what is known of its members.
@@ -448,4 +451,5 @@ export function reset() {
   state.current = null;
   state.blocked.clear();
   state.deliveryInterrupted = false;
+  state.catchUpFailing = false;
 }

@@ -27,12 +27,15 @@ export function mountSidebar(actions) {
   on("connection", () => {
     const offline = state.connection === "offline";
     const paused = !offline && state.deliveryInterrupted;
-    banner.hidden = !offline && !paused;
+    const behind = !offline && !paused && state.catchUpFailing;
+    banner.hidden = !offline && !paused && !behind;
     banner.textContent = offline
       ? "Offline — reconnecting…"
       : paused
         ? "Live updates are paused: others' messages will show when they resume. Yours are still sent."
-        : "";
+        : behind
+          ? "The server is briefly unavailable: what you missed will show once it answers."
+          : "";
   });
   on("signedout", () => {
     banner.hidden = true;
