@@ -10,7 +10,7 @@ from django.db import transaction
 from ..models import Ban, Invitation, Membership
 from .errors import Forbidden, Invalid, NotFound
 from .group_rooms import locked_group, moderator_membership, owner_membership
-from .memberships import change_role, remove_membership, withdraw_invitation
+from .memberships import change_role, remove_membership, tell_moderators, withdraw_invitation
 from .validation import clean_id
 
 ASSIGNABLE_ROLES = (Membership.Role.ADMIN, Membership.Role.MEMBER)
@@ -92,7 +92,12 @@ def ban_user(actor, room_id: int, user_id) -> tuple[Ban, bool]:
         elif user.pk == actor.pk:
             raise Forbidden("You cannot do this to yourself.")
         withdraw_invitation(Invitation.objects.filter(room=room, user=user).first())
-        return Ban.objects.get_or_create(room=room, user=user, defaults={"banned_by": actor})
+        ban, created = Ban.objects.get_or_create(
+            room=room, user=user, defaults={"banned_by": actor}
+        )
+        if created:
+            tell_moderators(room.pk)
+        return ban, created
 
 
 def unban_user(actor, room_id: int, user_id) -> None:
@@ -101,6 +106,7 @@ def unban_user(actor, room_id: int, user_id) -> None:
         deleted, _ = Ban.objects.filter(room_id=room_id, user_id=clean_id(user_id, "user")).delete()
         if not deleted:
             raise NotFound("That user is not banned from this room.")
+        tell_moderators(room_id)
 
 
 def room_bans(actor, room_id: int):

@@ -16,7 +16,7 @@ from .after_commit import publish_after_commit
 from .errors import Forbidden, Invalid, NotFound
 from .events import invitation_event
 from .group_rooms import admit, locked_group, moderator_membership
-from .memberships import withdraw_invitation
+from .memberships import tell_moderators, withdraw_invitation
 from .validation import clean_id
 
 
@@ -49,6 +49,7 @@ def invite(actor, room_id: int, user_id) -> tuple[Invitation, bool]:
         if created:
             event = invitation_event(invitation)
             publish_after_commit(lambda: publish.publish_to_user_sync(user.pk, event))
+            tell_moderators(room.pk)
     return invitation, created
 
 
@@ -101,7 +102,9 @@ def accept_invitation(user, invitation_id) -> Membership:
 
 def decline_invitation(user, invitation_id) -> None:
     with transaction.atomic():
-        withdraw_invitation(own_invitation(user, invitation_id))
+        invitation = own_invitation(user, invitation_id)
+        withdraw_invitation(invitation)
+        tell_moderators(invitation.room_id)
 
 
 def cancel_invitation(actor, room_id: int, user_id) -> None:
@@ -114,3 +117,4 @@ def cancel_invitation(actor, room_id: int, user_id) -> None:
         if invitation is None:
             raise NotFound("That user has no pending invitation to this room.")
         withdraw_invitation(invitation)
+        tell_moderators(room_id)

@@ -77,6 +77,19 @@ def publish_left(room: Room, user, reason: LeftBecause) -> None:
     publish.publish_to_room_sync(room.pk, member_event("member.left", room.pk, user))
 
 
+def tell_moderators(room_id: int) -> None:
+    """Within the caller's transaction: at commit, the room's owner and admins hear that its
+    pending invitations, bans or open reports changed (`room.moderation`), to read them again."""
+    moderators = list(
+        Membership.objects.filter(
+            room_id=room_id, role__in=(Membership.Role.OWNER, Membership.Role.ADMIN)
+        ).values_list("user_id", flat=True)
+    )
+    if moderators:
+        event = {"type": "room.moderation", "room": room_id}
+        publish_after_commit(lambda: publish.publish_to_users_sync(moderators, event))
+
+
 def withdraw_invitation(invitation: Invitation | None) -> None:
     """Within the caller's transaction: the invitee's tabs drop the invitation at commit."""
     if invitation is None:

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from ..models import Report
 from .access import membership_for
 from .errors import Forbidden, Invalid
+from .memberships import tell_moderators
 from .messages import readable_message
 from .validation import clean_text
 
@@ -32,6 +33,7 @@ def report_message(user, message_id, reason) -> tuple[Report, bool]:
             report = Report.objects.create(
                 message=message, reporter=user, reason=reason, reported_body=message.body
             )
+            tell_moderators(message.room_id)
             return report, True
     except IntegrityError:
         return Report.objects.get(message=message, reporter=user), False

@@ -15,7 +15,7 @@ from ..realtime import publish
 from .after_commit import publish_after_commit
 from .errors import Forbidden
 from .events import room_event
-from .memberships import add_member, change_role, delete_room, remove_membership
+from .memberships import add_member, change_role, delete_room, remove_membership, tell_moderators
 from .messages import soft_delete
 
 
@@ -67,4 +67,9 @@ def delete_rooms(rooms) -> None:
 
 
 def resolve_reports(reports) -> int:
-    return reports.filter(resolved__isnull=True).update(resolved=timezone.now())
+    """Mark these reports resolved; the moderators of their rooms see them leave their lists."""
+    open_reports = reports.filter(resolved__isnull=True)
+    with transaction.atomic():
+        for room_id in set(open_reports.values_list("message__room_id", flat=True)):
+            tell_moderators(room_id)
+        return open_reports.update(resolved=timezone.now())

@@ -68,9 +68,15 @@ async def publish_to_room_others(room_id: int, user_id: int, event: dict) -> Non
 
 async def publish_to_user(user_id: int, event: dict) -> None:
     """Deliver `event` to every socket of the user, in every process."""
-    await send_to_group(
-        user_group(user_id), {"type": "fanout.user", "user": user_id, "frame": encode(event)}
-    )
+    await publish_to_users([user_id], event)
+
+
+async def publish_to_users(user_ids: list[int], event: dict) -> None:
+    """Deliver `event` to every socket of each of the users, in every process."""
+    frame = encode(event)
+    for user_id in user_ids:
+        message = {"type": "fanout.user", "user": user_id, "frame": frame}
+        await send_to_group(user_group(user_id), message)
 
 
 async def publish_presence(user: dict, status: str, room_ids: list[int]) -> None:
@@ -163,6 +169,7 @@ publish_to_room_sync = async_to_sync(publish_to_room)
 publish_many_to_rooms_sync = async_to_sync(publish_many_to_rooms)
 publish_membership_sync = async_to_sync(publish_membership)
 publish_to_user_sync = async_to_sync(publish_to_user)
+publish_to_users_sync = async_to_sync(publish_to_users)
 publish_revocation_sync = async_to_sync(publish_revocation)
 publish_blocked_sync = async_to_sync(publish_blocked)
 publish_profile_sync = async_to_sync(publish_profile)

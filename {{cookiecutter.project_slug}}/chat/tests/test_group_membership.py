@@ -1,6 +1,7 @@
 """Who gets into a group room: visibility, invitations, direct adds, roles, bans, history."""
 
 import asyncio
+import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -14,7 +15,8 @@ from chat.domain.invitations import accept_invitation, add_directly
 from chat.domain.messages import edit_message
 from chat.domain.reactions import add_reaction
 from chat.domain.sending import send_message
-from chat.models import Ban, Block, Invitation, Membership, Message
+from chat.domain.staff import resolve_reports
+from chat.models import Ban, Block, Invitation, Membership, Message, Report
 from chat.realtime import consumer
 from chat.realtime.hub import get_hub
 from chat.realtime.layer_watch import LayerWatch
@@ -582,3 +584,43 @@ def test_a_user_in_as_many_rooms_as_allowed_joins_no_more_by_any_way_in(
     # A room left makes room for another.
     assert post(as_user(carol), f"/api/rooms/{rooms[0]}/leave/").status_code in (200, 204)
     assert post(as_user(carol), f"/api/rooms/{rooms[2]}/join/").status_code == 201
+
+
+@live
+async def test_the_moderators_hear_whenever_the_lists_they_keep_change(
+    open_socket, as_user, room, user, bob, carol, make_user
+):
+    """The owner's and admins' panel lists the room's pending invitations, bans and open
+    reports: each change, whoever makes it, staff included, reaches every moderator's socket;
+    a plain member hears none of it."""
+    dave, eve = await sync_to_async(make_user)("dave"), await sync_to_async(make_user)("eve")
+    await Membership.objects.filter(room=room, user=bob).aupdate(role=Membership.Role.ADMIN)
+    await Membership.objects.acreate(room=room, user=carol)
+    reported = await sync_to_async(send_message)(user, room.pk, "Reported", str(uuid.uuid4()))
+    owners, admins, members = [await open_socket(who) for who in (user, bob, carol)]
+
+    def sweep():
+        invited = post(as_user(bob), f"/api/rooms/{room.pk}/invitations/", {"user": dave.pk})
+        assert invited.status_code == 201, invited.data
+        declined = as_user(dave).post(f"/api/invitations/{invited.data['id']}/decline/")
+        assert declined.status_code == 204, declined.data
+        invited = post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": eve.pk})
+        assert invited.status_code == 201, invited.data
+        withdrawn = as_user(bob).delete(f"/api/rooms/{room.pk}/invitations/{eve.pk}/")
+        assert withdrawn.status_code == 204, withdrawn.data
+        report = post(as_user(carol), f"/api/messages/{reported[0].pk}/reports/", {"reason": "x"})
+        assert report.status_code == 201, report.data
+        assert resolve_reports(Report.objects.all()) == 1
+        banned = post(as_user(user), f"/api/rooms/{room.pk}/bans/", {"user": eve.pk})
+        assert banned.status_code == 201, banned.data
+        unbanned = as_user(bob).delete(f"/api/rooms/{room.pk}/bans/{eve.pk}/")
+        assert unbanned.status_code == 204, unbanned.data
+
+    await sync_to_async(sweep)()
+    changes = ["invited", "declined", "invited", "withdrawn", "reported", "resolved", "banned"]
+    for socket in (owners, admins):
+        for _change in [*changes, "unbanned"]:
+            assert await socket.receive_json_from() == {"type": "room.moderation", "room": room.pk}
+    # What carol hears next is the message sent after all of it.
+    await sync_to_async(send_message)(user, room.pk, "After", str(uuid.uuid4()))
+    assert (await members.receive_json_from())["type"] == "message.new"

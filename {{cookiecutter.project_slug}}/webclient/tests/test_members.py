@@ -127,7 +127,9 @@ def test_sends_queued_for_a_room_one_is_removed_from_are_not_sent_and_hold_up_no
 def test_the_invite_search_offers_to_invite_only_those_not_in_the_room_yet(
     new_context, user, bob, carol, room, password
 ):
-    alice = new_context().new_page()
+    """And the invitation is listed under the members until carol, elsewhere, declines it."""
+    alice, carols = new_context().new_page(), new_context().new_page()
+    sign_in(carols, "carol", password)
     sign_in(alice, "alice", password)
     open_room(alice, room.name)
     alice.get_by_role("button", name="Invite", exact=True).click()
@@ -141,6 +143,11 @@ def test_the_invite_search_offers_to_invite_only_those_not_in_the_room_yet(
     carols_row.get_by_role("button", name="Invite").click()
     expect(carols_row).to_contain_text("invited")
     expect(carols_row.get_by_role("button", name="Invite")).to_have_count(0)
+    alice.get_by_role("button", name="Members").click()
+    invited = alice.locator("#invited-list")
+    expect(invited).to_contain_text("carol")
+    carols.get_by_role("region", name="Invitations").get_by_role("button", name="Decline").click()
+    expect(invited).to_contain_text("Nobody is invited.")
 
 
 def test_the_owner_is_shown_how_to_leave_a_room_others_stay_in(

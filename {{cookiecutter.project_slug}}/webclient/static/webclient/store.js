@@ -337,6 +337,10 @@ const handlers = {
     state.invitations.delete(invitation);
     emit("invitations");
   },
+  // A room I moderate: its pending invitations, bans or open reports changed.
+  "room.moderation"({ room }) {
+    emit("moderation", { room });
+  },
   "room.resync"({ room }) {
     if (state.deliveryInterrupted) {
       state.deliveryInterrupted = false;

@@ -27,7 +27,8 @@ export function mountMembers(actions) {
     byId("members-toggle")?.focus();
   });
 
-  // ---- moderation: read when the panel opens, and again after each change made here -------
+  // ---- moderation: read when the panel opens, after each change made here, and when the
+  // server says someone else changed them (room.moderation) -----------------------------------
 
   const moderation = byId("moderation");
 
@@ -145,6 +146,9 @@ export function mountMembers(actions) {
     render();
     // A role changed, someone left or was banned: the lists, and whether they are mine to see.
     if (!panel.hidden) loadModeration();
+  });
+  on("moderation", ({ room }) => {
+    if (room === state.current && !panel.hidden) loadModeration();
   });
   on("rooms", render);
   on("presence", render);
