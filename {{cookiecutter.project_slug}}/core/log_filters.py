@@ -3,21 +3,37 @@
 import logging
 import re
 import time
+from urllib.parse import unquote_plus
 
-# A credential in a URL's query: a WebSocket ticket, or a token where the query is allowed.
-CREDENTIAL_IN_QUERY = re.compile(r"([?&](?:ticket|token)=)[^&\s\"]*")
+# A parameter of a URL's query, its name as the client wrote it: percent-encoded or not.
+QUERY_PARAMETER = re.compile(r"([?&])([^=&\s\"]*)=[^&\s\"]*")
+# The parameters that carry a credential: a WebSocket ticket, or a token where the query is
+# allowed. Named as the server reads them, decoded (accounts/websocket_auth.py).
+CREDENTIAL_PARAMETERS = frozenset({"ticket", "token"})
+
+
+def hide_credentials(text: str) -> str:
+    """`text` with the value of every credential parameter of a query in it replaced."""
+
+    def hidden(parameter: re.Match) -> str:
+        separator, name = parameter.groups()
+        if unquote_plus(name) in CREDENTIAL_PARAMETERS:
+            return f"{separator}{name}=[hidden]"
+        return parameter.group(0)
+
+    return QUERY_PARAMETER.sub(hidden, text)
 
 
 class HideCredentialsInPaths(logging.Filter):
     """uvicorn logs each WebSocket handshake with its path and query, access log or not: the
     query's ticket or token is replaced, so that the log never holds one that still works (a
-    ticket of a handshake refused before it was redeemed stays good for its 30 seconds)."""
+    ticket of a handshake refused before it was redeemed stays good for its 30 seconds).
+    Whatever the spelling of its name: `%74icket` is `ticket` to the server."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                CREDENTIAL_IN_QUERY.sub(r"\1[hidden]", arg) if isinstance(arg, str) else arg
-                for arg in record.args
+                hide_credentials(arg) if isinstance(arg, str) else arg for arg in record.args
             )
         return True
 

@@ -1,8 +1,12 @@
 """What the server logs of a WebSocket handshake holds no credential that still works."""
 
 import logging
+from urllib.parse import parse_qs
 
-from core.log_filters import OncePerInterval
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.log_filters import CREDENTIAL_PARAMETERS, HideCredentialsInPaths, OncePerInterval
 
 
 def test_a_handshakes_line_hides_the_ticket_or_token_of_its_query(caplog):
@@ -13,6 +17,37 @@ def test_a_handshakes_line_hides_the_ticket_or_token_of_its_query(caplog):
     assert "s3cret" not in caplog.text
     assert '"WebSocket /ws/chat/?ticket=[hidden]" 403' in caplog.text
     assert '"WebSocket /ws/chat/?after=7&token=[hidden]" 403' in caplog.text
+
+
+def spelled(name: str):
+    """`name` as a client may write it in a query: any letter of it percent-encoded, in
+    either case of hex digits."""
+    forms = [st.sampled_from([c, f"%{ord(c):02x}", f"%{ord(c):02X}"]) for c in name]
+    return st.tuples(*forms).map("".join)
+
+
+@given(
+    name=st.sampled_from(sorted(CREDENTIAL_PARAMETERS)).flatmap(spelled),
+    credential=st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=8, max_size=40),
+    before=st.sampled_from(["", "after=7&", "x=1&"]),
+)
+def test_a_credential_the_server_reads_from_a_query_never_reaches_the_log(name, credential, before):
+    query = f"{before}{name}={credential}"
+    # The server reads it, whatever the spelling of its name.
+    read = {key: values for key, values in parse_qs(query).items() if key in CREDENTIAL_PARAMETERS}
+    assert list(read.values()) == [[credential]]
+    # As uvicorn's WebSocket protocol logs a handshake it refuses.
+    line = logging.LogRecord(
+        "uvicorn.error",
+        logging.INFO,
+        __file__,
+        0,
+        '%s - "WebSocket %s" 403',
+        ("10.0.0.1", f"/ws/chat/?{query}"),
+        None,
+    )
+    HideCredentialsInPaths().filter(line)
+    assert credential not in line.getMessage()
 
 
 def test_a_request_for_a_host_not_served_is_one_warning_line(client, caplog):
