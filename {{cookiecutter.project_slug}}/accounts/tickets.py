@@ -49,8 +49,7 @@ def issue_ticket(identity: SocketIdentity, authenticated_at: float | None = None
 async def redeem_ticket(ticket: str) -> SocketIdentity | None:
     key = _cache_key(ticket)
     claim = await cache.aget(key)
-    # Two handshakes racing with one ticket: only the one whose delete succeeds gets in.
-    if claim is None or not await cache.adelete(key):
+    if claim is None:
         return None
     now = revocation.clock.now()
     expires_at = claim["expires_at"]
@@ -59,8 +58,11 @@ async def redeem_ticket(ticket: str) -> SocketIdentity | None:
     user_id, credential_id = claim["user_id"], claim["credential_id"]
     if await revocation.ended_since(user_id, credential_id, claim["authenticated_at"]):
         return None
+    # A database or Redis out of reach until here raises, and the handshake is closed 1013
+    # (try again later): the ticket, not used, is still good for that.
     user = await get_user_model().objects.filter(pk=user_id, is_active=True).afirst()
-    if user is None:
+    # Two handshakes racing with one ticket: only the one whose delete succeeds gets in.
+    if user is None or not await cache.adelete(key):
         return None
     return SocketIdentity(user, expires_at, credential_id, checked_at=claim["authenticated_at"])
 

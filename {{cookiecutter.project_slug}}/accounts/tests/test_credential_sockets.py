@@ -3,13 +3,15 @@
 import asyncio
 
 import pytest
+from django.db import OperationalError
+from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework.test import APIClient
 
 from accounts.identity import SocketIdentity
 from accounts.revocation import close_sockets
 from accounts.tests.clock import ManualClock
 from accounts.tickets import issue_ticket
-from chat.realtime.frames import CLOSE_UNAUTHENTICATED
+from chat.realtime.frames import CLOSE_TRY_AGAIN_LATER, CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,6 +57,28 @@ async def test_ticket_opens_one_socket_once(connect_socket, user, ws_credentials
     ready = await communicator.receive_json_from()
     assert (ready["type"], ready["user"]["id"]) == ("session.ready", user.pk)
 
+    reused, _ = await connect_socket(query=f"ticket={ticket}")
+    assert await reused.receive_output() == CLOSED_4401
+
+
+def database_down(connection):
+    raise OperationalError('connection to server at "127.0.0.1", port 5432 failed')
+
+
+async def test_a_ticket_whose_user_could_not_be_read_opens_a_socket_later_once(
+    connect_socket, user, monkeypatch
+):
+    """Closed 1013, the handshake is to be tried again, with the ticket the client has: it was
+    not used."""
+    identity = SocketIdentity(user, expires_at=None, credential_id=None)
+    ticket = await asyncio.to_thread(issue_ticket, identity)
+    with monkeypatch.context() as outage:
+        outage.setattr(BaseDatabaseWrapper, "ensure_connection", database_down)
+        communicator, _ = await connect_socket(query=f"ticket={ticket}")
+        closed = await communicator.receive_output()
+    assert closed == {"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER}
+    communicator, _ = await connect_socket(query=f"ticket={ticket}")
+    assert (await communicator.receive_json_from())["type"] == "session.ready"
     reused, _ = await connect_socket(query=f"ticket={ticket}")
     assert await reused.receive_output() == CLOSED_4401
 
