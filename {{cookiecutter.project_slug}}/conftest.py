@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -225,12 +226,14 @@ def _free_port() -> int:
 
 class ServerAddress(str):
     """A server process's `host:port`, which also holds the process (to kill it, say) and
-    can stop it and start it again on the same port (a restart, as clients see one)."""
+    can stop it and start it again on the same port (a restart, as clients see one), and
+    the path of its log."""
 
-    def __new__(cls, address: str, process: subprocess.Popen, launch=None):
+    def __new__(cls, address: str, process: subprocess.Popen, launch=None, log=None):
         instance = super().__new__(cls, address)
         instance.process = process
         instance._launch = launch
+        instance.log = log
         return instance
 
     def stop(self) -> None:
@@ -258,8 +261,11 @@ def start_server(django_db_setup, tmp_path_factory):
     processes = []
     logs = tmp_path_factory.mktemp("servers")
 
+    def log_of(port: int) -> Path:
+        return logs / f"server-{port}.log"
+
     def launch(port: int, environment: dict[str, str]) -> subprocess.Popen:
-        log_path = logs / f"server-{port}.log"
+        log_path = log_of(port)
         # The production server as the README and the Dockerfile run it (config/serve.py).
         command = [sys.executable, "-m", "config.serve", "--host", "127.0.0.1"]
         with log_path.open("a") as log:
@@ -291,7 +297,7 @@ def start_server(django_db_setup, tmp_path_factory):
         }
         process = launch(port, environment)
         return ServerAddress(
-            f"127.0.0.1:{port}", process, functools.partial(launch, port, environment)
+            f"127.0.0.1:{port}", process, functools.partial(launch, port, environment), log_of(port)
         )
 
     yield start

@@ -7,6 +7,7 @@ of their own, or drop its subscribers (never the Redis the settings name, which 
 import asyncio
 import json
 import logging
+import math
 import socket
 import time
 from urllib.parse import urlencode
@@ -16,6 +17,7 @@ import redis
 from websockets.asyncio.client import connect
 
 from accounts.tests.clock import ManualClock
+from chat.domain.sending import send_message
 from chat.realtime.layer_watch import LAYER_UNAVAILABLE
 from chat.realtime.rate_limits import RateLimiter, parse_limit
 from core.testing import HttpClient
@@ -119,6 +121,9 @@ class Client:
     def is_from_other(self, frame: dict) -> bool:
         return frame["type"] == "message.new" and frame["message"]["sender"]["id"] != self.user.pk
 
+    def is_own_message(self, frame: dict) -> bool:
+        return frame["type"] == "message.new" and frame["message"]["sender"]["id"] == self.user.pk
+
     def messages(self) -> list[dict]:
         return [frame["message"] for _, frame in self.frames if frame["type"] == "message.new"]
 
@@ -182,6 +187,12 @@ async def test_delivery_resumes_across_processes_after_redis_restarts(
                 "ref": None,
                 "delivery": "interrupted",
             }
+        # Three more sends each, stored (acknowledged) and not published, before Redis is back.
+        for client in clients:
+            acknowledged = killed
+            for _ in range(3):
+                later = math.nextafter(acknowledged, math.inf)
+                acknowledged, _ = await client.first(client.is_own_message, after=later)
 
         private_redis.start()
         restarted = time.monotonic()
@@ -223,6 +234,27 @@ async def test_delivery_resumes_across_processes_after_redis_restarts(
         seen = {m["id"] for m in client.messages()} | {m["id"] for m in fetched}
         for sender in clients:
             assert sender.acknowledged() <= seen, f"{client.name} misses {sender.name}'s"
+    # Every batch stored during the outage failed to publish: each process says so once, not
+    # with a traceback per batch.
+    for host in hosts:
+        log = host.log.read_text()
+        assert log.count("ERROR chat.realtime.send_batcher publishing") == 1, log
+
+
+@live
+def test_messages_stored_while_redis_is_away_say_so_in_the_log_once(settings, user, room, caplog):
+    """Sent over REST while Redis is out of reach, each message is stored, and its publishing
+    fails once its transaction has committed: the log says so once a minute, not with a
+    traceback per message."""
+    layer = settings.CHANNEL_LAYERS["default"]
+    unreachable = {"hosts": [f"redis://127.0.0.1:{closed_port()}/0"]}
+    settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], **unreachable}}}
+    with caplog.at_level(logging.ERROR):
+        for number in range(3):
+            _, created = send_message(user, room.pk, f"Sent {number}", f"away-{number}")
+            assert created
+    (failure,) = [record for record in caplog.records if record.name == "django.db.backends.base"]
+    assert "in on_commit()" in failure.getMessage() and failure.exc_info
 
 
 @live

@@ -389,5 +389,9 @@ LOGGING = {
         "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
         # Redis out of reach: its subscriber's traceback once a minute, not every second.
         "channels_redis.pubsub": {"filters": ["once_a_minute"]},
+        # And stored messages it could not publish (their senders are answered all the same):
+        # once a minute, not a traceback per batch sent on a socket or per message over REST.
+        "chat.realtime.send_batcher": {"filters": ["once_a_minute"]},
+        "django.db.backends.base": {"filters": ["once_a_minute"]},
     },
 }
