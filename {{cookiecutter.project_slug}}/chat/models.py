@@ -78,6 +78,10 @@ class Membership(models.Model):
     # The id of the room's newest message when the member joined a room whose history is
     # hidden from newcomers: they read only the messages after it (0: all of them).
     history_from = models.BigIntegerField(default=0, editable=False)
+    # The id of the room's newest message when the member joined (0: none yet): what came
+    # before is not unread for them, though they may read it. Not a read cursor: nobody is
+    # shown as having read it.
+    unread_from = models.BigIntegerField(default=0, editable=False)
     # A 1-to-1 hidden from the member's room list through this message id: it comes back
     # when a newer message arrives, so nothing is written when one does.
     hidden_through = models.BigIntegerField(null=True, blank=True, editable=False)

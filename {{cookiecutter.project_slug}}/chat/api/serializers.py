@@ -44,7 +44,8 @@ class RoomSerializer(serializers.ModelSerializer):
         help_text="Your role here; null if you are not a member.",
     )
     unread = serializers.SerializerMethodField(
-        help_text="Messages after your read cursor, not yours; null if you are not a member."
+        help_text="Messages after your read cursor (before you read any: those since you "
+        "joined), not yours; null if you are not a member."
     )
     last_message = serializers.SerializerMethodField()
     peer = serializers.SerializerMethodField(help_text="The other person, in a 1-to-1.")

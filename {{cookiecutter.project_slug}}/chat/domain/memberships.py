@@ -29,17 +29,21 @@ def add_member(room: Room, user, role: str = Membership.Role.MEMBER, *, peer=Non
         raise Forbidden(
             f"A user may be in at most {limit} rooms, and {user.username} is in as many."
         )
+    newest = newest_message_id(room)
     membership = Membership.objects.create(
-        room=room, user=user, role=role, history_from=history_cut(room)
+        room=room,
+        user=user,
+        role=role,
+        # A newcomer to a room that hides its past reads only what comes after them.
+        history_from=0 if room.history_visible else newest,
+        unread_from=newest,
     )
     publish_after_commit(lambda: publish_joined(room, user, peer, membership.history_from))
     return membership
 
 
-def history_cut(room: Room) -> int:
-    """Where a newcomer's history starts: at the room's newest message if it hides the past."""
-    if room.history_visible:
-        return 0
+def newest_message_id(room: Room) -> int:
+    """The id of the room's newest message, or 0."""
     newest = Message.objects.filter(room=room).order_by("-id").values_list("id", flat=True)
     return newest.first() or 0
 

@@ -70,8 +70,8 @@ def with_unread(rooms, user):
         .annotate(count=Count("pk"))
         .values("count")
     )
-    # A newcomer to a room that hides its history has read up to their cut, as far as counts go.
-    read_cursor = Coalesce("last_read_message_id", "history_from")
+    # A newcomer, until they read, has nothing unread from before they joined.
+    read_cursor = Coalesce("last_read_message_id", "unread_from")
     return rooms.annotate(
         read_cursor=Subquery(cursor.annotate(at=read_cursor).values("at")[:1])
     ).annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))

@@ -293,6 +293,28 @@ def test_newcomers_to_a_room_that_hides_its_history_download_only_what_follows(
     assert b"".join(as_user(carol).get(f"/api/attachments/{after}/")) == b"after carol"
 
 
+@rest
+def test_what_was_said_before_a_newcomer_joined_is_history_to_them_not_unread(
+    as_user, room, user, bob, carol
+):
+    for number in range(3):
+        Message.objects.create(
+            room=room, sender=bob, body=f"before {number}", client_id=f"b{number}"
+        )
+    invited = post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": carol.pk})
+    client = as_user(carol)
+    assert client.post(f"/api/invitations/{invited.data['id']}/accept/").status_code == 201
+    assert len(client.get(f"/api/rooms/{room.pk}/messages/").data["results"]) == 3
+    (listed,) = client.get("/api/rooms/").data["results"]
+    assert (listed["unread"], client.get("/api/rooms/unread/").data["total"]) == (0, 0)
+    # Nor has she read it, as the members list tells everyone: she is no reader of those.
+    members = client.get(f"/api/rooms/{room.pk}/members/").data["results"]
+    assert [m["last_read"] for m in members if m["user"]["id"] == carol.pk] == [None]
+    Message.objects.create(room=room, sender=bob, body="after carol", client_id="a")
+    (listed,) = client.get("/api/rooms/").data["results"]
+    assert (listed["unread"], client.get("/api/rooms/unread/").data["total"]) == (1, 1)
+
+
 @pytest.mark.usefixtures("direct_adds")
 @rest
 def test_newcomers_to_a_room_that_hides_its_history_read_only_what_follows(
