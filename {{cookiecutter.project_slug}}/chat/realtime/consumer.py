@@ -368,6 +368,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             frame.get("reply_to"),
             frame.get("attachments"),
         )
+        get_typing_relay().message_sent(self.user_id, request.room_id)
         await self.sends.submit(request, client_id_of(frame))
 
     @handles("auth.refresh")

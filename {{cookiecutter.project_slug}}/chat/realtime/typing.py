@@ -4,8 +4,9 @@ A client sends `typing.start` when its user starts typing and again every
 CHAT_TYPING_REFRESH_SECONDS while they go on; the others show it for
 CHAT_TYPING_TIMEOUT_SECONDS unless refreshed, and drop it at once on `typing.stop` or on the
 user's next message. Both timings reach clients in `session.ready`. The relay lets through at
-most one start per user and room per refresh interval (all the user's tabs on this process
-together), and a stop only after a start it let through.
+most one start per user and room per refresh interval while the others show it (all the user's
+tabs on this process together), one per RESTART_SECONDS once they no longer do (after a stop,
+or the user's message), and a stop only after a start it let through.
 """
 
 from django.conf import settings
@@ -16,6 +17,10 @@ from .per_loop import per_loop
 
 # Past this many users typing at once, entries of starts gone stale are dropped.
 MAX_TRACKED = 10_000
+# A start after a stop or a message is news to the others, who dropped the indicator: it goes
+# out once this long has passed since the last one, not a refresh interval, so that the next
+# message shows being typed; a client flapping between start and stop relays two a second.
+RESTART_SECONDS = 0.5
 
 
 def typing_timings() -> dict:
@@ -30,16 +35,19 @@ class TypingRelay:
     def __init__(self, clock: Clock | None = None):
         self.clock = clock or Clock()
         # (user id, room id) -> when a start of theirs was last relayed: kept after a stop,
-        # so that alternating starts and stops relay no more starts than refreshes would.
+        # so that alternating starts and stops relay a bounded number of starts.
         self.started: dict[tuple[int, int], float] = {}
-        # The (user id, room id) whose relayed start no stop has followed yet.
+        # The (user id, room id) whose relayed start no stop or message has followed yet.
         self.showing: set[tuple[int, int]] = set()
 
     def start(self, user_id: int, room_id: int) -> bool:
-        """Whether to relay this start: not if one went out less than a refresh ago."""
+        """Whether to relay this start: not if one went out less than a refresh ago while
+        the others still show it, nor less than RESTART_SECONDS ago."""
         now = self.clock.now()
-        last = self.started.get((user_id, room_id))
-        if last is not None and now - last < settings.CHAT_TYPING_REFRESH_SECONDS:
+        key = (user_id, room_id)
+        last = self.started.get(key)
+        wait = settings.CHAT_TYPING_REFRESH_SECONDS if key in self.showing else RESTART_SECONDS
+        if last is not None and now - last < wait:
             return False
         if len(self.started) >= MAX_TRACKED:
             self.drop_stale(now)
@@ -53,6 +61,12 @@ class TypingRelay:
             return False
         self.showing.discard((user_id, room_id))
         return True
+
+    def message_sent(self, user_id: int, room_id) -> None:
+        """The user sent a message there (`room_id` as their frame gives it): the others drop
+        the indicator when it arrives."""
+        if type(room_id) is int:
+            self.showing.discard((user_id, room_id))
 
     def stop_all(self, user_id: int) -> list[int]:
         """The rooms where the user's typing was relayed: their last socket here has closed."""

@@ -152,7 +152,7 @@ async def test_typing_reaches_the_others_at_a_bounded_rate_and_is_never_stored(
     await tab.send_json_to({"type": "typing.stop", "room": room.pk})
     assert await next_of(bob_socket) == {"type": "typing.stop", "room": room.pk, "user": ref(user)}
     await tab.send_json_to({"type": "typing.stop", "room": room.pk})  # nothing started
-    # Stops between starts relay no more starts than refreshes would.
+    # Stops between starts relay no more than a start each half second.
     for _ in range(5):
         await tab.send_json_to(start)
         await tab.send_json_to({"type": "typing.stop", "room": room.pk})
@@ -160,6 +160,26 @@ async def test_typing_reaches_the_others_at_a_bounded_rate_and_is_never_stored(
     # The typist's own tabs heard none of it.
     assert (await next_of(other_tab))["message"]["id"] == marker
     assert await Message.objects.acount() == 1
+
+
+async def test_typing_again_after_a_message_or_a_stop_shows_at_once(open_socket, room, user, bob):
+    """bob drops the indicator at alice's message and at her stop: her typing again then is
+    news to him, not a repeat held back until her next refresh."""
+    clock = ManualClock()
+    tab, bob_socket = await open_socket(user), await open_socket(bob)
+    get_typing_relay().clock = clock
+    start, stop = ({"type": kind, "room": room.pk} for kind in ("typing.start", "typing.stop"))
+    await tab.send_json_to(start)
+    assert (await next_of(bob_socket))["type"] == "typing.start"
+    clock.advance(0.5)
+    await say(tab, room, "first", bob_socket)
+    await tab.send_json_to(start)
+    assert (await next_of(bob_socket))["type"] == "typing.start"
+    await tab.send_json_to(stop)
+    assert (await next_of(bob_socket))["type"] == "typing.stop"
+    clock.advance(0.5)
+    await tab.send_json_to(start)
+    assert (await next_of(bob_socket))["type"] == "typing.start"
 
 
 async def test_a_typist_whose_last_socket_closes_stops_typing(open_socket, room, user, bob):
