@@ -2,7 +2,7 @@ from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.apps import apps
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 )
 
 from accounts.throttles import throttle_login_view
+from core.views import api_not_found
 
 # Swagger UI and ReDoc inject style elements; their scripts stay files from this server.
 DOCS_STYLES = {"style-src": [UNSAFE_INLINE]}
@@ -39,6 +40,9 @@ urlpatterns = [
         ),
         name="redoc",
     ),
+    # Any other /api/ path: JSON, in development too (handler404 below serves only where
+    # DEBUG is off). Only paths with their slash, so that one without still goes to it.
+    re_path(r"^api/.*/$", api_not_found),
 ]
 
 # The web client at /, when its app is installed: taking "webclient" out of INSTALLED_APPS is

@@ -189,13 +189,22 @@ def test_a_body_over_the_limit_is_refused_413_before_it_is_read(live_server_host
     assert send_body(live_server_host, b"{}", chunked=chunked) == 400
 
 
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "development"])
 @pytest.mark.parametrize(
-    "path", ["/api/rooms/abc/", "/api/no-such-endpoint/", "/api/rooms/%C2%84/"]
+    "path",
+    ["/api/rooms/abc/", "/api/no-such-endpoint/", "/api/rooms/%C2%84/", f"/api/rooms/{10**30}/"],
 )
-def test_an_api_url_that_matches_no_route_is_a_json_404(as_user, user, path):
+def test_an_api_url_that_matches_no_route_is_a_json_404(as_user, user, path, debug, settings):
+    """In development too, where Django would answer its HTML debug page."""
+    settings.DEBUG = debug
     response = as_user(user).get(path)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_an_api_url_without_its_slash_is_still_sent_to_it(as_user, user):
+    response = as_user(user).get("/api/rooms")
+    assert (response.status_code, response["Location"]) == (301, "/api/rooms/")
 
 
 def test_an_api_request_for_a_host_not_served_is_a_json_400(client):
