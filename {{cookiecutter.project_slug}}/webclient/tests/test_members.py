@@ -127,9 +127,11 @@ def test_sends_queued_for_a_room_one_is_removed_from_are_not_sent_and_hold_up_no
 def test_the_invite_search_offers_to_invite_only_those_not_in_the_room_yet(
     new_context, user, bob, carol, room, password
 ):
-    """And the invitation is listed under the members until carol, elsewhere, declines it."""
+    """And the invitation is listed under the members until carol, elsewhere, declines it; on
+    her phone, the button to her room list says it waits there."""
     alice, carols = new_context().new_page(), new_context().new_page()
     sign_in(carols, "carol", password)
+    carols.set_viewport_size({"width": 390, "height": 800})
     sign_in(alice, "alice", password)
     open_room(alice, room.name)
     alice.get_by_role("button", name="Invite", exact=True).click()
@@ -146,6 +148,8 @@ def test_the_invite_search_offers_to_invite_only_those_not_in_the_room_yet(
     alice.get_by_role("button", name="Members").click()
     invited = alice.locator("#invited-list")
     expect(invited).to_contain_text("carol")
+    waiting = carols.get_by_role("button", name="Rooms, 1 invitation", exact=True)
+    expect(waiting).to_have_text("Rooms (1)")
     carols.get_by_role("region", name="Invitations").get_by_role("button", name="Decline").click()
     expect(invited).to_contain_text("Nobody is invited.")
 

@@ -612,12 +612,20 @@ if (features.groups) {
   mountRoomSettings(actions);
   mountMembers(actions);
 }
-store.on("rooms", () => {
-  const total = store.unreadTotal();
-  document.title = total ? `(${total}) Chat` : "Chat";
-  // On a phone the room list is behind this button: it says what waits there.
-  byId("toggle-rooms").textContent = total ? `Rooms (${total} unread)` : "Rooms";
-});
+// What waits in the room list: unread messages and invitations, counted in the tab's title and,
+// on a phone, where the list is behind its button, on the button (in words for screen readers).
+function showWaiting() {
+  const unread = store.unreadTotal();
+  const invitations = state.invitations.size;
+  const waiting = unread + invitations;
+  document.title = waiting ? `(${waiting}) Chat` : "Chat";
+  const toggle = byId("toggle-rooms");
+  toggle.textContent = waiting ? `Rooms (${waiting})` : "Rooms";
+  const said = [unread && `${unread} unread`, invitations && `${invitations} invitation${invitations === 1 ? "" : "s"}`];
+  toggle.setAttribute("aria-label", ["Rooms", ...said.filter(Boolean)].join(", "));
+}
+store.on("rooms", showWaiting);
+store.on("invitations", showWaiting);
 
 try {
   await auth.start();
