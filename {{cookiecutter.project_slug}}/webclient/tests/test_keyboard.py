@@ -134,4 +134,6 @@ def test_sign_up_by_enter_in_the_email_field_and_a_failed_sign_in_keeps_the_focu
     email.fill("dora@example.com")
     email.press("Enter")
     expect(page.get_by_text("Signed in as dora")).to_be_visible()
+    # The keyboard goes on from the list of conversations, not from the top of the page.
+    expect(page.get_by_role("navigation", name="Conversations").locator(":focus")).to_have_count(1)
     page_problems.assert_none()

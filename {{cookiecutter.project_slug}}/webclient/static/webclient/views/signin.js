@@ -2,6 +2,7 @@
 // way the project's auth mode does.
 import { byId } from "../dom.js";
 import { sendJson } from "../http.js";
+import { state } from "../store.js";
 
 let handlers = null;
 
@@ -22,6 +23,15 @@ export function showSignIn(auth, onSignedIn, message) {
   byId("signin-error").textContent = message ?? "";
   form.reset();
   byId("signin-username").focus();
+}
+
+// Where the keyboard starts once signed in (the form it was in is gone): the conversation a
+// link opened, or the list of conversations, at its first room.
+function startingPlace() {
+  if (document.activeElement !== document.body) return null;
+  if (state.current !== null) return byId("composer-text");
+  const sidebar = byId("sidebar");
+  return sidebar.querySelector("#room-list a") ?? sidebar.querySelector("button, input, a");
 }
 
 async function submit(event) {
@@ -48,6 +58,7 @@ async function submit(event) {
     await handlers.auth.signIn(username, password);
     form.reset();
     await handlers.onSignedIn();
+    startingPlace()?.focus();
   } catch (problem) {
     error.textContent = problem.message;
   } finally {
