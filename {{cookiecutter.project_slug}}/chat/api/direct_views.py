@@ -14,7 +14,7 @@ from ..domain.direct_rooms import (
     hide_direct,
     start_direct,
 )
-from ..domain.errors import NotFound
+from ..domain.errors import Invalid, NotFound
 from ..domain.sending import send_message
 from ..models import Block
 from .direct_serializers import BlockSerializer
@@ -33,6 +33,14 @@ class DirectStartThrottle(LiveRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
+# Files are uploaded to a room, and a reply quotes a message of it: the conversation's first
+# message, which makes the room, can do neither.
+FIRST_MESSAGE_PLAIN = (
+    "The message that starts a conversation cannot reply or carry files: send it, then those."
+)
+
+NOT_WITH_THE_FIRST_MESSAGE = "As for every message; not with the one that starts the conversation."
+
 DirectConversation = inline_serializer(
     "DirectConversation", {"room": RoomSerializer(), "message": MessageSerializer(allow_null=True)}
 )
@@ -50,6 +58,14 @@ class DirectConversationView(APIView):
                 "client_id": serializers.CharField(
                     required=False, help_text="Required with body, as for every message."
                 ),
+                "reply_to": serializers.IntegerField(
+                    required=False, allow_null=True, help_text=NOT_WITH_THE_FIRST_MESSAGE
+                ),
+                "attachments": serializers.ListField(
+                    child=serializers.IntegerField(),
+                    required=False,
+                    help_text=NOT_WITH_THE_FIRST_MESSAGE,
+                ),
             },
         ),
         responses={200: DirectConversation, 201: DirectConversation},
@@ -59,12 +75,15 @@ class DirectConversationView(APIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        data = payload(request)
+        data = payload(request, "user", "body", "client_id", "reply_to", "attachments")
         room = find_direct(request.user, data.get("user"))
         message, created = None, False
         if room is None:
             if "body" not in data:
                 raise NotFound(NO_CONVERSATION)
+            for field in ("reply_to", "attachments"):
+                if data.get(field):
+                    raise Invalid(FIRST_MESSAGE_PLAIN, field)
             throttle = DirectStartThrottle()
             if not throttle.allow_request(request, self):
                 self.throttled(request, throttle.wait())
@@ -72,7 +91,14 @@ class DirectConversationView(APIView):
                 request.user, data["user"], data["body"], data.get("client_id")
             )
         elif "body" in data:
-            message, _ = send_message(request.user, room.pk, data["body"], data.get("client_id"))
+            message, _ = send_message(
+                request.user,
+                room.pk,
+                data["body"],
+                data.get("client_id"),
+                data.get("reply_to"),
+                data.get("attachments"),
+            )
         body = {
             "room": RoomSerializer(rooms_for(request.user).get(pk=room.pk)).data,
             "message": MessageSerializer(message).data if message else None,
@@ -105,7 +131,7 @@ class BlocksView(ListAPIView):
         description="201 when you block the user; 200 if you did already.",
     )
     def post(self, request: Request) -> Response:
-        block, created = block_user(request.user, payload(request).get("user"))
+        block, created = block_user(request.user, payload(request, "user").get("user"))
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(BlockSerializer(block).data, status=code)
 

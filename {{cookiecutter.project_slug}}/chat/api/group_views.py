@@ -36,14 +36,15 @@ class GroupRoomViewSet(RoomViewSet):
 
     @extend_schema(request=RoomCreateSerializer, responses={201: RoomSerializer})
     def create(self, request: Request) -> Response:
-        data = payload(request)
+        data = payload(request, "name", *group_rooms.ROOM_OPTIONS)
         options = {name: data[name] for name in group_rooms.ROOM_OPTIONS if name in data}
         room = group_rooms.create_group(request.user, data.get("name"), **options)
         return Response(self.room_data(room.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RoomUpdateSerializer, responses=RoomSerializer)
     def partial_update(self, request: Request, pk: str) -> Response:
-        room = group_rooms.update_group(request.user, int(pk), payload(request))
+        changes = payload(request, "name", *group_rooms.ROOM_OPTIONS)
+        room = group_rooms.update_group(request.user, int(pk), changes)
         return Response(self.room_data(room.pk))
 
     def destroy(self, request: Request, pk: str) -> Response:
@@ -75,7 +76,8 @@ class GroupRoomViewSet(RoomViewSet):
     def members(self, request: Request, pk: str) -> Response:
         if request.method == "GET":
             return super().members(request, pk)
-        membership = invitations.add_directly(request.user, int(pk), payload(request).get("user"))
+        user_id = payload(request, "user").get("user")
+        membership = invitations.add_directly(request.user, int(pk), user_id)
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["patch"], request=RoleSerializer, responses=MembershipSerializer)
@@ -86,7 +88,7 @@ class GroupRoomViewSet(RoomViewSet):
         if request.method == "DELETE":
             group_moderation.remove_member(request.user, int(pk), int(user_id))
             return Response(status=status.HTTP_204_NO_CONTENT)
-        role = payload(request).get("role")
+        role = payload(request, "role").get("role")
         membership = group_moderation.set_role(request.user, int(pk), int(user_id), role)
         return Response(MembershipSerializer(membership).data)
 
@@ -94,7 +96,7 @@ class GroupRoomViewSet(RoomViewSet):
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str) -> Response:
         """The owner hands the room to another member and becomes an admin."""
-        user_id = payload(request).get("user")
+        user_id = payload(request, "user").get("user")
         membership = group_moderation.transfer_ownership(request.user, int(pk), user_id)
         return Response(MembershipSerializer(membership).data)
 
@@ -112,7 +114,7 @@ class GroupRoomViewSet(RoomViewSet):
             page = self.paginate_queryset(invitations.room_invitations(request.user, int(pk)))
             data = InvitationSerializer(page, many=True).data
             return self.get_paginated_response(data)
-        user_id = payload(request).get("user")
+        user_id = payload(request, "user").get("user")
         invitation, created = invitations.invite(request.user, int(pk), user_id)
         return Response(InvitationSerializer(invitation).data, status=created_or_ok(created))
 
@@ -135,7 +137,7 @@ class GroupRoomViewSet(RoomViewSet):
         if request.method == "GET":
             page = self.paginate_queryset(group_moderation.room_bans(request.user, int(pk)))
             return self.get_paginated_response(BanSerializer(page, many=True).data)
-        user_id = payload(request).get("user")
+        user_id = payload(request, "user").get("user")
         ban, created = group_moderation.ban_user(request.user, int(pk), user_id)
         return Response(BanSerializer(ban).data, status=created_or_ok(created))
 

@@ -41,10 +41,15 @@ from .serializers import (
 )
 
 
-def payload(request: Request) -> dict:
-    """The JSON object a write request must send."""
+def payload(request: Request, *fields: str) -> dict:
+    """The JSON object a write request must send, with none but `fields`: one the request does
+    not take is refused, not ignored, as its sender would believe it had done something."""
     if not isinstance(request.data, dict):
         raise Invalid("Send a JSON object.")
+    unknown = sorted(set(request.data) - set(fields))
+    if unknown:
+        taken = ", ".join(fields) or "none"
+        raise Invalid(f"Not a field of this request (it takes: {taken}).", unknown[0][:64])
     return request.data
 
 
@@ -100,7 +105,7 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         """Move your read cursor up to a message (never back); every tab of yours hears of it."""
-        state = mark_read(request.user, int(pk), payload(request).get("message"))
+        state = mark_read(request.user, int(pk), payload(request, "message").get("message"))
         return Response({key: state[key] for key in ("room", "message", "unread")})
 
     @extend_schema(responses=UnreadTotal)
@@ -171,7 +176,7 @@ class RoomMessagesView(APIView):
         description="201 with the new message; 200 with the first one if client_id was used.",
     )
     def post(self, request: Request, room_id: int) -> Response:
-        data = payload(request)
+        data = payload(request, "body", "client_id", "reply_to", "attachments")
         message, created = send_message(
             request.user,
             room_id,
@@ -191,7 +196,7 @@ class MessageView(APIView):
 
     @extend_schema(request=MessageEditSerializer, responses=MessageSerializer)
     def patch(self, request: Request, message_id: int) -> Response:
-        message = edit_message(request.user, message_id, payload(request).get("body"))
+        message = edit_message(request.user, message_id, payload(request, "body").get("body"))
         context = {"reactions": reaction_counts([message.pk], request.user)}
         return Response(MessageSerializer(message, context=context).data)
 
@@ -224,7 +229,8 @@ class MessageReactionsView(APIView):
         description="201 when your reaction was added; 200 if it was there already.",
     )
     def post(self, request: Request, message_id: int) -> Response:
-        state, created = add_reaction(request.user, message_id, payload(request).get("emoji"))
+        emoji = payload(request, "emoji").get("emoji")
+        state, created = add_reaction(request.user, message_id, emoji)
         return Response(state, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
@@ -246,7 +252,8 @@ class MessageReportsView(APIView):
         description="201 with your report; 200 with it if you had reported this message already.",
     )
     def post(self, request: Request, message_id: int) -> Response:
-        report, created = report_message(request.user, message_id, payload(request).get("reason"))
+        reason = payload(request, "reason").get("reason")
+        report, created = report_message(request.user, message_id, reason)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(ReportSerializer(report).data, status=code)
 

@@ -189,6 +189,28 @@ def test_a_body_over_the_limit_is_refused_413_before_it_is_read(live_server_host
     assert send_body(live_server_host, b"{}", chunked=chunked) == 400
 
 
+@pytest.mark.django_db
+def test_a_field_a_request_does_not_take_is_refused_not_ignored(as_user, user, room):
+    """{"body": ..., "sender": ...} stored the body and dropped the sender without a word: its
+    client believed it had set it. Refused, the request changes nothing."""
+    client = as_user(user)
+    sent = {"body": "as sent", "client_id": "first"}
+    message = client.post(f"/api/rooms/{room.pk}/messages/", sent, format="json").data
+    writes = [
+        ("post", f"/api/rooms/{room.pk}/messages/", {"body": "x", "client_id": "2", "sender": 3}),
+        ("patch", f"/api/messages/{message['id']}/", {"body": "edited", "room": 3}),
+        ("post", f"/api/messages/{message['id']}/reactions/", {"emoji": "👍", "user": 3}),
+        ("post", f"/api/rooms/{room.pk}/read/", {"message": message["id"], "user": 3}),
+    ]
+    for method, path, body in writes:
+        refused = getattr(client, method)(path, body, format="json")
+        assert refused.status_code == 400, (path, refused.data)
+        (unknown,) = set(body) - {"body", "client_id", "emoji", "message"}
+        assert list(refused.data) == [unknown], refused.data
+    (stored,) = client.get(f"/api/rooms/{room.pk}/messages/").data["results"]
+    assert (stored["body"], stored["reactions"]) == ("as sent", [])
+
+
 @pytest.mark.parametrize("debug", [False, True], ids=["production", "development"])
 @pytest.mark.parametrize(
     "path",

@@ -87,6 +87,24 @@ def test_a_refused_first_message_starts_nothing(as_user, user, bob):
 
 
 @rest
+def test_the_first_message_cannot_reply_or_carry_files_and_later_ones_can(as_user, user, bob):
+    """Files are uploaded to the conversation's room, and a reply quotes one of its messages:
+    asked of the message that starts it, they are refused, not dropped without a word."""
+    client = as_user(user)
+    for field, value in (("attachments", [1]), ("reply_to", 1)):
+        asked = {**first_message(bob.pk), field: value}
+        refused = client.post("/api/direct/", asked, format="json")
+        assert (refused.status_code, list(refused.data)) == (400, [field])
+    assert not Room.objects.exists()
+    first = client.post("/api/direct/", first_message(bob.pk), format="json")
+    assert first.status_code == 201, first.data
+    reply = {**first_message(bob.pk, "2", "and more"), "reply_to": first.data["message"]["id"]}
+    answer = client.post("/api/direct/", reply, format="json")
+    assert answer.status_code == 200, answer.data
+    assert answer.data["message"]["reply_to"]["id"] == first.data["message"]["id"]
+
+
+@rest
 def test_starting_conversations_is_throttled_per_user(settings, as_user, user, bob, carol):
     use_production_throttle_rates(settings)
     limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["direct"].split("/")[0])
