@@ -1,5 +1,8 @@
 """Changing one's profile: the display name others see, and the avatar."""
 
+import unicodedata
+
+from confusable_homoglyphs import confusables
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -26,9 +29,29 @@ def clean_display_name(value: str, user: User) -> str:
 
 
 def names_another_user(name: str, user: User) -> bool:
-    """Whether `name` is the username of a user other than `user`, as usernames are stored
-    (NFKC) and in any case."""
-    return User.objects.filter(same_username(as_drawn(name))).exclude(pk=user.pk).exists()
+    """Whether `name` is, or reads as, the username of a user other than `user`, as usernames
+    are stored (NFKC) and in any case."""
+    others = User.objects.exclude(pk=user.pk)
+    drawn = as_drawn(name)
+    return any(
+        others.filter(same_username(reading)).exists()
+        for reading in dict.fromkeys([drawn, latin_reading(drawn)])
+    )
+
+
+# Marks drawn over or under the letter before them (a stroke through a b): the eye reads the
+# letters.
+COMBINING_MARKS = {"Mn", "Me"}
+
+
+def latin_reading(name: str) -> str:
+    """`name` as an eye expecting Latin letters reads it: each letter that looks like a Latin
+    one (a Cyrillic a, say) as that letter, the marks drawn over letters left out."""
+    letters = unicodedata.normalize("NFKD", name)
+    looks_latin = confusables.is_confusable(letters, greedy=True, preferred_aliases=["latin"])
+    as_latin = {found["character"]: found["homoglyphs"][0]["c"] for found in looks_latin or []}
+    read = (as_latin.get(letter, letter) for letter in letters)
+    return "".join(letter for letter in read if unicodedata.category(letter) not in COMBINING_MARKS)
 
 
 def set_avatar(user: User, content: ContentFile) -> None:

@@ -37,8 +37,10 @@ def test_the_display_name_is_trimmed_and_can_be_cleared(as_user, user):
 def test_a_display_name_cannot_be_another_users_username(as_user, user, bob):
     """Clients show the display name in the username's place: "alice" on bob's messages would
     pass for alice, in any case or width. Alice may take her own, capitals and all."""
-    # A fullwidth A; a variation selector, which after a letter draws nothing.
-    for name in ("alice", "ALICE", "\uff21lice", "alice\ufe0f"):
+    # A fullwidth A; a variation selector, which after a letter draws nothing; a Cyrillic a; a
+    # stroke drawn over a letter; an accent.
+    look_alikes = ("\uff21lice", "alice\ufe0f", "\u0430lice", "al\u0335ice", "ali\u0301ce")
+    for name in ("alice", "ALICE", *look_alikes):
         refused = as_user(bob).patch("/api/auth/me/", {"display_name": name}, format="json")
         assert refused.status_code == 400
         assert "another user's username" in refused.data["display_name"][0]
