@@ -37,6 +37,7 @@ SANS_IO_MODULE = "uvicorn.protocols.websockets.websockets_sansio_impl"
 # What ChatWebSocketProtocol uses of uvicorn's class: the methods it extends, and the
 # attributes it reads (set by uvicorn's __init__ and handlers).
 METHODS_RELIED_ON = (
+    "data_received",
     "handle_connect",
     "start_keepalive",
     "send",
@@ -147,6 +148,15 @@ class ChatWebSocketProtocol(WebSocketsSansIOProtocol):
         self.queue = LeanQueue()
         self.writable = LeanEvent()
         self.writable.set()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.handshake_exc is not None and not self.transport.is_closing():
+            # A handshake websockets refused as it read it (a header line over 8 KiB: 431; a
+            # request line too long: 414; not HTTP): uvicorn gets no request to answer, and
+            # the refusal websockets made waited unsent while the client waited for it.
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.transport.close()
 
     def handle_connect(self, event) -> None:
         super().handle_connect(event)

@@ -262,6 +262,29 @@ async def test_a_text_frame_not_in_utf8_closes_that_socket_with_1007_and_no_erro
     assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
 
 
+@pytest.mark.parametrize(
+    ("line", "status"),
+    [
+        (f"Authorization: Bearer {'a' * 9000}", b"431"),
+        ("Not a header line", b"400"),
+    ],
+    ids=["a header line over 8 KiB", "a line that is no header"],
+)
+async def test_a_handshake_refused_as_it_is_read_is_answered_at_once(
+    production_protocol, line, status
+):
+    host, _ = production_protocol
+    reader, writer = await asyncio.open_connection(*host.split(":"))
+    writer.write(
+        "GET /ws/chat/ HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        f"{line}\r\n\r\n".replace("{host}", host).encode()
+    )
+    answer = await asyncio.wait_for(reader.read(), 10)  # to the end: the server closed
+    writer.close()
+    assert answer.split(b" ")[1] == status
+
+
 def test_an_incompatible_uvicorn_fails_at_import_naming_the_version_and_the_name():
     # A uvicorn whose protocol lost a name the direct writes rely on, in a fresh interpreter.
     script = (
@@ -292,7 +315,7 @@ def test_the_import_check_names_every_attribute_uvicorn_no_longer_uses():
             pass
 
     assert missing_from(Unrelated) == [
-        *("send", "send_receive_event_to_app", "handle_parser_exception"),
+        *("data_received", "send", "send_receive_event_to_app", "handle_parser_exception"),
         *("frames", "curr_msg_data_type", "close_sent"),
         *("request", "writable", "queue", "conn", "disconnected", "transport"),
     ]
