@@ -45,6 +45,7 @@ from .frames import (
     parse_frame,
 )
 from .hub import SocketLimitReached, get_hub
+from .layer_watch import interrupted_event
 from .outbox import WRITE_TEXTS_NOW, Outbox
 from .presence import get_presence
 from .publish import publish_to_room_others
@@ -197,6 +198,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "presence": settings.CHAT_PRESENCE,
             }
         )
+        if hub.delivery_interrupted:
+            # Opened during an outage (the process follows the user's rooms already): told,
+            # as the sockets open before it were, and asked to resync with them after it.
+            self.send_event(interrupted_event())
         if arrived_meanwhile:
             self.push(tuple(arrived_meanwhile))
         logger.info("socket opened for user %s", user.pk)

@@ -467,6 +467,11 @@ class Hub:
         if self.watch is not None:
             self.watch.trouble.set()
 
+    @property
+    def delivery_interrupted(self) -> bool:
+        """Whether the channel layer is out of reach: others' events do not get here."""
+        return self.watch is not None and self.watch.down
+
     def publish_failed(self, error: Exception) -> None:
         """An event was not published: no other process will deliver it, so delivery is
         interrupted from now on, and the sockets here are told before what they get next."""

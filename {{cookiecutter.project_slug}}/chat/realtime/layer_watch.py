@@ -68,6 +68,11 @@ def layer_prefix() -> str:
     return settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
 
 
+def interrupted_event() -> dict:
+    """What a socket is told when live delivery is interrupted, or opens while it is."""
+    return error_event("unavailable", LAYER_UNAVAILABLE, delivery="interrupted")
+
+
 class LayerMarker:
     """A key of the hub's in the layer's Redis: gone means Redis lost its state (restarted)."""
 
@@ -151,7 +156,7 @@ class LayerWatch:
         self.down = True
         self.interrupted_at = time.monotonic()
         logger.error("channel layer unreachable: live delivery interrupted", exc_info=error)
-        frames = (encode(error_event("unavailable", LAYER_UNAVAILABLE, delivery="interrupted")),)
+        frames = (encode(interrupted_event()),)
         for socket in list(self.hub.socket_rooms):
             socket.push(frames)
 

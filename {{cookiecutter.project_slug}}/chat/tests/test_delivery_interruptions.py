@@ -242,6 +242,25 @@ async def test_delivery_resumes_across_processes_after_redis_restarts(
 
 
 @live
+@pytest.mark.faults
+async def test_a_socket_opened_while_delivery_is_interrupted_is_told_so(
+    private_redis, start_server, user, room, password, http_login
+):
+    """Its process follows the user's rooms already, from another socket: it opens, and hears
+    what the other heard, then the same resync."""
+    host = start_server({"REDIS_URL": private_redis.url})
+    first = await connect_client(host, user, password, http_login)
+    private_redis.kill()
+    await first.first(is_unavailable)
+    second = await connect_client(host, user, password, http_login)
+    _, told = await second.first(lambda frame: frame["type"] != "session.ready")
+    assert is_unavailable(told) and told["delivery"] == "interrupted", told
+    private_redis.start()
+    _, resync = await second.first(lambda frame: frame["type"] == "room.resync")
+    assert resync == {"type": "room.resync", "room": room.pk}
+
+
+@live
 def test_messages_stored_while_redis_is_away_say_so_in_the_log_once(
     settings, user, room, caplog, monkeypatch
 ):
