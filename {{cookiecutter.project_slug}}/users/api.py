@@ -31,7 +31,9 @@ class SearchQuery(serializers.Serializer):
 
     def validate_q(self, value: str) -> str:
         if not is_storable(value):
-            raise serializers.ValidationError("q must be Unicode text without NUL characters.")
+            raise serializers.ValidationError(
+                "q must be text without NUL characters or lone surrogates."
+            )
         return value
 
 

@@ -12,7 +12,7 @@ def clean_text(value, field: str) -> str:
     if not isinstance(value, str):
         raise Invalid(f"{field} must be a string.", field)
     if not is_storable(value):
-        raise Invalid(f"{field} must be Unicode text without NUL characters.", field)
+        raise Invalid(f"{field} must be text without NUL characters or lone surrogates.", field)
     return value
 
 
