@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from attachments.linking import delete_for as delete_attachments
 
-from ..models import Membership, Message
+from ..models import Membership, Message, Reaction
 from ..realtime import publish
 from .access import refuse_if_blocked
 from .after_commit import publish_after_commit
@@ -81,6 +81,8 @@ def soft_delete(message: Message) -> None:
     message.body, message.deleted = "", timezone.now()
     message.save(update_fields=["body", "deleted"])
     delete_attachments(message)  # their files once this commits
+    # Reactions to nothing: none may be added to a deleted message, and none stay.
+    Reaction.objects.filter(message=message).delete()
     publish_after_commit(
         lambda: publish.publish_to_room_sync(
             message.room_id, message_event("message.deleted", message)

@@ -275,6 +275,11 @@ def test_reactions_over_rest(as_user, room, user, bob):
     assert "204" not in documented
     assert documented["200"]["content"]["application/json"]["schema"]
     assert alice.post(url, {"emoji": "no"}, format="json").status_code == 400
+    # A deleted message keeps none: there is nothing left to react to.
+    assert alice.post(url, {"emoji": "👍"}, format="json").status_code == 201
+    assert as_user(bob).delete(f"/api/messages/{message.pk}/").status_code == 204
+    (deleted,) = as_user(user).get(f"/api/rooms/{room.pk}/messages/").data["results"]
+    assert (deleted["deleted"] is not None, deleted["reactions"]) == (True, [])
 
 
 def test_an_emoji_with_or_without_its_emoji_presentation_mark_is_one_reaction(

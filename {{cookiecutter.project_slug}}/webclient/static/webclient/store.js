@@ -378,7 +378,8 @@ function replaceMessage({ message }) {
   // A deletion is final: an edit made just before it, published by another server process,
   // may arrive after it, and must not bring the text back.
   if (known?.deleted && !message.deleted) return;
-  if (known) conv.messages.set(message.id, { ...message, reactions: known.reactions });
+  // An edit leaves the reactions; a deletion takes them with the text.
+  if (known) conv.messages.set(message.id, { ...message, reactions: message.deleted ? [] : known.reactions });
   // The replies quoting it quote it as it is now (a deleted message's text is gone from them).
   for (const [id, reply] of conv.messages) {
     if (reply.reply_to?.id === message.id) conv.messages.set(id, { ...reply, reply_to: excerpt(message) });
