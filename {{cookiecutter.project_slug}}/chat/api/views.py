@@ -23,7 +23,7 @@ from ..domain.reactions import (
     remove_reaction,
 )
 from ..domain.read_state import mark_read, unread_total
-from ..domain.reports import report_message
+from ..domain.reports import own_reports, report_message
 from ..domain.search import search_messages
 from ..domain.sending import send_message
 from ..models import Membership, Message, Room
@@ -245,6 +245,14 @@ class MessageReactionsView(APIView):
 
 class MessageReportsView(APIView):
     """Report a message of one of your rooms to its owner and admins, and to staff."""
+
+    @extend_schema(
+        responses=ReportSerializer(many=True),
+        description="Your report of this message, in a list: empty if you have not reported it.",
+    )
+    def get(self, request: Request, message_id: int) -> Response:
+        mine = own_reports(request.user, message_id)
+        return Response(ReportSerializer(mine, many=True).data)
 
     @extend_schema(
         request=ReportRequestSerializer,

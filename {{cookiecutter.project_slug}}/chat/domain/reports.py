@@ -39,6 +39,12 @@ def report_message(user, message_id, reason) -> tuple[Report, bool]:
         return Report.objects.get(message=message, reporter=user), False
 
 
+def own_reports(user, message_id) -> list[Report]:
+    """The user's report of a message of one of their rooms, in a list: none, or the one."""
+    message = readable_message(user, message_id)
+    return list(Report.objects.filter(message=message, reporter=user))
+
+
 def room_reports(user, room_id):
     """The room's open reports, newest first: for its owner and admins, of the messages they
     may read (an admin who joined a room that hides its history sees none from before)."""

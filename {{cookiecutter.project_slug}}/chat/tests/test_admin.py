@@ -76,9 +76,14 @@ def test_members_report_messages_once_and_staff_resolve_them(
 ):
     message = Message.objects.create(room=room, sender=bob, body="rude", client_id="1")
     url = f"/api/messages/{message.pk}/reports/"
+    assert as_user(user).get(url).data == []
     report = as_user(user).post(url, {"reason": "insulting"}, format="json")
     assert (report.status_code, report.data["message"]["id"]) == (201, message.pk)
     assert as_user(user).post(url, {}, format="json").status_code == 200
+    # Each member reads their own report only, as a page reloaded asks whether it reported.
+    assert [mine["reason"] for mine in as_user(user).get(url).data] == ["insulting"]
+    assert as_user(bob).get(url).data == []
+    assert as_user(carol).get(url).status_code == 404  # not in the room
     assert as_user(bob).post(url, {}, format="json").status_code == 400  # one's own
     assert as_user(carol).post(url, {}, format="json").status_code == 404  # not in the room
     too_long = as_user(user).post(url, {"reason": "x" * 501}, format="json")

@@ -35,6 +35,12 @@ def test_a_member_reports_anothers_message_with_a_reason(
     (stored,) = as_user(user).get(f"/api/rooms/{room.pk}/messages/").data["results"]
     again = as_user(bob).post(f"/api/messages/{stored['id']}/reports/", {}, format="json")
     assert (again.status_code, again.data["reason"]) == (200, "Spam")
+    # And says so after a reload, as Report is pressed again.
+    bobs.reload()
+    spam = message(bobs, "Cheap pills, click here")
+    spam.get_by_role("button", name="Report").click()
+    expect(spam.get_by_text("Reported", exact=True)).to_be_visible()
+    expect(spam.get_by_label("Why report it?", exact=False)).to_have_count(0)
 
     if room.kind == "group":
         report = alice.locator("#report-list").get_by_role("listitem")

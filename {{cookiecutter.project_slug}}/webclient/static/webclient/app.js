@@ -418,6 +418,7 @@ const actions = {
   },
 
   report: (messageId, reason) => api.post(`/api/messages/${messageId}/reports/`, { reason }),
+  ownReports: (messageId) => api.get(`/api/messages/${messageId}/reports/`),
 
   react(messageId, emoji, add) {
     connection.send({ type: add ? "reaction.add" : "reaction.remove", message: messageId, emoji });

@@ -566,6 +566,8 @@ export function mountConversation(actions) {
   }
 
   // Someone else's message may be reported to the room's moderators and the site's staff, once.
+  // The messages this page knows were reported; the server, asked as Report is pressed, knows
+  // those reported before a reload or from another page.
   const reported = new Set();
   function reportable(key, message, mine, pending) {
     if (mine || pending || message.deleted) return null;
@@ -573,7 +575,19 @@ export function mountConversation(actions) {
     return h("button", { type: "button", class: "link", "data-focus": `${key}:report`, onclick: (event) => startReport(event.currentTarget, key, message) }, "Report");
   }
 
-  function startReport(button, key, message) {
+  async function startReport(button, key, message) {
+    let mine;
+    try {
+      mine = await actions.ownReports(message.id);
+    } catch (failure) {
+      showError(failure);
+      return;
+    }
+    if (mine.length) {
+      reported.add(message.id);
+      closeInlineForm(message.id);
+      return;
+    }
     editing.add(message.id);
     const fieldId = `report-${message.id}`;
     const field = h("textarea", { id: fieldId, rows: 2, maxlength: 500 });
