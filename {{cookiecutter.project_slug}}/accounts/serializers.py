@@ -2,9 +2,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from rest_framework import serializers
 
+from core.serializer_fields import StrictCharField
 from users.avatars import reencode
 from users.models import same_username
 from users.profile import clean_display_name, remove_avatar, set_avatar
@@ -18,17 +19,21 @@ DISPLAYED_AS_ANOTHER = "Another user is shown by that name: choose one that nobo
 
 def password_field() -> serializers.CharField:
     """A password, refused (400) past PASSWORD_MAX_LENGTH before anything hashes it."""
-    return serializers.CharField(
+    return StrictCharField(
         write_only=True, max_length=settings.PASSWORD_MAX_LENGTH, style={"input_type": "password"}
     )
 
 
 def login_username_field() -> serializers.CharField:
     # No longer than a username can be: the lookup then never sees an oversized one.
-    return serializers.CharField(max_length=User._meta.get_field(User.USERNAME_FIELD).max_length)
+    return StrictCharField(max_length=User._meta.get_field(User.USERNAME_FIELD).max_length)
 
 
 class RegisterSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+    }
     password = password_field()
 
     class Meta:
@@ -100,7 +105,7 @@ class UserSerializer(UserRefSerializer):
 class ProfileSerializer(serializers.Serializer):
     """PATCH /api/auth/me/: either field, or both; the avatar as a multipart file upload."""
 
-    display_name = serializers.CharField(
+    display_name = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=User._meta.get_field("display_name").max_length,

@@ -125,3 +125,24 @@ def test_a_username_taken_while_the_registration_was_checked_is_refused(
     assert answer.status_code == 400
     assert answer.data["username"] == ["A user with that username already exists."]
     assert django_user_model.objects.filter(username="racer").count() == 1
+
+
+def test_a_number_where_text_is_asked_is_refused_not_taken_as_its_digits(
+    api_client, as_user, user, password
+):
+    """{"new_password": 12345678} set a password, and {"display_name": 5} a name, that no client
+    had written as text: the API takes strings only, as it does everywhere else."""
+    for body, field in (
+        ({"username": 12345, "password": password}, "username"),
+        ({"username": "dora", "password": 98765432}, "password"),
+    ):
+        refused = api_client.post("/api/auth/register/", body, format="json")
+        assert (refused.status_code, list(refused.data)) == (400, [field])
+    client = as_user(user)
+    refused = client.patch("/api/auth/me/", {"display_name": 5}, format="json")
+    assert (refused.status_code, list(refused.data)) == (400, ["display_name"])
+    change = {"current_password": password, "new_password": 98765432}
+    refused = client.post("/api/auth/password/", change, format="json")
+    assert (refused.status_code, list(refused.data)) == (400, ["new_password"])
+    user.refresh_from_db()
+    assert (user.display_name, user.check_password(password)) == ("", True)
