@@ -53,6 +53,7 @@ FILES_BY_ANSWER = {
         "session": [
             "config/settings/auth_session.py",
             "accounts/auth_session.py",
+            "accounts/session_authentication.py",
             "accounts/tests/test_auth_session.py",
             "accounts/tests/fixtures_session.py",
             "webclient/static/webclient/auth/session.js",

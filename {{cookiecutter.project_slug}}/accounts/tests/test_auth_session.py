@@ -40,7 +40,9 @@ def test_login_me_logout(browser, user, password):
 
     token = browser.cookies[settings.CSRF_COOKIE_NAME].value  # rotated at login
     assert browser.post("/api/auth/logout/", HTTP_X_CSRFTOKEN=token).status_code == 204
-    assert browser.get("/api/auth/me/").status_code == 403
+    # No session: sign in again (401), which a client tells from "not allowed" (403).
+    signed_out = browser.get("/api/auth/me/")
+    assert (signed_out.status_code, signed_out["WWW-Authenticate"]) == (401, "Session")
 
 
 @pytest.mark.django_db

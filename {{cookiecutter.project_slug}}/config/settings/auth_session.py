@@ -1,7 +1,9 @@
 """Session auth: Django's session cookie on REST (with CSRF) and on the WebSocket handshake."""
 
 AUTH_MODE_APPS: list[str] = []
-AUTH_MODE_REST_AUTHENTICATION_CLASSES = ["rest_framework.authentication.SessionAuthentication"]
+AUTH_MODE_REST_AUTHENTICATION_CLASSES = [
+    "accounts.session_authentication.SessionCookieAuthentication"
+]
 
 # The web client's module for this auth mode (webclient/static/).
 WEBCLIENT_AUTH_MODULE = "webclient/auth/session.js"
