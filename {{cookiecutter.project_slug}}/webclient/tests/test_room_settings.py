@@ -1,6 +1,8 @@
 """A group room's settings in the web client: its owner renames it, makes it private and
 hides its history from newcomers, then deletes it; the other member sees each change live."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -52,6 +54,11 @@ def test_the_owner_renames_closes_and_deletes_a_room_under_the_members_eyes(
     expect(bobs.get_by_role("heading", name=long_name, exact=True)).to_be_visible()
     expect(bobs.get_by_role("button", name="Members")).to_be_in_viewport()
     assert bobs.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    # The list, over the conversation, and the room open already chosen again: back to it.
+    bobs.get_by_role("button", name=re.compile("^Rooms")).click()
+    expect(bobs.get_by_role("heading", name=long_name, exact=True)).to_be_hidden()
+    room_link(bobs, long_name).click()
+    expect(bobs.get_by_role("heading", name=long_name, exact=True)).to_be_visible()
     bobs.set_viewport_size(desktop)
 
     alice.get_by_role("button", name="Room settings").click()

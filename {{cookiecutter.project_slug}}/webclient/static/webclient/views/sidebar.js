@@ -46,6 +46,11 @@ export function mountSidebar(actions) {
   on("rooms", renderRooms);
   on("presence", renderRooms);
   on("current", renderRooms);
+  // The room open already, chosen again from the list (which covers it on a phone): its link
+  // changes no address, and opens nothing; the list gives way to it.
+  byId("room-list").addEventListener("click", (event) => {
+    if (event.target.closest("a[aria-current]")) showRooms(false);
+  });
 
   window.addEventListener("hashchange", route);
   on("signedin", route);
