@@ -39,7 +39,7 @@ class RoomUpdateSerializer(RoomCreateSerializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    """An invitation; `user` (the invitee) shows in the room's list, not in your own."""
+    """An invitation: to you (`GET /api/invitations/`), or from a room (its pending ones)."""
 
     room = RoomRefSerializer(read_only=True)
     invited_by = UserRefSerializer(read_only=True, allow_null=True)

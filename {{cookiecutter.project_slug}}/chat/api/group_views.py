@@ -8,6 +8,7 @@ from core.text import ID_PATTERN
 
 from ..domain import group_moderation, group_rooms, invitations, reports
 from ..models import Invitation, Room
+from ..realtime.presence import online_among_sync
 from .group_serializers import (
     BanSerializer,
     InvitationSerializer,
@@ -90,7 +91,7 @@ class GroupRoomViewSet(RoomViewSet):
             return Response(status=status.HTTP_204_NO_CONTENT)
         role = payload(request, "role").get("role")
         membership = group_moderation.set_role(request.user, int(pk), int(user_id), role)
-        return Response(MembershipSerializer(membership).data)
+        return Response(self.membership_data(membership))
 
     @extend_schema(request=UserIdSerializer, responses=MembershipSerializer)
     @action(detail=True, methods=["post"])
@@ -98,7 +99,7 @@ class GroupRoomViewSet(RoomViewSet):
         """The owner hands the room to another member and becomes an admin."""
         user_id = payload(request, "user").get("user")
         membership = group_moderation.transfer_ownership(request.user, int(pk), user_id)
-        return Response(MembershipSerializer(membership).data)
+        return Response(self.membership_data(membership))
 
     @extend_schema(methods=["get"], responses=InvitationSerializer(many=True))
     @extend_schema(
@@ -171,6 +172,11 @@ class GroupRoomViewSet(RoomViewSet):
 
     def room_data(self, room_id: int) -> dict:
         return self.get_serializer(rooms_for(self.request.user).get(pk=room_id)).data
+
+    def membership_data(self, membership) -> dict:
+        """A member as the members list shows them: with whether they are online."""
+        online = online_among_sync([membership.user_id])
+        return MembershipSerializer(membership, context={"online": online}).data
 
 
 class InvitationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -61,8 +61,10 @@ def refuse_if_blocked(membership: Membership) -> None:
             .exclude(pk=membership.pk)
             .exists()
         ):
-            raise Forbidden("The other person deleted their account: your messages are refused.")
-        raise Forbidden("This user has blocked you: your messages are refused.")
+            raise Forbidden(
+                "The other person deleted their account: nothing more can be added here."
+            )
+        raise Forbidden("This user has blocked you: nothing more can be added here.")
 
 
 def visible_messages(membership: Membership):

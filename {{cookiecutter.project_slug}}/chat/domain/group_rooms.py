@@ -22,6 +22,7 @@ from .memberships import (
     change_role,
     delete_room,
     remove_membership,
+    tell_moderators,
     withdraw_invitation,
 )
 from .validation import clean_text
@@ -84,7 +85,10 @@ def admit(room: Room, user, *, by=None) -> Membership:
     # Counted under the room's row lock: two admissions at once cannot both take the last seat.
     if room.memberships.count() >= settings.CHAT_MAX_ROOM_MEMBERS:
         raise Forbidden(f"This room is full ({settings.CHAT_MAX_ROOM_MEMBERS} members).")
-    withdraw_invitation(Invitation.objects.filter(room=room, user=user).first())
+    invitation = Invitation.objects.filter(room=room, user=user).first()
+    if invitation is not None:
+        withdraw_invitation(invitation)
+        tell_moderators(room.pk)  # gone from their list of pending invitations
     return add_member(room, user)
 
 

@@ -467,6 +467,26 @@ async def test_the_invitee_hears_of_an_invitation_and_members_of_role_changes(
     )
 
 
+@live
+async def test_a_member_changed_is_answered_as_the_members_list_shows_them(
+    open_socket, as_user, room, user, bob, settings
+):
+    """With whether they are online, as GET .../members/ says: not null, as if the server
+    kept no presence."""
+    settings.CHAT_PRESENCE = True
+    await open_socket(bob)
+    client = as_user(user)
+    appointed = await sync_to_async(client.patch)(
+        f"/api/rooms/{room.pk}/members/{bob.pk}/", {"role": "admin"}, format="json"
+    )
+    assert (appointed.data["role"], appointed.data["online"]) == ("admin", True)
+    transfer = {"user": bob.pk}
+    handed = await sync_to_async(client.post)(
+        f"/api/rooms/{room.pk}/transfer/", transfer, format="json"
+    )
+    assert (handed.data["role"], handed.data["online"]) == ("owner", True)
+
+
 @rest
 def test_owners_and_admins_read_their_rooms_reports(as_user, room, user, bob, carol):
     Membership.objects.create(room=room, user=carol)
@@ -615,7 +635,7 @@ async def test_the_moderators_hear_whenever_the_lists_they_keep_change(
     """The owner's and admins' panel lists the room's pending invitations, bans and open
     reports: each change, whoever makes it, staff included, reaches every moderator's socket;
     a plain member hears none of it."""
-    dave, eve = await sync_to_async(make_user)("dave"), await sync_to_async(make_user)("eve")
+    dave, eve, frank = [await sync_to_async(make_user)(name) for name in ("dave", "eve", "frank")]
     await Membership.objects.filter(room=room, user=bob).aupdate(role=Membership.Role.ADMIN)
     await Membership.objects.acreate(room=room, user=carol)
     reported = await sync_to_async(send_message)(user, room.pk, "Reported", str(uuid.uuid4()))
@@ -630,6 +650,9 @@ async def test_the_moderators_hear_whenever_the_lists_they_keep_change(
         assert invited.status_code == 201, invited.data
         withdrawn = as_user(bob).delete(f"/api/rooms/{room.pk}/invitations/{eve.pk}/")
         assert withdrawn.status_code == 204, withdrawn.data
+        invited = post(as_user(user), f"/api/rooms/{room.pk}/invitations/", {"user": frank.pk})
+        accepted = as_user(frank).post(f"/api/invitations/{invited.data['id']}/accept/")
+        assert accepted.status_code == 201, accepted.data
         report = post(as_user(carol), f"/api/messages/{reported[0].pk}/reports/", {"reason": "x"})
         assert report.status_code == 201, report.data
         assert resolve_reports(Report.objects.all()) == 1
@@ -639,10 +662,18 @@ async def test_the_moderators_hear_whenever_the_lists_they_keep_change(
         assert unbanned.status_code == 204, unbanned.data
 
     await sync_to_async(sweep)()
-    changes = ["invited", "declined", "invited", "withdrawn", "reported", "resolved", "banned"]
+    changes = ["invited", "declined", "invited", "withdrawn", "invited", "accepted"]
+    changes += ["reported", "resolved", "banned", "unbanned"]
+    told = {"type": "room.moderation", "room": room.pk}
     for socket in (owners, admins):
-        for _change in [*changes, "unbanned"]:
-            assert await socket.receive_json_from() == {"type": "room.moderation", "room": room.pk}
-    # What carol hears next is the message sent after all of it.
+        assert [await next_but_arrivals(socket) for _ in changes] == [told] * len(changes)
+    # What carol hears next, frank's arrival aside, is the message sent after all of it.
     await sync_to_async(send_message)(user, room.pk, "After", str(uuid.uuid4()))
-    assert (await members.receive_json_from())["type"] == "message.new"
+    assert (await next_but_arrivals(members))["type"] == "message.new"
+
+
+async def next_but_arrivals(socket) -> dict:
+    """The socket's next frame but those of a member's arrival, which the room hears."""
+    while (frame := await socket.receive_json_from())["type"] == "member.joined":
+        pass
+    return frame
