@@ -24,14 +24,16 @@ ERROR_SCHEMA = {
 }
 # Answers any endpoint may give besides its own: refused input (bad JSON, a field), no or a
 # bad credential, a refusal, no such object (or one you may not see), a body over
-# HTTP_MAX_BODY_BYTES, a throttle.
+# HTTP_MAX_BODY_BYTES, a throttle, a backing service out of reach (core/outages.py).
 ERRORS = {
     "400": "The request is invalid: the answer says which field, or what is wrong.",
-    "401": "No credential, or one that is not valid.",
-    "403": "Not allowed (or, in session mode, no CSRF token).",
+    "401": "No credential, or one that is not valid (in session mode, no live session).",
+    "403": "Not allowed (or, in session mode, no CSRF token, or a write over HTTPS without an "
+    "Origin or Referer of this site).",
     "404": "No such object, or one you may not see.",
     "413": "The request body is larger than HTTP_MAX_BODY_BYTES.",
     "429": "Too many requests: wait as long as Retry-After says.",
+    "503": "The database or Redis is briefly out of reach: try again after Retry-After.",
 }
 
 

@@ -3,6 +3,7 @@
 import pytest
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
+from drf_spectacular.generators import SchemaGenerator
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +30,11 @@ def test_a_page_gets_503_as_text(client, database_down):
     answer = client.post("/admin/login/", {"username": "alice", "password": "secret"})
     assert (answer.status_code, answer["Content-Type"]) == (503, "text/plain")
     assert int(answer["Retry-After"]) > 0
+
+
+def test_every_operation_of_the_schema_says_it_may_answer_503():
+    """A client generated from the schema knows the answer, and that it is worth retrying."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    assert operations
+    assert all("Retry-After" in op["responses"]["503"]["description"] for op in operations)
