@@ -49,8 +49,13 @@ def latin_reading(name: str) -> str:
     one (a Cyrillic a, say) as that letter, the marks drawn over letters left out."""
     letters = unicodedata.normalize("NFKD", name)
     looks_latin = confusables.is_confusable(letters, greedy=True, preferred_aliases=["latin"])
-    as_latin = {found["character"]: found["homoglyphs"][0]["c"] for found in looks_latin or []}
-    read = (as_latin.get(letter, letter) for letter in letters)
+    as_latin = {}
+    for found in looks_latin or []:
+        # A letter that looks like a sequence of them (a % like o/o) reads as itself.
+        single = [glyph["c"] for glyph in found["homoglyphs"] if len(glyph["c"]) == 1]
+        if single:
+            as_latin[found["character"]] = single[0]
+    read = "".join(as_latin.get(letter, letter) for letter in letters)
     return "".join(letter for letter in read if unicodedata.category(letter) not in COMBINING_MARKS)
 
 

@@ -52,6 +52,23 @@ def test_a_display_name_cannot_be_another_users_username(as_user, user, bob):
 
 @pytest.mark.parametrize(
     "name",
+    # Signs and letters of other scripts, some of which look like a sequence of Latin letters.
+    [
+        "100%",
+        "Price \u00a2",
+        "\u0398eo",
+        "\u042e\u043b\u0438\u044f",
+        "\u049b\u0493",
+        "\u221e \u2030",
+    ],
+)
+def test_a_display_name_of_other_signs_and_scripts_is_taken(as_user, user, bob, name):
+    response = as_user(user).patch("/api/auth/me/", {"display_name": name}, format="json")
+    assert (response.status_code, response.data["display_name"]) == (200, name)
+
+
+@pytest.mark.parametrize(
+    "name",
     ["Ana \U0001f469\u200d\U0001f4bb", "\u0915\u094d\u200d\u0937\u093e"],
     ids=["an emoji of two joined", "a Devanagari half form"],
 )
