@@ -67,8 +67,14 @@ export function mountMembers(actions) {
     await loadModeration();
   }
 
-  // Read again on member events too: a button being used keeps the focus, and a first click.
+  // Read again on member and moderation events too: a list whose items did not change is left
+  // as it is, so that a button half-way through its two clicks stays so (a redraw would put
+  // it back to its first); one that changed keeps the focus.
+  const drawnFrom = new WeakMap();
   function listed(list, items, none, row) {
+    const drawn = JSON.stringify([state.current, items]);
+    if (drawnFrom.get(list) === drawn) return;
+    drawnFrom.set(list, drawn);
     keepingFocus(list, () => drawListed(list, items, none, row), () => byId("members-toggle"));
   }
 
