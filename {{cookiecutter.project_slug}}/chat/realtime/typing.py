@@ -18,8 +18,9 @@ from .per_loop import per_loop
 # Past this many users typing at once, entries of starts gone stale are dropped.
 MAX_TRACKED = 10_000
 # A start after a stop or a message is news to the others, who dropped the indicator: it goes
-# out once this long has passed since the last one, not a refresh interval, so that the next
-# message shows being typed; a client flapping between start and stop relays two a second.
+# out once this long has passed since the last one (or a refresh interval, if shorter), so that
+# the next message shows being typed; a client flapping between start and stop relays two a
+# second.
 RESTART_SECONDS = 0.5
 
 
@@ -46,7 +47,8 @@ class TypingRelay:
         now = self.clock.now()
         key = (user_id, room_id)
         last = self.started.get(key)
-        wait = settings.CHAT_TYPING_REFRESH_SECONDS if key in self.showing else RESTART_SECONDS
+        refresh = settings.CHAT_TYPING_REFRESH_SECONDS
+        wait = refresh if key in self.showing else min(RESTART_SECONDS, refresh)
         if last is not None and now - last < wait:
             return False
         if len(self.started) >= MAX_TRACKED:
