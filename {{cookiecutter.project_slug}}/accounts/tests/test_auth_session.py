@@ -158,3 +158,13 @@ async def test_signing_in_as_another_user_closes_the_sockets_of_the_session_it_r
         "type": "websocket.close",
         "code": CLOSE_UNAUTHENTICATED,
     }
+
+
+@pytest.mark.django_db
+def test_a_forms_csrf_token_is_no_field_the_api_refuses(browser, user, room):
+    """A form (the browsable API's, say) sends its CSRF token as a field: the message is sent."""
+    token = csrf_token(browser)
+    browser.force_login(user)
+    form = {"body": "From a form", "client_id": "form-1", "csrfmiddlewaretoken": token}
+    sent = browser.post(f"/api/rooms/{room.pk}/messages/", form)
+    assert (sent.status_code, sent.data["body"]) == (201, "From a form")

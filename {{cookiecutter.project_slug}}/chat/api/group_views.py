@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.outages import OUTAGES
 from core.text import ID_PATTERN
 
 from ..domain import group_moderation, group_rooms, invitations, reports
@@ -174,8 +175,12 @@ class GroupRoomViewSet(RoomViewSet):
         return self.get_serializer(rooms_for(self.request.user).get(pk=room_id)).data
 
     def membership_data(self, membership) -> dict:
-        """A member as the members list shows them: with whether they are online."""
-        online = online_among_sync([membership.user_id])
+        """A member as the members list shows them: with whether they are online (null if
+        Redis cannot say just now: the change is made, and is answered)."""
+        try:
+            online = online_among_sync([membership.user_id])
+        except OUTAGES:
+            online = None
         return MembershipSerializer(membership, context={"online": online}).data
 
 

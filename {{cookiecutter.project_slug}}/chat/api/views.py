@@ -46,7 +46,9 @@ def payload(request: Request, *fields: str) -> dict:
     not take is refused, not ignored, as its sender would believe it had done something."""
     if not isinstance(request.data, dict):
         raise Invalid("Send a JSON object.")
-    unknown = sorted(set(request.data) - set(fields))
+    # A form's CSRF token travels as a field of its own (session mode): it is no field of the
+    # request's to refuse.
+    unknown = sorted(set(request.data) - set(fields) - {"csrfmiddlewaretoken"})
     if unknown:
         taken = ", ".join(fields) or "none"
         raise Invalid(f"Not a field of this request (it takes: {taken}).", unknown[0][:64])

@@ -75,7 +75,7 @@ def test_an_account_deleted_shows_as_a_deleted_users_on_the_other_screen_at_once
     # Refused, the button is disarmed: one more click alone deletes nothing.
     expect(profile.get_by_role("button", name="Delete my account")).to_be_visible()
     # Requests still on their way when the account goes (a members list, a token renewal) are
-    # refused (401, or 403 for a session), or find the room no longer theirs (404) when their
+    # refused (401), or find the room no longer theirs (404) when their
     # credential was checked just before the deletion committed: the browser logs them, and the
     # page keeps its reason.
     page_problems.allow(r"status of (401 \(Unauthorized\)|403 \(Forbidden\)|404 \(Not Found\))")

@@ -118,6 +118,8 @@ let catchUpFailures = 0;
 
 function catchUpFailed(error) {
   if (!passing(error)) {
+    // Not the outage's: the page is no longer waiting for the server to answer.
+    catchUpAnswered();
     reportError(error);
     return;
   }

@@ -572,22 +572,33 @@ export function mountConversation(actions) {
   function reportable(key, message, mine, pending) {
     if (mine || pending || message.deleted) return null;
     if (reported.has(message.id)) return h("span", { class: "hint" }, "Reported");
-    return h("button", { type: "button", class: "link", "data-focus": `${key}:report`, onclick: (event) => startReport(event.currentTarget, key, message) }, "Report");
+    return h("button", { type: "button", class: "link", "data-focus": `${key}:report`, onclick: () => startReport(key, message) }, "Report");
   }
 
-  async function startReport(button, key, message) {
+  // Messages whose Report was pressed and whose server's answer is on its way: pressed again
+  // meanwhile, nothing more happens.
+  const askingWhetherReported = new Set();
+
+  async function startReport(key, message) {
+    if (askingWhetherReported.has(message.id)) return;
+    askingWhetherReported.add(message.id);
     let mine;
     try {
       mine = await actions.ownReports(message.id);
     } catch (failure) {
       showError(failure);
       return;
+    } finally {
+      askingWhetherReported.delete(message.id);
     }
     if (mine.length) {
       reported.add(message.id);
       closeInlineForm(message.id);
       return;
     }
+    // Drawn again meanwhile (a reaction came, say): the form goes under the message as it is now.
+    const tools = list.querySelector(`[data-id="${message.id}"] .tools`);
+    if (!tools) return;
     editing.add(message.id);
     const fieldId = `report-${message.id}`;
     const field = h("textarea", { id: fieldId, rows: 2, maxlength: 500 });
@@ -618,7 +629,7 @@ export function mountConversation(actions) {
     form.addEventListener("keydown", (event) => {
       if (event.key === "Escape") done();
     });
-    button.closest(".tools").after(form);
+    tools.after(form);
     field.focus();
   }
 
