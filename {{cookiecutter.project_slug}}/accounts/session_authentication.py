@@ -1,6 +1,8 @@
 """How REST requests authenticate in the session mode: a module of its own, which the settings
-name (DEFAULT_AUTHENTICATION_CLASSES) and which imports nothing that reads them."""
+name (DEFAULT_AUTHENTICATION_CLASSES): accounts/auth_session.py imports DRF's views, which read
+the settings' authentication classes as they load."""
 
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
@@ -12,3 +14,10 @@ class SessionCookieAuthentication(SessionAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return "Session"
+
+
+class SessionCookieScheme(SessionScheme):
+    """The API schema's security scheme for it: DRF's session cookie (defining the class
+    registers it with drf-spectacular)."""
+
+    target_class = SessionCookieAuthentication
