@@ -6,8 +6,9 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import OperationalError, connection
 
+from chat.api import group_views
 from chat.domain.errors import ChatError
 from chat.domain.group_moderation import remove_member
 from chat.domain.group_rooms import join_group
@@ -485,6 +486,24 @@ async def test_a_member_changed_is_answered_as_the_members_list_shows_them(
         f"/api/rooms/{room.pk}/transfer/", transfer, format="json"
     )
     assert (handed.data["role"], handed.data["online"]) == ("owner", True)
+
+
+@rest
+def test_a_role_changed_while_presence_cannot_be_read_is_answered_all_the_same(
+    as_user, room, user, bob, monkeypatch
+):
+    """The change is committed before presence is asked: a 503 then would have the client try
+    again a change already made."""
+
+    def out_of_reach(user_ids):
+        raise OperationalError("presence out of reach")
+
+    monkeypatch.setattr(group_views, "online_among_sync", out_of_reach)
+    appointed = as_user(user).patch(
+        f"/api/rooms/{room.pk}/members/{bob.pk}/", {"role": "admin"}, format="json"
+    )
+    assert (appointed.status_code, appointed.data["online"]) == (200, None)
+    assert Membership.objects.get(room=room, user=bob).role == "admin"
 
 
 @rest
