@@ -69,9 +69,7 @@ class LiveRateThrottle(SimpleRateThrottle):
         window = math.floor(self.now / self.duration)
         self.counted, before = f"{self.key}:{window}", f"{self.key}:{window - 1}"
         self.counted_in = counts
-        # Kept until the next window has ended too: it is that window's "before".
-        counts.add(self.counted, 0, 2 * self.duration + 1)
-        self.count = counts.incr(self.counted)
+        self.count = self.take_place(counts)
         self.count_before = counts.get(before, 0)
         self.into_window = (self.now - window * self.duration) / self.duration  # 0 to 1
         # The window before's share is an estimate: a rounding error refuses nobody.
@@ -81,6 +79,19 @@ class LiveRateThrottle(SimpleRateThrottle):
             self.count -= 1
             return False
         return True
+
+    def take_place(self, counts) -> int:
+        """Count the request in this window's count, made if need be; the count it makes."""
+        # Kept until the next window has ended too: it is that window's "before".
+        kept = 2 * self.duration + 1
+        counts.add(self.counted, 0, kept)
+        try:
+            return counts.incr(self.counted)
+        except ValueError:
+            # Gone between the two steps (evicted, or a Redis restarted): counting from the
+            # start again, as the cache now holds nothing of this window.
+            counts.add(self.counted, 0, kept)
+            return counts.incr(self.counted)
 
     def wait(self) -> float:
         """Seconds until a request would pass, at the least 1."""

@@ -102,3 +102,29 @@ def test_with_the_cache_out_of_reach_the_process_counts_on_its_own(writes):
 
     assert all(throttle().allow_request(writes, None) for _ in range(LIMIT))
     assert not throttle().allow_request(writes, None)
+
+
+def test_a_count_evicted_between_its_two_steps_is_made_again_not_a_500(writes):
+    """A cache under memory pressure, or a Redis restarted, may lose the window's count between
+    making it and counting in it."""
+
+    class EvictsTheFirstCount(LocMemCache):
+        evicted = False
+
+        def incr(self, key, delta=1, version=None):
+            if not self.evicted:
+                self.evicted = True
+                self.delete(key, version=version)
+            return super().incr(key, delta, version)
+
+    counts = EvictsTheFirstCount("evicts-the-first-count", {})
+    clock = ManualClock(600.0)
+
+    def throttle() -> WriteRateThrottle:
+        counting = throttle_at(clock)
+        counting.cache = counts
+        return counting
+
+    assert all(throttle().allow_request(writes, None) for _ in range(LIMIT))
+    assert counts.evicted
+    assert not throttle().allow_request(writes, None)
