@@ -41,6 +41,10 @@ class Room(models.Model):
     # The seq of the room's newest message: raised in the transaction that stores messages, so
     # that each gets the next number (chat/storage.py store_numbered).
     last_seq = models.BigIntegerField(default=0, editable=False)
+    # The number of the room's latest change to a stored message (an edit, a deletion, a
+    # reaction added or taken back): raised under the room's row lock, as last_seq is, so that a
+    # client that reconnects asks for the changes after the last it saw (?changed_after=).
+    last_change = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -129,6 +133,8 @@ class Message(models.Model):
     reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # The room's last_change when this message last changed; 0 if it never did.
+    change = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         # No unique index on (room, seq): no query reads by seq, and the index would be a page
@@ -138,7 +144,14 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["sender", "client_id"], name="message_client_id_once")
         ]
         # History pages are "this room, ids before/after N": one index serves both.
-        indexes = [models.Index(fields=["room", "id"], name="message_room_id")]
+        indexes = [
+            models.Index(fields=["room", "id"], name="message_room_id"),
+            # A reconnect's "changes after N". Partial: a message stored and never changed
+            # (most of them) writes no page of it.
+            models.Index(
+                fields=["room", "change"], condition=Q(change__gt=0), name="message_room_change"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"message {self.pk} in room {self.room_id}"

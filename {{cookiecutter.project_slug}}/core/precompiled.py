@@ -117,7 +117,9 @@ class Precompiled:
             name: tuple(
                 index
                 for index, param in enumerate(params)
-                if type(param) is type(placeholder) and param == placeholder
+                # An int subclass too: PostgreSQL's backend wraps a BigIntegerField's values
+                # (psycopg's Int8), so that the server reads them as bigint.
+                if isinstance(param, type(placeholder)) and param == placeholder
             )
             for name, placeholder in self.stand_ins.items()
         }
@@ -136,7 +138,7 @@ class Precompiled:
         params = list(compiled.params)
         for name, value in values.items():
             for index in compiled.positions[name]:
-                params[index] = value
+                params[index] = type(compiled.params[index])(value)  # wrapped as compiled
         sql = compiled.sql
         if limit is not None:
             sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]

@@ -126,6 +126,24 @@ def test_history_reads_every_attachment_of_a_page_in_one_query(
     assert [len(message["attachments"]) for message in page] == [2] * count
 
 
+def test_a_page_of_changes_reads_every_attachment_and_reaction_in_one_query(
+    as_user, uploaded, user, bob, room, django_assert_max_num_queries
+):
+    """A reconnect's catch-up on changes (?changed_after=): its messages are scattered over
+    the room, not a range of ids as other pages are."""
+    for n in range(4):
+        ids = [uploaded(user, room).pk, uploaded(user, room, PDF, "a.pdf").pk]
+        answer = send(as_user, user, room, ids, client_id=f"c-{n}")
+        assert answer.status_code == 201, answer.data
+        reactions = f"/api/messages/{answer.data['id']}/reactions/"
+        assert as_user(bob).post(reactions, {"emoji": "\U0001f389"}).status_code == 201
+    with django_assert_max_num_queries(4):  # membership, page, its reactions, its attachments
+        changed = as_user(user).get(f"/api/rooms/{room.pk}/messages/?changed_after=0")
+    results = changed.data["results"]
+    assert [len(message["attachments"]) for message in results] == [2] * 4
+    assert [message["reactions"][0]["count"] for message in results] == [1] * 4
+
+
 def test_a_page_shows_its_own_rooms_attachments_among_interleaved_rooms(
     as_user, uploaded, make_room, user, carol, room
 ):

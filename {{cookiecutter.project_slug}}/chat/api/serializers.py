@@ -136,6 +136,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "id",
             "room",
             "seq",
+            "change",
             "sender",
             "body",
             "created",

@@ -18,7 +18,6 @@ from ..domain.errors import Invalid
 from ..domain.messages import delete_message, edit_message
 from ..domain.reactions import (
     add_reaction,
-    page_reaction_counts,
     reaction_counts,
     remove_reaction,
 )
@@ -28,7 +27,7 @@ from ..domain.search import search_messages
 from ..domain.sending import send_message
 from ..models import Membership, Message, Room
 from ..realtime.presence import online_among_sync
-from .message_pages import message_page
+from .message_pages import message_page, page_reactions
 from .room_list import RoomListPages, own_rooms, rooms_for
 from .serializers import (
     MembershipSerializer,
@@ -125,8 +124,14 @@ MessagePage = inline_serializer(
     {
         "results": MessageSerializer(many=True),
         "next": serializers.URLField(allow_null=True, help_text="The following page, if any."),
+        "last_change": serializers.IntegerField(
+            help_text="The room's latest change number as this page was read: the messages "
+            "shown are as every change up to it left them (?changed_after= catches up from it)."
+        ),
     },
 )
+# The cursors of a room's messages, of which a request gives one at most.
+CURSORS = ("before", "after", "changed_after")
 
 
 class RoomMessagesView(APIView):
@@ -142,35 +147,50 @@ class RoomMessagesView(APIView):
                 {**MESSAGE_ID, "minimum": 0},
                 description="Messages newer than this id, oldest first (0: from the first)",
             ),
+            OpenApiParameter(
+                "changed_after",
+                {**MESSAGE_ID, "minimum": 0},
+                description=(
+                    "Messages edited, deleted or reacted to after this change number (a "
+                    "page's last_change, or an event's change), in the order changed"
+                ),
+            ),
         ],
         responses=MessagePage,
     )
     def get(self, request: Request, room_id: int) -> Response:
         membership = membership_for(request.user, room_id)
+        # Read with the membership, before the page: the page shows at least every change up
+        # to it.
+        last_change = membership.room.last_change
         cursor = {}
-        for name in ("before", "after"):
+        for name in CURSORS:
             value = request.query_params.get(name)
             if value is not None:
                 if not re.fullmatch(ID_PATTERN, value):
-                    raise Invalid(f"{name} must be a message id.", name)
+                    what = "a change number" if name == "changed_after" else "a message id"
+                    raise Invalid(f"{name} must be {what}.", name)
                 cursor[name] = int(value)
-        if len(cursor) == 2:
-            raise Invalid("Give before or after, not both.", "after")
+        if len(cursor) > 1:
+            given = list(cursor)
+            raise Invalid(
+                f"Give one of {', '.join(CURSORS)}, not {' and '.join(given)}.", given[-1]
+            )
         size = settings.CHAT_MESSAGES_PAGE_SIZE
         # One more than a page: whether there is a following page.
         page = message_page(membership, cursor, size + 1)
         following = None
         if len(page) > size:
             page = page[:size]
-            direction = "after" if "after" in cursor else "before"
-            following = request.build_absolute_uri(f"{request.path}?{direction}={page[-1].pk}")
-        ids = [message.pk for message in page]
+            direction = next(iter(cursor), "before")
+            last = page[-1].change if direction == "changed_after" else page[-1].pk
+            following = request.build_absolute_uri(f"{request.path}?{direction}={last}")
         context = {
-            "reactions": page_reaction_counts(membership.room_id, ids, request.user),
+            "reactions": page_reactions(membership, cursor, page, request.user),
             "history_from": membership.history_from,
         }
         results = MessageSerializer(page, many=True, context=context).data
-        return Response({"results": results, "next": following})
+        return Response({"results": results, "next": following, "last_change": last_change})
 
     @extend_schema(
         request=MessageCreateSerializer,

@@ -62,6 +62,7 @@ def message_payload(message: Message) -> dict:
         "id": message.pk,
         "room": message.room_id,
         "seq": message.seq,
+        "change": message.change,
         "sender": None if sender is None else user_ref(sender),
         "body": message.body,
         "created": timestamp(message.created),
@@ -127,6 +128,7 @@ def reaction_event(event_type: str, message: Message, user, emoji: str, count: i
         "user": user_ref(user),
         "emoji": emoji,
         "count": count,
+        "change": message.change,
     }
 
 

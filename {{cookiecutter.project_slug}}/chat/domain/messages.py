@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from attachments.linking import delete_for as delete_attachments
 
-from ..models import Membership, Message, Reaction
+from ..models import Membership, Message, Reaction, Room
 from ..realtime import publish
 from .access import refuse_if_blocked
 from .after_commit import publish_after_commit
@@ -23,7 +23,7 @@ def readable_message(user, message_id, locked: bool = False) -> Message:
     message_id = clean_id(message_id, "message")
     message = Message.objects.select_related("sender", "reply_to__sender").filter(pk=message_id)
     if locked:
-        message = message.select_for_update(of=("self",))
+        message = message.select_for_update(of=("self",), no_key=True)
     message = message.filter(
         room__memberships__user=user, id__gt=F("room__memberships__history_from")
     ).first()
@@ -32,13 +32,33 @@ def readable_message(user, message_id, locked: bool = False) -> Message:
     return message
 
 
+def lock_room_of(message_id) -> None:
+    """Lock the room of the message (if there is one) until the transaction ends: a change to a
+    stored message is numbered under that lock (number_change). Taken before the message's own
+    lock, in the order a send and a room's deletion take the two, so none waits on another."""
+    message_id = clean_id(message_id, "message")
+    rooms = Room.objects.select_for_update(of=("self",), no_key=True)
+    list(rooms.filter(messages__pk=message_id).values_list("pk", flat=True))
+
+
+def number_change(message: Message) -> None:
+    """Give this change to the message (the caller stores it) the room's next change number, in
+    the room's locked row until the commit: numbers are handed out in the order changes
+    commit, so that a client that read the room's last_change misses none after it."""
+    rooms = Room.objects.filter(pk=message.room_id)
+    rooms.update(last_change=F("last_change") + 1)
+    message.change = rooms.values_list("last_change", flat=True).get()
+
+
 def editable_message(user, message_id) -> tuple[Message, Membership]:
     """The message and the user's membership of its room, for a change in this transaction.
 
-    The row is locked first: an edit and a deletion at once take turns, and the second sees
-    what the first did (an edit that came second had put the deleted text back). A membership
-    ended meanwhile (a leave, a ban) refuses the change as the message's access check would.
+    The row is locked first (after its room's): an edit and a deletion at once take turns, and
+    the second sees what the first did (an edit that came second had put the deleted text
+    back). A membership ended meanwhile (a leave, a ban) refuses the change as the message's
+    access check would.
     """
+    lock_room_of(message_id)
     message = readable_message(user, message_id, locked=True)
     if message.deleted is not None:
         raise NotFound("No such message.")
@@ -56,7 +76,8 @@ def edit_message(user, message_id, body) -> Message:
             raise Forbidden("Only the sender can edit a message.")
         refuse_if_blocked(membership)
         message.body, message.edited = body, timezone.now()
-        message.save(update_fields=["body", "edited"])
+        number_change(message)
+        message.save(update_fields=["body", "edited", "change"])
         publish_after_commit(
             lambda: publish.publish_to_room_sync(
                 message.room_id, message_event("message.updated", message)
@@ -79,7 +100,8 @@ def soft_delete(message: Message) -> None:
     """Within the caller's transaction: the body goes, the room's sockets hear of it at commit.
     Also how staff delete a message in the admin (chat/domain/staff.py)."""
     message.body, message.deleted = "", timezone.now()
-    message.save(update_fields=["body", "deleted"])
+    number_change(message)
+    message.save(update_fields=["body", "deleted", "change"])
     delete_attachments(message)  # their files once this commits
     # Reactions to nothing: none may be added to a deleted message, and none stay.
     Reaction.objects.filter(message=message).delete()

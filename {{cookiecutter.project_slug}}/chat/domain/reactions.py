@@ -7,13 +7,13 @@ from django.db.models import Count, Max, Min, Q
 
 from core.precompiled import Precompiled
 
-from ..models import Membership, Reaction
+from ..models import Membership, Message, Reaction
 from ..realtime import publish
 from .access import refuse_if_blocked
 from .after_commit import publish_after_commit
 from .errors import Invalid, NotFound
 from .events import reaction_event
-from .messages import readable_message
+from .messages import lock_room_of, number_change, readable_message
 from .validation import clean_text
 
 
@@ -34,12 +34,16 @@ def add_reaction(user, message_id, emoji) -> tuple[dict, bool]:
     """React; reacting again with the same emoji changes nothing. Returns (state, created)."""
     emoji = clean_emoji(emoji)
     with transaction.atomic():
+        # The room's row locked before the message is read (PostgreSQL; SQLite runs one
+        # writing transaction at a time): a deletion committing meanwhile (it holds this lock)
+        # is seen, and no reaction stays on a message it deleted; and two tabs adding
+        # different emoji at once take turns, rather than each count without the other's and
+        # both pass the limit.
+        lock_room_of(message_id)
         message = readable_message(user, message_id)
         if message.deleted is not None:
             raise NotFound("No such message.")
-        # The user's membership is locked until the commit (PostgreSQL; SQLite runs one
-        # writing transaction at a time): two tabs adding different emoji at once would each
-        # count without the other's, and both pass the limit.
+        # Locked too: a leave or a removal committing meanwhile is seen.
         members = Membership.objects.select_for_update(no_key=True)
         membership = members.filter(room_id=message.room_id, user=user).first()
         if membership is None:  # left, or removed, since the message was found
@@ -56,6 +60,8 @@ def add_reaction(user, message_id, emoji) -> tuple[dict, bool]:
             created = True
         except IntegrityError:
             created = False  # already there (or added at the same moment from another tab)
+        if created:
+            record_change(message)
         state = reaction_state(message, user, emoji)
         if created:
             event = reaction_event("reaction.added", message, user, emoji, state["count"])
@@ -67,13 +73,22 @@ def remove_reaction(user, message_id, emoji) -> dict:
     """Take a reaction back; taking back one that is not there changes nothing."""
     emoji = clean_emoji(emoji)
     with transaction.atomic():
+        lock_room_of(message_id)
         message = readable_message(user, message_id)
         removed, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+        if removed:
+            record_change(message)
         state = reaction_state(message, user, emoji)
         if removed:
             event = reaction_event("reaction.removed", message, user, emoji, state["count"])
             publish_after_commit(lambda: publish.publish_to_room_sync(message.room_id, event))
     return state
+
+
+def record_change(message) -> None:
+    """A reaction added or taken back is a change to its message, numbered as an edit is."""
+    number_change(message)
+    Message.objects.filter(pk=message.pk).update(change=message.change)
 
 
 def reaction_state(message, user, emoji: str) -> dict:

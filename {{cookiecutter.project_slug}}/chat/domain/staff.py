@@ -22,7 +22,9 @@ from .messages import soft_delete
 def delete_messages(messages) -> int:
     """Soft-delete these messages (those not deleted yet); returns how many."""
     with transaction.atomic():
-        pending = list(messages.filter(deleted__isnull=True).select_related("sender", "reply_to"))
+        # Room by room, in one order: each deletion locks its room's row (number_change).
+        pending = messages.filter(deleted__isnull=True).order_by("room_id", "pk")
+        pending = list(pending.select_related("sender", "reply_to"))
         for message in pending:
             soft_delete(message)
     return len(pending)

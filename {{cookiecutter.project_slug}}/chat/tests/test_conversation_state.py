@@ -212,10 +212,12 @@ async def test_edit_and_delete_over_the_socket_follow_the_rest_rules(open_socket
         updated = await next_of(socket)
         assert (updated["type"], updated["message"]["body"]) == ("message.updated", "typo")
         assert updated["message"]["edited"] is not None
+        assert updated["message"]["change"] == 1  # the refused edit took no number
     await tab.send_json_to({"type": "message.delete", "message": message})
     for socket in (tab, bob_socket):
         deleted = await next_of(socket)
         assert (deleted["type"], deleted["message"]["body"]) == ("message.deleted", "")
+        assert deleted["message"]["change"] == 2
     await tab.send_json_to({"type": "message.edit", "message": message, "body": "again"})
     assert (await next_of(tab))["code"] == "not_found"
     await tab.send_json_to({"type": "message.delete", "message": True})
@@ -236,6 +238,7 @@ async def test_reactions_are_idempotent_and_counted_in_history(
         "user": ref(user),
         "emoji": "👍🏽",
         "count": 1,
+        "change": 1,  # the room's first change to a stored message
     }
     for socket in (tab, bob_socket):
         assert await next_of(socket) == added
@@ -253,7 +256,12 @@ async def test_reactions_are_idempotent_and_counted_in_history(
 
     await tab.send_json_to({"type": "reaction.remove", "message": message, "emoji": "👍🏽"})
     for socket in (tab, bob_socket):
-        assert await next_of(socket) == {**added, "type": "reaction.removed", "count": 0}
+        assert await next_of(socket) == {
+            **added,
+            "type": "reaction.removed",
+            "count": 0,
+            "change": 2,
+        }
     for emoji in ("a", "👍👍", "<b>", 7):
         await tab.send_json_to({"type": "reaction.add", "message": message, "emoji": emoji})
         assert (await next_of(tab))["code"] == "invalid"

@@ -36,6 +36,19 @@ def test_an_edit_racing_a_deletion_does_not_bring_the_text_back(room, user):
 
 @pytest.mark.postgresql
 @live
+def test_a_reaction_racing_the_messages_deletion_does_not_stay_on_it(room, user, bob):
+    message = Message.objects.create(room=room, sender=user, body="hi", client_id="1")
+    outcomes = race(
+        lambda: delete_message(user, message.pk),
+        lambda: add_reaction(bob, message.pk, "\U0001f389"),
+        NotFound,
+    )
+    assert outcomes == ("done", "refused")
+    assert not Reaction.objects.exists()
+
+
+@pytest.mark.postgresql
+@live
 def test_a_room_deleted_while_a_member_sends_goes_with_the_message(room, user, bob):
     outcomes = race(
         lambda: send_message(bob, room.pk, "still talking", "c1"),

@@ -99,7 +99,8 @@ def test_history_pages_newest_first_back_with_before_and_forward_with_after(
     bad = client.get(f"/api/rooms/{room.pk}/messages/?after=x")
     assert bad.status_code == 400
     both = client.get(f"/api/rooms/{room.pk}/messages/?after={ids[1]}&before={ids[5]}")
-    assert (both.status_code, both.data) == (400, {"after": ["Give before or after, not both."]})
+    refused = "Give one of before, after, changed_after, not before and after."
+    assert (both.status_code, both.data) == (400, {"after": [refused]})
 
 
 def test_history_pages_are_compiled_once_and_keep_each_members_cut(
