@@ -101,35 +101,49 @@ def test_a_page_whose_socket_cannot_open_still_shows_its_rooms(
     page_problems.assert_none()
 
 
-def post_from_another_client(api, room, body: str) -> None:
-    """`body` stored in `room` through the REST API, as another client of its sender's would:
-    in a thread of its own, as Playwright's event loop runs in this one."""
+def from_another_client(request):
+    """request() (a call of the REST API) made as another client would: in a thread of its own,
+    as Playwright's event loop runs in this one. Its answer."""
 
-    def post():
+    def made():
         try:
-            sent = {"body": body, "client_id": str(uuid.uuid4())}
-            return api.post(f"/api/rooms/{room.pk}/messages/", sent, format="json")
+            return request()
         finally:
             connections.close_all()  # this thread's, before the test database goes
 
     with ThreadPoolExecutor(max_workers=1) as thread:
-        answer = thread.submit(post).result()
+        return thread.submit(made).result()
+
+
+def post_from_another_client(api, room, body: str) -> dict:
+    """`body` stored in `room` through the REST API, as another client of its sender's would.
+    The message stored."""
+    sent = {"body": body, "client_id": str(uuid.uuid4())}
+    answer = from_another_client(
+        lambda: api.post(f"/api/rooms/{room.pk}/messages/", sent, format="json")
+    )
     assert answer.status_code == 201, answer.content
+    return answer.data
 
 
 def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
     new_context, page_problems, as_user, user, bob, room, password
 ):
     """A laptop's lid closed: the socket would not hear of the lost network for minutes. An
-    edit made meanwhile waits in its form, to save once the page is back."""
+    edit made meanwhile waits in its form, to save once the page is back. What others changed
+    meanwhile (an edit, a deletion, a reaction) shows once it is back, as what they sent does."""
     # What was on its way when the network went (a members list) fails, and the browser says so.
     page_problems.allow(r"net::ERR_INTERNET_DISCONNECTED")
     browser = new_context()
     alice = browser.new_page()
     sign_in(alice, "alice", password)
     open_room(alice, room.name or "bob")
+    bobs = as_user(bob)
+    edited = post_from_another_client(bobs, room, "Soon to be edited")
+    deleted = post_from_another_client(bobs, room, "Soon to be deleted")
     send(alice, "A typo hree")
     expect(message(alice, "A typo hree")).not_to_contain_text("Sending")
+    expect(message(alice, "Soon to be deleted")).to_be_visible()
     browser.set_offline(True)
     offline = alice.get_by_role("status").filter(has_text="Offline")
     expect(offline).to_be_visible()
@@ -140,10 +154,21 @@ def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
     expect(refused).to_be_visible()
     expect(alice.get_by_label("New text")).to_have_value("A typo here")
 
-    post_from_another_client(as_user(bob), room, "While you were away")
+    post_from_another_client(bobs, room, "While you were away")
+    for change in (
+        lambda: bobs.patch(f"/api/messages/{edited['id']}/", {"body": "Edited while away"}),
+        lambda: bobs.delete(f"/api/messages/{deleted['id']}/"),
+        lambda: bobs.post(f"/api/messages/{edited['id']}/reactions/", {"emoji": "\U0001f44d"}),
+    ):
+        assert from_another_client(change).status_code in (200, 201, 204)
     browser.set_offline(False)
     expect(offline).to_be_hidden()
     expect(message(alice, "While you were away")).to_be_visible()
+    expect(message(alice, "Edited while away")).to_contain_text("(edited)")
+    expect(
+        message(alice, "Edited while away").get_by_role("button", name="\U0001f44d 1")
+    ).to_be_visible()
+    expect(message(alice, "Soon to be deleted")).to_have_count(0)
     expect(refused).to_be_hidden()
     alice.get_by_role("button", name="Save").click()
     expect(message(alice, "A typo here")).to_contain_text("(edited)")

@@ -234,6 +234,7 @@ async function catchUp() {
   }
 }
 
+// The messages missed, then the changes (edits, deletions, reactions) to stored ones.
 async function catchUpRoom(roomId) {
   const conv = store.conversation(roomId);
   if (!conv.loaded) return;
@@ -242,6 +243,13 @@ async function catchUpRoom(roomId) {
     const page = await api.get(url);
     store.mergeMessages(roomId, page.results);
     url = page.next && relative(page.next);
+  }
+  url = `/api/rooms/${roomId}/messages/?changed_after=${conv.changedTo}`;
+  while (url) {
+    const page = await api.get(url);
+    store.applyChanges(page.results);
+    url = page.next && relative(page.next);
+    if (!url) store.changedTo(roomId, page.last_change);
   }
 }
 
@@ -337,6 +345,7 @@ const actions = {
       const page = await api.get(`/api/rooms/${roomId}/messages/`);
       conv.loaded = true;
       conv.olderUrl = page.next && relative(page.next);
+      store.changedTo(roomId, page.last_change);
       store.mergeMessages(roomId, page.results);
     }
     await loadMembers(roomId);

@@ -61,6 +61,9 @@ export function conversation(roomId) {
       receipts: new Map(),
       typing: new Map(),
       myCursor: 0,
+      // The room's change number up to which the loaded messages are as the server has them:
+      // an edit, deletion or reaction numbered further on means one was missed (a gap).
+      changedTo: 0,
     });
   }
   return state.conversations.get(roomId);
@@ -158,6 +161,8 @@ export function mergeMessages(roomId, messages) {
   const conv = conversation(roomId);
   for (const message of messages) {
     const known = conv.messages.get(message.id);
+    // A page read before a change that came live since must not take it back.
+    if (known && known.change > message.change) continue;
     conv.messages.set(message.id, known ? { ...message, reactions: message.reactions ?? known.reactions } : message);
     if (message.client_id) state.outbox.delete(message.client_id);
   }
@@ -372,14 +377,44 @@ const handlers = {
   },
 };
 
+// A change to a stored message (its edit, deletion or a reaction), numbered `change` in its room:
+// whether the room needs a catch-up, for a change missed before this one.
+function changeGap(roomId, change) {
+  const conv = conversation(roomId);
+  if (!conv.loaded) return false;
+  const gap = change > conv.changedTo + 1;
+  if (!gap) conv.changedTo = Math.max(conv.changedTo, change);
+  return gap;
+}
+
+// What a catch-up of changes brought: the loaded messages are as the server had them then.
+export function changedTo(roomId, lastChange) {
+  const conv = conversation(roomId);
+  conv.changedTo = Math.max(conv.changedTo, lastChange);
+}
+
+// After a gap an event is not applied: the catch-up brings the message as every change left it
+// (an edit's event would keep reactions that a missed change had changed).
 function replaceMessage({ message }) {
+  if (changeGap(message.room, message.change)) return { catchUp: message.room };
+  applyChange(message);
+  return undefined;
+}
+
+// A catch-up's messages changed since: those loaded are replaced, others left to their pages
+// (quotes of them and the room list's last message aside).
+export function applyChanges(messages) {
+  for (const message of messages) applyChange(message);
+}
+
+function applyChange(message) {
   const conv = conversation(message.room);
   const known = conv.messages.get(message.id);
-  // A deletion is final: an edit made just before it, published by another server process,
-  // may arrive after it, and must not bring the text back.
-  if (known?.deleted && !message.deleted) return;
-  // An edit leaves the reactions; a deletion takes them with the text.
-  if (known) conv.messages.set(message.id, { ...message, reactions: message.deleted ? [] : known.reactions });
+  // Older news: an edit made just before a deletion, published by another server process, may
+  // arrive after it, and must not bring the text back.
+  if (known && known.change >= message.change) return;
+  // An edit's event leaves the reactions; a deletion takes them with the text; a page has them.
+  if (known) conv.messages.set(message.id, { ...message, reactions: message.reactions ?? (message.deleted ? [] : known.reactions) });
   // The replies quoting it quote it as it is now (a deleted message's text is gone from them).
   for (const [id, reply] of conv.messages) {
     if (reply.reply_to?.id === message.id) conv.messages.set(id, { ...reply, reply_to: excerpt(message) });
@@ -392,9 +427,16 @@ function replaceMessage({ message }) {
   emit("messages", { room: message.room, changed: message.id });
 }
 
-function react({ room, message: id, user, emoji, count }, added) {
+function react(frame, added) {
+  if (changeGap(frame.room, frame.change)) return { catchUp: frame.room };
+  reacted(frame, added);
+  return undefined;
+}
+
+function reacted({ room, message: id, user, emoji, count, change }, added) {
   const message = conversation(room).messages.get(id);
-  if (!message) return;
+  if (!message || message.change >= change) return;
+  message.change = change;
   const reactions = message.reactions ?? [];
   const before = reactions.find((reaction) => reaction.emoji === emoji);
   const me = user.id === state.me.id ? added : Boolean(before?.me);
