@@ -4,8 +4,10 @@ the generated web client does (webclient/static/webclient/socket.js and app.js).
 Each client notices the close, retries with the web client's backoff ("equal jitter": half of
 a ceiling that starts at 0.5 s and doubles, up to 30 s, plus a random part of the other half),
 and once it has `session.ready` catches up: the room list, then the room's messages after the
-newest one it had. One message is sent while the server is back but the clients are not yet;
-a client is caught up when it has that message, from the catch-up or live on its socket.
+newest one it had, then the changes to stored ones (edits, deletions, reactions) after the last
+it had seen (`?changed_after=`). One message is sent while the server is back but the clients
+are not yet; a client is caught up when it has that message, from the catch-up or live on its
+socket.
 The floor's clients only reconnect: it has no history to catch up on.
 """
 
@@ -55,10 +57,11 @@ class SharedClient(httpx.AsyncClient):
         self.turn = asyncio.Semaphore(connections)
 
 
-async def newest_message_id(http: SharedClient, room: int, headers: dict) -> int:
-    response = await fetch(http, f"/api/rooms/{room}/messages/?limit=1", headers)
-    results = response.json()["results"]
-    return results[0]["id"] if results else 0
+async def history_read(http: SharedClient, room: int, headers: dict) -> tuple[int, int]:
+    """What a client that read the room's latest page has: (its newest message id, the room's
+    last change number)."""
+    page = (await fetch(http, f"/api/rooms/{room}/messages/", headers)).json()
+    return (page["results"][0]["id"] if page["results"] else 0), page["last_change"]
 
 
 async def fetch(http: SharedClient, url: str, headers: dict, **post) -> httpx.Response:
@@ -82,11 +85,16 @@ async def fetch(http: SharedClient, url: str, headers: dict, **post) -> httpx.Re
     return response
 
 
-async def caught_up(http, socket, room: int, headers: dict, cursor: int, missed: asyncio.Future):
-    """As the web client after a reconnect: the room list, then the messages after `cursor`;
-    returns once the message sent during the outage is among them or has arrived live."""
+async def caught_up(
+    http, socket, room: int, headers: dict, cursor: tuple[int, int], missed: asyncio.Future
+):
+    """As the web client after a reconnect: the room list, then the messages after `cursor`'s
+    id, and the changes after its change number; returns once the message sent during the
+    outage is among them or has arrived live."""
+    newest, last_change = cursor
     await fetch(http, "/api/rooms/?limit=200", headers)
-    response = await fetch(http, f"/api/rooms/{room}/messages/?after={cursor}", headers)
+    response = await fetch(http, f"/api/rooms/{room}/messages/?after={newest}", headers)
+    await fetch(http, f"/api/rooms/{room}/messages/?changed_after={last_change}", headers)
     missed_id = await missed
     if any(message["id"] == missed_id for message in response.json()["results"]):
         return
@@ -105,12 +113,12 @@ async def reconnect_storm(server, size: dict) -> dict:
     ]
     base_url = f"http://127.0.0.1:{server.ports[0]}"
     generated = server.kind == "generated"
-    cursor = 0
+    cursor = (0, 0)
     if generated:
         # A client of its own: a connection kept alive to the server about to stop would fail
         # the first catch-up that reused it.
         async with SharedClient(base_url, connections=1) as before:
-            cursor = await newest_message_id(before, room, ends[0].headers)
+            cursor = await history_read(before, room, ends[0].headers)
     async with SharedClient(base_url, HTTP_CONNECTIONS) as http:
         missed: asyncio.Future = asyncio.get_running_loop().create_future()
         back_at: list[float] = []

@@ -1,7 +1,8 @@
 """What a reconnecting client's catch-up costs the production server, request by request.
 
-After a restart every web client asks for its room list, then for the messages it missed
-(README, "Reconnect storm"): this times those two requests on their own. It starts the
+After a restart every web client asks for its room list, then for the messages it missed and
+for the changes to stored ones it missed (README, "Reconnect storm"): this times those
+requests on their own. It starts the
 production server (uvicorn, token auth, the in-memory layer) on the benchmark's seeded
 database, as bench/run.py does, and has the storm's users ask each request in turn, one at a
 time: the server's CPU per request, and per request of /healthz/, which does no more than any
@@ -50,11 +51,16 @@ def measure(bench: Bench, database: str, requests: int) -> dict[str, float]:
                 headers=headers[0],
                 json={"body": "sent while the clients were away", "client_id": "request-cost"},
             ).json()["id"]
+            last_change = http.get(f"/api/rooms/{room}/messages/", headers=headers[0]).json()
             return {
                 label: server_cpu_per_request(server, http, path, headers)
                 for label, path in (
                     ("room list", "/api/rooms/?limit=200"),
                     ("messages after a cursor", f"/api/rooms/{room}/messages/?after={newest - 1}"),
+                    (
+                        "changes after a change number",
+                        f"/api/rooms/{room}/messages/?changed_after={last_change['last_change']}",
+                    ),
                     ("/healthz/", "/healthz/"),
                 )
             }
