@@ -88,6 +88,31 @@ FUZZ_COMBINATIONS = [
     {"auth": "jwt", "channel_layer": "in_memory", "room_model": "both", "use_docker": "no"},
 ]
 
+# The web client's tests (Chromium; about a quarter of a covering suite's time each) run whole
+# on the covering combinations with both room kinds, which between them hold every screen. On
+# the other two, only those that sign in, out and back in: what an auth mode changes.
+BROWSER_WHOLE_COMBINATIONS = [
+    answers for answers in FUZZ_COMBINATIONS if answers["room_model"] == "both"
+]
+BROWSER_TESTS_OF_SIGNING_IN = {
+    "webclient/tests/test_signing_out.py",
+    "webclient/tests/test_password.py",
+    "webclient/tests/test_reconnect.py",
+}
+
+
+def browser_tests_left_out(project: Path, answers: dict) -> list[str]:
+    """pytest's --ignore options for the browser test modules this combination leaves out."""
+    if answers in BROWSER_WHOLE_COMBINATIONS:
+        return []
+    modules = (project / "webclient" / "tests").glob("test_*.py")
+    return [
+        f"--ignore={relative}"
+        for relative in sorted(str(module.relative_to(project)) for module in modules)
+        if relative not in BROWSER_TESTS_OF_SIGNING_IN
+        and "pytest.mark.browser" in (project / relative).read_text()
+    ]
+
 
 def combination_id(answers: dict) -> str:
     docker = "docker" if answers["use_docker"] == "yes" else "nodocker"

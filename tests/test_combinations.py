@@ -10,12 +10,15 @@ import uuid
 
 from support import (
     BIN,
+    BROWSER_TESTS_OF_SIGNING_IN,
+    BROWSER_WHOLE_COMBINATIONS,
     COMBINATIONS,
     FUZZ_COMBINATIONS,
     PROJECT_TEMPLATE,
     PYTHON,
     TEMPLATE,
     bake_from_uv_cache,
+    browser_tests_left_out,
     combinations,
     covers,
     default_answers,
@@ -148,6 +151,13 @@ def test_the_fuzzed_combinations_cover_every_answer():
         covered = {answers[question] for answers in FUZZ_COMBINATIONS}
         assert covered == {answers[question] for answers in COMBINATIONS}, question
     assert all(answers in SUITE_COMBINATIONS for answers in FUZZ_COMBINATIONS)
+    assert template_files() >= BROWSER_TESTS_OF_SIGNING_IN  # none renamed out of the list
+    # Between them, the web client's whole tests see every room kind and both channel layers.
+    assert {answers["room_model"] for answers in BROWSER_WHOLE_COMBINATIONS} == {"both"}
+    assert {answers["channel_layer"] for answers in BROWSER_WHOLE_COMBINATIONS} == {
+        "in_memory",
+        "redis",
+    }
     assert all(answers in DOCKER_COMBINATIONS for answers in ENTRYPOINT_COMBINATIONS)
 
 
@@ -185,7 +195,9 @@ def test_generated_test_suite_passes(bake, answers, services_for):
     # worker: on two, beside the other bakes' suites, some of them read timings the machine
     # did not keep (a burst typed slower than its rate limit).
     selection = (
-        [] if answers in FUZZ_COMBINATIONS else ["-m", "not fuzz and not faults and not browser"]
+        browser_tests_left_out(project, answers)
+        if answers in FUZZ_COMBINATIONS
+        else ["-m", "not fuzz and not faults and not browser"]
     )
     completed = run(
         [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selection],
