@@ -85,6 +85,21 @@ def remove_reaction(user, message_id, emoji) -> dict:
     return state
 
 
+def take_back_every_reaction(user) -> None:
+    """Within the caller's transaction (the user's account is going; their rooms locked): each
+    of their reactions taken back as by hand, its change numbered and its room told at commit."""
+    reactions = Reaction.objects.filter(user=user).select_related("message")
+    for reaction in reactions.order_by("message__room_id", "message_id", "pk"):
+        message, emoji = reaction.message, reaction.emoji
+        reaction.delete()
+        record_change(message)
+        count = reaction_state(message, user, emoji)["count"]
+        event = reaction_event("reaction.removed", message, user, emoji, count)
+        publish_after_commit(
+            lambda room=message.room_id, event=event: publish.publish_to_room_sync(room, event)
+        )
+
+
 def record_change(message) -> None:
     """A reaction added or taken back is a change to its message, numbered as an edit is."""
     number_change(message)

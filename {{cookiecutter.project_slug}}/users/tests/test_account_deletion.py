@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Message, Reaction, Room
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 from users.tests.images import photo, upload
 
@@ -41,6 +41,7 @@ async def test_with_the_password_the_account_goes_its_messages_stay_and_rooms_he
     bob = await sync_to_async(make_user)("bob")
     room = await sync_to_async(make_room)(alice, bob)
     kept = await Message.objects.acreate(room=room, sender=alice, body="hello", client_id="c-1")
+    await Reaction.objects.acreate(message=kept, user=alice, emoji="\U0001f44d")
     phone, laptop, bobs = await open_socket(alice), await open_socket(alice), await open_socket(bob)
     alice_ref = {"id": alice.pk, "username": "alice", "display_name": "", "avatar": None}
 
@@ -56,7 +57,17 @@ async def test_with_the_password_the_account_goes_its_messages_stay_and_rooms_he
         frames = await frames_until_closed(socket)
         assert frames[-1] == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
         assert [f["room"]["id"] for f in frames if f["type"] == "room.left"] == [room.pk]
-    # bob hears that she left, as if she had left by hand.
+    # bob hears her reaction taken back, a change to the message as if she had taken it back.
+    assert await bobs.receive_json_from(timeout=5) == {
+        "type": "reaction.removed",
+        "room": room.pk,
+        "message": kept.pk,
+        "user": alice_ref,
+        "emoji": "\U0001f44d",
+        "count": 0,
+        "change": 1,
+    }
+    # Then that she left, as if she had left by hand.
     assert await bobs.receive_json_from(timeout=5) == {
         "type": "member.left",
         "room": room.pk,
@@ -76,12 +87,12 @@ async def test_with_the_password_the_account_goes_its_messages_stay_and_rooms_he
     if room.kind == Room.Kind.GROUP:
         assert bobs_membership.role == Membership.Role.OWNER
 
-    def history():
+    def changes():
         api_client.force_authenticate(bob)
-        return api_client.get(f"/api/rooms/{room.pk}/messages/").data["results"]
+        return api_client.get(f"/api/rooms/{room.pk}/messages/?changed_after=0").data["results"]
 
-    (message,) = await sync_to_async(history)()
-    assert (message["id"], message["sender"]) == (kept.pk, None)
+    (message,) = await sync_to_async(changes)()
+    assert (message["id"], message["sender"], message["reactions"]) == (kept.pk, None, [])
 
 
 @pytest.mark.django_db
