@@ -75,7 +75,8 @@ class LiveRateThrottle(SimpleRateThrottle):
         # The window before's share is an estimate: a rounding error refuses nobody.
         share_before = self.count_before * (1 - self.into_window)
         if self.count + share_before > self.num_requests + 1e-9:
-            counts.decr(self.counted)
+            with suppress(ValueError):  # the count is gone already (evicted): nothing to undo
+                counts.decr(self.counted)
             self.count -= 1
             return False
         return True

@@ -135,9 +135,10 @@ CURSORS = ("before", "after", "changed_after")
 
 
 class RoomMessagesView(APIView):
-    """A room's messages, newest first; `?before=<id>` pages back, `?after=<id>` catches up
-    (one of the two). In a room that hides its history from newcomers, a newcomer's first
-    message is not seq 1."""
+    """A room's messages, newest first; `?before=<id>` pages back, `?after=<id>` catches up on
+    newer messages, `?changed_after=<change>` on edits, deletions and reactions (one of the
+    three). In a room that hides its history from newcomers, a newcomer's first message is not
+    seq 1."""
 
     @extend_schema(
         parameters=[

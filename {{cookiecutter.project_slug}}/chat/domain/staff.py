@@ -10,24 +10,29 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Membership, Room
+from ..models import Membership, Message, Room
 from ..realtime import publish
 from .after_commit import publish_after_commit
 from .errors import Forbidden
 from .events import room_event
 from .memberships import add_member, change_role, delete_room, remove_membership, tell_moderators
-from .messages import soft_delete
+from .messages import lock_room_of, soft_delete
 
 
 def delete_messages(messages) -> int:
     """Soft-delete these messages (those not deleted yet); returns how many."""
+    deleted = 0
     with transaction.atomic():
-        # Room by room, in one order: each deletion locks its room's row (number_change).
-        pending = messages.filter(deleted__isnull=True).order_by("room_id", "pk")
-        pending = list(pending.select_related("sender", "reply_to"))
-        for message in pending:
-            soft_delete(message)
-    return len(pending)
+        # Room by room, in one order, each room locked before its message, as a member's
+        # deletion locks them: one that deleted it meanwhile is seen, not deleted again.
+        for message_id in messages.order_by("room_id", "pk").values_list("pk", flat=True):
+            lock_room_of(message_id)
+            locked = Message.objects.select_for_update(of=("self",), no_key=True)
+            message = locked.select_related("sender", "reply_to").filter(pk=message_id).first()
+            if message is not None and message.deleted is None:
+                soft_delete(message)
+                deleted += 1
+    return deleted
 
 
 def add_membership(room: Room, user, role: str) -> Membership:
