@@ -7,8 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import message, open_room, sign_in
-from webclient.tests.test_reconnect import from_another_client, post_from_another_client
+from webclient.tests.browsing import message, open_room, send, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,9 +15,9 @@ THUMBS_UP = "\U0001f44d"
 
 
 def test_an_edit_never_delivered_shows_once_the_next_change_reveals_the_gap(
-    new_context, page_problems, as_user, user, bob, room, password
+    new_context, page_problems, user, bob, room, password
 ):
-    alice = new_context().new_page()
+    alice, bobs = new_context().new_page(), new_context().new_page()
     dropped = []
 
     def dropping_the_first_edit(socket) -> None:
@@ -34,21 +33,25 @@ def test_an_edit_never_delivered_shows_once_the_next_change_reveals_the_gap(
 
     alice.route_web_socket(re.compile(r"/ws/chat/"), dropping_the_first_edit)
     sign_in(alice, "alice", password)
+    sign_in(bobs, "bob", password)
     open_room(alice, room.name or "bob")
-    bobs = as_user(bob)
-    said = post_from_another_client(bobs, room, "First words")
+    open_room(bobs, room.name or "alice")
+    send(bobs, "First words")
     expect(message(alice, "First words")).to_be_visible()
-    url = f"/api/messages/{said['id']}/"
-    edited = from_another_client(lambda: bobs.patch(url, {"body": "Second thoughts"}))
-    assert edited.status_code == 200, edited.data
+    message(bobs, "First words").get_by_role("button", name="Edit").click()
+    bobs.get_by_label("New text").fill("Second thoughts")
+    bobs.get_by_label("New text").press("Enter")
+    expect(message(bobs, "Second thoughts")).to_contain_text("(edited)")
     for _ in range(200):  # the route's handler runs while the page is asked something
         if dropped:
             break
         alice.evaluate("0")
     assert dropped, "the edit never reached the page's socket"
+    expect(message(alice, "First words")).to_be_visible()
 
-    reacted = from_another_client(lambda: bobs.post(f"{url}reactions/", {"emoji": THUMBS_UP}))
-    assert reacted.status_code == 201, reacted.data
+    message(bobs, "Second thoughts").get_by_role("button", name="React").click()
+    picker = message(bobs, "Second thoughts").get_by_role("group", name="Choose a reaction")
+    picker.get_by_role("button", name=THUMBS_UP).click()
     shown = message(alice, "Second thoughts")
     expect(shown).to_contain_text("(edited)")
     expect(shown.get_by_role("button", name=f"{THUMBS_UP} 1")).to_be_visible()

@@ -134,13 +134,15 @@ def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
     meanwhile (an edit, a deletion, a reaction) shows once it is back, as what they sent does."""
     # What was on its way when the network went (a members list) fails, and the browser says so.
     page_problems.allow(r"net::ERR_INTERNET_DISCONNECTED")
+    # Before alice's page opens, which reads them: sent in this process, they are delivered live
+    # only through a channel layer the server shares (Redis).
+    bobs = as_user(bob)
+    edited = post_from_another_client(bobs, room, "Soon to be edited")
+    deleted = post_from_another_client(bobs, room, "Soon to be deleted")
     browser = new_context()
     alice = browser.new_page()
     sign_in(alice, "alice", password)
     open_room(alice, room.name or "bob")
-    bobs = as_user(bob)
-    edited = post_from_another_client(bobs, room, "Soon to be edited")
-    deleted = post_from_another_client(bobs, room, "Soon to be deleted")
     send(alice, "A typo hree")
     expect(message(alice, "A typo hree")).not_to_contain_text("Sending")
     expect(message(alice, "Soon to be deleted")).to_be_visible()

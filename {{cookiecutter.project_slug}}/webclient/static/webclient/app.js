@@ -234,8 +234,32 @@ async function catchUp() {
   }
 }
 
-// The messages missed, then the changes (edits, deletions, reactions) to stored ones.
-async function catchUpRoom(roomId) {
+// The messages missed, then the changes (edits, deletions, reactions) to stored ones: one
+// catch-up of a room at a time, gone through again if asked for meanwhile (a burst of events
+// after a gap asks once each).
+const catchUps = new Map();
+function catchUpRoom(roomId) {
+  const running = catchUps.get(roomId);
+  if (running) {
+    running.again = true;
+    return running.done;
+  }
+  const catchUp = { again: false };
+  catchUp.done = (async () => {
+    try {
+      do {
+        catchUp.again = false;
+        await fetchMissed(roomId);
+      } while (catchUp.again);
+    } finally {
+      catchUps.delete(roomId);
+    }
+  })();
+  catchUps.set(roomId, catchUp);
+  return catchUp.done;
+}
+
+async function fetchMissed(roomId) {
   const conv = store.conversation(roomId);
   if (!conv.loaded) return;
   let url = `/api/rooms/${roomId}/messages/?after=${store.caughtUpTo(roomId)}`;
@@ -345,7 +369,7 @@ const actions = {
       const page = await api.get(`/api/rooms/${roomId}/messages/`);
       conv.loaded = true;
       conv.olderUrl = page.next && relative(page.next);
-      store.changedTo(roomId, page.last_change);
+      if (store.changedTo(roomId, page.last_change)) catchUpRoom(roomId).catch(catchUpFailed);
       store.mergeMessages(roomId, page.results);
     }
     await loadMembers(roomId);

@@ -64,6 +64,11 @@ export function conversation(roomId) {
       // The room's change number up to which the loaded messages are as the server has them:
       // an edit, deletion or reaction numbered further on means one was missed (a gap).
       changedTo: 0,
+      // The highest change number heard of before the first page came: one the page may not show.
+      changeHeard: 0,
+      // Message id -> the change number last applied, for messages not held too (quoted by a
+      // reply, or the room list's last message): an older event must not undo a newer one.
+      changes: new Map(),
     });
   }
   return state.conversations.get(roomId);
@@ -227,8 +232,10 @@ const handlers = {
       const seq = newestSeq(conv);
       gap = seq > 0 && message.seq > seq + 1;
     }
-    // The open room's first page may still be on its way: kept, it merges with the page.
-    if (conv.loaded || state.current === message.room) {
+    // The open room's first page may still be on its way: kept, it merges with the page. A
+    // late answer to a resend does not take back what changed since.
+    const known = conv.messages.get(message.id);
+    if ((conv.loaded || state.current === message.room) && !(known?.change > message.change)) {
       conv.messages.set(message.id, { reactions: [], ...message });
     }
     stopTyping(message.room, message.sender?.id);
@@ -381,16 +388,22 @@ const handlers = {
 // whether the room needs a catch-up, for a change missed before this one.
 function changeGap(roomId, change) {
   const conv = conversation(roomId);
-  if (!conv.loaded) return false;
+  if (!Number.isInteger(change)) return false; // a server that does not number changes
+  if (!conv.loaded) {
+    conv.changeHeard = Math.max(conv.changeHeard, change);
+    return false;
+  }
   const gap = change > conv.changedTo + 1;
   if (!gap) conv.changedTo = Math.max(conv.changedTo, change);
   return gap;
 }
 
-// What a catch-up of changes brought: the loaded messages are as the server had them then.
+// What a page or a catch-up of changes brought: the loaded messages are as the server had them
+// at `lastChange`. Whether a change heard of meanwhile may be missing from them.
 export function changedTo(roomId, lastChange) {
   const conv = conversation(roomId);
   conv.changedTo = Math.max(conv.changedTo, lastChange);
+  return conv.changeHeard > conv.changedTo;
 }
 
 // After a gap an event is not applied: the catch-up brings the message as every change left it
@@ -411,8 +424,9 @@ function applyChange(message) {
   const conv = conversation(message.room);
   const known = conv.messages.get(message.id);
   // Older news: an edit made just before a deletion, published by another server process, may
-  // arrive after it, and must not bring the text back.
-  if (known && known.change >= message.change) return;
+  // arrive after it, and must not bring the text back (nor into a quote of it).
+  if (Math.max(known?.change ?? 0, conv.changes.get(message.id) ?? 0) >= message.change) return;
+  conv.changes.set(message.id, message.change);
   // An edit's event leaves the reactions; a deletion takes them with the text; a page has them.
   if (known) conv.messages.set(message.id, { ...message, reactions: message.reactions ?? (message.deleted ? [] : known.reactions) });
   // The replies quoting it quote it as it is now (a deleted message's text is gone from them).
