@@ -373,7 +373,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             frame.get("reply_to"),
             frame.get("attachments"),
         )
-        get_typing_relay().message_sent(self.user_id, request.room_id)
         await self.sends.submit(request, client_id_of(frame))
 
     @handles("auth.refresh")
@@ -461,6 +460,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # Answers to sends, from the send pipeline.
 
     def answer_stored(self, stored: Stored) -> None:
+        # Stored, not merely sent: a send refused leaves the others showing the typist.
+        get_typing_relay().message_sent(self.user_id, stored.message.room_id)
         if not stored.echoed:
             # The room's event did not ack this send (a resend, say): ack this socket itself.
             self.send_event(message_event("message.new", stored.message))

@@ -64,11 +64,10 @@ class TypingRelay:
         self.showing.discard((user_id, room_id))
         return True
 
-    def message_sent(self, user_id: int, room_id) -> None:
-        """The user sent a message there (`room_id` as their frame gives it): the others drop
-        the indicator when it arrives."""
-        if type(room_id) is int:
-            self.showing.discard((user_id, room_id))
+    def message_sent(self, user_id: int, room_id: int) -> None:
+        """A message of the user's is stored there: the others drop the indicator as it
+        arrives."""
+        self.showing.discard((user_id, room_id))
 
     def stop_all(self, user_id: int) -> list[int]:
         """The rooms where the user's typing was relayed: their last socket here has closed."""

@@ -182,6 +182,20 @@ async def test_typing_again_after_a_message_or_a_stop_shows_at_once(open_socket,
     assert (await next_of(bob_socket))["type"] == "typing.start"
 
 
+async def test_a_send_refused_leaves_the_typist_shown_until_they_stop(open_socket, room, user, bob):
+    tab, bob_socket = await open_socket(user), await open_socket(bob)
+    await tab.send_json_to({"type": "typing.start", "room": room.pk})
+    assert (await next_of(bob_socket))["type"] == "typing.start"
+    empty = {"type": "message.send", "room": room.pk, "body": "   ", "client_id": "c-1"}
+    await tab.send_json_to(empty)
+    assert (await next_of(tab))["code"] == "invalid"
+    await tab.send_json_to({"type": "typing.stop", "room": room.pk})
+    # Before the message that follows: bob is told she stopped.
+    marker = await say(tab, room, "marker")
+    assert (await next_of(bob_socket))["type"] == "typing.stop"
+    assert (await next_of(bob_socket))["message"]["id"] == marker
+
+
 async def test_a_typist_whose_last_socket_closes_stops_typing(open_socket, room, user, bob):
     tab, bob_socket = await open_socket(user), await open_socket(bob)
     await tab.send_json_to({"type": "typing.start", "room": room.pk})
