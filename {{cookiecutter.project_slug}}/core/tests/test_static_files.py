@@ -2,6 +2,7 @@
 itself (whitenoise), with the Content-Security-Policy on every page."""
 
 import gzip
+import re
 
 import pytest
 from django.conf import settings
@@ -15,16 +16,19 @@ from config.tests.production import production_settings
 @pytest.fixture(scope="module")
 def production_static_files(tmp_path_factory):
     """The production storage and serving, on static files collected into a fresh directory:
-    once for the module, collectstatic compressing every file (the API docs' among them)."""
+    once for the module, collectstatic hashing and compressing every file (the API docs'
+    among them) but the source maps. The directory."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         production = production_settings(monkeypatch)
+    root = tmp_path_factory.mktemp("static")
     with override_settings(
-        STATIC_ROOT=tmp_path_factory.mktemp("static"),
+        STATIC_ROOT=root,
         STORAGES={**settings.STORAGES, "staticfiles": production.STORAGES["staticfiles"]},
         WHITENOISE_USE_FINDERS=production.WHITENOISE_USE_FINDERS,
+        WHITENOISE_SKIP_COMPRESS_EXTENSIONS=production.WHITENOISE_SKIP_COMPRESS_EXTENSIONS,
     ):
         call_command("collectstatic", interactive=False, verbosity=0)
-        yield
+        yield root
 
 
 @pytest.fixture
@@ -40,6 +44,13 @@ def test_the_admin_stylesheet_is_served_hashed_compressed_and_cached_for_long(co
     assert response["Content-Encoding"] == "gzip"
     assert b"body" in gzip.decompress(b"".join(response.streaming_content))
     assert "immutable" in response["Cache-Control"]
+
+
+def test_scripts_are_compressed_and_source_maps_are_not(production_static_files):
+    compressed = {path.name for path in production_static_files.rglob("*.gz")}
+    assert any(re.fullmatch(r"swagger-ui-bundle\.(\w+\.)?js\.gz", name) for name in compressed)
+    assert any(path.name.endswith(".map") for path in production_static_files.rglob("*"))
+    assert not [name for name in compressed if name.endswith(".map.gz")]
 
 
 def test_a_static_file_that_does_not_exist_is_a_404(collected):
