@@ -2,7 +2,7 @@
 
 After a restart every web client asks for its room list, then for the messages it missed and
 for the changes to stored ones it missed (README, "Reconnect storm"): this times those
-requests on their own. It starts the
+requests on their own, each finding one message. It starts the
 production server (uvicorn, token auth, the in-memory layer) on the benchmark's seeded
 database, as bench/run.py does, and has the storm's users ask each request in turn, one at a
 time: the server's CPU per request, and per request of /healthz/, which does no more than any
@@ -51,7 +51,11 @@ def measure(bench: Bench, database: str, requests: int) -> dict[str, float]:
                 headers=headers[0],
                 json={"body": "sent while the clients were away", "client_id": "request-cost"},
             ).json()["id"]
-            last_change = http.get(f"/api/rooms/{room}/messages/", headers=headers[0]).json()
+            # A change the clients missed too (the message edited), and the number before it.
+            http.patch(
+                f"/api/messages/{newest}/", headers=headers[0], json={"body": "edited meanwhile"}
+            ).raise_for_status()
+            page = http.get(f"/api/rooms/{room}/messages/", headers=headers[0]).json()
             return {
                 label: server_cpu_per_request(server, http, path, headers)
                 for label, path in (
@@ -59,7 +63,7 @@ def measure(bench: Bench, database: str, requests: int) -> dict[str, float]:
                     ("messages after a cursor", f"/api/rooms/{room}/messages/?after={newest - 1}"),
                     (
                         "changes after a change number",
-                        f"/api/rooms/{room}/messages/?changed_after={last_change['last_change']}",
+                        f"/api/rooms/{room}/messages/?changed_after={page['last_change'] - 1}",
                     ),
                     ("/healthz/", "/healthz/"),
                 )

@@ -88,9 +88,10 @@ FUZZ_COMBINATIONS = [
     {"auth": "jwt", "channel_layer": "in_memory", "room_model": "both", "use_docker": "no"},
 ]
 
-# The web client's tests (Chromium; about a quarter of a covering suite's time each) run whole
-# on the covering combinations with both room kinds, which between them hold every screen. On
-# the other two, only those that sign in, out and back in: what an auth mode changes.
+# The web client's tests (Chromium; two thirds of a covering suite's time) run whole on the
+# covering combinations with both room kinds, which between them hold every screen. On the
+# other two, those that sign in, out and back in, and send files (requests of their own, not
+# the API helper's): what an auth mode changes most.
 BROWSER_WHOLE_COMBINATIONS = [
     answers for answers in FUZZ_COMBINATIONS if answers["room_model"] == "both"
 ]
@@ -98,6 +99,7 @@ BROWSER_TESTS_OF_SIGNING_IN = {
     "webclient/tests/test_signing_out.py",
     "webclient/tests/test_password.py",
     "webclient/tests/test_reconnect.py",
+    "webclient/tests/test_uploads.py",
 }
 
 
