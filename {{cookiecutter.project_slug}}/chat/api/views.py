@@ -177,6 +177,9 @@ class RoomMessagesView(APIView):
             raise Invalid(
                 f"Give one of {', '.join(CURSORS)}, not {' and '.join(given)}.", given[-1]
             )
+        if cursor.get("changed_after", -1) >= last_change:
+            # Nothing changed since (most reconnects): no page to read.
+            return Response({"results": [], "next": None, "last_change": last_change})
         size = settings.CHAT_MESSAGES_PAGE_SIZE
         # One more than a page: whether there is a following page.
         page = message_page(membership, cursor, size + 1)

@@ -118,3 +118,16 @@ def test_a_change_number_that_is_none_is_refused_by_name(as_user, user, room, qu
     answer = as_user(user).get(f"/api/rooms/{room.pk}/messages/{query}")
     assert answer.status_code == 400
     assert field in answer.data
+
+
+def test_a_catch_up_with_nothing_changed_since_reads_only_the_membership(
+    as_user, user, room, django_assert_max_num_queries
+):
+    """What most reconnects ask: answered from the room read with the membership."""
+    alice = as_user(user)
+    message = sent(alice, room, "mine")
+    assert edit(alice, message, "mine, edited").status_code == 200
+    seen = page(alice, room)["last_change"]
+    with django_assert_max_num_queries(1):
+        caught_up = page(alice, room, f"?changed_after={seen}")
+    assert caught_up == {"results": [], "next": None, "last_change": seen}
