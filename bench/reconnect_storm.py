@@ -4,10 +4,10 @@ the generated web client does (webclient/static/webclient/socket.js and app.js).
 Each client notices the close, retries with the web client's backoff ("equal jitter": half of
 a ceiling that starts at 0.5 s and doubles, up to 30 s, plus a random part of the other half),
 and once it has `session.ready` catches up: the room list, then the room's messages after the
-newest one it had, then the changes to stored ones (edits, deletions, reactions) after the last
-it had seen (`?changed_after=`). One message is sent while the server is back but the clients
-are not yet; a client is caught up when it has that message, from the catch-up or live on its
-socket.
+newest one it had, then, if that page says the room changed since, the changes to stored ones
+(edits, deletions, reactions) after the last it had seen (`?changed_after=`). One message is
+sent while the server is back but the clients are not yet; a client is caught up when it has
+that message, from the catch-up or live on its socket.
 The floor's clients only reconnect: it has no history to catch up on.
 """
 
@@ -89,14 +89,15 @@ async def caught_up(
     http, socket, room: int, headers: dict, cursor: tuple[int, int], missed: asyncio.Future
 ):
     """As the web client after a reconnect: the room list, then the messages after `cursor`'s
-    id, and the changes after its change number; returns once the message sent during the
-    outage is among them or has arrived live."""
+    id, and the changes after its change number if that page says there are any; returns once
+    the message sent during the outage is among them or has arrived live."""
     newest, last_change = cursor
     await fetch(http, "/api/rooms/?limit=200", headers)
-    response = await fetch(http, f"/api/rooms/{room}/messages/?after={newest}", headers)
-    await fetch(http, f"/api/rooms/{room}/messages/?changed_after={last_change}", headers)
+    page = (await fetch(http, f"/api/rooms/{room}/messages/?after={newest}", headers)).json()
+    if page["last_change"] > last_change:
+        await fetch(http, f"/api/rooms/{room}/messages/?changed_after={last_change}", headers)
     missed_id = await missed
-    if any(message["id"] == missed_id for message in response.json()["results"]):
+    if any(message["id"] == missed_id for message in page["results"]):
         return
     async for text in socket:
         frame = json.loads(text)

@@ -253,8 +253,8 @@ TABLES = {
     "reconnect_storm": (
         "**Reconnect storm**: the server restarts with {storm_sockets} sockets open; each client "
         "comes back with the web client's backoff and jitter and catches up as it does (the "
-        "room list, the messages it missed, then the changes to messages it missed); the "
-        "floor's clients only reconnect (plot: "
+        "room list, the messages it missed, then the changes to messages it missed if that "
+        "page says there are any); the floor's clients only reconnect (plot: "
         "`bench/results/reconnect_storm.png`).",
         [
             (

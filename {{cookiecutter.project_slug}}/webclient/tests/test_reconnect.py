@@ -26,10 +26,16 @@ def test_a_restart_loses_no_message_and_repeats_none(
     page_problems.allow(r"^WebSocket connection to 'ws://[^']+' failed")
     page_problems.allow(r"^Failed to load resource: net::ERR_CONNECTION_REFUSED$")
     alice, bobs = new_context(server).new_page(), new_context(server).new_page()
-    room_list_reads = []
+    room_list_reads, change_reads = [], []
     bobs.on(
         "request",
         lambda request: "/api/rooms/?" in request.url and room_list_reads.append(request.url),
+    )
+    # No message was edited, deleted or reacted to: the catch-up's page of missed messages says
+    # so, and the page asks for no changes.
+    bobs.on(
+        "request",
+        lambda request: "changed_after=" in request.url and change_reads.append(request.url),
     )
     sign_in(alice, "alice", password)
     sign_in(bobs, "bob", password)
@@ -83,6 +89,7 @@ def test_a_restart_loses_no_message_and_repeats_none(
             raise AssertionError(f"{who}'s page shows {history.all_inner_texts()}") from None
         expect(history).to_contain_text(everything)
     assert len(room_list_reads) == 2, room_list_reads
+    assert change_reads == []
     page_problems.assert_none()
 
 

@@ -263,11 +263,16 @@ async function fetchMissed(roomId) {
   const conv = store.conversation(roomId);
   if (!conv.loaded) return;
   let url = `/api/rooms/${roomId}/messages/?after=${store.caughtUpTo(roomId)}`;
+  let lastChange;
   while (url) {
     const page = await api.get(url);
     store.mergeMessages(roomId, page.results);
     url = page.next && relative(page.next);
+    lastChange = page.last_change;
   }
+  // The room's changes as that page was read (after the socket was back): none since those the
+  // loaded messages hold means none to fetch; any later one comes as an event.
+  if (lastChange <= conv.changedTo) return;
   url = `/api/rooms/${roomId}/messages/?changed_after=${conv.changedTo}`;
   while (url) {
     const page = await api.get(url);
