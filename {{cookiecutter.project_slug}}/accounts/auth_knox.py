@@ -53,7 +53,7 @@ def close_the_sockets_of_a_deleted_token(sender, instance: AuthToken, **kwargs) 
 
 @receiver(credentials_ended)
 def delete_the_tokens_of_the_user(sender, user, **kwargs) -> None:
-    # A password change logs the user out on every device, as logoutall does.
+    # A password change, or signing out everywhere (logoutall), ends every login of the user.
     AuthToken.objects.filter(user=user).delete()
 
 
@@ -111,15 +111,9 @@ class LogoutView(knox_views.LogoutView):
     """End the token this request authenticated with, and close its sockets."""
 
 
-@extend_schema(request=None, responses={204: None})
-class LogoutAllView(knox_views.LogoutAllView):
-    """End every token of the user (every device), and close their sockets."""
-
-
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
-    path("logoutall/", LogoutAllView.as_view(), name="logoutall"),
     path(
         "ws-ticket/",
         WebSocketTicketView.as_view(

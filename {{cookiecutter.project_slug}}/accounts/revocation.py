@@ -26,10 +26,11 @@ from core.outages import OUTAGES
 
 from .clock import Clock
 
-# Sent (with `user`) when every credential of a user must end: their password changed, or they
-# were deactivated. Each auth mode's module ends what it issued; a session ends by itself, as
-# it holds a hash of the password (Django's get_session_auth_hash) and inactive users are
-# refused. Without it, a socket closed by a password change reopened with the same token.
+# Sent (with `user`) when every credential of a user must end: their password changed, they
+# were deactivated, or they signed out everywhere (users/credentials.py). Each auth mode's module
+# ends what it issued; a session ends by itself, as it holds a hash of the password and the
+# credentials version (users/models.py) and inactive users are refused. Without it, a socket
+# closed by a password change reopened with the same token.
 credentials_ended = Signal()
 # What credential ends are dated by, and tickets and handshakes compared with; tests hand in a
 # clock they move by hand.

@@ -1,4 +1,4 @@
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.authentication import SessionAuthentication
@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from core.parsers import StorableJSONParser
 from core.upload_turns import upload_turn
+from users.credentials import end_every_credential
 
 from .deletion import delete_account
 from .serializers import (
@@ -81,4 +82,17 @@ class PasswordView(APIView):
         user.save()  # users/signals.py ends the credentials and closes the sockets
         if isinstance(request.successful_authenticator, SessionAuthentication):
             update_session_auth_hash(request._request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(APIView):
+    """Sign out on every device: every credential of yours ends, this request's included, and
+    every socket of yours closes (4401). For a lost phone, or a shared computer left signed in."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        end_every_credential(request.user)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            # Ended by its hash already: the row and the cookie go too.
+            logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import ngettext
 
 from accounts.deletion import delete_account
 
+from .credentials import end_every_credential
 from .models import User
 
 
@@ -13,6 +15,7 @@ class ProfileUserAdmin(UserAdmin):
     # uploaded here would be stored, and served, exactly as uploaded.
     readonly_fields = ["avatar"]
     search_fields = [*UserAdmin.search_fields, "display_name"]
+    actions = ["sign_out_everywhere"]
 
     def get_deleted_objects(self, objs, request):
         # The service ends the memberships as leaving does: the admin's own refusal to delete a
@@ -28,3 +31,15 @@ class ProfileUserAdmin(UserAdmin):
     def delete_queryset(self, request, queryset):
         for user in queryset:
             delete_account(user)
+
+    @admin.action(
+        description="Sign the selected users out everywhere (a stolen login, a lost phone)",
+        permissions=["change"],
+    )
+    def sign_out_everywhere(self, request, queryset):
+        # As the user's own POST /api/auth/logoutall/ does, one user at a time.
+        users = list(queryset)
+        for user in users:
+            end_every_credential(user)
+        signed_out = ngettext("%d user is", "%d users are", len(users)) % len(users)
+        self.message_user(request, f"{signed_out} signed out everywhere.")

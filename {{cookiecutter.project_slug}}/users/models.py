@@ -1,14 +1,17 @@
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.utils.crypto import salted_hmac
 
 from .validators import validate_display_name, validate_username_in_one_script
 
 # The path avatars are served under (users/urls.py): a user_ref is built for every message
 # sent, so its avatar URL is formatted from this rather than reversed each time.
 AVATAR_PATH = "/api/users/{user_id}/avatar/{name}"
+SESSION_AUTH_SALT = "users.User.get_session_auth_hash"
 
 
 def avatar_url(user_id: int, stored_name: str) -> str | None:
@@ -53,8 +56,9 @@ class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True, validators=[validate_display_name])
     # A square image re-encoded by users/avatars.py, never the file as uploaded.
     avatar = models.ImageField(upload_to="avatars/", blank=True, max_length=200)
-    # Raised when the user's credentials end (a password change, a deactivation): a credential
-    # that carries the version it was issued under (a JWT) is refused once it is older.
+    # Raised when the user's credentials end (a password change, a deactivation, signing out
+    # everywhere): a credential that carries the version it was issued under (a JWT, a
+    # session's hash) is refused once it is older.
     credentials_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = CaseInsensitiveUserManager()
@@ -72,3 +76,17 @@ class User(AbstractUser):
     @property
     def avatar_url(self) -> str | None:
         return avatar_url(self.pk, self.avatar.name)
+
+    # A session holds this hash from its login and is refused once it differs: Django's is of
+    # the password alone, so a session outlived every end of the user's credentials but a
+    # password change (users/credentials.py).
+    def get_session_auth_hash(self) -> str:
+        return self.session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self.session_auth_hash(secret=secret)
+
+    def session_auth_hash(self, secret: str | None) -> str:
+        value = f"{self.password}:{self.credentials_version}"
+        return salted_hmac(SESSION_AUTH_SALT, value, secret=secret, algorithm="sha256").hexdigest()

@@ -1,16 +1,17 @@
 """A user whose password changes, or who is deactivated or deleted, loses every open socket,
-and every credential (token, login) of the auth mode: logged out everywhere.
+and every credential (token, login) of the auth mode: logged out everywhere
+(users/credentials.py).
 
 Model signals, so the admin, `manage.py changepassword` and the shell trigger them as the
 API does. (QuerySet.update() sends no signals: save the users one by one.)
 """
 
-from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from accounts.revocation import close_sockets, credentials_ended
+from accounts.revocation import close_sockets
 
+from .credentials import end_every_credential
 from .models import User
 from .profile import forget_file_at_commit
 
@@ -40,16 +41,7 @@ def note_a_credential_change(sender, instance: User, update_fields=None, **kwarg
 @receiver(post_save, sender=User)
 def close_the_sockets_after_a_credential_change(sender, instance: User, **kwargs) -> None:
     if instance.__dict__.pop(ENDS_SOCKETS, False):
-        raise_credentials_version(instance)
-        credentials_ended.send(sender=sender, user=instance)
-        close_sockets(instance.pk)
-
-
-def raise_credentials_version(user: User) -> None:
-    """An UPDATE of its own: the save may have named only the fields it changed."""
-    users = type(user)._default_manager.filter(pk=user.pk)
-    users.update(credentials_version=F("credentials_version") + 1)
-    user.refresh_from_db(fields=["credentials_version"])
+        end_every_credential(instance)
 
 
 @receiver(post_delete, sender=User)

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.auth_jwt import LoginSerializer, LogoutSerializer
-from accounts.tests.live_sockets import HttpLogin
+from accounts.tests.live_sockets import HttpLogin, post_as
 from core.testing import HttpClient, header_login
 
 
@@ -55,7 +55,12 @@ def http_session():
             refresh = {"refresh": tokens["refresh"]}
             return HttpClient(f"http://{host}").request("POST", "/api/auth/logout/", refresh)[0]
 
-        return HttpLogin([("Authorization", f"Bearer {tokens['access']}")], logout)
+        authorization = f"Bearer {tokens['access']}"
+        return HttpLogin(
+            [("Authorization", authorization)],
+            logout=logout,
+            logout_everywhere=partial(post_as, "/api/auth/logoutall/", authorization),
+        )
 
     return login
 

@@ -63,13 +63,15 @@ def http_session():
             f"{settings.CSRF_COOKIE_NAME}={csrf_token}"
         )
 
-        def logout(host: str) -> int:
+        def post(path: str, host: str) -> int:
             headers = {"Cookie": cookies, "X-CSRFToken": csrf_token}
-            return HttpClient(f"http://{host}").request(
-                "POST", "/api/auth/logout/", headers=headers
-            )[0]
+            return HttpClient(f"http://{host}").request("POST", path, headers=headers)[0]
 
-        return HttpLogin([("Cookie", cookies)], logout)
+        return HttpLogin(
+            [("Cookie", cookies)],
+            logout=partial(post, "/api/auth/logout/"),
+            logout_everywhere=partial(post, "/api/auth/logoutall/"),
+        )
 
     return login
 

@@ -4,6 +4,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -24,6 +25,8 @@ class HttpLogin:
     headers: list[tuple[str, str]]
     # Logs this login out through the server at the given host; returns the HTTP status.
     logout: Callable[[str], int]
+    # Signs its user out everywhere (POST /api/auth/logoutall/ as this login); the status.
+    logout_everywhere: Callable[[str], int]
 
 
 def header_http_session(
@@ -35,12 +38,17 @@ def header_http_session(
     status, body = HttpClient(f"http://{host}").request("POST", path, credentials)
     assert status == 200, body
     authorization = f"{keyword} {body[field]}"
+    return HttpLogin(
+        [("Authorization", authorization)],
+        logout=partial(post_as, "/api/auth/logout/", authorization),
+        logout_everywhere=partial(post_as, "/api/auth/logoutall/", authorization),
+    )
 
-    def logout(host: str) -> int:
-        headers = {"Authorization": authorization}
-        return HttpClient(f"http://{host}").request("POST", "/api/auth/logout/", headers=headers)[0]
 
-    return HttpLogin([("Authorization", authorization)], logout)
+def post_as(path: str, authorization: str, host: str) -> int:
+    """The status of a POST to `path` with this Authorization header."""
+    headers = {"Authorization": authorization}
+    return HttpClient(f"http://{host}").request("POST", path, headers=headers)[0]
 
 
 async def open_real_socket(host: str, headers) -> ClientConnection:

@@ -1,19 +1,10 @@
 """Knox mode: one expiring token per login; logout ends one, logoutall ends every one, and
 with them their sockets."""
 
-import asyncio
-from functools import partial
-
 import pytest
 from knox.models import AuthToken
 
-from accounts.tests.live_sockets import (
-    close_code,
-    logout_closes_only_that_logins_socket,
-    open_real_socket,
-)
-from chat.realtime.frames import CLOSE_UNAUTHENTICATED
-from core.testing import HttpClient
+from accounts.tests.live_sockets import logout_closes_only_that_logins_socket
 
 
 def login(api_client, user, password):
@@ -82,22 +73,3 @@ async def test_logout_closes_the_sockets_of_that_token_only(
     live_server_host, user, password, http_session
 ):
     await logout_closes_only_that_logins_socket(live_server_host, user, password, http_session)
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_logoutall_closes_the_sockets_of_every_token(
-    live_server_host, user, password, http_session
-):
-    host = live_server_host
-    logins = [await asyncio.to_thread(http_session, host, user.username, password) for _ in "ab"]
-    sockets = [await open_real_socket(host, login.headers) for login in logins]
-    [(_, authorization)] = logins[0].headers
-    logout_all = partial(
-        HttpClient(f"http://{host}").request,
-        "POST",
-        "/api/auth/logoutall/",
-        headers={"Authorization": authorization},
-    )
-    assert (await asyncio.to_thread(logout_all))[0] == 204
-    for socket in sockets:
-        assert await close_code(socket) == CLOSE_UNAUTHENTICATED

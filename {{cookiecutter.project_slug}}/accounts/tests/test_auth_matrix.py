@@ -4,17 +4,11 @@ refused on both, and the same credential made good again is let in (so the refus
 import asyncio
 
 import pytest
-from rest_framework.test import APIClient
 
+from accounts.tests.rest_status import rest_status
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def rest_status(headers: list[tuple[str, str]]) -> int:
-    """The status of GET /api/auth/me/ sent with these headers."""
-    environ = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers}
-    return APIClient().get("/api/auth/me/", **environ).status_code
 
 
 async def test_a_valid_credential_is_let_in_on_rest_and_socket(user, ws_credentials, open_socket):

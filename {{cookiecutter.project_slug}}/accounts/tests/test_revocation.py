@@ -1,13 +1,15 @@
-"""Logout closes the sockets of that login, and a password change, deactivation or deletion
-every socket of the user, with 4401 (accounts/revocation.py)."""
+"""Logout closes the sockets of that login, and a password change, deactivation, deletion or
+signing out everywhere every socket of the user, with 4401 (accounts/revocation.py)."""
 
 import asyncio
 import logging
+from functools import partial
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import transaction
 from rest_framework.test import APIClient
+from websockets.asyncio.client import connect
 
 from accounts import revocation
 from accounts.tests.live_sockets import answers, close_code, open_real_socket
@@ -15,6 +17,7 @@ from accounts.tests.login import log_in
 from chat.realtime import consumer
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 from chat.realtime.hub import get_hub
+from core.testing import HttpClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,6 +34,37 @@ async def test_logout_closes_the_socket_of_that_login_4401(
 
     assert await asyncio.to_thread(login.logout, host) in (200, 204)
     assert await close_code(socket) == CLOSE_UNAUTHENTICATED
+
+
+def me_status(host: str, headers: list[tuple[str, str]]) -> int:
+    return HttpClient(f"http://{host}").request("GET", "/api/auth/me/", headers=dict(headers))[0]
+
+
+async def test_signing_out_everywhere_ends_every_login_of_the_user_and_closes_their_sockets(
+    live_server_host, user, bob, password, http_session
+):
+    """A phone lost: from the laptop, every login of the user ends, the laptop's own too, and
+    every socket of theirs closes; a new login works, and another user is untouched."""
+    host = live_server_host
+    signed_in = partial(asyncio.to_thread, http_session, host)
+    phone, laptop, bobs = [await signed_in(who.username, password) for who in (user, user, bob)]
+    sockets = [await open_real_socket(host, login.headers) for login in (phone, laptop)]
+    bobs_socket = await open_real_socket(host, bobs.headers)
+
+    assert await asyncio.to_thread(laptop.logout_everywhere, host) == 204
+    for socket in sockets:
+        assert await close_code(socket) == CLOSE_UNAUTHENTICATED
+    for login in (phone, laptop):
+        assert await asyncio.to_thread(me_status, host, login.headers) == 401
+        reopened = await connect(
+            f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=login.headers
+        )
+        assert await close_code(reopened) == CLOSE_UNAUTHENTICATED
+    # Answered after alice's sockets were closed: bob's socket is still read.
+    assert await answers(bobs_socket)
+    assert await asyncio.to_thread(me_status, host, bobs.headers) == 200
+    again = await signed_in(user.username, password)
+    assert await asyncio.to_thread(me_status, host, again.headers) == 200
 
 
 def change_password(user) -> None:

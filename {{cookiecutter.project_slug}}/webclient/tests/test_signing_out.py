@@ -1,13 +1,14 @@
 """Signing out, in the project's auth mode: the page forgets the person, a reload does not bring
 them back, and the server refuses the credential they had from then on (with JWT, the refresh
-token and the access tokens of that login)."""
+token and the access tokens of that login). Signing out everywhere does it to every browser of
+theirs."""
 
 import json
 
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import open_room, room_link, sign_in
+from webclient.tests.browsing import message, open_room, room_link, send, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,4 +46,33 @@ def test_signing_out_forgets_the_person_and_ends_their_credential(
         refresh = json.loads(kept[0])["refresh"]
         renewal = page.request.post("/api/auth/token/refresh/", data={"refresh": refresh})
         assert renewal.status == 401
+    page_problems.assert_none()
+
+
+def test_signing_out_everywhere_signs_out_every_browser_of_the_person_and_only_theirs(
+    new_context, page_problems, user, bob, room, password
+):
+    laptop, phone, bobs = (new_context().new_page() for _ in range(3))
+    for page, who in ((laptop, "alice"), (phone, "alice"), (bobs, "bob")):
+        sign_in(page, who, password)
+    open_room(phone, room.name or "bob")
+    # The phone's requests and socket end with its credential: the browser logs the refusals.
+    page_problems.allow(r"status of (401 \(Unauthorized\)|403 \(Forbidden\))")
+
+    laptop.get_by_role("button", name="Profile").click()
+    laptop.get_by_role("dialog", name="Profile").get_by_role(
+        "button", name="Sign out everywhere"
+    ).click()
+    expect(laptop.get_by_role("alert")).to_contain_text("Signed out everywhere")
+    expect(phone.get_by_role("button", name="Sign in")).to_be_visible()
+    for page in (laptop, phone):
+        page.reload()
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    # bob chats on, and alice signs in again with the password she had.
+    open_room(bobs, room.name or "alice")
+    send(bobs, "Still here")
+    expect(message(bobs, "Still here")).not_to_contain_text("Sending")
+    sign_in(laptop, "alice", password)
+    open_room(laptop, room.name or "bob")
+    expect(message(laptop, "Still here")).to_be_visible()
     page_problems.assert_none()

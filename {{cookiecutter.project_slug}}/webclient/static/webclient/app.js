@@ -577,6 +577,23 @@ const actions = {
     }
   },
 
+  async signOutEverywhere() {
+    // Every credential of mine ends, this page's too, and every socket closes (4401): that
+    // close is this request's doing, not a session to renew. Refused or unanswered, the page
+    // stays signed in and says so: nobody is told they are out everywhere when they are not.
+    ownChangeUnderWay = true;
+    connection.stop();
+    try {
+      await api.post("/api/auth/logoutall/");
+    } catch (error) {
+      connection.start();
+      throw error;
+    } finally {
+      ownChangeUnderWay = false;
+    }
+    signedOut("Signed out everywhere: every device and tab signed in as you.");
+  },
+
   // Blocking is mine alone: the other person is not told (their messages are refused).
   async block(userId, blocking) {
     if (blocking) await api.post("/api/blocks/", { user: userId });

@@ -1,5 +1,6 @@
 // The person's own profile: the name others see and the picture beside it, changed in one
-// request (PATCH /api/auth/me/, a multipart form); and deleting the account, with its password.
+// request (PATCH /api/auth/me/, a multipart form); their password; signing out on every device;
+// and deleting the account, with its password.
 import { askTwice, byId } from "../dom.js";
 import { state } from "../store.js";
 
@@ -35,6 +36,19 @@ export function mountProfile(actions) {
       changed.textContent = [...(current ?? []), ...(next ?? [])].join(" ") || failure.message;
     } finally {
       changePassword.disabled = false;
+    }
+  });
+
+  const everywhere = byId("sign-out-everywhere");
+  everywhere.addEventListener("click", async () => {
+    everywhere.disabled = true;
+    try {
+      await actions.signOutEverywhere();
+      dialog.close();
+    } catch (failure) {
+      error.textContent = failure.message;
+    } finally {
+      everywhere.disabled = false;
     }
   });
 
