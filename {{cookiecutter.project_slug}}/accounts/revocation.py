@@ -50,7 +50,9 @@ def close_sockets(user_id: int, credential_id: str | None = None) -> None:
     end (ended_since).
 
     A channel layer that cannot be reached must not fail the logout it follows: the
-    failure is logged, and those sockets stay open until their credential expires.
+    failure is logged, and those sockets on other processes stay open until delivery
+    resumes, when each process closes the sockets of users whose credentials all ended
+    (chat/realtime/layer_watch.py); one logout's alone stay open until they expire.
     """
     after_commit(remember_the_end, user_id, credential_id)
     after_commit(announce_the_end, user_id, credential_id)

@@ -114,6 +114,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     present = False
     # Identifies the credential the socket was opened with (accounts/revocation.py).
     credential_id: str | None = None
+    # The user's credentials_version when that credential was checked: raised since, every
+    # credential of the user ended (users/credentials.py), as the hub checks after an outage.
+    credentials_version: int | None = None
     # Frames refused by the rate limit since the last one let through.
     refused_in_a_row = 0
     # Set once the socket is authenticated.
@@ -161,6 +164,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Follow the user's rooms, then tell the client it is ready: session.ready."""
         self.user_id = user.pk
         self.credential_id = self.scope.get("credential_id")
+        self.credentials_version = user.credentials_version
         extensions = self.scope.get("extensions") or {}
         self.outbox.write_now = extensions.get(WRITE_TEXTS_NOW, {}).get("write")
         hub = get_hub()
@@ -389,6 +393,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if identity.user.pk != self.scope["user"].pk:
             raise Forbidden("The credential belongs to another user.")
         self.credential_id = identity.credential_id
+        self.credentials_version = identity.user.credentials_version
         self.expiry.expire_at(identity.expires_at)
         self.send_event({"type": "auth.refreshed", "expires_at": identity.expires_at})
 

@@ -62,6 +62,8 @@ MEMBERSHIP_CHANGES = ("fanout.join", "fanout.leave", "fanout.blocked")
 
 class Socket(Protocol):
     user_id: int
+    # The user's credentials_version when the socket's credential was checked.
+    credentials_version: int
     # Room id -> where the user's history starts there, for the rooms where it is not 0.
     history_cuts: dict[int, int]
     # The 1-to-1s whose other member blocks the user.

@@ -5,9 +5,9 @@ is unreachable events go nowhere, and a subscriber that reconnects (redis-py doe
 and subscribes again) has missed what was published meanwhile. So the hub watches: a marker key
 it keeps in Redis tells a restart from mere silence, and the layer's connections count their
 reconnections (core/redis_connections.py). While Redis is down the hub tells its sockets
-(`unavailable`); once it answers again, or after a reconnection, the hub re-adds its groups,
-re-reads its users' rooms, and asks every socket to fetch what it missed (`room.resync`,
-docs/websocket.md).
+(`unavailable`); once it answers again, or after a reconnection, the hub closes the sockets
+whose user's credentials ended meanwhile, re-adds its groups, re-reads its users' rooms, and
+asks every socket to fetch what it missed (`room.resync`, docs/websocket.md).
 """
 
 import asyncio
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from core.redis_connections import reconnections
 
@@ -166,10 +167,13 @@ class LayerWatch:
         Joins and leaves published meanwhile were lost too: the database says which rooms
         each user is in now (a user removed meanwhile must not go on receiving the room), and
         where their history starts in each (a user who joined a room hiding its history must
-        not get the events of its earlier messages).
+        not get the events of its earlier messages). So were the ends of credentials: a socket
+        whose user signed out everywhere meanwhile (changed their password, was deactivated
+        or deleted) is closed, 4401.
         """
         hub = self.hub
         interruptions = self.interruptions
+        self.close_the_sockets_of_ended_credentials(await credentials_versions(list(hub.users)))
         async with hub.subscriptions:
             rooms_by_user = await rooms_of_users(list(hub.users))
             for user_id, sockets in list(hub.users.items()):
@@ -192,6 +196,14 @@ class LayerWatch:
             socket.push(
                 tuple(encode({"type": "room.resync", "room": room_id}) for room_id in room_ids)
             )
+
+    def close_the_sockets_of_ended_credentials(self, versions: dict[int, int]) -> None:
+        """Revoke each socket whose user's credentials version is no longer the one its
+        credential was checked under, or whose user is gone or inactive (not in `versions`)."""
+        for user_id, sockets in list(self.hub.users.items()):
+            for socket in list(sockets):
+                if versions.get(user_id) != socket.credentials_version:
+                    socket.revoke(None)
 
 
 async def until_cancelled(awaitable: Coroutine) -> Any:
@@ -225,3 +237,10 @@ def rooms_of_users(user_ids: list[int]) -> dict[int, dict[int, int]]:
     for user_id, room_id, cut in memberships.values_list("user_id", "room_id", "history_from"):
         rooms[user_id][room_id] = cut
     return rooms
+
+
+@database_sync_to_async
+def credentials_versions(user_ids: list[int]) -> dict[int, int]:
+    """User id -> credentials_version, for those of the users still active."""
+    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+    return dict(users.values_list("pk", "credentials_version"))

@@ -14,10 +14,14 @@ from urllib.parse import urlencode
 
 import pytest
 import redis
+from django.contrib.auth import get_user_model
+from django.db.models import F
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosedError
 
 from accounts.tests.clock import ManualClock
 from chat.domain.sending import send_message
+from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 from chat.realtime.layer_watch import LAYER_UNAVAILABLE
 from chat.realtime.rate_limits import RateLimiter, parse_limit
 from core.testing import HttpClient
@@ -358,3 +362,32 @@ async def test_the_sockets_catch_up_after_the_subscriber_reconnects_by_itself(
     assert not [f for client in (sender, receiver) for _, f in client.frames if is_unavailable(f)]
     for client in (sender, receiver):
         await client.websocket.close()
+
+
+@live
+@pytest.mark.faults
+async def test_a_socket_whose_credentials_ended_unheard_is_closed_as_delivery_resumes(
+    private_redis, start_server, user, bob, room, password, http_login
+):
+    """A user signs out everywhere (or changes their password) while Redis is away: the end
+    is stored, but its revocation, published to nobody, is lost, and a socket of theirs on
+    another process stays open. As delivery resumes, the hub reads its users' credentials
+    versions and closes the sockets whose credential ended meanwhile, 4401; the others catch
+    up as usual."""
+    host = start_server({"REDIS_URL": private_redis.url})
+    alice, bobs = [await connect_client(host, who, password, http_login) for who in (user, bob)]
+    # The end as the server never heard of it: stored, published nowhere.
+    raised = F("credentials_version") + 1
+    await get_user_model().objects.filter(pk=user.pk).aupdate(credentials_version=raised)
+    await alice.send(room, "unheard of")
+    await bobs.first(is_message("unheard of"))  # the socket is still open, and still sends
+
+    drop_subscribers(private_redis.url)
+    dropped = time.monotonic()
+    with pytest.raises(ConnectionClosedError) as closed:
+        await asyncio.wait_for(alice.reader, 30)  # an upper bound only
+    assert closed.value.rcvd.code == CLOSE_UNAUTHENTICATED
+    await bobs.first(lambda frame: frame["type"] == "room.resync", after=dropped)
+    await bobs.send(room, "still here")
+    await bobs.first(is_message("still here"))
+    await bobs.websocket.close()
