@@ -1,9 +1,10 @@
 """Throttles: against password guessing, checked before any password is hashed, and on writes.
 
-Every login (REST and the Django admin) counts against its client address, and every failed
-one against the username it tried (accounts/backends.py gives a successful one's place back);
-registration against its address. The client address is
-REMOTE_ADDR (REST_FRAMEWORK["NUM_PROXIES"] = 0): the ASGI server rewrites it from
+Every failed login (REST and the Django admin) counts against its client address and against
+the username it tried: each attempt takes its places before its password is hashed, and one that
+succeeds gives them back (accounts/backends.py), so that a team behind one NAT address signing
+in at nine is not taken for a guesser. Registration counts against its address. The client
+address is REMOTE_ADDR (REST_FRAMEWORK["NUM_PROXIES"] = 0): the ASGI server rewrites it from
 X-Forwarded-For only for the proxies it trusts, so a client cannot pick its own.
 """
 
@@ -107,8 +108,36 @@ class LiveRateThrottle(SimpleRateThrottle):
         return max(seconds, 1)
 
 
-class LoginAddressThrottle(LiveRateThrottle):
-    """Login and registration attempts per client address."""
+class CountingFailedLogins(LiveRateThrottle):
+    """A throttle whose count a login that succeeds leaves: each attempt takes its place in the
+    count before any password is hashed, in one atomic step, so that guesses sent at once
+    cannot all pass the check, and gives it back once it succeeds (give_back)."""
+
+    def allow_request(self, request, view) -> bool:
+        allowed = super().allow_request(request, view)
+        if allowed and self.rate is not None and self.key is not None:
+            setattr(request, self.reserved_as(), (self.counted_in, self.counted))
+        return allowed
+
+    @classmethod
+    def reserved_as(cls) -> str:
+        """The request's attribute holding where its attempt was counted."""
+        return f"login_attempt_counted_by_{cls.scope}"
+
+    @classmethod
+    def give_back(cls, request) -> None:
+        """A login that succeeded: its attempt was no guess."""
+        reserved = getattr(request, cls.reserved_as(), None)
+        if reserved is not None:
+            delattr(request, cls.reserved_as())
+            counts, counted = reserved
+            with suppress(ValueError, *OUTAGES):  # its window is long gone; the cache with it
+                counts.decr(counted)
+
+
+class LoginAddressThrottle(CountingFailedLogins):
+    """Failed logins, and registrations, per client address. A registration, or a password
+    checked to change it or delete the account, gives no place back."""
 
     scope = "auth"
 
@@ -116,19 +145,13 @@ class LoginAddressThrottle(LiveRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class LoginAccountThrottle(LiveRateThrottle):
+class LoginAccountThrottle(CountingFailedLogins):
     """Failed logins per username, from every address together: guessing one account's
     password from many addresses is limited too. The cost: someone who keeps guessing keeps
-    that account's owner from logging in until they stop.
-
-    Each attempt takes its place in the count before any password is hashed, in one atomic
-    step, so that guesses sent at once cannot all pass the check; a login that succeeds gives
-    its place back (accounts/backends.py), as the owner signing in, tab after tab, is not
-    guessing."""
+    that account's owner from logging in until they stop. The owner signing in, tab after
+    tab, is not guessing."""
 
     scope = "auth_account"
-    # Set on the request whose attempt took a place in the count: the key to give it back to.
-    RESERVED = "login_attempt_counted_as"
 
     def get_cache_key(self, request, view) -> str | None:
         data = request.data if isinstance(request, Request) else request.POST
@@ -142,22 +165,6 @@ class LoginAccountThrottle(LiveRateThrottle):
         same_user = unicodedata.normalize("NFKC", username.strip()).casefold()
         digest = hashlib.sha256(same_user.encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
-
-    def allow_request(self, request, view) -> bool:
-        allowed = super().allow_request(request, view)
-        if allowed and self.rate is not None and self.key is not None:
-            setattr(request, self.RESERVED, (self.counted_in, self.counted))
-        return allowed
-
-    @classmethod
-    def give_back(cls, request) -> None:
-        """A login that succeeded: its attempt was no guess."""
-        reserved = getattr(request, cls.RESERVED, None)
-        if reserved is not None:
-            delattr(request, cls.RESERVED)
-            counts, counted = reserved
-            with suppress(ValueError, *OUTAGES):  # its window is long gone; the cache with it
-                counts.decr(counted)
 
 
 LOGIN_THROTTLES = [LoginAddressThrottle, LoginAccountThrottle]

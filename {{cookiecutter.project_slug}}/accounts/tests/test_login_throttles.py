@@ -1,5 +1,6 @@
 """Password guessing: throttled by address (which a client cannot forge) and by account,
-on the API's login and the admin's; oversized passwords refused before any hashing."""
+on the API's login and the admin's, counting failed logins only; oversized passwords refused
+before any hashing."""
 
 import asyncio
 import json
@@ -96,6 +97,19 @@ def test_a_username_padded_or_in_other_forms_shares_the_account_count(
         assert answer.status_code in REFUSED
     for variant in [" alice ", "alice", *variants]:
         assert log_in(api_client, variant, password, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
+def test_a_team_behind_one_address_signs_in_and_its_guessers_are_still_held_up(
+    api_client, make_user, password, limits
+):
+    """One NAT address: more people than the address's limit sign in, and nobody is held up;
+    the failed logins from it are counted as before, and stop it (the right password too)."""
+    team = [make_user(f"member{n}") for n in range(limits["auth"] + 1)]
+    for member in team:
+        assert log_in(api_client, member.username, password).status_code == 200
+    for n in range(limits["auth"]):
+        assert log_in(api_client, team[n].username, "wrong").status_code in REFUSED
+    assert log_in(api_client, team[0].username, password).status_code == 429
 
 
 def test_the_admin_login_is_throttled_too(make_user, password, limits):

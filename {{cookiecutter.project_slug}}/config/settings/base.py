@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # Changes per signed-in user through the REST API (sends, edits, joins, ...).
         "writes": env("DJANGO_WRITE_THROTTLE_RATE", default="120/minute"),
-        # Login and registration attempts per client address, against password guessing.
+        # Failed logins and registrations per client address, against password guessing.
         "auth": env("DJANGO_AUTH_THROTTLE_RATE", default="20/minute"),
         # Login attempts per username from all addresses together, against guessing from many.
         "auth_account": env("DJANGO_AUTH_ACCOUNT_THROTTLE_RATE", default="30/hour"),
