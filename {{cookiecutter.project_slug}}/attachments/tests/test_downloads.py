@@ -143,12 +143,14 @@ def test_the_environment_chooses_s3_storage_as_the_readme_says(monkeypatch):
     spec = importlib.util.find_spec("config.settings.base")
     configured = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(configured)
-    storage = StorageHandler(configured.STORAGES)["attachments"]
-    assert [
-        storage.__class__.__name__,
-        storage.bucket_name,
-        storage.endpoint_url,
-        storage.querystring_expire,
-        storage.querystring_auth,
-        storage.signature_version,
-    ] == ["S3Storage", "chat-files", "https://s3.example.com", 30, True, "s3v4"]
+    # Avatars (the default storage) go to the bucket too: servers that share no disk all read them.
+    for alias in ("attachments", "default"):
+        storage = StorageHandler(configured.STORAGES)[alias]
+        assert [
+            storage.__class__.__name__,
+            storage.bucket_name,
+            storage.endpoint_url,
+            storage.querystring_expire,
+            storage.querystring_auth,
+            storage.signature_version,
+        ] == ["S3Storage", "chat-files", "https://s3.example.com", 30, True, "s3v4"], alias

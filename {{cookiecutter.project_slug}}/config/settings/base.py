@@ -140,37 +140,38 @@ STATIC_URL = "static/"
 # Whitenoise serves the apps' static directories as they are, with no collectstatic, except in
 # production (production.py).
 WHITENOISE_USE_FINDERS = True
-# Uploads, kept through Django's storage API: avatars (served to signed-in users by
-# users/api.py) and attachments (unless ATTACHMENTS_S3_BUCKET is set; downloaded through a view
-# that checks membership). Nothing serves this directory as it is: no public URL.
+# Uploads, kept through Django's storage API: avatars (the default storage, served to signed-in
+# users by users/api.py) and attachments (downloaded through a view that checks membership), in
+# this directory unless ATTACHMENTS_S3_BUCKET is set. Nothing serves it as it is: no public URL.
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
-# An S3-compatible bucket for attachments instead of MEDIA_ROOT, for servers that share no disk.
+# An S3-compatible bucket for uploads instead of MEDIA_ROOT, for servers that share no disk.
 # Credentials come from boto3's usual sources (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, an
 # instance role): never from these settings. The bucket must not be public.
 ATTACHMENTS_S3_BUCKET = env("ATTACHMENTS_S3_BUCKET", default="")
+UPLOADS_IN_S3 = ATTACHMENTS_S3_BUCKET and {
+    "BACKEND": "storages.backends.s3.S3Storage",
+    "OPTIONS": {
+        "bucket_name": ATTACHMENTS_S3_BUCKET,
+        # MinIO, Cloudflare R2, Backblaze... : their endpoint; unset for Amazon S3 itself.
+        "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL", default=None),
+        "region_name": env("ATTACHMENTS_S3_REGION", default=None),
+        # Downloads redirect to a signed URL valid this long: enough to follow the redirect, too
+        # short to be worth sharing.
+        "querystring_auth": True,
+        "querystring_expire": env.int("ATTACHMENTS_S3_URL_SECONDS", default=60),
+        # Version 4 signatures: what every S3-compatible service accepts, and new regions need.
+        "signature_version": "s3v4",
+        "file_overwrite": False,
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Avatars, under avatars/: where the attachments are, so that every server reads them.
+    "default": UPLOADS_IN_S3 or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "attachments": {
+    "attachments": UPLOADS_IN_S3
+    or {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT, "base_url": None},
-    }
-    if not ATTACHMENTS_S3_BUCKET
-    else {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": ATTACHMENTS_S3_BUCKET,
-            # MinIO, Cloudflare R2, Backblaze... : their endpoint; unset for Amazon S3 itself.
-            "endpoint_url": env("ATTACHMENTS_S3_ENDPOINT_URL", default=None),
-            "region_name": env("ATTACHMENTS_S3_REGION", default=None),
-            # Downloads redirect to a signed URL valid this long: enough to follow the redirect,
-            # too short to be worth sharing.
-            "querystring_auth": True,
-            "querystring_expire": env.int("ATTACHMENTS_S3_URL_SECONDS", default=60),
-            # Version 4 signatures: what every S3-compatible service accepts, and new regions need.
-            "signature_version": "s3v4",
-            "file_overwrite": False,
-        },
     },
 }
 
