@@ -48,6 +48,7 @@ from rest_framework_simplejwt.views import (
 from .identity import SocketIdentity
 from .jwt_authentication import (
     CREDENTIALS_CLAIM,
+    CREDENTIALS_ENDED,
     LOGIN_CLAIM,
     CurrentCredentialsJWTAuthentication,
     end_login,
@@ -177,6 +178,10 @@ class RefreshSerializer(TokenRefreshSerializer):
                 raise AuthenticationFailed(
                     self.error_messages["no_active_account"], "no_active_account"
                 )
+            if refresh.get(CREDENTIALS_CLAIM, 0) != user.credentials_version:
+                # Issued before every credential of the user ended: one the blacklisting of
+                # that end missed (a login that raced it) renews nothing either.
+                raise TokenError(CREDENTIALS_ENDED)
             first_use = refresh.blacklist()[1]  # get_or_create's `created`
             if not first_use:  # refreshed, or logged out, since it was checked above
                 raise TokenError(_("Token is blacklisted"))
@@ -195,8 +200,8 @@ class RefreshView(TokenRefreshView):
 @extend_schema_serializer(component_name="TokenVerify")  # simplejwt's name, as before
 class CurrentTokenVerifySerializer(TokenVerifySerializer):
     """A token, checked as a request with it would be: its signature and expiry, a refresh
-    token not blacklisted, its account active, its login not logged out and the password not
-    changed since it was issued."""
+    token not blacklisted, its account active, its login not logged out and the user's
+    credentials not ended since it was issued."""
 
     # simplejwt's serializer stops at the blacklist: it answered 200 for the access token of a
     # login that had logged out, which every request then refused.

@@ -55,16 +55,24 @@ def login_ended(login_id: str) -> bool:
         return False
 
 
+# Every credential of the user ended since the token was issued (users/credentials.py).
+CREDENTIALS_ENDED = (
+    "Your sign-ins ended since this token was issued (a sign-out everywhere, a new password): "
+    "log in again."
+)
+
+
 class CurrentCredentialsJWTAuthentication(JWTAuthentication):
-    """An access token issued before the user's password changed, or by a login that logged out
-    since, is refused at once (401), on REST and at a socket's handshake, not when it expires,
-    with simplejwt's code for a token that is no good (`token_not_valid`), which clients key on.
-    No query more: simplejwt reads the user anyway; a logout is a cache lookup."""
+    """An access token issued before every credential of the user ended (a password change, a
+    sign-out everywhere), or by a login that logged out since, is refused at once (401), on
+    REST and at a socket's handshake, not when it expires, with simplejwt's code for a token
+    that is no good (`token_not_valid`), which clients key on. No query more: simplejwt reads
+    the user anyway; a logout is a cache lookup."""
 
     def get_user(self, validated_token):
         user = super().get_user(validated_token)
         if validated_token.get(CREDENTIALS_CLAIM, 0) != user.credentials_version:
-            raise InvalidToken("The password changed since this token was issued: log in again.")
+            raise InvalidToken(CREDENTIALS_ENDED)
         login_id = validated_token.get(LOGIN_CLAIM)
         if login_id is not None and login_ended(login_id):
             raise InvalidToken("This token's login logged out: log in again.")

@@ -77,6 +77,20 @@ class User(AbstractUser):
     def avatar_url(self) -> str | None:
         return avatar_url(self.pk, self.avatar.name)
 
+    def save(self, **kwargs) -> None:
+        # A copy loaded before the user's credentials ended and saved whole after (the admin's
+        # change form, open meanwhile) would write the old version back, and the ended sessions
+        # and tokens would be good again: an existing user's version is written only by name
+        # (users/credentials.py).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            unsaved = {"credentials_version", *self.get_deferred_fields()}
+            kwargs["update_fields"] = [
+                field.attname
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.attname not in unsaved
+            ]
+        super().save(**kwargs)
+
     # A session holds this hash from its login and is refused once it differs: Django's is of
     # the password alone, so a session outlived every end of the user's credentials but a
     # password change (users/credentials.py).

@@ -9,6 +9,8 @@ from asgiref.sync import sync_to_async
 
 from accounts.tests.rest_status import rest_status
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
+from users.credentials import end_every_credential
+from users.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,3 +34,14 @@ async def test_the_admin_signs_a_user_out_everywhere(
     await sockets[1].send_to(text_data="{}")
     assert (await sockets[1].receive_json_from())["type"] == "error"
     assert await asyncio.to_thread(rest_status, bobs) == 200
+
+
+def test_a_copy_loaded_before_and_saved_whole_after_leaves_the_credentials_ended(user):
+    """The admin's change form, open while the user signs out everywhere, saves every field of
+    the copy it loaded: the credentials version is not among them."""
+    stale = User.objects.get(pk=user.pk)
+    end_every_credential(user)
+    stale.first_name = "Alice"
+    stale.save()
+    stale.refresh_from_db()
+    assert (stale.first_name, stale.credentials_version) == ("Alice", 1)

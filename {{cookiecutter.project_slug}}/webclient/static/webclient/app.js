@@ -549,7 +549,7 @@ const actions = {
     // The socket closes (4401) as the account goes, and requests on their way are refused:
     // none of it is a session to renew, and the page says why it signed out. Refused (the
     // wrong password), the account stays, and the socket opens again.
-    ownChangeUnderWay = true;
+    ownChangesUnderWay += 1;
     connection.stop();
     try {
       await api.delete("/api/auth/me/", { password });
@@ -557,7 +557,7 @@ const actions = {
       connection.start();
       throw error;
     } finally {
-      ownChangeUnderWay = false;
+      ownChangesUnderWay -= 1;
     }
     signedOut("Your account was deleted.");
   },
@@ -566,13 +566,13 @@ const actions = {
     // Every credential of the old password ends, this page's too in the modes with a token,
     // and every socket closes (4401): the page signs in again with the new one and opens its
     // socket anew. Refused (the wrong password, a weak new one), nothing has changed.
-    ownChangeUnderWay = true;
+    ownChangesUnderWay += 1;
     connection.stop();
     try {
       await api.post("/api/auth/password/", { current_password: current, new_password: next });
       await auth.signIn(state.me.username, next);
     } finally {
-      ownChangeUnderWay = false;
+      ownChangesUnderWay -= 1;
       connection.start();
     }
   },
@@ -581,15 +581,17 @@ const actions = {
     // Every credential of mine ends, this page's too, and every socket closes (4401): that
     // close is this request's doing, not a session to renew. Refused or unanswered, the page
     // stays signed in and says so: nobody is told they are out everywhere when they are not.
-    ownChangeUnderWay = true;
+    ownChangesUnderWay += 1;
     connection.stop();
+    // A room list reload still to come would ask with the credential being ended.
+    clearTimeout(roomsReload);
     try {
       await api.post("/api/auth/logoutall/");
     } catch (error) {
       connection.start();
       throw error;
     } finally {
-      ownChangeUnderWay = false;
+      ownChangesUnderWay -= 1;
     }
     signedOut("Signed out everywhere: every device and tab signed in as you.");
   },
@@ -620,12 +622,12 @@ const actions = {
 };
 
 // Once signed out, what was still on its way (a request refused, a renewal) does not replace
-// the reason the page gave; nor while the user's own change to their account (a deletion, a
-// new password) is under way, which ends their credentials itself.
+// the reason the page gave; nor while the user's own changes to their account (a deletion, a
+// new password, signing out everywhere) are under way, which end their credentials themselves.
 let signedOutAlready = false;
-let ownChangeUnderWay = false;
+let ownChangesUnderWay = 0;
 function signedOut(message) {
-  if (signedOutAlready || ownChangeUnderWay) return;
+  if (signedOutAlready || ownChangesUnderWay > 0) return;
   signedOutAlready = true;
   connection.stop();
   clearTimeout(catchUpRetry);
