@@ -3,6 +3,7 @@
 import { createApi, relative } from "./api.js";
 import { byId } from "./dom.js";
 import { passing } from "./http.js";
+import { notifyOfMessage } from "./notifications.js";
 import { Connection } from "./socket.js";
 import * as store from "./store.js";
 import { showSignIn } from "./views/signin.js";
@@ -85,6 +86,7 @@ function handleFrame(frame) {
   if (frame.type === "presence") presenceSeenAt.set(frame.user.id, ++presenceEvents);
   if (CHANGES_ROOM_FIELDS.has(frame.type)) for (const load of roomListLoads) load.push(frame);
   const follow = store.apply(frame);
+  if (frame.type === "message.new") notifyOfMessage(frame.message);
   if (frame.type === "message.new" && frame.message.sender?.id === state.me?.id) outageRefusals = 0;
   // A newcomer's presence came before they shared a room with us: the members list has it.
   if (frame.type === "member.joined" && frame.room === state.current) loadMembers(frame.room).catch(catchUpFailed);

@@ -1,7 +1,8 @@
 // The person's own profile: the name others see and the picture beside it, changed in one
-// request (PATCH /api/auth/me/, a multipart form); their password; signing out on every device;
-// and deleting the account, with its password.
+// request (PATCH /api/auth/me/, a multipart form); this device's notifications; their password;
+// signing out on every device; and deleting the account, with its password.
 import { askTwice, byId } from "../dom.js";
+import { chooseNotifications, notifyChoice, supported as notificationsSupported } from "../notifications.js";
 import { state } from "../store.js";
 
 export function mountProfile(actions) {
@@ -16,6 +17,23 @@ export function mountProfile(actions) {
     dialog.showModal();
   });
   byId("profile-cancel").addEventListener("click", () => dialog.close());
+
+  const notifyOf = byId("notify-of");
+  const notifyStatus = byId("notify-status");
+  byId("profile").addEventListener("click", () => {
+    notifyOf.value = notifyChoice();
+    notifyOf.disabled = !notificationsSupported;
+    notifyStatus.textContent = notificationsSupported ? "" : "This browser cannot show notifications.";
+  });
+  notifyOf.addEventListener("change", async () => {
+    try {
+      await chooseNotifications(notifyOf.value);
+      notifyStatus.textContent = notifyOf.value === "none" ? "Notifications off." : "Notifications on.";
+    } catch (failure) {
+      notifyOf.value = notifyChoice();
+      notifyStatus.textContent = failure.message;
+    }
+  });
 
   const changed = byId("password-changed");
   byId("profile").addEventListener("click", () => {
