@@ -1,7 +1,8 @@
 // Desktop notifications of others' messages while this tab is in the background: chosen per
 // device (localStorage), shown only with the browser's permission, and only for what the person
-// chose: nothing, their 1-to-1s, or every message. A click brings the tab back, at that room.
-import { displayName, roomName, state } from "./store.js";
+// chose: nothing, what is addressed to them (their 1-to-1s, messages naming them as @username),
+// or every message. A click brings the tab back, at that room.
+import { displayName, mentionsMe, roomName, state } from "./store.js";
 
 const CHOICE = "notify-of";
 const MAX_BODY = 200;
@@ -31,7 +32,7 @@ export function notifyOfMessage(message) {
   const room = state.rooms.get(message.room);
   // A room not in the list yet is a 1-to-1 coming back with this message.
   const group = room?.kind === "group";
-  if (choice === "direct" && group) return;
+  if (choice === "mine" && group && !mentionsMe(message.body)) return;
   const sender = displayName(message.sender);
   const files = message.attachments?.length ? "Sent a file" : "";
   const notification = new Notification(group ? `${sender} in ${roomName(room)}` : sender, {

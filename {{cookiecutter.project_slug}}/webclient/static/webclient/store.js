@@ -45,6 +45,16 @@ export function displayName(user) {
   return user.display_name || user.username;
 }
 
+// Whether a message's text names me, @username in any case, not inside a longer name or an
+// address (alice@example.com does not; "@alice," does).
+export function mentionsMe(body) {
+  const name = state.me?.username;
+  if (!body || !name) return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const nameChar = "[\\p{L}\\p{N}_@+-]|\\.[\\p{L}\\p{N}_]";
+  return new RegExp(`(?<![\\p{L}\\p{N}_.@+-])@${escaped}(?!${nameChar})`, "iu").test(body);
+}
+
 export function roomName(room) {
   // A 1-to-1 is named by its other person; displayName names one who left as a deleted user.
   return room.kind === "direct" ? displayName(room.peer) : room.name;

@@ -1,7 +1,7 @@
 // The open conversation: history (older pages on scroll up), live messages, receipts, typing,
 // reactions, edits and deletions; the composer (views/composer.js) writes into it.
 import { announce, byId, confirmedButton, count, formatSize, formatTime, h, keepingFocus, linked } from "../dom.js";
-import { conversation, displayName, emit, on, roomName, state } from "../store.js";
+import { conversation, displayName, emit, mentionsMe, on, roomName, state } from "../store.js";
 import { mountComposer } from "./composer.js";
 import { peopleSearch } from "./sidebar.js";
 
@@ -365,7 +365,8 @@ export function mountConversation(actions) {
 
   function messageNode(key, message, pending) {
     const mine = message.sender?.id === state.me.id;
-    const classes = ["message", mine && "mine", pending && "pending", message.deleted && "deleted"].filter(Boolean).join(" ");
+    const mention = !mine && !message.deleted && mentionsMe(message.body);
+    const classes = ["message", mine && "mine", mention && "mentions-me", pending && "pending", message.deleted && "deleted"].filter(Boolean).join(" ");
     // Focusable from script only: where the focus goes when a control of it goes away.
     const node = h("li", { class: classes, "data-id": pending ? null : message.id, "data-focus": key, tabindex: -1 });
     node.append(
@@ -377,6 +378,7 @@ export function mountConversation(actions) {
         " ",
         h("time", { datetime: message.created }, formatTime(message.created)),
         message.edited && !message.deleted ? h("span", { class: "hint" }, " (edited)") : null,
+        mention ? h("span", { class: "mention" }, " mentions you") : null,
       ),
     );
     const quoted = message.reply_to;
