@@ -9,6 +9,7 @@ X-Forwarded-For only for the proxies it trusts, so a client cannot pick its own.
 """
 
 import hashlib
+import ipaddress
 import logging
 import math
 import unicodedata
@@ -136,13 +137,32 @@ class CountingFailedLogins(LiveRateThrottle):
 
 
 class LoginAddressThrottle(CountingFailedLogins):
-    """Failed logins, and registrations, per client address. A registration, or a password
-    checked to change it or delete the account, gives no place back."""
+    """Failed logins, and registrations, per client address: an IPv6 client's /64 network, as
+    one machine or home holds all of it. A registration, or a password checked to change it or
+    delete the account, gives no place back."""
 
     scope = "auth"
+    # Set on a request this throttle refused: the throttles after it need not count it.
+    REFUSED = "login_refused_by_its_address"
 
     def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_network(request, self)}
+
+    def allow_request(self, request, view) -> bool:
+        allowed = super().allow_request(request, view)
+        if not allowed:
+            setattr(request, self.REFUSED, True)
+        return allowed
+
+
+def client_network(request, throttle: LiveRateThrottle) -> str:
+    """The client's address, or for IPv6 its /64 network."""
+    address = throttle.get_ident(request)
+    with suppress(ValueError):
+        parsed = ipaddress.ip_address(address)
+        if parsed.version == 6 and not parsed.ipv4_mapped:
+            return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
 
 
 class LoginAccountThrottle(CountingFailedLogins):
@@ -154,6 +174,9 @@ class LoginAccountThrottle(CountingFailedLogins):
     scope = "auth_account"
 
     def get_cache_key(self, request, view) -> str | None:
+        if getattr(request, LoginAddressThrottle.REFUSED, False):
+            # Refused already: a count per username it named would only fill the cache.
+            return None
         data = request.data if isinstance(request, Request) else request.POST
         username = data.get("username") if hasattr(data, "get") else None
         if not isinstance(username, str) or not username:

@@ -112,6 +112,34 @@ def test_a_team_behind_one_address_signs_in_and_its_guessers_are_still_held_up(
     assert log_in(api_client, team[0].username, password).status_code == 429
 
 
+def test_a_flood_of_logins_refused_at_their_address_does_not_wipe_an_accounts_count(
+    api_client, user, password, limits
+):
+    """Each refused attempt named a new username, and each made a count: enough of them pushed
+    the counts out of a per-process cache, the guessed account's among them, and guessing
+    began again. A login refused at its address counts against no username."""
+    for n in range(limits["auth_account"]):
+        assert log_in(api_client, "alice", "wrong", REMOTE_ADDR=f"10.4.0.{n + 1}").status_code in (
+            REFUSED
+        )
+    flooder = "10.5.0.1"
+    for n in range(limits["auth"]):
+        assert log_in(api_client, f"junk{n}", "wrong", REMOTE_ADDR=flooder).status_code in REFUSED
+    for n in range(400):
+        assert log_in(api_client, f"flood{n}", "wrong", REMOTE_ADDR=flooder).status_code == 429
+    assert log_in(api_client, "alice", password, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
+def test_an_ipv6_client_is_counted_by_its_network(api_client, limits):
+    """One machine, or one home, holds a whole /64: each of its addresses is no new client."""
+    for n in range(limits["auth"]):
+        address = f"2001:db8:0:1::{n + 1:x}"
+        assert log_in(api_client, f"guess{n}", "wrong", REMOTE_ADDR=address).status_code in REFUSED
+    assert log_in(api_client, "guess", "wrong", REMOTE_ADDR="2001:db8:0:1::ffff").status_code == 429
+    other = log_in(api_client, "guess", "wrong", REMOTE_ADDR="2001:db8:0:2::1")
+    assert other.status_code in REFUSED
+
+
 def test_the_admin_login_is_throttled_too(make_user, password, limits):
     make_user("root", is_staff=True, is_superuser=True)
     browser = Client()

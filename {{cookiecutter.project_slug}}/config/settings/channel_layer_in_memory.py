@@ -16,5 +16,13 @@ CHANNEL_LAYERS = {
     }
 }
 
-# Per-process cache: WebSocket tickets are redeemed by the process that issued them.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Per-process cache: WebSocket tickets are redeemed by the process that issued them. It holds
+# the throttles' counts and the ends of credentials too, which must not be pushed out: at
+# Django's default of 300 entries, a few hundred junk logins culled the count of an account
+# being guessed at. At 100,000 (some 40 MB at most) a flood must be hundreds of times larger.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}

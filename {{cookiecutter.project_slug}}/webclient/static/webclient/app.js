@@ -547,22 +547,9 @@ const actions = {
     store.emit("me");
   },
 
-  async deleteAccount(password) {
-    // The socket closes (4401) as the account goes, and requests on their way are refused:
-    // none of it is a session to renew, and the page says why it signed out. Refused (the
-    // wrong password), the account stays, and the socket opens again.
-    ownChangesUnderWay += 1;
-    connection.stop();
-    try {
-      await api.delete("/api/auth/me/", { password });
-    } catch (error) {
-      connection.start();
-      throw error;
-    } finally {
-      ownChangesUnderWay -= 1;
-    }
-    signedOut("Your account was deleted.");
-  },
+  // Refused (the wrong password), the account stays, and the socket opens again.
+  deleteAccount: (password) =>
+    endingMyCredentials(() => api.delete("/api/auth/me/", { password }), "Your account was deleted."),
 
   async changePassword(current, next) {
     // Every credential of the old password ends, this page's too in the modes with a token,
@@ -579,24 +566,13 @@ const actions = {
     }
   },
 
-  async signOutEverywhere() {
-    // Every credential of mine ends, this page's too, and every socket closes (4401): that
-    // close is this request's doing, not a session to renew. Refused or unanswered, the page
-    // stays signed in and says so: nobody is told they are out everywhere when they are not.
-    ownChangesUnderWay += 1;
-    connection.stop();
-    // A room list reload still to come would ask with the credential being ended.
-    clearTimeout(roomsReload);
-    try {
-      await api.post("/api/auth/logoutall/");
-    } catch (error) {
-      connection.start();
-      throw error;
-    } finally {
-      ownChangesUnderWay -= 1;
-    }
-    signedOut("Signed out everywhere: every device and tab signed in as you.");
-  },
+  // Refused or unanswered, the page stays signed in and says so: nobody is told they are out
+  // everywhere when they are not.
+  signOutEverywhere: () =>
+    endingMyCredentials(
+      () => api.post("/api/auth/logoutall/"),
+      "Signed out everywhere: every device and tab signed in as you.",
+    ),
 
   // Blocking is mine alone: the other person is not told (their messages are refused).
   async block(userId, blocking) {
@@ -622,6 +598,26 @@ const actions = {
     signedOut();
   },
 };
+
+// A change of mine that ends every credential of mine, this page's too, and closes every socket
+// of mine (4401): that close, and the refusals of requests on their way, are its doing, not a
+// session to renew. Done, the page says why it signed out; failed, it goes on as it was, its
+// socket opened again, and the caller has the error.
+async function endingMyCredentials(request, why) {
+  ownChangesUnderWay += 1;
+  connection.stop();
+  // A room list reload still to come would ask with a credential being ended.
+  clearTimeout(roomsReload);
+  try {
+    await request();
+  } catch (error) {
+    connection.start();
+    throw error;
+  } finally {
+    ownChangesUnderWay -= 1;
+  }
+  signedOut(why);
+}
 
 // Once signed out, what was still on its way (a request refused, a renewal) does not replace
 // the reason the page gave; nor while the user's own changes to their account (a deletion, a
