@@ -45,6 +45,8 @@ from rest_framework_simplejwt.views import (
     TokenVerifyView,
 )
 
+from users.credentials import lock_unended
+
 from .identity import SocketIdentity
 from .jwt_authentication import (
     CREDENTIALS_CLAIM,
@@ -149,6 +151,12 @@ class LoginSerializer(TokenObtainPairSerializer):
         # Bounded like every login's fields: an oversized password is refused unhashed.
         self.fields[self.username_field] = login_username_field()
         self.fields["password"] = password_field()
+
+    def validate(self, attrs: dict) -> dict:
+        with transaction.atomic():
+            tokens = super().validate(attrs)
+            lock_unended(self.user)
+            return tokens
 
     @classmethod
     def get_token(cls, user):

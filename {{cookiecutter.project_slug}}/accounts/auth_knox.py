@@ -21,6 +21,8 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from users.credentials import lock_unended
+
 from .identity import SocketIdentity
 from .revocation import close_sockets, credential_digest, credentials_ended
 from .serializers import LoginSerializer, UserSerializer
@@ -85,7 +87,7 @@ class LoginView(knox_views.LoginView):
         request.user = serializer.validated_data["user"]
         with transaction.atomic():
             # A user's logins take turns, so that two at once cannot both pass the limit.
-            type(request.user).objects.select_for_update().filter(pk=request.user.pk).exists()
+            lock_unended(request.user)
             end_the_oldest_logins(request.user, keep=self.get_token_limit_per_user())
             return super().post(request, format=format)
 

@@ -12,6 +12,7 @@ from importlib import import_module
 from channels.auth import AuthMiddlewareStack
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model, login, logout, user_logged_out
+from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.middleware.csrf import get_token
@@ -23,6 +24,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from users.credentials import lock_unended
 
 from . import revocation
 from .revocation import close_sockets, credential_digest
@@ -130,7 +133,9 @@ class LoginView(APIView):
         user = serializer.validated_data["user"]
         # Logged in as someone else in this browser, that session ends: its sockets close
         # (close_the_sockets_of_a_deleted_session).
-        login(request._request, user)
+        with transaction.atomic():
+            lock_unended(user)
+            login(request._request, user)
         return Response(UserSerializer(user).data)
 
 

@@ -6,6 +6,7 @@ with 4401.
 """
 
 from channels.db import database_sync_to_async
+from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import path
@@ -15,6 +16,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from users.credentials import lock_unended
 
 from .identity import SocketIdentity
 from .revocation import close_sockets, credential_digest, credentials_ended
@@ -67,7 +70,10 @@ class ObtainTokenView(APIView):
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        with transaction.atomic():
+            lock_unended(user)
+            token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 

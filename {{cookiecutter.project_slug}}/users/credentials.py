@@ -7,6 +7,7 @@ A password change, a deactivation (users/signals.py), signing out everywhere (PO
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
+from rest_framework.exceptions import ValidationError
 
 from accounts.revocation import close_sockets, credentials_ended
 
@@ -29,3 +30,18 @@ def raise_credentials_version(user) -> None:
     users = get_user_model()._default_manager.filter(pk=user.pk)
     users.update(credentials_version=F("credentials_version") + 1)
     user.refresh_from_db(fields=["credentials_version"])
+
+
+def lock_unended(user) -> None:
+    """Take the user's row lock for a login about to issue a credential, until its transaction
+    ends, and refuse the login if every credential of the user ended since `user` was read: a
+    password change or a sign-out everywhere that committed while this login checked the
+    password. The end, waiting on the lock otherwise, then finds the new credential to end."""
+    users = get_user_model()._default_manager.select_for_update().filter(pk=user.pk)
+    if users.values_list("credentials_version", flat=True).first() != user.credentials_version:
+        raise ValidationError({"non_field_errors": [LOGIN_OVERTAKEN]}, code="credentials_ended")
+
+
+LOGIN_OVERTAKEN = (
+    "Your sign-ins ended as you signed in (a new password, a sign-out everywhere): sign in again."
+)

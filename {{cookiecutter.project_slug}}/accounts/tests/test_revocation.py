@@ -7,17 +7,20 @@ from functools import partial
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.test import APIClient
 from websockets.asyncio.client import connect
 
 from accounts import revocation
+from accounts.backends import CountingFailuresBackend
 from accounts.tests.live_sockets import answers, close_code, open_real_socket
 from accounts.tests.login import log_in
 from chat.realtime import consumer
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 from chat.realtime.hub import get_hub
 from core.testing import HttpClient
+from users.credentials import LOGIN_OVERTAKEN, end_every_credential
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +68,27 @@ async def test_signing_out_everywhere_ends_every_login_of_the_user_and_closes_th
     assert await asyncio.to_thread(me_status, host, bobs.headers) == 200
     again = await signed_in(user.username, password)
     assert await asyncio.to_thread(me_status, host, again.headers) == 200
+
+
+def test_a_login_overtaken_by_the_end_of_every_credential_is_refused(
+    api_client, user, password, monkeypatch
+):
+    """The password checked, a sign-out everywhere (or a new password) commits before the
+    login issues its credential: that credential would be one the end missed. The login is
+    refused, to be made again."""
+    check = CountingFailuresBackend.authenticate
+
+    def overtaken(self, request, **credentials):
+        checked = check(self, request, **credentials)
+        if checked is not None:
+            end_every_credential(get_user_model().objects.get(pk=checked.pk))
+        return checked
+
+    with monkeypatch.context() as race:
+        race.setattr(CountingFailuresBackend, "authenticate", overtaken)
+        answer = log_in(api_client, user.username, password)
+    assert (answer.status_code, answer.data["non_field_errors"]) == (400, [LOGIN_OVERTAKEN])
+    assert log_in(api_client, user.username, password).status_code == 200
 
 
 def change_password(user) -> None:
