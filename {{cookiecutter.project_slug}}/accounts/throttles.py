@@ -184,8 +184,12 @@ class LoginAccountThrottle(CountingFailedLogins):
         # As the login's field reads it (whitespace stripped, Unicode normalized), then
         # case-folded: " alice", "Alice" and alice in fullwidth letters share alice's count,
         # where each had a count of its own and " alice " still logged in as alice. Hashed,
-        # so that any username makes a valid cache key.
-        same_user = unicodedata.normalize("NFKC", username.strip()).casefold()
+        # so that any username makes a valid cache key. Marks then go: a database may fold
+        # the dotted capital I to a plain i (PostgreSQL), where Python folds it to i and a
+        # dot, and the two would have had a count each.
+        folded = unicodedata.normalize("NFKC", username.strip()).casefold()
+        folded = unicodedata.normalize("NFKD", folded)
+        same_user = "".join(char for char in folded if not unicodedata.combining(char))
         digest = hashlib.sha256(same_user.encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
 

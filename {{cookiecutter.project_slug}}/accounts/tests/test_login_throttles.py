@@ -90,7 +90,7 @@ def test_a_username_padded_or_in_other_forms_shares_the_account_count(
 ):
     # Each of these reaches alice's account, or is refused as no account: none is a fresh count.
     fullwidth = "".join(chr(ord(letter) + 0xFEE0) for letter in "alice")
-    variants = [" alice", "alice ", "\talice", "alice\n", fullwidth, "ALICE "]
+    variants = [" alice", "alice ", "\talice", "alice\n", fullwidth, "ALICE ", "AL\u0130CE"]
     for n in range(limits["auth_account"]):
         address = f"10.1.{n // 250}.{n % 250 + 1}"
         answer = log_in(api_client, variants[n % len(variants)], "wrong", REMOTE_ADDR=address)
