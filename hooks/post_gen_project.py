@@ -54,6 +54,7 @@ FILES_BY_ANSWER = {
             "config/settings/auth_session.py",
             "accounts/auth_session.py",
             "accounts/session_authentication.py",
+            "accounts/session_store.py",
             "accounts/tests/test_auth_session.py",
             "accounts/tests/fixtures_session.py",
             "webclient/static/webclient/auth/session.js",

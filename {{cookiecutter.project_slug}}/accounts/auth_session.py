@@ -88,7 +88,8 @@ def session_model():
 def close_the_sockets_of_a_deleted_session(sender, instance, **kwargs) -> None:
     """However a session ends, its row is deleted: a logout; a login as someone else in its
     browser, here or in the admin (Django's login() then drops it with no logout signal); a
-    password change (its key changes); clearsessions."""
+    password change (its key changes). Not clearsessions, which deletes expired sessions
+    without the ORM (accounts/session_store.py): their sockets closed as they expired."""
     user_id = instance.get_decoded().get(SESSION_KEY)
     if user_id is not None:
         user_id = get_user_model()._meta.pk.to_python(user_id)

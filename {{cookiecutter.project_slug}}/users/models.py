@@ -82,7 +82,8 @@ class User(AbstractUser):
         # change form, open meanwhile) would write the old version back, and the ended sessions
         # and tokens would be good again: an existing user's version is written only by name
         # (users/credentials.py).
-        if not self._state.adding and kwargs.get("update_fields") is None:
+        whole = kwargs.get("update_fields") is None and not kwargs.get("force_insert")
+        if whole and not self._state.adding and self.pk is not None:
             unsaved = {"credentials_version", *self.get_deferred_fields()}
             kwargs["update_fields"] = [
                 field.attname

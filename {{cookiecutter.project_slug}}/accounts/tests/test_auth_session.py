@@ -4,8 +4,14 @@ closes when the session logs out or expires."""
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from accounts.session_store import SessionStore
 from accounts.tests.live_sockets import logout_closes_only_that_logins_socket
 from chat.realtime.frames import CLOSE_UNAUTHENTICATED
 
@@ -168,3 +174,17 @@ def test_a_forms_csrf_token_is_no_field_the_api_refuses(browser, user, room):
     form = {"body": "From a form", "client_id": "form-1", "csrfmiddlewaretoken": token}
     sent = browser.post(f"/api/rooms/{room.pk}/messages/", form)
     assert (sent.status_code, sent.data["body"]) == (201, "From a form")
+
+
+@pytest.mark.django_db
+def test_clearsessions_deletes_the_expired_sessions_in_one_statement(user):
+    """Not row by row, each loaded and signalled: a busy site has millions."""
+    for expiry in (-60, -30, 3600):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session.set_expiry(expiry)
+        session.save()
+    with CaptureQueriesContext(connection) as statements:
+        call_command("clearsessions")
+    assert len(statements) == 1, [statement["sql"] for statement in statements]
+    assert Session.objects.count() == 1

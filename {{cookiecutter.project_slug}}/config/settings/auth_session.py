@@ -7,3 +7,6 @@ AUTH_MODE_REST_AUTHENTICATION_CLASSES = [
 
 # The web client's module for this auth mode (webclient/static/).
 WEBCLIENT_AUTH_MODULE = "webclient/auth/session.js"
+
+# Django's database sessions, `clearsessions` deleting the expired ones in one statement.
+SESSION_ENGINE = "accounts.session_store"
