@@ -1,13 +1,14 @@
 """Gaps in a room's messages as a process receives them: the channel layer delivers at most once.
 
 Redis pub/sub keeps nothing for a subscriber that is reconnecting, and the layer watch notices
-only on its next round. Every message carries its room's `seq`, so the hub sees a number
-skipped. Two processes storing messages in one room may publish them slightly out of order,
-so a number missing is only a gap once the room's next layer message has come without it: then
-every local socket of the room is told to catch up (`room.resync`). A message lost when no other
-follows (its process died between storing and publishing it, or the layer dropped the room's
-last event) shows no gap that way: the hub also compares, every CHAT_STORED_CHECK_SECONDS, the
-rooms' numbers as stored with those received (stored_up_to).
+only on its next round. Every message carries its room's `seq`, and every change to a stored
+message its room's change number, so the hub sees a number skipped (one RoomSequences each).
+Two processes storing messages in one room may publish them slightly out of order, so a number
+missing is only a gap once the room's next layer message has come without it: then every local
+socket of the room is told to catch up (`room.resync`). A message lost when no other follows
+(its process died between storing and publishing it, or the layer dropped the room's last
+event) shows no gap that way: the hub also compares, every CHAT_STORED_CHECK_SECONDS, the rooms'
+numbers as stored with those received (stored_up_to).
 """
 
 # A gap this wide is not waited for: the sockets catch up at once.

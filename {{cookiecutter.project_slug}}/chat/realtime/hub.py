@@ -38,9 +38,11 @@ from .per_loop import per_loop
 
 
 @database_sync_to_async
-def stored_numbers(room_ids: list[int]) -> list[tuple[int, int]]:
-    """(room id, its newest message's seq) for those of the rooms that still exist."""
-    return list(Room.objects.filter(pk__in=room_ids).values_list("pk", "last_seq"))
+def stored_numbers(room_ids: list[int]) -> list[tuple[int, int, int]]:
+    """(room id, its newest message's seq, its last change's number) for those of the rooms
+    that still exist."""
+    rooms = Room.objects.filter(pk__in=room_ids)
+    return list(rooms.values_list("pk", "last_seq", "last_change"))
 
 
 class SocketLimitReached(Exception):
@@ -104,6 +106,8 @@ class Hub:
         self.tasks: list[asyncio.Task] = []
         # The seq of each followed room's messages as they arrive, to notice one that did not.
         self.sequences = RoomSequences()
+        # The same for the numbers of changes to stored messages (edits, deletions, reactions).
+        self.change_numbers = RoomSequences()
         # Room id -> {socket: cut}, for the sockets of newcomers to rooms hiding their history
         # (chat/realtime/history_cuts.py): only these rooms' events are filtered per socket.
         self.cuts: dict[int, dict[Socket, int]] = {}
@@ -274,6 +278,7 @@ class Hub:
         if not sockets:
             del self.rooms[room_id]
             self.sequences.forget(room_id)
+            self.change_numbers.forget(room_id)
             await self.leave_group(room_group(room_id))
 
     async def leave_group(self, group: str) -> None:
@@ -357,7 +362,7 @@ class Hub:
 
     async def to_room(self, event: dict, room_events: Sequence[dict]) -> None:
         """A room's events (`fanout.room`, or a `fanout.room_batch` of them) to the room's
-        sockets here, as one push; a gap in their seqs resyncs."""
+        sockets here, as one push; a gap in their seqs, or in their change numbers, resyncs."""
         room_id = event["room"]
         sockets = list(self.rooms.get(room_id, ()))
         reader = event.get("reader")
@@ -383,6 +388,10 @@ class Hub:
         if seqs and self.sequences.received(room_id, seqs):
             logger.warning("room %s: a message did not arrive; its sockets resync", room_id)
             self.resync(room_id)
+        changes = [event["change"] for event in room_events if event.get("change") is not None]
+        if changes and self.change_numbers.received(room_id, changes):
+            logger.warning("room %s: a change did not arrive; its sockets resync", room_id)
+            self.resync(room_id)
 
     def resync(self, room_id: int) -> None:
         """Ask the room's sockets here to fetch what they missed (docs/websocket.md, Gaps)."""
@@ -392,14 +401,22 @@ class Hub:
 
     async def check_stored_numbers(self) -> None:
         """Compare the followed rooms' newest numbers as stored with those received: a message
-        stored whose event never came, and that no later message revealed, resyncs its room."""
+        stored, or a change to one, whose event never came, and that no later one revealed,
+        resyncs its room."""
         room_ids = [room_id for room_id, sockets in self.rooms.items() if sockets]
         if not room_ids:
             return
-        for room_id, last_seq in await stored_numbers(room_ids):
-            if room_id in self.rooms and self.sequences.stored_up_to(room_id, last_seq):
+        for room_id, last_seq, last_change in await stored_numbers(room_ids):
+            if room_id not in self.rooms:
+                continue
+            # Both looked at, each keeping its own record: one resync for either.
+            lost = self.sequences.stored_up_to(room_id, last_seq)
+            lost_change = self.change_numbers.stored_up_to(room_id, last_change)
+            if lost or lost_change:
                 logger.warning(
-                    "room %s: a stored message never arrived; its sockets resync", room_id
+                    "room %s: a stored %s never arrived; its sockets resync",
+                    room_id,
+                    "message" if lost else "change",
                 )
                 self.resync(room_id)
 

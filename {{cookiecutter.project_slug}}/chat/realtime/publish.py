@@ -12,12 +12,18 @@ from . import history_cuts
 from .frames import encode
 from .hub import PRESENCE_GROUP, get_hub, room_group, user_group
 
+# The events that number a change to a stored message (Message.change), in the event itself or
+# in the message it carries.
+CHANGE_EVENTS = {"message.updated", "message.deleted", "reaction.added", "reaction.removed"}
+
 
 def room_message(room_id: int, event: dict) -> dict:
     message = {"type": "fanout.room", "room": room_id, "frame": encode(event)}
+    # The hub checks the room's numbers as they arrive (chat/realtime/gaps.py).
     if event["type"] == "message.new":
-        # The hub checks the room's numbers as they arrive (chat/realtime/gaps.py).
         message["seq"] = event["message"]["seq"]
+    elif event["type"] in CHANGE_EVENTS:
+        message["change"] = event["change"] if "change" in event else event["message"]["change"]
     elif event["type"] == "room.read":
         # The hub keeps a receipt from the people the reader blocks (chat/realtime/hub.py).
         message["reader"] = event["user"]["id"]

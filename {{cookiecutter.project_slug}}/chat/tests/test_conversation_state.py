@@ -12,10 +12,12 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.db import close_old_connections, connection
+from django.db.models import F
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.tests.clock import ManualClock
 from accounts.tests.throttling import use_production_throttle_rates
+from chat.domain.reactions import add_reaction
 from chat.domain.search import search_messages
 from chat.domain.sending import send_message
 from chat.models import Message, Room
@@ -398,16 +400,19 @@ def test_concurrent_senders_get_distinct_consecutive_numbers(room, user, bob):
     assert numbers == list(range(1, 31))
 
 
-async def test_a_message_that_does_not_arrive_makes_the_rooms_sockets_resync(
-    open_socket, room, user
+@pytest.mark.parametrize(
+    ("event_type", "number"), [("message.new", "seq"), ("reaction.added", "change")]
+)
+async def test_a_message_or_change_that_does_not_arrive_makes_the_rooms_sockets_resync(
+    open_socket, room, user, event_type, number
 ):
     tab = await open_socket(user)
     hub = get_hub()
 
     async def arrives(seq: int) -> None:
-        frame = encode({"type": "message.new", "seq": seq})
-        await hub.dispatch({"type": "fanout.room", "room": room.pk, "frame": frame, "seq": seq})
-        assert (await next_of(tab))["seq"] == seq
+        frame = encode({"type": event_type, number: seq})
+        await hub.dispatch({"type": "fanout.room", "room": room.pk, "frame": frame, number: seq})
+        assert (await next_of(tab))[number] == seq
 
     await arrives(1)
     await arrives(3)  # 2 may be on its way from another process
@@ -432,6 +437,27 @@ async def test_a_stored_message_whose_event_never_came_makes_the_rooms_sockets_r
     assert await next_of(tab) == {"type": "room.resync", "room": room.pk}
     # One that arrives between two looks is no gap: the next frame is the message after it.
     await say(tab, room, "arrives")
+    await hub.check_stored_numbers()
+    await hub.check_stored_numbers()
+    await say(tab, room, "and the next")
+
+
+async def test_a_stored_change_whose_event_never_came_makes_the_rooms_sockets_resync(
+    open_socket, room, user, bob
+):
+    """An edit, a deletion or a reaction numbered and stored by a process that died before it
+    published it: the look at the stored numbers finds it as it finds a lost message."""
+    tab = await open_socket(user)
+    hub = get_hub()
+    message_id = await say(tab, room, "to react to")
+    await hub.check_stored_numbers()
+    await Room.objects.filter(pk=room.pk).aupdate(last_change=F("last_change") + 1)
+    await hub.check_stored_numbers()  # it may still be on its way
+    await hub.check_stored_numbers()
+    assert await next_of(tab) == {"type": "room.resync", "room": room.pk}
+    # One that arrives between two looks is no gap: the next frame is the message after it.
+    await sync_to_async(add_reaction)(bob, message_id, "\U0001f44d")
+    assert (await next_of(tab))["type"] == "reaction.added"
     await hub.check_stored_numbers()
     await hub.check_stored_numbers()
     await say(tab, room, "and the next")
