@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from PIL import Image, ImageOps
 
-from core.image_decoding import decoding_turn
+from core.image_decoding import decoding_turn, refuse_costly_scans
 
 from .content import IMAGE_FORMATS, TooManyFrames, TooManyPixels, opened_image
 
@@ -26,7 +26,8 @@ def process_image(file, content_type: str) -> ProcessedImage:
     EXIF orientation is applied first, so the picture still stands the right way up. Raises
     TooManyPixels before decoding an image larger than ATTACHMENTS_MAX_PIXELS, all its frames
     counted (a few kilobytes of PNG can decode to gigabytes), TooManyFrames before decoding an
-    animation of more than ATTACHMENTS_MAX_FRAMES, and OSError for an image Pillow cannot decode.
+    animation of more than ATTACHMENTS_MAX_FRAMES, TooManyScans before decoding a JPEG of more
+    than JPEG_MAX_SCANS (core/image_decoding.py), and OSError for an image Pillow cannot decode.
     """
     file.seek(0)
     with decoding_turn(), opened_image(file, [IMAGE_FORMATS[content_type]]) as image:
@@ -39,6 +40,7 @@ def process_image(file, content_type: str) -> ProcessedImage:
             raise TooManyFrames
         if image.width * image.height * frames > settings.ATTACHMENTS_MAX_PIXELS:
             raise TooManyPixels
+        refuse_costly_scans(image, file)
         animated = frames > 1
         # Frames of an animation are kept as they are: transposing applies to one frame only.
         # In place: a transposed copy would be a second image of every pixel.
@@ -53,12 +55,19 @@ def process_image(file, content_type: str) -> ProcessedImage:
 
 def thumbnail(image: Image.Image) -> Image.Image:
     """A new image, at most ATTACHMENTS_THUMBNAIL_SIZE a side, made without copying the full
-    one where its mode allows (Image.thumbnail() works in place, on a copy of every pixel)."""
-    if image.mode not in ("RGB", "RGBA"):
-        image = image.convert("RGBA")  # resampling a palette would only pick pixels
+    one (Image.thumbnail() works in place, on a copy of every pixel)."""
     size = settings.ATTACHMENTS_THUMBNAIL_SIZE
     scale = min(size / image.width, size / image.height, 1)
     fitted = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    if image.mode not in ("RGB", "RGBA"):
+        # Resampled in colour, not in its own mode (a palette's indexes cannot be averaged),
+        # but shrunk to twice the thumbnail first: converted whole, a grey or palette image
+        # would take a second copy of every pixel, four times its own size. A palette is
+        # shrunk by picking pixels, the rest by averaging them.
+        picked = image.mode in ("P", "1")
+        near = (min(image.width, 2 * fitted[0]), min(image.height, 2 * fitted[1]))
+        shrink = Image.Resampling.NEAREST if picked else Image.Resampling.BOX
+        image = image.resize(near, shrink).convert("RGBA")
     # Reduced by a whole factor first, then resampled, as Image.thumbnail() does.
     return image.resize(fitted, Image.Resampling.BICUBIC, reducing_gap=2.0)
 

@@ -11,6 +11,7 @@ from django.utils.text import get_valid_filename
 
 from chat.domain.access import sender_membership
 from chat.domain.errors import Invalid
+from core.image_decoding import TOO_MANY_SCANS, TooManyScans
 from users.locking import lock_users
 
 from .cleanup import delete_files
@@ -50,6 +51,8 @@ def upload_attachment(user, room_id, file) -> Attachment:
     except TooManyFrames:
         limit = settings.ATTACHMENTS_MAX_FRAMES
         raise Invalid(f"The animation has more than {limit} frames.", "file") from None
+    except TooManyScans:
+        raise Invalid(TOO_MANY_SCANS, "file") from None
     except (OSError, ValueError, SyntaxError):
         # Pillow's errors for a file that starts as an image and is not one.
         raise Invalid("The image cannot be read.", "file") from None

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.image_decoding import decoding_turn
+from core.image_decoding import TOO_MANY_SCANS, TooManyScans, decoding_turn, refuse_costly_scans
 
 # What phones and browsers produce; Pillow is asked to recognise these formats only.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
@@ -33,6 +33,7 @@ def reencode(upload) -> ContentFile:
             # Image.open read the header only: refuse a huge image before decoding it.
             if image.width * image.height > settings.USERS_AVATAR_MAX_PIXELS:
                 raise ValidationError("The image has too many pixels.", code="too_large")
+            refuse_costly_scans(image, upload)
             # A JPEG is decoded straight at the smallest scale (1/2, 1/4 or 1/8) still at
             # least `side` pixels a side: a fraction of the memory and time of a full decode.
             image.draft("RGB", (side, side))
@@ -46,6 +47,8 @@ def reencode(upload) -> ContentFile:
                 (side, side),
                 Image.Resampling.LANCZOS,
             )
+    except TooManyScans:
+        raise ValidationError(TOO_MANY_SCANS, code="too_large") from None
     except DECODING_ERRORS as error:
         raise ValidationError(
             "The file is not an image this server reads (JPEG, PNG, GIF or WebP), or it is "

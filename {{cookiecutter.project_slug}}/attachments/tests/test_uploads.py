@@ -16,6 +16,7 @@ from attachments.models import Attachment
 from chat.models import Message
 from core.image_decoding import decoding_slots, decoding_turn
 from core.upload_turns import upload_turn
+from users.tests.images import progressive_jpeg
 
 from .conftest import ELF, EXIF_MAKE, MZ, PDF, image_bytes, stored_files
 
@@ -319,25 +320,39 @@ django.setup()
 from attachments.images import process_image
 data = open(sys.argv[1], "rb").read()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-process_image(io.BytesIO(data), "image/png")
+process_image(io.BytesIO(data), sys.argv[2])
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
 """
 
 
-def test_an_image_is_processed_holding_one_copy_of_its_pixels(tmp_path):
-    """4,000 x 4,000 transparent pixels: a small PNG that decodes to 62,500 KiB. Processing it
-    held four copies (750 MB at the pixel limit, per upload); now one, and a little."""
-    path = tmp_path / "empty.png"
-    Image.new("RGBA", (4000, 4000)).save(path, optimize=True)
-    decoded_kib = 4000 * 4000 * 4 / 1024
+@pytest.mark.parametrize(
+    ("mode", "fmt", "bytes_per_pixel"),
+    [("RGBA", "PNG", 4), ("L", "PNG", 1), ("P", "PNG", 1), ("CMYK", "JPEG", 4)],
+)
+def test_an_image_is_processed_holding_one_copy_of_its_pixels(tmp_path, mode, fmt, bytes_per_pixel):
+    """4,000 x 4,000 pixels of one colour: a small file that decodes to 62,500 KiB at 4 bytes a
+    pixel. Processing a transparent PNG held four copies (750 MB at the pixel limit, per
+    upload), and a grey or palette one a second copy at 4 bytes a pixel, for its thumbnail;
+    now one, and a little."""
+    path = tmp_path / f"plain.{fmt.lower()}"
+    Image.new(mode, (4000, 4000)).save(path, format=fmt)
+    decoded_kib = 4000 * 4000 * bytes_per_pixel / 1024
     result = subprocess.run(
-        [sys.executable, "-c", PEAK_OF_PROCESSING, str(path)],
+        [sys.executable, "-c", PEAK_OF_PROCESSING, str(path), f"image/{fmt.lower()}"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) < 1.5 * decoded_kib
+
+
+def test_a_jpeg_of_too_many_scans_is_refused_before_it_is_decoded(upload, user, room, media):
+    with nothing_decoded():
+        response = upload(user, room, progressive_jpeg(100), "scans.jpg")
+    assert_refused(response, media, "more than 100 scans")
+    response = upload(user, room, progressive_jpeg(0), "photo.jpg")
+    assert response.status_code == 201, response.data
 
 
 def test_images_are_decoded_a_few_at_a_time(upload, user, room, settings, monkeypatch):

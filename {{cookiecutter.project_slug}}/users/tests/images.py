@@ -34,3 +34,13 @@ def noise_png(side: int) -> bytes:
 
 def upload(data: bytes, name: str = "me.jpg", content_type: str = "image/jpeg"):
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def progressive_jpeg(extra_scans: int) -> bytes:
+    """A progressive JPEG (Pillow writes ten scans or so) with its last scan repeated
+    `extra_scans` times: scans that each cost a pass over every pixel to decode."""
+    encoded = io.BytesIO()
+    Image.new("RGB", (64, 32), "teal").save(encoded, format="JPEG", progressive=True)
+    data = encoded.getvalue()
+    last_scan = data[data.rindex(b"\xff\xda") : -2]  # to the end-of-image marker
+    return data[:-2] + last_scan * extra_scans + data[-2:]

@@ -10,7 +10,7 @@ from PIL import Image
 
 from users.models import User
 from users.profile import remove_avatar, set_avatar
-from users.tests.images import EXIF_MAKE, noise_png, photo, upload
+from users.tests.images import EXIF_MAKE, noise_png, photo, progressive_jpeg, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +171,21 @@ def test_an_image_declaring_too_many_pixels_is_refused(as_user, user, settings):
     )
     assert response.status_code == 400
     assert "too many pixels" in response.data["avatar"][0]
+
+
+def test_a_jpeg_of_too_many_scans_is_refused_as_an_avatar(as_user, user, media_root):
+    """Each scan of a progressive JPEG is a pass over every pixel: a few kilobytes of them cost
+    seconds of decoding (core/image_decoding.py)."""
+    client = as_user(user)
+    response = client.patch(
+        "/api/auth/me/", {"avatar": upload(progressive_jpeg(100))}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "more than 100 scans" in response.data["avatar"][0]
+    accepted = client.patch(
+        "/api/auth/me/", {"avatar": upload(progressive_jpeg(0))}, format="multipart"
+    )
+    assert accepted.status_code == 200, accepted.data
 
 
 def test_a_new_avatar_replaces_the_old_one_and_its_url(
