@@ -133,6 +133,11 @@ def payload(attachment: Attachment) -> dict:
     }
 
 
+def carries_any(message) -> bool:
+    """Whether the message has attachments: then it may have no text."""
+    return Attachment.objects.filter(message=message).exists()
+
+
 def delete_for(message) -> None:
     """A deleted message's attachments: rows now, files once the deletion commits (cleanup.py)."""
     Attachment.objects.filter(message=message).delete()

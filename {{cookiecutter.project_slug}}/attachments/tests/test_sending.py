@@ -54,6 +54,19 @@ def test_a_message_of_attachments_alone_needs_no_text(as_user, uploaded, user, r
     assert send(as_user, user, room, [], body="", client_id="c-2").status_code == 400
 
 
+def test_an_edit_may_take_away_the_caption_of_files_but_not_the_text_of_a_message_without(
+    as_user, uploaded, user, room
+):
+    with_files = send(as_user, user, room, [uploaded(user, room).pk], body="caption").data
+    words = send(as_user, user, room, [], body="words", client_id="c-2").data
+    edited = as_user(user).patch(f"/api/messages/{with_files['id']}/", {"body": " "}, format="json")
+    assert (edited.status_code, edited.data["body"]) == (200, "")
+    assert len(edited.data["attachments"]) == 1
+    refused = as_user(user).patch(f"/api/messages/{words['id']}/", {"body": ""}, format="json")
+    assert (refused.status_code, refused.data) == (400, {"body": ["body must not be empty."]})
+    assert Message.objects.get(pk=words["id"]).body == "words"
+
+
 @pytest.mark.parametrize(
     "whose",
     ["another member's", "of another room", "already sent", "no such", "repeated", "not an id"],

@@ -4,13 +4,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from attachments.linking import carries_any as carries_attachments
 from attachments.linking import delete_for as delete_attachments
 
 from ..models import Membership, Message, Reaction, Room
 from ..realtime import publish
 from .access import refuse_if_blocked
 from .after_commit import publish_after_commit
-from .errors import Forbidden, NotFound
+from .errors import Forbidden, Invalid, NotFound
 from .events import message_event
 from .validation import clean_body, clean_id
 
@@ -69,12 +70,15 @@ def editable_message(user, message_id) -> tuple[Message, Membership]:
 
 
 def edit_message(user, message_id, body) -> Message:
-    body = clean_body(body)
+    body = clean_body(body, allow_empty=True)
     with transaction.atomic():
         message, membership = editable_message(user, message_id)
         if message.sender_id != user.pk:
             raise Forbidden("Only the sender can edit a message.")
         refuse_if_blocked(membership)
+        # As at its send: a message that carries files may lose its caption, not its all.
+        if not body and not carries_attachments(message):
+            raise Invalid("body must not be empty.", "body")
         message.body, message.edited = body, timezone.now()
         number_change(message)
         message.save(update_fields=["body", "edited", "change"])
