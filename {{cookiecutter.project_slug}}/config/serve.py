@@ -15,13 +15,19 @@ from uvicorn.main import main as uvicorn
 # settings too, and are read before the settings are.
 from config.settings.environment import env
 
+# The largest frame read: a message of CHAT_MAX_MESSAGE_LENGTH (4,000) characters is 48 KB of
+# JSON at most (every character escaped as a surrogate pair, as Python's json writes them).
+# Every frame is parsed before its rate limit is checked: at 1 MiB, one user's frames of
+# numbers held the event loop 57 ms each. Raise it with CHAT_MAX_MESSAGE_LENGTH.
+WS_MAX_FRAME_BYTES = env.int("WS_MAX_FRAME_BYTES", default=64 * 1024)
+
 SERVER_OPTIONS = [
     "config.asgi:application",
     # uvicorn's sans-I/O WebSocket protocol, extended to write a room event's frame once for
     # every socket (chat/realtime/uvicorn_protocol.py).
     *("--ws", "chat.realtime.uvicorn_protocol:ChatWebSocketProtocol"),
-    # Frames over 1 MiB close the socket (1009): a chat frame is a few KiB at most.
-    *("--ws-max-size", "1048576"),
+    # Larger frames close the socket (1009).
+    *("--ws-max-size", str(WS_MAX_FRAME_BYTES)),
     # permessage-deflate, which every browser offers, is declined unless WS_PER_MESSAGE_DEFLATE
     # is true: on this protocol's small JSON frames it saves few bytes, and each compressed
     # socket costs a compressor's memory and a compression per frame per socket (README,

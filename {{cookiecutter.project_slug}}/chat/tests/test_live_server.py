@@ -62,8 +62,8 @@ async def test_real_client_from_a_foreign_origin_is_refused(
     assert refused.value.response.status_code == 403
 
 
-async def test_a_frame_over_one_mib_closes_the_socket_1009(
-    live_server_host, user, password, http_login
+async def test_a_frame_over_the_limit_closes_the_socket_1009_and_the_longest_message_fits(
+    live_server_host, user, password, http_login, room
 ):
     host = live_server_host
     headers = await asyncio.to_thread(http_login, host, user.username, password)
@@ -71,9 +71,19 @@ async def test_a_frame_over_one_mib_closes_the_socket_1009(
         f"ws://{host}/ws/chat/", origin=f"http://{host}", additional_headers=headers, max_size=None
     ) as socket:
         await asyncio.wait_for(socket.recv(), 10)  # session.ready
+        # The longest body, each character as long as JSON writes any: a surrogate pair.
+        longest = {
+            "type": "message.send",
+            "room": room.pk,
+            "body": "\N{GRINNING FACE}" * settings.CHAT_MAX_MESSAGE_LENGTH,
+            "client_id": "longest",
+        }
+        await socket.send(json.dumps(longest))
+        stored = await receive_type(socket, "message.new")
+        assert stored["message"]["client_id"] == "longest"
         with pytest.raises(ConnectionClosed) as closed:
             # The server may close before the whole frame is written: then the send raises.
-            await socket.send("x" * (1024 * 1024 + 1))
+            await socket.send("x" * (config.serve.WS_MAX_FRAME_BYTES + 1))
             await asyncio.wait_for(socket.recv(), 10)
     assert closed.value.rcvd.code == 1009  # "message too big", RFC 6455 7.4.1
 

@@ -47,7 +47,7 @@ def nested(depth: int) -> str:
     return '{"type": "message.send", "body": ' + "[" * depth + "]" * depth + "}"
 
 
-# Every frame below the 1 MiB limit (a larger one closes the socket with 1009, as
+# Every frame below the production server's limit (a larger one closes the socket with 1009, as
 # test_live_server.py shows): JSON of the documented types with fields of every kind, any
 # JSON, any text, binary frames, nesting and size extremes.
 frames = st.one_of(
@@ -60,7 +60,7 @@ frames = st.one_of(
     st.text(),
     st.binary(max_size=64),
     st.integers(min_value=1, max_value=20_000).map(nested),
-    st.integers(min_value=0, max_value=2**20 - 16).map(lambda size: "x" * size),
+    st.integers(min_value=0, max_value=2**16 - 16).map(lambda size: "x" * size),
 )
 
 
