@@ -28,9 +28,12 @@ class RequestBodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         max_bytes = self.limit_for(scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length", b"")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > max_bytes:
             return await refuse(send, max_bytes)
+        if not declared and b"transfer-encoding" in headers:
+            return await self.with_length_declared(scope, receive, send, max_bytes)
         received = 0
         refused = False
 
@@ -48,6 +51,32 @@ class RequestBodyLimit:
         await self.app(scope, limited_receive, send)
         if refused:
             await refuse(send, max_bytes)
+
+    async def with_length_declared(self, scope, receive, send, max_bytes: int) -> None:
+        """A chunked body, read here (up to the limit) and handed on with its Content-Length:
+        Django's request, and DRF's parsers, take a body without one for empty."""
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > max_bytes:
+                return await refuse(send, max_bytes)
+            if not message.get("more_body"):
+                break
+        length = (b"content-length", str(len(body)).encode())
+        scope = {**scope, "headers": [*scope["headers"], length]}
+        whole = {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        async def receive_whole():
+            nonlocal whole
+            if whole is None:
+                return await receive()  # the disconnect, once the response is sent
+            message, whole = whole, None
+            return message
+
+        await self.app(scope, receive_whole, send)
 
 
 async def refuse(send, max_bytes: int) -> None:

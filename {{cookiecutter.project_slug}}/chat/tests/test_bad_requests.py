@@ -1,6 +1,7 @@
 """Malformed REST input is a 4xx with a reason, never a 500 (or a body read without end)."""
 
 import http.client
+import json
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -187,6 +188,14 @@ def test_a_body_over_the_limit_is_refused_413_before_it_is_read(live_server_host
     assert send_body(live_server_host, too_large, chunked=chunked) == 413
     # The server reads on: a small body is answered as usual.
     assert send_body(live_server_host, b"{}", chunked=chunked) == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunked_body_is_read_as_one_sent_with_its_length(live_server_host, django_user_model):
+    """Django, and DRF's parsers, read a body without a Content-Length as empty."""
+    new = {"username": "chunky", "password": "a-long-enough-passphrase-91"}
+    assert send_body(live_server_host, json.dumps(new).encode(), chunked=True) == 201
+    assert django_user_model.objects.filter(username="chunky").exists()
 
 
 @pytest.mark.django_db
