@@ -279,6 +279,7 @@ class GeneratedProject:
 UNREACHABLE_LIMITS = {
     "CHAT_RATE_LIMIT_MESSAGES": "1000000000/1",
     "CHAT_RATE_LIMIT_FRAMES": "1000000000/1",
+    "CHAT_RATE_LIMIT_CHARACTERS": "1000000000000/1",
     "CHAT_MAX_SOCKETS_PER_USER": "1000000",
     "DJANGO_WRITE_THROTTLE_RATE": "1000000/s",
     # The state-traffic scenario's members type round after round, start then stop, far

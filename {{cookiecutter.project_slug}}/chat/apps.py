@@ -6,9 +6,10 @@ class ChatConfig(AppConfig):
 
     def ready(self):
         from .domain import profile_changes  # noqa: F401 (connects the receiver)
-        from .realtime.rate_limits import frame_limit, message_limit
+        from .realtime.rate_limits import characters_limit, frame_limit, message_limit
 
         # A malformed limit stops the server as it starts, naming its setting, rather than
         # failing every frame it applies to.
         message_limit()
         frame_limit()
+        characters_limit()

@@ -49,7 +49,7 @@ from .layer_watch import interrupted_event
 from .outbox import WRITE_TEXTS_NOW, Outbox
 from .presence import get_presence
 from .publish import publish_to_room_others
-from .rate_limits import Limit, frame_limit, get_rate_limiter, message_limit
+from .rate_limits import Limit, characters_limit, frame_limit, get_rate_limiter, message_limit
 from .send_batcher import Stored
 from .send_pipeline import SendPipeline
 from .typing import get_typing_relay, typing_timings
@@ -309,6 +309,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if not self.attached:
             return  # refused at the handshake, or on its way out
+        size = len(text_data if text_data is not None else bytes_data or b"")
+        limit = characters_limit()
+        retry_after = get_rate_limiter().unread_retry_after(limit, self.user_id, size)
+        if retry_after is not None:
+            # Unread: no answer can name the frame (`ref`).
+            await self.refuse_over_limit(limit, retry_after, None)
+            return
         frame, problem = parse_frame(text_data)
         handler = None if problem else FRAME_HANDLERS.get(frame["type"])
         limit = frame_limit() if handler is None else handler.limit()
@@ -349,6 +356,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if retry_after is None:
             self.refused_in_a_row = 0
             return False
+        await self.refuse_over_limit(limit, retry_after, frame)
+        return True
+
+    async def refuse_over_limit(self, limit: Limit, retry_after: float, frame: dict | None) -> None:
         self.refused_in_a_row += 1
         if self.refused_in_a_row == 1:
             logger.info("user %s is over the %s rate limit", self.user_id, limit.name)
@@ -357,12 +368,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 "closing a socket of user %s: it kept sending past its limit", self.user_id
             )
             await self.detach_and_close(CLOSE_RATE_LIMITED)
-            return True
+            return
         detail = f"Over the limit of {limit.frames} {limit.name} in {limit.seconds:g} seconds."
         self.send_event(
             error_event("rate_limited", detail, client_id_of(frame), retry_after=retry_after)
         )
-        return True
 
     # The protocol: one handler per frame type the client may send (docs/websocket.md).
 

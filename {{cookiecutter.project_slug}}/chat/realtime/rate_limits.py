@@ -78,6 +78,10 @@ def frame_limit() -> Limit:
     return configured_limit("frames", "CHAT_RATE_LIMIT_FRAMES")
 
 
+def characters_limit() -> Limit:
+    return configured_limit("characters", "CHAT_RATE_LIMIT_CHARACTERS")
+
+
 @dataclass
 class Lease:
     window: int
@@ -93,6 +97,8 @@ class RateLimiter:
         # Counts while the shared cache fails; whether it is failing, to log once per outage.
         self.local_counts = LocMemCache("rate-limits-while-the-cache-fails", {})
         self.shared_failing = False
+        # (window, characters) read of each user's frames in this process.
+        self.read: dict[int, tuple[int, int]] = {}
 
     async def retry_after(self, limit: Limit, user_id: int) -> float | None:
         """None if the user may send one more frame now (it is counted); else the seconds
@@ -107,6 +113,22 @@ class RateLimiter:
             if lease.remaining == 0:
                 return round((window + 1) * limit.seconds - now, 3)
         lease.remaining -= 1
+        return None
+
+    def unread_retry_after(self, limit: Limit, user_id: int, characters: int) -> float | None:
+        """None if this process may read a frame of that many characters from the user now (they
+        are counted); else the seconds until the user's next window. Counted per process, not
+        shared: what it bounds is the process's work, and no round trip comes before reading."""
+        now = self.clock()
+        window = int(now // limit.seconds)
+        read_window, read = self.read.get(user_id, (window, 0))
+        if read_window != window:
+            read = 0
+        if read + characters > limit.frames:
+            return round((window + 1) * limit.seconds - now, 3)
+        if len(self.read) >= MAX_LEASES and user_id not in self.read:
+            self.read = {user: count for user, count in self.read.items() if count[0] == window}
+        self.read[user_id] = (window, read + characters)
         return None
 
     def new_lease(self, limit: Limit, user_id: int, window: int) -> Lease:

@@ -69,6 +69,38 @@ async def test_processes_share_a_users_limit():
     assert total == 30
 
 
+def test_a_process_reads_a_users_frames_up_to_their_characters_per_window():
+    clock = ManualClock(1_000_004.0)  # 4 s into a 10-second window
+    limiter, limit = RateLimiter(clock.now), parse_limit("characters", "1000/10")
+    assert limiter.unread_retry_after(limit, 1, 600) is None
+    assert limiter.unread_retry_after(limit, 1, 400) is None
+    assert limiter.unread_retry_after(limit, 1, 1) == 6.0
+    assert limiter.unread_retry_after(limit, 2, 1000) is None  # another user's are their own
+    clock.advance(6.0)
+    assert limiter.unread_retry_after(limit, 1, 1000) is None
+
+
+async def test_frames_past_the_characters_limit_are_refused_unread(
+    open_socket, user, bob, settings, limiter_clock
+):
+    """Reading a frame is what a refused one costs: past the characters a process reads of a
+    user's frames, a frame is answered without being read (a malformed one is not told so), and
+    other users' frames are read as ever."""
+    settings.CHAT_RATE_LIMIT_CHARACTERS = "1000/60"
+    alice, bob_socket = await open_socket(user), await open_socket(bob)
+    await alice.send_to(text_data=json.dumps({"type": "no.such.type", "padding": "x" * 900}))
+    assert (await alice.receive_json_from())["code"] == "invalid"  # read, and found unknown
+    await alice.send_to(text_data="not JSON" * 20)
+    refused = await alice.receive_json_from()
+    assert (refused["code"], refused["retry_after"], refused["ref"]) == ("rate_limited", 60, None)
+    assert "1000 characters in 60 seconds" in refused["detail"]
+    await bob_socket.send_to(text_data="not JSON" * 20)
+    assert (await bob_socket.receive_json_from())["code"] == "invalid"
+    limiter_clock.advance(60)
+    await alice.send_to(text_data="not JSON" * 20)
+    assert (await alice.receive_json_from())["code"] == "invalid"
+
+
 @pytest.mark.parametrize("text", ["0/10", "5/0", "five/10", "5", "5/inf"])
 def test_a_limit_setting_that_is_not_frames_per_seconds_is_refused(text):
     with pytest.raises(ValueError):

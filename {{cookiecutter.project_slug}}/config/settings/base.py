@@ -289,6 +289,10 @@ CHAT_STORED_CHECK_SECONDS = env.float("CHAT_STORED_CHECK_SECONDS", default=10.0)
 # layer): messages sent, and every other frame. Past one, a frame is answered "rate_limited".
 CHAT_RATE_LIMIT_MESSAGES = env("CHAT_RATE_LIMIT_MESSAGES", default="30/10")
 CHAT_RATE_LIMIT_FRAMES = env("CHAT_RATE_LIMIT_FRAMES", default="60/10")
+# The characters of a user's frames one process reads per window, "<characters>/<seconds>":
+# past it frames are refused unread, as reading (parsing) them is what costs the process.
+# The other limits are checked once a frame is read. 60 frames of the longest message fit.
+CHAT_RATE_LIMIT_CHARACTERS = env("CHAT_RATE_LIMIT_CHARACTERS", default="4000000/10")
 # A client that sends this many more frames after being refused, without one let through, is
 # not waiting as told: its socket is closed with 4429.
 CHAT_RATE_LIMIT_CLOSE_AFTER = env.int("CHAT_RATE_LIMIT_CLOSE_AFTER", default=20)

@@ -52,6 +52,7 @@ REST_FRAMEWORK = {
 # Tests send bursts far beyond a person's pace; the rate limit tests set their own limits.
 CHAT_RATE_LIMIT_MESSAGES = env("CHAT_RATE_LIMIT_MESSAGES", default="1000000/1")
 CHAT_RATE_LIMIT_FRAMES = env("CHAT_RATE_LIMIT_FRAMES", default="1000000/1")
+CHAT_RATE_LIMIT_CHARACTERS = env("CHAT_RATE_LIMIT_CHARACTERS", default="1000000000000/1")
 
 # Presence events would interleave with the frames most tests read in order; the presence
 # tests turn it on (and pass CHAT_PRESENCE=true to the server processes they start).
