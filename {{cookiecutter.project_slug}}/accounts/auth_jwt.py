@@ -45,6 +45,7 @@ from rest_framework_simplejwt.views import (
     TokenVerifyView,
 )
 
+from core.request_fields import TakesOnlyItsFields
 from users.credentials import lock_unended
 
 from .identity import SocketIdentity
@@ -119,7 +120,7 @@ def blacklist_the_refresh_tokens_of_the_login(user_id, login_id: str) -> None:
     )
 
 
-class LogoutSerializer(TokenBlacklistSerializer):
+class LogoutSerializer(TakesOnlyItsFields, TokenBlacklistSerializer):
     def validate(self, attrs: dict) -> dict:
         refresh = self.token_class(attrs["refresh"])
         user_id = refresh[api_settings.USER_ID_CLAIM]
@@ -142,7 +143,7 @@ class LogoutView(TokenBlacklistView):
     serializer_class = LogoutSerializer
 
 
-class LoginSerializer(TokenObtainPairSerializer):
+class LoginSerializer(TakesOnlyItsFields, TokenObtainPairSerializer):
     """Username and password for the token pair of a new login, with its `sid` and the user's
     credentials version."""
 
@@ -166,7 +167,7 @@ class LoginSerializer(TokenObtainPairSerializer):
         return refresh
 
 
-class RefreshSerializer(TokenRefreshSerializer):
+class RefreshSerializer(TakesOnlyItsFields, TokenRefreshSerializer):
     """simplejwt's rotation (ROTATE_REFRESH_TOKENS, BLACKLIST_AFTER_ROTATION), with a refresh
     token good for one refresh only.
 
@@ -206,7 +207,7 @@ class RefreshView(TokenRefreshView):
 
 
 @extend_schema_serializer(component_name="TokenVerify")  # simplejwt's name, as before
-class CurrentTokenVerifySerializer(TokenVerifySerializer):
+class CurrentTokenVerifySerializer(TakesOnlyItsFields, TokenVerifySerializer):
     """A token, checked as a request with it would be: its signature and expiry, a refresh
     token not blacklisted, its account active, its login not logged out and the user's
     credentials not ended since it was issued."""

@@ -21,6 +21,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.request_fields import TakesNoFields
 from users.credentials import lock_unended
 
 from .identity import SocketIdentity
@@ -109,7 +110,7 @@ def end_the_oldest_logins(user, keep: int | None) -> None:
 
 
 @extend_schema(request=None, responses={204: None})
-class LogoutView(knox_views.LogoutView):
+class LogoutView(TakesNoFields, knox_views.LogoutView):
     """End the token this request authenticated with, and close its sockets."""
 
 

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.request_fields import TakesNoFields
 from users.credentials import lock_unended
 
 from . import revocation
@@ -140,7 +141,7 @@ class LoginView(APIView):
         return Response(UserSerializer(user).data)
 
 
-class LogoutView(APIView):
+class LogoutView(TakesNoFields):
     """End the session and close its sockets (the CSRF token is required, as for every
     authenticated POST)."""
 

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.request_fields import TakesNoFields
 from users.credentials import lock_unended
 
 from .identity import SocketIdentity
@@ -77,7 +78,7 @@ class ObtainTokenView(APIView):
         return Response({"token": token.key})
 
 
-class LogoutView(APIView):
+class LogoutView(TakesNoFields):
     """Delete the token: every client using it is out, and its open sockets are closed."""
 
     @extend_schema(request=None, responses={204: None})

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
 from rest_framework import serializers
 
+from core.request_fields import TakesOnlyItsFields
 from core.serializer_fields import StrictCharField
 from users.avatars import reencode
 from users.models import same_username
@@ -29,7 +30,7 @@ def login_username_field() -> serializers.CharField:
     return StrictCharField(max_length=User._meta.get_field(User.USERNAME_FIELD).max_length)
 
 
-class RegisterSerializer(serializers.ModelSerializer):
+class RegisterSerializer(TakesOnlyItsFields, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
@@ -77,7 +78,7 @@ class RegisterSerializer(serializers.ModelSerializer):
             raise
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(TakesOnlyItsFields, serializers.Serializer):
     username = login_username_field()
     password = password_field()
 
@@ -164,7 +165,7 @@ class ProfileSerializer(serializers.Serializer):
         return user
 
 
-class AccountDeletionSerializer(serializers.Serializer):
+class AccountDeletionSerializer(TakesOnlyItsFields, serializers.Serializer):
     """DELETE /api/auth/me/: the account's password, so that a device left signed in, or a
     stolen session or token, cannot delete the account."""
 
@@ -176,7 +177,7 @@ class AccountDeletionSerializer(serializers.Serializer):
         return value
 
 
-class PasswordChangeSerializer(serializers.Serializer):
+class PasswordChangeSerializer(TakesOnlyItsFields, serializers.Serializer):
     """POST /api/auth/password/: the password in use, so that a device left signed in, or a
     stolen session or token, cannot change it, and the new one, as registration checks it."""
 

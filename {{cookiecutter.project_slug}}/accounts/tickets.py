@@ -18,7 +18,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from core.request_fields import TakesNoFields
 
 from . import revocation
 from .identity import SocketIdentity
@@ -72,7 +73,7 @@ class TicketSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="seconds the ticket stays valid")
 
 
-class WebSocketTicketView(APIView):
+class WebSocketTicketView(TakesNoFields):
     """Trade the request's credential for a single-use ticket: connect with `?ticket=<ticket>`."""
 
     # Set by as_view(): who the request is, and the credential it authenticated with.

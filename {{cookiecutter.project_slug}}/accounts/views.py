@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.parsers import StorableJSONParser
+from core.request_fields import TakesNoFields
 from core.upload_turns import upload_turn
 from users.credentials import end_every_credential
 
@@ -85,7 +86,7 @@ class PasswordView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LogoutEverywhereView(APIView):
+class LogoutEverywhereView(TakesNoFields):
     """Sign out on every device: every credential of yours ends, this request's included, and
     every socket of yours closes (4401). For a lost phone, or a shared computer left signed in."""
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.throttles import MessageSearchThrottle
 from attachments.linking import with_attachments
+from core.request_fields import refused_fields
 from core.text import ID_PATTERN
 
 from ..domain.access import membership_for, room_for
@@ -41,16 +42,13 @@ from .serializers import (
 
 
 def payload(request: Request, *fields: str) -> dict:
-    """The JSON object a write request must send, with none but `fields`: one the request does
-    not take is refused, not ignored, as its sender would believe it had done something."""
+    """The JSON object a write request must send, with none but `fields`: any other is refused
+    (core/request_fields.py)."""
     if not isinstance(request.data, dict):
         raise Invalid("Send a JSON object.")
-    # A form's CSRF token travels as a field of its own (session mode): it is no field of the
-    # request's to refuse.
-    unknown = sorted(set(request.data) - set(fields) - {"csrfmiddlewaretoken"})
-    if unknown:
-        taken = ", ".join(fields) or "none"
-        raise Invalid(f"Not a field of this request (it takes: {taken}).", unknown[0][:64])
+    if refused := refused_fields(request.data, fields):
+        ((field, (detail,)),) = refused.items()
+        raise Invalid(detail, field)
     return request.data
 
 
