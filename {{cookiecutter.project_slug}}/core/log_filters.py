@@ -39,10 +39,10 @@ class HideCredentialsInPaths(logging.Filter):
 
 
 class OneLineWarning(logging.Filter):
-    """Django logs a request for a host it does not serve (DisallowedHost) as an ERROR with a
-    traceback: any client can send one, so a scanner's requests filled the log with errors that
-    are not the server's. Kept as one WARNING line, which still names the host to allow if it
-    is a misconfiguration."""
+    """Django logs a request it refuses as suspicious (a host it does not serve, a form of too
+    many fields) as an ERROR with a traceback: any client can send one, so a scanner's requests
+    filled the log with errors that are not the server's. Kept as one WARNING line, which still
+    names the host to allow if it is a misconfiguration."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.levelno, record.levelname = logging.WARNING, "WARNING"

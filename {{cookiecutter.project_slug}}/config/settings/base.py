@@ -390,8 +390,18 @@ LOGGING = {
         # (people's searches): configuring "uvicorn" above would put them back, as dictConfig
         # hands the loggers below one it configures to it.
         "uvicorn.access": {"handlers": [], "propagate": False},
-        # A Host header this server does not serve: the client's mistake, not an error here.
-        "django.security.DisallowedHost": {"filters": ["one_line_warning"]},
+        # What any client can send (a Host this server does not serve, a form of too many
+        # fields or files, a malformed multipart body): its mistake, not an error here.
+        **{
+            f"django.security.{refusal}": {"filters": ["one_line_warning"]}
+            for refusal in (
+                "DisallowedHost",
+                "TooManyFieldsSent",
+                "TooManyFilesSent",
+                "RequestDataTooBig",
+                "SuspiciousMultipartForm",
+            )
+        },
         # Redis out of reach: its subscriber's traceback once a minute, not every second.
         "channels_redis.pubsub": {"filters": ["once_a_minute"]},
         # And stored messages it could not publish (their senders are answered all the same):

@@ -58,6 +58,14 @@ def test_a_request_for_a_host_not_served_is_one_warning_line(client, caplog):
     assert "evil.example" in record.getMessage()
 
 
+def test_a_form_of_too_many_fields_is_one_warning_line(client, caplog, settings):
+    fields = {f"field{number}": "x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    with caplog.at_level(logging.INFO, logger="django.security.TooManyFieldsSent"):
+        assert client.post("/admin/login/", fields).status_code == 400
+    (record,) = [r for r in caplog.records if r.name == "django.security.TooManyFieldsSent"]
+    assert (record.levelname, record.exc_info) == ("WARNING", None)
+
+
 def test_a_message_repeated_every_second_is_shown_once_a_minute(caplog):
     now = [1000.0]
     subscriber = logging.getLogger("test.subscriber")
