@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils.crypto import salted_hmac
@@ -12,6 +12,8 @@ from .validators import validate_display_name, validate_username_in_one_script
 # sent, so its avatar URL is formatted from this rather than reversed each time.
 AVATAR_PATH = "/api/users/{user_id}/avatar/{name}"
 SESSION_AUTH_SALT = "users.User.get_session_auth_hash"
+# The fields of a user that others see (a user ref: chat/domain/events.py user_ref).
+SEEN_FIELDS = ("username", "display_name", "avatar")
 
 
 def avatar_url(user_id: int, stored_name: str) -> str | None:
@@ -77,6 +79,19 @@ class User(AbstractUser):
     def avatar_url(self) -> str | None:
         return avatar_url(self.pk, self.avatar.name)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user.seen_as_loaded = user.seen_values()
+        return user
+
+    def seen_values(self) -> tuple | None:
+        """What others see of the user (SEEN_FIELDS) as this object holds it; None if it holds
+        only part of it (a query that deferred some)."""
+        if set(SEEN_FIELDS) & self.get_deferred_fields():
+            return None
+        return (self.username, self.display_name, self.avatar.name)
+
     def save(self, **kwargs) -> None:
         # A copy loaded before the user's credentials ended and saved whole after (the admin's
         # change form, open meanwhile) would write the old version back, and the ended sessions
@@ -90,7 +105,11 @@ class User(AbstractUser):
                 for field in self._meta.concrete_fields
                 if not field.primary_key and field.attname not in unsaved
             ]
-        super().save(**kwargs)
+        # One transaction with what the save's signals write: a change to what others see is
+        # numbered with it (users/profile_numbers.py).
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(**kwargs)
+        self.seen_as_loaded = self.seen_values()
 
     # A session holds this hash from its login and is refused once it differs: Django's is of
     # the password alone, so a session outlived every end of the user's credentials but a
@@ -105,3 +124,26 @@ class User(AbstractUser):
     def session_auth_hash(self, secret: str | None) -> str:
         value = f"{self.password}:{self.credentials_version}"
         return salted_hmac(SESSION_AUTH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+class ProfileClock(models.Model):
+    """One row: the number of the latest change to what others see of a user. Raised under
+    its row's lock, so changes commit in their numbers' order (users/profile_numbers.py)."""
+
+    last = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"profile change {self.last}"
+
+
+class ProfileChange(models.Model):
+    """The latest numbered change to what others see of a user, or the account's deletion: what
+    a client back from being away reads (GET /api/users/changed/?after=)."""
+
+    # No foreign key: a deleted account's row outlives it.
+    user_id = models.BigIntegerField(primary_key=True)
+    number = models.BigIntegerField(unique=True)
+    deleted = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"change {self.number}: user {self.user_id}{' deleted' if self.deleted else ''}"

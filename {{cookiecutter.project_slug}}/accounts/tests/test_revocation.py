@@ -127,7 +127,7 @@ async def test_saves_that_change_no_credential_leave_the_sockets_open(open_socke
     bob = await sync_to_async(make_user)("bob")
     bobs_socket = await open_socket(bob)
 
-    user.first_name = "Alice"
+    user.display_name = "Alice"
     await user.asave()  # a profile edit
     await sync_to_async(user.check_password)("correct-horse-battery-staple")  # a login
     await user.asave(update_fields=["last_login"])

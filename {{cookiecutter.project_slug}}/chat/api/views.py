@@ -13,6 +13,7 @@ from accounts.throttles import MessageSearchThrottle
 from attachments.linking import with_attachments
 from core.request_fields import refused_fields
 from core.text import ID_PATTERN
+from users.profile_numbers import latest_profile_change
 
 from ..domain.access import membership_for, room_for
 from ..domain.errors import Invalid
@@ -66,6 +67,22 @@ ReadState = inline_serializer(
 UnreadTotal = inline_serializer("UnreadTotal", {"total": serializers.IntegerField()})
 
 
+RoomListPage = inline_serializer(
+    "RoomListPage",
+    {
+        "count": serializers.IntegerField(),
+        "next": serializers.URLField(allow_null=True, help_text="The following page, if any."),
+        "previous": serializers.URLField(allow_null=True),
+        "results": RoomSerializer(many=True),
+        "profile_change": serializers.IntegerField(
+            help_text="The latest change to what others see of users (names, pictures, "
+            "deleted accounts): GET /api/users/changed/?after=<the one you hold> reads those "
+            "made while you were away."
+        ),
+    },
+)
+
+
 class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The rooms you belong to."""
 
@@ -78,10 +95,21 @@ class RoomViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """Your rooms, the most recently active first."""
         return own_rooms(self.request.user)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("limit", int, description="Rooms per page."),
+            OpenApiParameter("offset", int, description="Rooms to skip."),
+        ],
+        responses=RoomListPage,
+    )
     def list(self, request: Request) -> Response:
         # The same rooms, paged by a statement compiled once (chat/api/room_list.py).
         page = self.paginate_queryset(RoomListPages(request.user))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        # Read after the socket is ready, as a client reads its list: any later change to a
+        # user comes to it as an event.
+        response.data["profile_change"] = latest_profile_change()
+        return response
 
     def retrieve(self, request: Request, pk: str) -> Response:
         room = room_for(request.user, int(pk))

@@ -5,6 +5,7 @@ from asgiref.sync import sync_to_async
 
 from chat.models import Message, Room
 from chat.tests.frames import assert_nothing_on_its_way, send_frame
+from users.profile_numbers import latest_profile_change
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,6 +152,8 @@ async def test_a_profile_change_reaches_whoever_sees_the_user_and_their_open_soc
         told = await socket.receive_json_from()
         assert (told["type"], told["user"]["id"]) == ("user.updated", user.pk)
         assert told["user"]["display_name"] == "Alice Liddell"
+        # Numbered as a client back from being away reads it (users/profile_numbers.py).
+        assert told["profile_change"] == await sync_to_async(latest_profile_change)()
     await tab.send_json_to(send_frame(room, "who am I?", "p-1"))
     for socket in (tab, bob_socket):
         new = await socket.receive_json_from()

@@ -31,11 +31,15 @@ def test_a_restart_loses_no_message_and_repeats_none(
         "request",
         lambda request: "/api/rooms/?" in request.url and room_list_reads.append(request.url),
     )
-    # No message was edited, deleted or reacted to: the catch-up's page of missed messages says
-    # so, and the page asks for no changes.
+    # No message was edited, deleted or reacted to, and nobody's name or picture changed: the
+    # catch-up's page of missed messages and the room list say so, and the page asks for no
+    # changes.
     bobs.on(
         "request",
-        lambda request: "changed_after=" in request.url and change_reads.append(request.url),
+        lambda request: (
+            ("changed_after=" in request.url or "/api/users/changed/" in request.url)
+            and change_reads.append(request.url)
+        ),
     )
     sign_in(alice, "alice", password)
     sign_in(bobs, "bob", password)
@@ -138,12 +142,14 @@ def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
 ):
     """A laptop's lid closed: the socket would not hear of the lost network for minutes. An
     edit made meanwhile waits in its form, to save once the page is back. What others changed
-    meanwhile (an edit, a deletion, a reaction) shows once it is back, as what they sent does."""
+    meanwhile (an edit, a deletion, a reaction, their name) shows once it is back, as what they
+    sent does."""
     # What was on its way when the network went (a members list) fails, and the browser says so.
     page_problems.allow(r"net::ERR_INTERNET_DISCONNECTED")
     # Before alice's page opens, which reads them: sent in this process, they are delivered live
     # only through a channel layer the server shares (Redis).
     bobs = as_user(bob)
+    post_from_another_client(bobs, room, "Said before the lid closed")
     edited = post_from_another_client(bobs, room, "Soon to be edited")
     deleted = post_from_another_client(bobs, room, "Soon to be deleted")
     browser = new_context()
@@ -168,6 +174,7 @@ def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
         lambda: bobs.patch(f"/api/messages/{edited['id']}/", {"body": "Edited while away"}),
         lambda: bobs.delete(f"/api/messages/{deleted['id']}/"),
         lambda: bobs.post(f"/api/messages/{edited['id']}/reactions/", {"emoji": "\U0001f44d"}),
+        lambda: bobs.patch("/api/auth/me/", {"display_name": "Robert"}),
     ):
         assert from_another_client(change).status_code in (200, 201, 204)
     browser.set_offline(False)
@@ -178,6 +185,8 @@ def test_a_page_that_loses_its_network_says_so_at_once_and_catches_up_when_back(
         message(alice, "Edited while away").get_by_role("button", name="\U0001f44d 1")
     ).to_be_visible()
     expect(message(alice, "Soon to be deleted")).to_have_count(0)
+    # A message read before, and changed by nothing since, names its sender as they are now.
+    expect(message(alice, "Said before the lid closed").locator(".sender")).to_have_text("Robert")
     expect(refused).to_be_hidden()
     alice.get_by_role("button", name="Save").click()
     expect(message(alice, "A typo here")).to_contain_text("(edited)")

@@ -14,13 +14,15 @@ export function createApi(auth, { onSignedOut }) {
     }
   }
 
-  // Every page of a list (`next` links), for lists the client keeps whole.
-  async function all(path) {
+  // Every page of a list (`next` links), for lists the client keeps whole; `onPage` sees each
+  // page whole (what it says besides its items).
+  async function all(path, onPage) {
     const items = [];
     let url = path;
     while (url) {
       const page = await request("GET", url);
       if (Array.isArray(page)) return page;
+      onPage?.(page);
       items.push(...page.results);
       url = page.next && relative(page.next);
     }

@@ -206,7 +206,7 @@ function emitOutboxRooms() {
 // every loaded room and the members' state are read again (docs/websocket.md).
 async function catchUp() {
   try {
-    await loadRoomList();
+    await catchUpProfiles(await loadRoomList());
     if (features.groups) {
       state.invitations = new Map((await api.all("/api/invitations/")).map((item) => [item.id, item]));
       store.emit("invitations");
@@ -289,14 +289,37 @@ async function fetchMissed(roomId) {
 // and came meanwhile, are applied again (each sets a value: applying one twice changes nothing).
 const CHANGES_ROOM_FIELDS = new Set(["room.updated", "member.updated"]);
 const roomListLoads = new Set();
+// Its answer: the latest change to what others see of users as the list was read.
 async function loadRoomList() {
   const updatedMeanwhile = [];
   roomListLoads.add(updatedMeanwhile);
+  let profileChange = 0;
   try {
-    store.setRooms(await api.all("/api/rooms/?limit=200"));
+    const rooms = await api.all("/api/rooms/?limit=200", (page) => {
+      profileChange = Math.max(profileChange, page.profile_change ?? 0);
+    });
+    store.setRooms(rooms);
     for (const frame of updatedMeanwhile) store.apply(frame);
   } finally {
     roomListLoads.delete(updatedMeanwhile);
+  }
+  return profileChange;
+}
+
+// Names and pictures changed, and accounts deleted, while the page was away: everyone it shows
+// as they are now. None past the change it shows (most reconnects), nothing to read; any later
+// one comes as an event. The first list only says where the page starts.
+async function catchUpProfiles(listed) {
+  if (state.profilesChangedTo === null || listed <= state.profilesChangedTo) {
+    state.profilesChangedTo = Math.max(state.profilesChangedTo ?? 0, listed);
+    return;
+  }
+  let url = `/api/users/changed/?after=${state.profilesChangedTo}`;
+  while (url) {
+    const page = await api.get(url);
+    store.applyProfileChanges(page.results);
+    url = page.next && relative(page.next);
+    if (!url) state.profilesChangedTo = page.profile_change;
   }
 }
 

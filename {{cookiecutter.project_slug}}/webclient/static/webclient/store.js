@@ -27,6 +27,11 @@ export const state = {
   closedBecause: null,
   // Ids of the users I block (1-to-1 conversations): they cannot write to me.
   blocked: new Set(),
+  // The latest change to what others see of users (names, pictures, deleted accounts) that
+  // the page shows; null until the first room list says it.
+  profilesChangedTo: null,
+  // User id -> the number of the change to them last applied: an older one must not undo it.
+  profileChanges: new Map(),
 };
 
 const listeners = new Map();
@@ -227,6 +232,23 @@ function replaceUser(id, user) {
   emit("rooms");
 }
 
+// A user as a change numbered `change` left them (null: deleted), unless a later one is shown.
+function applyProfileChange(id, change, user) {
+  const applied = state.profileChanges.get(id);
+  if (applied !== undefined && change !== undefined && applied >= change) return;
+  if (change !== undefined) state.profileChanges.set(id, change);
+  if (user && id === state.me?.id) {
+    state.me = user;
+    emit("me");
+  }
+  replaceUser(id, user);
+}
+
+// GET /api/users/changed/'s page: who changed while the page was away, as they are now.
+export function applyProfileChanges(changes) {
+  for (const { id, change, user } of changes) applyProfileChange(id, change, user);
+}
+
 export function apply(frame) {
   const handler = handlers[frame.type];
   return handler ? handler(frame) : undefined;
@@ -261,16 +283,12 @@ const handlers = {
     return gap ? { catchUp: message.room } : undefined;
   },
   // Someone's profile changed (mine, in another tab): their name and picture, wherever shown.
-  "user.updated"({ user }) {
-    if (user.id === state.me?.id) {
-      state.me = user;
-      emit("me");
-    }
-    replaceUser(user.id, user);
+  "user.updated"({ user, profile_change: change }) {
+    applyProfileChange(user.id, change, user);
   },
   // Someone deleted their account: their messages stay, from a deleted user.
   "user.deleted"({ user }) {
-    replaceUser(user, null);
+    applyProfileChange(user, Infinity, null);
   },
   "message.updated": replaceMessage,
   "message.deleted": replaceMessage,
@@ -521,6 +539,8 @@ export function reset() {
   state.outbox.clear();
   state.current = null;
   state.blocked.clear();
+  state.profilesChangedTo = null;
+  state.profileChanges.clear();
   state.deliveryInterrupted = false;
   state.catchUpFailing = false;
 }
