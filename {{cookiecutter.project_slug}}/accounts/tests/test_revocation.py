@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from rest_framework.test import APIClient
 from websockets.asyncio.client import connect
 
@@ -120,6 +121,28 @@ async def test_a_credential_change_closes_every_socket_of_the_user(
     # Answered after alice's sockets were closed: bob's socket is still read.
     await bystander.send_to(text_data="{}")
     assert (await bystander.receive_json_from())["type"] == "error"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"credentials_version": F("credentials_version") + 1}, {"is_active": False}],
+    ids=["credentials ended", "deactivated"],
+)
+async def test_a_credential_ended_where_no_event_reaches_closes_its_sockets_at_the_next_look(
+    open_socket, user, make_user, change
+):
+    """Another process on the in-memory layer (manage.py changepassword, a shell) tells this
+    one nothing: the hub's look at the database, every CHAT_STORED_CHECK_SECONDS, closes the
+    user's sockets, and no one else's."""
+    socket = await open_socket(user)
+    bob = await sync_to_async(make_user)("bob")
+    bobs_socket = await open_socket(bob)
+    # As the other process writes it, with no signal sent here.
+    await get_user_model().objects.filter(pk=user.pk).aupdate(**change)
+    await get_hub().close_the_sockets_of_ended_credentials()
+    assert await socket.receive_output(timeout=10) == CLOSED_4401
+    await bobs_socket.send_to(text_data="{}")
+    assert (await bobs_socket.receive_json_from())["type"] == "error"
 
 
 async def test_saves_that_change_no_credential_leave_the_sockets_open(open_socket, user, make_user):

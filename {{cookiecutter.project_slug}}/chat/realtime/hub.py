@@ -33,7 +33,7 @@ from ..models import Room
 from .frames import encode
 from .gaps import RoomSequences
 from .history_cuts import readable_frames
-from .layer_watch import LayerWatch, retry_delay, until_cancelled
+from .layer_watch import LayerWatch, credentials_versions, retry_delay, until_cancelled
 from .per_loop import per_loop
 
 
@@ -148,7 +148,7 @@ class Hub:
             self.channel = channel
             self.tasks = [
                 asyncio.create_task(self.receive_forever()),
-                asyncio.create_task(self.check_stored_numbers_forever()),
+                asyncio.create_task(self.check_the_database_forever()),
             ]
             if self.watch is not None:
                 self.tasks.append(asyncio.create_task(self.watch.watch_forever()))
@@ -420,13 +420,32 @@ class Hub:
                 )
                 self.resync(room_id)
 
-    async def check_stored_numbers_forever(self) -> None:
+    async def close_the_sockets_of_ended_credentials(self) -> None:
+        """Revoke each socket whose user's credentials version is no longer the one its
+        credential was checked under, or whose user is gone or inactive.
+
+        Their ends are told to the sockets as they happen, through the channel layer, but one
+        made where the layer does not reach goes by: in another process on the in-memory
+        layer (`manage.py changepassword`, a shell), or while Redis was unreachable."""
+        if not self.users:
+            return
+        versions = await credentials_versions(list(self.users))
+        for user_id, sockets in list(self.users.items()):
+            for socket in list(sockets):
+                if versions.get(user_id) != socket.credentials_version:
+                    socket.revoke(None)
+
+    async def check_the_database_forever(self) -> None:
+        """What reaches the hub as events, compared with what the database says, now and then:
+        an event lost, or never sent to this process, is noticed within
+        CHAT_STORED_CHECK_SECONDS."""
         while True:
             await asyncio.sleep(settings.CHAT_STORED_CHECK_SECONDS)
-            try:
-                await self.check_stored_numbers()
-            except Exception:  # the database out of reach, say: the next look may do
-                logger.warning("looking at the rooms' stored numbers failed", exc_info=True)
+            for check in (self.check_stored_numbers, self.close_the_sockets_of_ended_credentials):
+                try:
+                    await check()
+                except Exception:  # the database out of reach, say: the next look may do
+                    logger.warning("%s failed", check.__name__, exc_info=True)
 
     async def change_membership(self, event: dict) -> None:
         """fanout.join or fanout.leave: (un)subscribe every socket of the user, then tell them."""

@@ -173,7 +173,7 @@ class LayerWatch:
         """
         hub = self.hub
         interruptions = self.interruptions
-        self.close_the_sockets_of_ended_credentials(await credentials_versions(list(hub.users)))
+        await hub.close_the_sockets_of_ended_credentials()
         async with hub.subscriptions:
             rooms_by_user = await rooms_of_users(list(hub.users))
             for user_id, sockets in list(hub.users.items()):
@@ -196,14 +196,6 @@ class LayerWatch:
             socket.push(
                 tuple(encode({"type": "room.resync", "room": room_id}) for room_id in room_ids)
             )
-
-    def close_the_sockets_of_ended_credentials(self, versions: dict[int, int]) -> None:
-        """Revoke each socket whose user's credentials version is no longer the one its
-        credential was checked under, or whose user is gone or inactive (not in `versions`)."""
-        for user_id, sockets in list(self.hub.users.items()):
-            for socket in list(sockets):
-                if versions.get(user_id) != socket.credentials_version:
-                    socket.revoke(None)
 
 
 async def until_cancelled(awaitable: Coroutine) -> Any:

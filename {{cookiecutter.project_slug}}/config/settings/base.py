@@ -281,9 +281,10 @@ CHAT_MODERATORS_ADD_MEMBERS = env.bool("CHAT_MODERATORS_ADD_MEMBERS", default=Fa
 CHAT_MESSAGES_PAGE_SIZE = env.int("CHAT_MESSAGES_PAGE_SIZE", default=50)
 # Bounds the memory a slow client costs: past this many queued frames its socket is closed (4408).
 CHAT_SOCKET_SEND_BUFFER = env.int("CHAT_SOCKET_SEND_BUFFER", default=1000)
-# How often each process compares its rooms' newest stored messages with those that reached it:
-# the longest a message stored but never delivered (its process died before publishing it) and
-# followed by no other goes unnoticed before the room's sockets are told to catch up.
+# How often each process compares its rooms' newest stored messages with those that reached it,
+# and its sockets' users' credentials with the database: the longest a message stored but never
+# delivered (its process died before publishing it) goes unnoticed, or a credential ended where
+# no event reached this process (another process on the in-memory layer) keeps its socket.
 CHAT_STORED_CHECK_SECONDS = env.float("CHAT_STORED_CHECK_SECONDS", default=10.0)
 # Per-user limits on socket frames, "<frames>/<seconds>", shared by every process (Redis
 # layer): messages sent, and every other frame. Past one, a frame is answered "rate_limited".
