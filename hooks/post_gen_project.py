@@ -58,6 +58,7 @@ FILES_BY_ANSWER = {
             "accounts/tests/test_auth_session.py",
             "accounts/tests/fixtures_session.py",
             "webclient/static/webclient/auth/session.js",
+            "webclient/tests/test_session_tabs.py",
         ],
         "token": [
             "config/settings/auth_token.py",

@@ -58,6 +58,17 @@ def sign_in(page, username: str, password: str) -> None:
     _sign(page, "Sign in", username, password)
 
 
+def change_password(page, current: str, new: str):
+    """Change the password in the profile dialog, left open; the status line of its password
+    fieldset (the profile has others), for what it says."""
+    page.get_by_role("button", name="Profile").click()
+    profile = page.get_by_role("dialog", name="Profile")
+    profile.get_by_label("Current password").fill(current)
+    profile.get_by_label("New password").fill(new)
+    profile.get_by_role("button", name="Change password").click()
+    return profile.get_by_role("group", name="Change my password").get_by_role("status")
+
+
 def room_link(page, name: str):
     return page.get_by_role("navigation", name="Conversations").get_by_role(
         "link", name=name, exact=True

@@ -4,7 +4,7 @@ chats on; the user's other browsers are signed out; only the new password signs 
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import message, open_room, send, sign_in
+from webclient.tests.browsing import change_password, message, open_room, send, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,23 +17,16 @@ def test_a_new_password_signs_out_the_other_devices_and_not_this_page(
     alice, laptop = new_context().new_page(), new_context().new_page()
     sign_in(alice, "alice", password)
     sign_in(laptop, "alice", password)
-    alice.get_by_role("button", name="Profile").click()
-    profile = alice.get_by_role("dialog", name="Profile")
-    # The password's fieldset, and its own status line (the profile has others).
-    password_change = profile.get_by_role("group", name="Change my password")
-
     # The wrong current password changes nothing, and says so.
     page_problems.allow(r"status of 400 \(Bad Request\)")
-    profile.get_by_label("Current password").fill("not-my-password")
-    profile.get_by_label("New password").fill(NEW_PASSWORD)
-    profile.get_by_role("button", name="Change password").click()
-    expect(password_change.get_by_role("status")).to_have_text("The password is not correct.")
+    status = change_password(alice, "not-my-password", NEW_PASSWORD)
+    expect(status).to_have_text("The password is not correct.")
+    profile = alice.get_by_role("dialog", name="Profile")
+    profile.get_by_role("button", name="Cancel").click()
 
     # The other browser's requests and socket end with its credential: it logs them.
     page_problems.allow(r"status of (401 \(Unauthorized\)|403 \(Forbidden\))")
-    profile.get_by_label("Current password").fill(password)
-    profile.get_by_role("button", name="Change password").click()
-    expect(password_change.get_by_role("status")).to_contain_text("Password changed")
+    expect(change_password(alice, password, NEW_PASSWORD)).to_contain_text("Password changed")
     profile.get_by_role("button", name="Cancel").click()
 
     expect(laptop.get_by_role("button", name="Sign in")).to_be_visible()

@@ -20,6 +20,8 @@ export class Connection {
     this.ready = false;
     this.stopped = true;
     this.attempt = 0;
+    // Set while a socket opened by auth.recover() has not yet had its session.ready.
+    this.recovered = false;
     this.timer = null;
     this.reconnectNow = () => {
       if (!this.stopped && !this.ws) this.retry(0);
@@ -90,6 +92,7 @@ export class Connection {
       if (frame.type === "session.ready") {
         this.ready = true;
         this.attempt = 0;
+        this.recovered = false;
         this.auth.onSocketReady((next) => this.send(next));
         this.onStateChange("online");
         this.onReady(frame);
@@ -103,9 +106,15 @@ export class Connection {
       this.ready = false;
       if (this.stopped) return;
       if (event.code === 4401) {
-        // The credential expired or was revoked: a fresh one (JWT) reconnects at once.
-        if (await this.auth.recover()) this.retry(0);
-        else this.onSignedOut("Your session has ended: sign in again.");
+        // The credential expired or was revoked: a fresh one (JWT), or one still good (the
+        // session another tab kept), reconnects at once. Refused again before session.ready,
+        // it is not coming back.
+        if (!this.recovered && (await this.auth.recover())) {
+          this.recovered = true;
+          this.retry(0);
+        } else {
+          this.onSignedOut("Your session has ended: sign in again.");
+        }
         return;
       }
       this.retry(event.code === 4429 ? TOO_MANY_DELAY_MS : undefined);

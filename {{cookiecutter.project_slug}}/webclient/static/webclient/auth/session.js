@@ -5,7 +5,42 @@ import { sendJson, socketBase } from "../http.js";
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 // Whether this browser signed in last time: not a credential (the cookie is), only spares a
 // signed-out visitor a refused /api/auth/me/. A stale one costs one refusal, then is cleared.
+// Written anew at each sign-in, so that the browser's other tabs hear of it (a storage event).
 const SIGNED_IN = "chat.signedIn";
+// How long a tab whose session seems to have ended waits for another tab's sign-in.
+const OTHER_TAB_SIGN_IN_MS = 5000;
+
+// Sign-ins in this browser's other tabs, counted, and the waits for the next one.
+let signInsElsewhere = 0;
+const waitingForSignIn = new Set();
+addEventListener("storage", (event) => {
+  if (event.key !== SIGNED_IN || !event.newValue) return;
+  signInsElsewhere += 1;
+  for (const heard of waitingForSignIn) heard();
+});
+
+function signInElsewhere(since) {
+  if (signInsElsewhere > since) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (heard) => {
+      waitingForSignIn.delete(onSignIn);
+      clearTimeout(timer);
+      resolve(heard);
+    };
+    const onSignIn = () => done(true);
+    const timer = setTimeout(() => done(false), OTHER_TAB_SIGN_IN_MS);
+    waitingForSignIn.add(onSignIn);
+  });
+}
+
+async function sessionIsGood() {
+  try {
+    await sendJson("GET", "/api/auth/me/");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function csrfToken() {
   for (const part of document.cookie.split(";")) {
@@ -20,7 +55,7 @@ async function headers(method = "GET") {
 }
 
 export default {
-  mayBeSignedIn: () => localStorage.getItem(SIGNED_IN) === "true",
+  mayBeSignedIn: () => localStorage.getItem(SIGNED_IN) !== null,
   async start() {
     // Sets the csrftoken cookie before the first POST (login itself is CSRF-protected).
     await sendJson("GET", "/api/auth/csrf/");
@@ -30,7 +65,7 @@ export default {
     // Signing out may have left no csrftoken cookie to send.
     if (!csrfToken()) await sendJson("GET", "/api/auth/csrf/");
     await sendJson("POST", "/api/auth/login/", { username, password }, await headers("POST"));
-    localStorage.setItem(SIGNED_IN, "true");
+    localStorage.setItem(SIGNED_IN, String(Date.now()));
   },
   async signOut() {
     await sendJson("POST", "/api/auth/logout/", undefined, await headers("POST"));
@@ -38,8 +73,13 @@ export default {
   forget() {
     localStorage.removeItem(SIGNED_IN);
   },
+  // A socket closed 4401, or a request refused 401, while the cookie is good: another tab of
+  // this browser changed the password, which closes every socket of the user, and signs in
+  // anew (the cookie is every tab's), at once or in a moment. Anything else ends the session.
   async recover() {
-    return false;
+    const since = signInsElsewhere;
+    if (await sessionIsGood()) return true;
+    return (await signInElsewhere(since)) && sessionIsGood();
   },
   async socketUrl() {
     return `${socketBase()}/ws/chat/`;
