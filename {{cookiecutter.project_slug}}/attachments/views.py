@@ -1,6 +1,6 @@
 """Uploading to a room, and downloading what its members sent: thin views over the domain."""
 
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -26,6 +26,7 @@ FILE_RESPONSES = {
         for content_type in sorted(KNOWN_TYPES)
     },
     302: OpenApiResponse(description="To a short-lived signed URL of the file (S3 storage)."),
+    304: OpenApiResponse(description="Unchanged: the If-None-Match sent is the file's ETag."),
 }
 
 
@@ -44,8 +45,13 @@ class RoomAttachmentsView(APIView):
         return Response(payload(attachment), status=status.HTTP_201_CREATED)
 
 
-def file_response(field, attachment, content_type: str):
-    """The stored file: streamed from local storage, or a redirect to a signed URL."""
+def file_response(request: Request, field, attachment, content_type: str):
+    """The stored file: streamed from local storage, or a redirect to a signed URL.
+
+    Browsers keep a copy, but ask again each time they show it (no-cache), and are answered
+    304 while it is still theirs to read: kept an hour, a deleted message's file, or the files
+    of a room its member left, stayed readable on that browser for the hour. The file under an
+    attachment's id never changes, so the id and the file's name tag it."""
     # Images inline, for <img>; any other file saved, never opened by the browser.
     as_attachment = not content_type.startswith("image/")
     if not serves_files_itself(field.storage):
@@ -59,16 +65,21 @@ def file_response(field, attachment, content_type: str):
                 },
             )
         )
-    response = FileResponse(
-        field.open("rb"),
-        as_attachment=as_attachment,
-        filename=attachment.name,
-        content_type=content_type,
-    )
-    # Served from the API's origin: never sniffed into HTML, never run as a page.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
+    tag = f'"{attachment.pk}-{field.name.rsplit("/", 1)[-1]}"'
+    if request.headers.get("If-None-Match") == tag:
+        response = HttpResponseNotModified()
+    else:
+        response = FileResponse(
+            field.open("rb"),
+            as_attachment=as_attachment,
+            filename=attachment.name,
+            content_type=content_type,
+        )
+        # Served from the API's origin: never sniffed into HTML, never run as a page.
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["ETag"] = tag
+    response["Cache-Control"] = "private, no-cache"
     return response
 
 
@@ -78,7 +89,7 @@ class AttachmentFileView(APIView):
     @extend_schema(responses=FILE_RESPONSES)
     def get(self, request: Request, attachment_id: int):
         attachment = readable_attachment(request.user, attachment_id)
-        return file_response(attachment.file, attachment, attachment.content_type)
+        return file_response(request, attachment.file, attachment, attachment.content_type)
 
 
 class AttachmentThumbnailView(APIView):
@@ -87,4 +98,4 @@ class AttachmentThumbnailView(APIView):
     @extend_schema(responses=FILE_RESPONSES)
     def get(self, request: Request, attachment_id: int):
         attachment = readable_attachment(request.user, attachment_id, thumbnail=True)
-        return file_response(attachment.thumbnail, attachment, "image/webp")
+        return file_response(request, attachment.thumbnail, attachment, "image/webp")

@@ -70,6 +70,24 @@ def test_a_file_that_is_no_image_has_no_thumbnail(as_user, uploaded, user, room)
     assert as_user(user).get(f"/api/attachments/{attachment.pk}/thumbnail/").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["", "thumbnail/"], ids=["file", "thumbnail"])
+def test_a_browsers_copy_is_asked_for_again_and_refused_once_the_message_is_deleted(
+    as_user, uploaded, user, bob, room, path
+):
+    """Kept an hour without asking, a deleted message's file stayed readable on the browsers
+    that had shown it."""
+    attachment = uploaded(user, room)
+    send_with(as_user, user, room, attachment)
+    url = f"/api/attachments/{attachment.pk}/{path}"
+    first = as_user(bob).get(url)
+    assert (first.status_code, first["Cache-Control"]) == (200, "private, no-cache")
+    again = as_user(bob).get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert (again.status_code, again["ETag"], again.content) == (304, first["ETag"], b"")
+    message = Attachment.objects.get(pk=attachment.pk).message_id
+    assert as_user(user).delete(f"/api/messages/{message}/").status_code in (200, 204)
+    assert as_user(bob).get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404
+
+
 def test_leaving_the_room_ends_access(as_user, uploaded, user, bob, room):
     attachment = uploaded(user, room)
     send_with(as_user, user, room, attachment)
