@@ -38,6 +38,16 @@ def test_signing_out_forgets_the_person_and_ends_their_credential(
     page.wait_for_load_state("networkidle")
     kept = page.evaluate("Object.values(sessionStorage)")  # the token modes' credential
 
+    # Offline, the server cannot end the credential, which would still be good (a session's
+    # cookie would still sign this browser in): the page says so and stays signed in.
+    page_problems.allow(r"net::ERR_INTERNET_DISCONNECTED")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("alert")).to_contain_text("Not signed out")
+    expect(room_link(page, room.name or "bob")).to_be_visible()
+    page.context.set_offline(False)
+    expect(page.get_by_role("status").filter(has_text="Offline")).to_have_count(0)
+
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(room_link(page, room.name or "bob")).to_have_count(0)

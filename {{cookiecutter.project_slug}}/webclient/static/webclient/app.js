@@ -616,7 +616,11 @@ const actions = {
     try {
       await auth.signOut();
     } catch {
-      // Signed out here whatever the server said: the credential is forgotten.
+      // The server was not told (offline, or it did not answer): the credential is still good,
+      // and this browser still signed in. Said, not hidden behind a sign-in form.
+      connection.start();
+      reportError(new Error("Not signed out: the server could not be reached. Try again once reconnected."));
+      return;
     }
     signedOut();
   },

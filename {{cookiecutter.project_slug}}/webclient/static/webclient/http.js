@@ -51,6 +51,11 @@ export async function sendJson(method, path, body, headers = {}) {
   return data;
 }
 
+// A sign-out refused as unauthenticated: the credential had ended already.
+export function endedAlready(error) {
+  return error instanceof ApiError && (error.status === 401 || error.status === 403);
+}
+
 export function socketBase() {
   return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}`;
 }

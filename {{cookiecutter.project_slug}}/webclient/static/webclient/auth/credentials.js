@@ -1,7 +1,7 @@
 // What the modes with a credential in a header (token, knox, jwt) share: the socket opens with a
 // single-use ticket fetched with that header, so the credential never appears in a URL; signing
-// out tells the server, then forgets the credential whatever it answered.
-import { sendJson, socketBase } from "../http.js";
+// out tells the server, then forgets the credential (already refused, it is over anyway).
+import { endedAlready, sendJson, socketBase } from "../http.js";
 
 async function socketUrlWithTicket(headers) {
   const { ticket } = await sendJson("POST", "/api/auth/ws-ticket/", undefined, headers);
@@ -18,14 +18,16 @@ export function credentialMode(mode) {
       return false;
     },
     onSocketReady() {},
+    // Unanswered (offline), it throws, and the credential is kept: it would still be good.
     async signOut() {
       try {
         if (mode.mayBeSignedIn()) {
           await sendJson("POST", "/api/auth/logout/", mode.logoutBody?.(), await mode.headers());
         }
-      } finally {
-        mode.forget();
+      } catch (error) {
+        if (!endedAlready(error)) throw error;
       }
+      mode.forget();
     },
     async socketUrl() {
       return socketUrlWithTicket(await mode.headers());

@@ -1,6 +1,6 @@
 // Session mode: Django's session cookie authenticates REST calls and the socket handshake; every
 // unsafe request carries the CSRF token from the csrftoken cookie.
-import { sendJson, socketBase } from "../http.js";
+import { endedAlready, sendJson, socketBase } from "../http.js";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 // Whether this browser signed in last time: not a credential (the cookie is), only spares a
@@ -67,8 +67,13 @@ export default {
     await sendJson("POST", "/api/auth/login/", { username, password }, await headers("POST"));
     localStorage.setItem(SIGNED_IN, String(Date.now()));
   },
+  // Unanswered (offline), it throws: the cookie would still sign this browser in.
   async signOut() {
-    await sendJson("POST", "/api/auth/logout/", undefined, await headers("POST"));
+    try {
+      await sendJson("POST", "/api/auth/logout/", undefined, await headers("POST"));
+    } catch (error) {
+      if (!endedAlready(error)) throw error;
+    }
   },
   forget() {
     localStorage.removeItem(SIGNED_IN);
