@@ -58,6 +58,16 @@ def test_two_people_chat_live(
     alice.get_by_role("button", name="Save").click()
     expect(message(bob, "Lunch at one?")).to_contain_text("(edited)")
     expect(message(bob, "Lunch at noon?")).to_have_count(0)
+    # Emptied, a message of text alone is not saved: the form stays, and says why.
+    message(alice, "Lunch at one?").get_by_role("button", name="Edit").click()
+    alice.get_by_label("New text").fill("  ")
+    alice.get_by_role("button", name="Save").click()
+    expect(alice.get_by_label("New text")).to_be_visible()
+    assert "delete it instead" in alice.get_by_label("New text").evaluate(
+        "f => f.validationMessage"
+    )
+    alice.get_by_role("button", name="Cancel").click()
+    expect(message(bob, "Lunch at one?")).to_be_visible()
 
     # Hebrew reads right to left, its punctuation where its writer put it, as it is written too.
     alice.get_by_label("Message", exact=True).fill("שלום, מה נשמע?")

@@ -33,6 +33,15 @@ def test_files_chosen_together_all_upload_and_go_with_the_message(
             "button", name=f"Download notes-{n}.txt"
         )
         expect(download).to_be_visible()
+    # Its caption may go: the files stay, without a word.
+    message(alice, "All my notes").get_by_role("button", name="Edit").click()
+    alice.get_by_label("New text").fill("")
+    alice.get_by_role("button", name="Save").click()
+    captionless = alice.locator("li.message").filter(
+        has=alice.get_by_role("button", name="Download notes-0.txt")
+    )
+    expect(captionless).to_contain_text("(edited)")
+    expect(message(alice, "All my notes")).to_have_count(0)
     # More than a message carries is said before sending, and nothing goes.
     too_many = settings.ATTACHMENTS_MAX_PER_MESSAGE + 1
     attach(

@@ -659,8 +659,14 @@ export function mountConversation(actions) {
         onsubmit: (event) => {
           event.preventDefault();
           const value = field.value;
+          // Files may go without a caption; a message of text alone is deleted, not emptied.
+          if (!value.trim() && !message.attachments?.length) {
+            field.setCustomValidity("A message needs some text: delete it instead.");
+            field.reportValidity();
+            return;
+          }
           // Offline, the edit stays in its form, to save once reconnected.
-          if (value.trim() && value !== message.body && !actions.edit(message.id, value)) return;
+          if (value !== message.body && !actions.edit(message.id, value)) return;
           done();
         },
       },
@@ -668,6 +674,7 @@ export function mountConversation(actions) {
       field,
       h("p", { class: "buttons" }, h("button", { type: "submit" }, "Save"), h("button", { type: "button", class: "secondary", onclick: done }, "Cancel")),
     );
+    field.addEventListener("input", () => field.setCustomValidity(""));
     field.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
