@@ -32,8 +32,9 @@ def test_a_person_sets_their_name_and_picture_and_the_other_sees_them(
     user.refresh_from_db()
     assert (user.display_name, bool(user.avatar)) == ("Alice Liddell", True)
 
-    # On bob's screen at once, where alice was named: her message, and a 1-to-1's name.
-    expect(message(bobs, "Before the change")).to_contain_text("Alice Liddell")
+    # On bob's screen at once, where alice was named: her message, and a 1-to-1's name. Her
+    # username beside it: anyone may choose the display name "Alice Liddell".
+    expect(message(bobs, "Before the change")).to_contain_text("Alice Liddell @alice")
     if not room.name:
         expect(room_link(bobs, "Alice Liddell")).to_be_visible()
     send(alice, "New name, new face")

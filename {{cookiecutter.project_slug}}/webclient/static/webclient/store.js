@@ -50,6 +50,13 @@ export function displayName(user) {
   return user.display_name || user.username;
 }
 
+// " @username" beside a display name, which anyone may choose as theirs: the username, unique
+// and unlike any other, tells two people of one display name apart. Empty for a name that is
+// the username itself.
+export function handle(user) {
+  return user?.display_name ? ` @${user.username}` : "";
+}
+
 // Whether a message's text names me, @username in any case, not inside a longer name or an
 // address (alice@example.com does not; "@alice," does).
 export function mentionsMe(body) {

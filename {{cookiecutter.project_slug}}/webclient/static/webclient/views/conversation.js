@@ -1,7 +1,7 @@
 // The open conversation: history (older pages on scroll up), live messages, receipts, typing,
 // reactions, edits and deletions; the composer (views/composer.js) writes into it.
 import { announce, byId, confirmedButton, count, formatSize, formatTime, h, keepingFocus, linked } from "../dom.js";
-import { conversation, displayName, emit, mentionsMe, on, roomName, state } from "../store.js";
+import { conversation, displayName, emit, handle, mentionsMe, on, roomName, state } from "../store.js";
 import { mountComposer } from "./composer.js";
 import { peopleSearch } from "./sidebar.js";
 
@@ -375,6 +375,7 @@ export function mountConversation(actions) {
         { class: "meta" },
         avatarNode(message.sender),
         h("strong", { class: "sender", dir: "auto" }, displayName(message.sender)),
+        handle(message.sender) ? h("span", { class: "hint handle", dir: "ltr" }, handle(message.sender)) : null,
         " ",
         h("time", { datetime: message.created }, formatTime(message.created)),
         message.edited && !message.deleted ? h("span", { class: "hint" }, " (edited)") : null,

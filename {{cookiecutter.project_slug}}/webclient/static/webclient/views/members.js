@@ -4,7 +4,7 @@
 // admins: the invitations pending (to withdraw), the bans (to lift), and the reports of the
 // room's messages (to read, and to go to the message reported).
 import { byId, confirmedButton, h, keepingFocus } from "../dom.js";
-import { conversation, displayName, on, state } from "../store.js";
+import { conversation, displayName, handle, on, state } from "../store.js";
 
 const ROLE_NAMES = { owner: "owner", admin: "admin", member: "" };
 
@@ -139,7 +139,13 @@ export function mountMembers(actions) {
         h(
           "li",
           { class: "row", "data-focus": `member:${member.user.id}`, tabindex: -1 },
-          h("span", { class: "grow" }, displayName(member.user), ROLE_NAMES[member.role] ? h("span", { class: "hint" }, ` (${ROLE_NAMES[member.role]})`) : null),
+          h(
+            "span",
+            { class: "grow" },
+            displayName(member.user),
+            handle(member.user) ? h("span", { class: "hint", dir: "ltr" }, handle(member.user)) : null,
+            ROLE_NAMES[member.role] ? h("span", { class: "hint" }, ` (${ROLE_NAMES[member.role]})`) : null,
+          ),
           state.presence ? presence(state.online.has(member.user.id)) : null,
           ...controls(room, member),
         ),

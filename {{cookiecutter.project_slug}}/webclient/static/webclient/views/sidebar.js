@@ -1,7 +1,7 @@
 // The left pane: who I am, the connection banner, invitations, discovery, the people search
 // and the room list with unread badges, last messages and presence.
 import { byId, count, h, searchAsTyped } from "../dom.js";
-import { displayName, on, roomName, sortedRooms, state } from "../store.js";
+import { displayName, handle, on, roomName, sortedRooms, state } from "../store.js";
 
 export function mountSidebar(actions) {
   const app = byId("app");
@@ -238,7 +238,7 @@ function mountPeople(actions) {
     h(
       "li",
       { class: "row" },
-      h("span", { class: "grow" }, displayName(person), person.display_name ? h("span", { class: "hint" }, ` @${person.username}`) : null),
+      h("span", { class: "grow" }, displayName(person), handle(person) ? h("span", { class: "hint" }, handle(person)) : null),
       h("button", {
         type: "button",
         onclick: () => {
