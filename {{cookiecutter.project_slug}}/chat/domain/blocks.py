@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ..models import Block, Membership
-from ..realtime.publish import publish_blocked_sync
+from ..realtime.publish import publish_blocked_sync, publish_to_user_sync
 from .after_commit import publish_after_commit
 from .direct_rooms import pair_key
 from .errors import Invalid, NotFound
+from .events import user_ref
 from .validation import clean_id
 
 
@@ -40,22 +41,34 @@ def mark_their_conversation(blocker_id: int, blocked_id: int, blocked: bool) -> 
         )
 
 
+def tell_the_blockers_tabs(blocker_id: int, other, blocked: bool) -> None:
+    """Once committed, every socket of the blocker hears it (`block.added`, `block.removed`):
+    their other tabs show the block, or its end, as the one that made it does."""
+    event = {"type": "block.added" if blocked else "block.removed", "user": user_ref(other)}
+    publish_after_commit(lambda: publish_to_user_sync(blocker_id, event))
+
+
 def block_user(user, other_id) -> tuple[Block, bool]:
     """Block a user; blocking twice is harmless. Returns (block, created)."""
     other = blocked_user(user, other_id)
     with transaction.atomic():
         block, created = Block.objects.get_or_create(blocker=user, blocked=other)
         mark_their_conversation(user.pk, other.pk, blocked=True)
+        if created:
+            tell_the_blockers_tabs(user.pk, other, blocked=True)
     return block, created
 
 
 def unblock_user(user, other_id) -> None:
     other_id = clean_id(other_id, "user")
     with transaction.atomic():
-        deleted, _ = Block.objects.filter(blocker=user, blocked_id=other_id).delete()
-        if not deleted:
+        block = Block.objects.filter(blocker=user, blocked_id=other_id).select_related("blocked")
+        block = block.first()
+        if block is None:
             raise NotFound("You have not blocked this user.", "user")
+        block.delete()
         mark_their_conversation(user.pk, other_id, blocked=False)
+        tell_the_blockers_tabs(user.pk, block.blocked, blocked=False)
 
 
 def user_blocks(user):

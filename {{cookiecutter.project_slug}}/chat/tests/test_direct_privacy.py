@@ -116,6 +116,7 @@ async def test_a_blocked_users_socket_send_is_refused_and_reaches_nobody(
     room = await sync_to_async(direct_room)(user, bob)
     alice, bob_socket = await open_socket(user), await open_socket(bob)
     await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
+    assert (await alice.receive_json_from())["type"] == "block.added"  # to her tabs alone
     await bob_socket.send_json_to(
         {"type": "message.send", "room": room.pk, "body": "hey", "client_id": "1"}
     )
@@ -143,12 +144,14 @@ async def test_a_blocked_users_typing_reaches_nobody_from_sockets_open_before_or
     before = await open_socket(bob)
     alice = await open_socket(user)  # opened after bob's first: no presence frame for her
     await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
+    assert (await alice.receive_json_from(timeout=5))["type"] == "block.added"
     after = await open_socket(bob)
     await say(alice, "blocked you", before, after)
     for socket in (before, after):
         await socket.send_json_to({"type": "typing.start", "room": room.pk})
         await assert_nothing_on_its_way(socket)  # its start handled, without an answer
     await sync_to_async(as_user(user).delete)(f"/api/blocks/{bob.pk}/")
+    assert (await alice.receive_json_from(timeout=5))["type"] == "block.removed"
     # Her next frame is her own message: no start of his came before it.
     await say(alice, "unblocked you", before, after)
     await before.send_json_to({"type": "typing.start", "room": room.pk})
@@ -221,3 +224,17 @@ async def test_hiding_reaches_every_tab_of_the_user(open_socket, as_user, user, 
     await sync_to_async(as_user(user).post)(f"/api/rooms/{room.pk}/hide/")
     for tab in tabs:
         assert await tab.receive_json_from() == {"type": "room.hidden", "room": room.pk}
+
+
+@live
+async def test_blocking_and_unblocking_reach_every_tab_of_the_blocker(
+    open_socket, as_user, user, bob
+):
+    tabs = [await open_socket(user), await open_socket(user)]
+    bob_ref = {"id": bob.pk, "username": "bob", "display_name": "", "avatar": None}
+    await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
+    for tab in tabs:
+        assert await tab.receive_json_from() == {"type": "block.added", "user": bob_ref}
+    await sync_to_async(as_user(user).delete)(f"/api/blocks/{bob.pk}/")
+    for tab in tabs:
+        assert await tab.receive_json_from() == {"type": "block.removed", "user": bob_ref}

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from webclient.tests.browsing import alice_and_bob, message, open_room, send
+from webclient.tests.browsing import alice_and_bob, message, open_room, send, sign_in
 from webclient.tests.fixtures_direct import start_direct_conversation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,9 +25,14 @@ def test_a_blocked_person_cannot_write_until_unblocked(
     expect(alice.get_by_label("Message", exact=True)).to_be_visible()
     alice.set_viewport_size(desktop)
     start_direct_conversation(alice, bobs, "alice", "bob")
+    # alice's other tab, on the same conversation: it shows what the first one does.
+    other_tab = alice.context.new_page()
+    sign_in(other_tab, "alice", password)
+    open_room(other_tab, "bob")
 
     alice.get_by_role("button", name="Block", exact=True).click()
     expect(alice.get_by_text("Blocked: they cannot write to you")).to_be_visible()
+    expect(other_tab.get_by_text("Blocked: they cannot write to you")).to_be_visible()
     send(bobs, "Are you there?")
     expect(message(bobs, "Not sent")).to_contain_text("blocked you")
 
@@ -36,6 +41,7 @@ def test_a_blocked_person_cannot_write_until_unblocked(
     open_room(alice, "bob")
     alice.get_by_role("button", name="Unblock", exact=True).click()
     expect(alice.get_by_role("button", name="Block", exact=True)).to_be_visible()
+    expect(other_tab.get_by_role("button", name="Block", exact=True)).to_be_visible()
     message(bobs, "Not sent").get_by_role("button", name="Retry").click()
     expect(message(alice, "Are you there?")).to_be_visible()
     page_problems.assert_none()

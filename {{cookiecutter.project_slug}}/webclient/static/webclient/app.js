@@ -84,6 +84,7 @@ const presenceSeenAt = new Map();
 
 function handleFrame(frame) {
   if (frame.type === "presence") presenceSeenAt.set(frame.user.id, ++presenceEvents);
+  if (frame.type === "block.added" || frame.type === "block.removed") blockChanges += 1;
   if (CHANGES_ROOM_FIELDS.has(frame.type)) for (const load of roomListLoads) load.push(frame);
   const follow = store.apply(frame);
   if (frame.type === "message.new") notifyOfMessage(frame.message);

@@ -297,6 +297,15 @@ const handlers = {
   "user.deleted"({ user }) {
     applyProfileChange(user, Infinity, null);
   },
+  // Blocked or unblocked in another tab of mine.
+  "block.added"({ user }) {
+    state.blocked.add(user.id);
+    emit("blocks");
+  },
+  "block.removed"({ user }) {
+    state.blocked.delete(user.id);
+    emit("blocks");
+  },
   "message.updated": replaceMessage,
   "message.deleted": replaceMessage,
   "room.read"({ room: roomId, user, message }) {
