@@ -81,6 +81,12 @@ def test_escape_takes_back_a_reply_and_the_reply_describes_the_composer(
     composer = alice.get_by_label("Message", exact=True)
     expect(composer).to_be_focused()
     expect(composer).to_have_accessible_description("Replying to bob: Who brings the cake?")
+    # Deleted while the reply is written: the bar quotes it no more.
+    delete = message(bobs, "Who brings the cake?").get_by_role("button", name="Delete")
+    delete.click()
+    expect(delete).to_have_text("Delete it for everyone")
+    delete.click()
+    expect(composer).to_have_accessible_description("Replying to bob: a deleted message")
     composer.fill("I do")
     composer.press("Escape")
     expect(alice.get_by_text("Replying to bob")).to_be_hidden()

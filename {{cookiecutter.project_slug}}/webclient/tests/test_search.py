@@ -30,6 +30,9 @@ def test_a_search_result_opens_its_room_at_the_message(
     found = alice.get_by_role("region", name="Messages").get_by_role("link")
     expect(found).to_have_count(1)
     expect(found).to_contain_text("The needle is in the barn")
+    # Where and who, once each (a 1-to-1 is its other person), and when.
+    where = f"{room.name} · bob · " if room.name else "bob · "
+    expect(found.locator(".hint")).to_have_text(re.compile(rf"^{where}\d"))
     found.click()
     needle = alice.locator(".message.found")
     expect(needle).to_contain_text("The needle is in the barn")

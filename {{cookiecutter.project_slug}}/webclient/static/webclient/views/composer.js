@@ -1,7 +1,7 @@
 // The composer: the message being written, the message it replies to, the files uploading for
 // it, and the typing signals that go with it. Enter sends, Shift+Enter starts a new line.
 import { byId, h, keepingFocus } from "../dom.js";
-import { displayName, state } from "../store.js";
+import { conversation, displayName, on, state } from "../store.js";
 
 // A character that draws something: not a space, a combining mark, or an invisible format
 // character (zero-width, direction). A body of none is empty, as the server counts it.
@@ -38,11 +38,17 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
       "Replying to ",
       h("span", { dir: "auto" }, displayName(reply.sender)),
       ": ",
-      h("span", { dir: "auto" }, reply.excerpt),
+      reply.deleted ? h("em", {}, "a deleted message") : h("span", { dir: "auto" }, reply.excerpt),
     );
     byId("reply-bar").hidden = false;
     text.setAttribute("aria-describedby", "reply-text");
   }
+
+  // The message replied to, deleted while the reply is written: the bar no longer quotes it.
+  on("messages", ({ room } = {}) => {
+    if (!replyTo || replyTo.deleted || room !== state.current) return;
+    if (conversation(room).messages.get(replyTo.id)?.deleted) showReply({ ...replyTo, excerpt: "", deleted: true });
+  });
 
   function cancelReply() {
     replyTo = null;

@@ -303,6 +303,8 @@ export function mountConversation(actions) {
     keepingFocus(list, () => {
       for (const item of wanted) {
         let entry = item.key in lines ? { node: lines[item.key] } : rendered.get(item.key);
+        // Deleted meanwhile (by its sender elsewhere, a moderator): nothing left to edit or report.
+        if (item.message?.deleted) editing.delete(item.message.id);
         const stale = !(item.key in lines) && (!entry || entry.message !== item.message || entry.reactions !== item.message.reactions || entry.failed !== item.message.failed || entry.held !== item.message.held);
         if (stale && !(entry && editing.has(item.message.id))) {
           const node = messageNode(item.key, item.message, item.pending);
