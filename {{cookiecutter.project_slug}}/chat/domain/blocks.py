@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ..models import Block, Membership
+from ..realtime.presence import online_among_sync
+from ..realtime.presence import user_ref as presence_ref
 from ..realtime.publish import publish_blocked_sync, publish_to_user_sync
 from .after_commit import publish_after_commit
 from .direct_rooms import pair_key
@@ -27,11 +29,11 @@ def blocked_user(user, other_id):
     return other
 
 
-def mark_their_conversation(blocker_id: int, blocked_id: int, blocked: bool) -> None:
+def mark_their_conversation(blocker, blocked_id: int, blocked: bool) -> None:
     """Set `blocked_by_peer` on the blocked user's membership of their 1-to-1 with the blocker,
     if they have one, and tell the blocked user's sockets once committed."""
     memberships = Membership.objects.filter(
-        user_id=blocked_id, room__direct_pair=pair_key(blocker_id, blocked_id)
+        user_id=blocked_id, room__direct_pair=pair_key(blocker.pk, blocked_id)
     )
     room_ids = list(memberships.values_list("room_id", flat=True))  # a pair has one 1-to-1
     memberships.update(blocked_by_peer=blocked)
@@ -39,6 +41,22 @@ def mark_their_conversation(blocker_id: int, blocked_id: int, blocked: bool) -> 
         publish_after_commit(
             lambda room_id=room_id: publish_blocked_sync(blocked_id, room_id, blocked)
         )
+        shared_elsewhere = Membership.objects.filter(
+            user_id=blocked_id, room__memberships__user=blocker
+        ).exclude(room_id=room_id)
+        if not shared_elsewhere.exists():
+            publish_after_commit(lambda: show_the_blocker_to_them(blocker, blocked_id, blocked))
+
+
+def show_the_blocker_to_them(blocker, blocked_id: int, blocked: bool) -> None:
+    """Their 1-to-1, the one room they share, hides whether the blocker is online from now on,
+    or no longer: the blocked user's pages show them offline, or as they are (presence on)."""
+    online = online_among_sync([blocker.pk])
+    if online is None or (not blocked and blocker.pk not in online):
+        return  # presence off; or unblocked while offline, as they were shown
+    status = "offline" if blocked else "online"
+    event = {"type": "presence", "user": presence_ref(blocker), "status": status}
+    publish_to_user_sync(blocked_id, event)
 
 
 def tell_the_blockers_tabs(blocker_id: int, other, blocked: bool) -> None:
@@ -53,7 +71,7 @@ def block_user(user, other_id) -> tuple[Block, bool]:
     other = blocked_user(user, other_id)
     with transaction.atomic():
         block, created = Block.objects.get_or_create(blocker=user, blocked=other)
-        mark_their_conversation(user.pk, other.pk, blocked=True)
+        mark_their_conversation(user, other.pk, blocked=True)
         if created:
             tell_the_blockers_tabs(user.pk, other, blocked=True)
     return block, created
@@ -67,7 +85,7 @@ def unblock_user(user, other_id) -> None:
         if block is None:
             raise NotFound("You have not blocked this user.", "user")
         block.delete()
-        mark_their_conversation(user.pk, other_id, blocked=False)
+        mark_their_conversation(user, other_id, blocked=False)
         tell_the_blockers_tabs(user.pk, block.blocked, blocked=False)
 
 

@@ -238,3 +238,36 @@ async def test_blocking_and_unblocking_reach_every_tab_of_the_blocker(
     await sync_to_async(as_user(user).delete)(f"/api/blocks/{bob.pk}/")
     for tab in tabs:
         assert await tab.receive_json_from() == {"type": "block.removed", "user": bob_ref}
+
+
+@live
+async def test_a_block_shows_the_blocker_offline_to_the_blocked_and_its_end_as_they_are(
+    open_socket, as_user, user, bob, settings
+):
+    """Their 1-to-1 is the one room they share: from the block on it hides whether alice is
+    online, so bob's pages, which showed her online, are told she is not; and at its end that
+    she is."""
+    settings.CHAT_PRESENCE = True
+    await sync_to_async(direct_room)(user, bob)
+    bobs = await open_socket(bob)
+    alice = await open_socket(user)
+    alice_ref = {"id": user.pk, "username": "alice"}
+    assert await bobs.receive_json_from() == {
+        "type": "presence",
+        "user": alice_ref,
+        "status": "online",
+    }
+    await sync_to_async(as_user(user).post)("/api/blocks/", {"user": bob.pk}, format="json")
+    assert await bobs.receive_json_from() == {
+        "type": "presence",
+        "user": alice_ref,
+        "status": "offline",
+    }
+    await sync_to_async(as_user(user).delete)(f"/api/blocks/{bob.pk}/")
+    assert await bobs.receive_json_from() == {
+        "type": "presence",
+        "user": alice_ref,
+        "status": "online",
+    }
+    for change in ("block.added", "block.removed"):
+        assert (await alice.receive_json_from())["type"] == change
