@@ -12,6 +12,8 @@ from PIL import Image, UnidentifiedImageError
 
 # Image formats Pillow opens for us, by the content type each is served as.
 IMAGE_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+# Pillow's JPEG parser names a JPEG that declares further pictures (a camera's MPO) "MPO".
+FORMAT_OF_PARSED = {"MPO": "JPEG"}
 # Other types, by the bytes they start with.
 SIGNATURES = {"application/pdf": b"%PDF-"}
 # Stored names end in the extension of the detected type, so a download is saved as what it is.
@@ -70,7 +72,8 @@ def detect_type(file) -> str | None:
         try:
             # Only these formats' parsers may claim the file: each checks its magic bytes.
             with opened_image(file, list(IMAGE_FORMATS.values())) as image:
-                return next(key for key, value in IMAGE_FORMATS.items() if value == image.format)
+                parsed = FORMAT_OF_PARSED.get(image.format, image.format)
+                return next(key for key, value in IMAGE_FORMATS.items() if value == parsed)
         except TooManyPixels:
             raise
         except (UnidentifiedImageError, OSError, ValueError):

@@ -8,7 +8,7 @@ from PIL import Image, ImageOps
 
 from core.image_decoding import decoding_turn, refuse_costly_scans
 
-from .content import IMAGE_FORMATS, TooManyFrames, TooManyPixels, opened_image
+from .content import FORMAT_OF_PARSED, IMAGE_FORMATS, TooManyFrames, TooManyPixels, opened_image
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,15 @@ def process_image(file, content_type: str) -> ProcessedImage:
         if image.width * image.height * frames > settings.ATTACHMENTS_MAX_PIXELS:
             raise TooManyPixels
         refuse_costly_scans(image, file)
-        animated = frames > 1
+        # A JPEG that declares further pictures (a camera's MPO) is stored as its first.
+        stored_format = FORMAT_OF_PARSED.get(image.format, image.format)
+        animated = frames > 1 and stored_format != "JPEG"
         # Frames of an animation are kept as they are: transposing applies to one frame only.
         # In place: a transposed copy would be a second image of every pixel.
         if not animated:
             ImageOps.exif_transpose(image, in_place=True)
         content = io.BytesIO()
-        image.save(content, format=image.format, save_all=animated, **save_options(image))
+        image.save(content, format=stored_format, save_all=animated, **save_options(stored_format))
         small = io.BytesIO()
         thumbnail(image).save(small, format="WEBP", quality=80)
         return ProcessedImage(content.getvalue(), image.width, image.height, small.getvalue())
@@ -72,6 +74,6 @@ def thumbnail(image: Image.Image) -> Image.Image:
     return image.resize(fitted, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
-def save_options(image) -> dict:
+def save_options(image_format: str) -> dict:
     # Pillow's default JPEG quality (75) visibly degrades photos; 90 is close to the original.
-    return {"quality": 90} if image.format == "JPEG" else {}
+    return {"quality": 90} if image_format == "JPEG" else {}

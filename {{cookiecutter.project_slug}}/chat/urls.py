@@ -11,6 +11,7 @@ from .api.direct_views import (
 {%- if cookiecutter.room_model != "direct" %}
 from .api.group_views import GroupRoomViewSet, InvitationViewSet
 {%- endif %}
+from .api.profile_changes import ProfileChangesView
 from .api.views import (
     MessageReactionsView,
     MessageReportsView,
@@ -39,6 +40,8 @@ urlpatterns = [
         name="message-reactions",
     ),
     path("messages/<id:message_id>/reports/", MessageReportsView.as_view(), name="message-reports"),
+    # Under users/, as what it lists; here, as who is listed is who shares a room with you.
+    path("users/changed/", ProfileChangesView.as_view(), name="user-changes"),
 {%- if cookiecutter.room_model != "group" %}
     path("direct/", DirectConversationView.as_view(), name="direct"),
     path("rooms/<id:room_id>/hide/", HideConversationView.as_view(), name="room-hide"),

@@ -30,6 +30,8 @@ JPEG_MAX_SCANS = 100
 # 0x00 or a restart marker, so these bytes start a real scan or sit in metadata: counting them
 # counts every scan, at worst a few more.
 START_OF_SCAN = b"\xff\xda"
+# Pillow opens a JPEG that declares further pictures (a camera's MPO) as "MPO": JPEG all the same.
+JPEG_FORMATS = ("JPEG", "MPO")
 CHUNK_BYTES = 1024 * 1024
 
 
@@ -46,7 +48,7 @@ TOO_MANY_SCANS = (
 def refuse_costly_scans(image, file) -> None:
     """Raise TooManyScans for a JPEG `image` (opened from `file`, not yet decoded) of more than
     JPEG_MAX_SCANS scans, before decoding it. Leaves the file where it was."""
-    if image.format != "JPEG":
+    if image.format not in JPEG_FORMATS:
         return
     where = file.tell()
     try:

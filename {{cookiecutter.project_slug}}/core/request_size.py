@@ -7,8 +7,12 @@ server read hundreds of megabytes.
 
 import json
 import re
+import tempfile
 
 from django.conf import settings
+
+# The pieces a chunked body read here is handed on in.
+REPLAYED_CHUNK_BYTES = 64 * 1024
 
 
 class RequestBodyLimit:
@@ -54,29 +58,36 @@ class RequestBodyLimit:
 
     async def with_length_declared(self, scope, receive, send, max_bytes: int) -> None:
         """A chunked body, read here (up to the limit) and handed on with its Content-Length:
-        Django's request, and DRF's parsers, take a body without one for empty."""
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > max_bytes:
-                return await refuse(send, max_bytes)
-            if not message.get("more_body"):
-                break
-        length = (b"content-length", str(len(body)).encode())
-        scope = {**scope, "headers": [*scope["headers"], length]}
-        whole = {"type": "http.request", "body": bytes(body), "more_body": False}
+        Django's request, and DRF's parsers, take a body without one for empty. Kept as Django
+        keeps a body: in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, on disk past it."""
+        with tempfile.SpooledTemporaryFile(settings.FILE_UPLOAD_MAX_MEMORY_SIZE) as body:
+            length = 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunk = message.get("body", b"")
+                length += len(chunk)
+                if length > max_bytes:
+                    return await refuse(send, max_bytes)
+                body.write(chunk)
+                if not message.get("more_body"):
+                    break
+            body.seek(0)
+            declared = (b"content-length", str(length).encode())
+            scope = {**scope, "headers": [*scope["headers"], declared]}
+            read, handed_on = 0, False
 
-        async def receive_whole():
-            nonlocal whole
-            if whole is None:
-                return await receive()  # the disconnect, once the response is sent
-            message, whole = whole, None
-            return message
+            async def receive_declared():
+                nonlocal read, handed_on
+                if handed_on:
+                    return await receive()  # the disconnect, once the response is sent
+                chunk = body.read(REPLAYED_CHUNK_BYTES)
+                read += len(chunk)
+                handed_on = read >= length
+                return {"type": "http.request", "body": chunk, "more_body": not handed_on}
 
-        await self.app(scope, receive_whole, send)
+            await self.app(scope, receive_declared, send)
 
 
 async def refuse(send, max_bytes: int) -> None:

@@ -1,13 +1,10 @@
-"""The user directory (GET /api/users/?q=), avatars (GET /api/users/<id>/avatar/<name>) and the
-changes to users made while a client was away (GET /api/users/changed/?after=)."""
-
-import re
+"""The user directory (GET /api/users/?q=) and avatars (GET /api/users/<id>/avatar/<name>)."""
 
 from django.conf import settings
 from django.db.models import Q
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -17,10 +14,9 @@ from rest_framework.views import APIView
 
 from accounts.throttles import UserSearchThrottle
 from core.pagination import BoundedLimitOffsetPagination
-from core.text import ID_PATTERN, is_storable
+from core.text import is_storable
 
 from .models import User, same_username
-from .profile_numbers import latest_profile_change, profile_changes_after
 from .serializers import UserRefSerializer
 
 
@@ -113,68 +109,3 @@ class AvatarView(APIView):
         # The image is not rendered, and errors are JSON whatever the client accepts (an
         # <img> asks for images only): take the first renderer rather than answer 406.
         return super().perform_content_negotiation(request, force=True)
-
-
-# Changes a page of GET /api/users/changed/ lists at most.
-PROFILE_CHANGES_PAGE = 200
-
-ProfileChangePage = inline_serializer(
-    "ProfileChangePage",
-    {
-        "results": inline_serializer(
-            "ProfileChange",
-            {
-                "id": serializers.IntegerField(help_text="The user's id."),
-                "change": serializers.IntegerField(help_text="The change's number."),
-                "user": UserRefSerializer(
-                    allow_null=True, help_text="The user as others see them now; null: deleted."
-                ),
-            },
-            many=True,
-        ),
-        "next": serializers.URLField(allow_null=True, help_text="The following page, if any."),
-        "profile_change": serializers.IntegerField(
-            help_text="The latest change as this page was read: ask ?after= it next time."
-        ),
-    },
-)
-
-
-class ProfileChangesView(APIView):
-    """Users whose name or picture changed, or who deleted their account, after a change number
-    (`profile_change` of the room list, or of a `user.updated` event), oldest first: what a
-    client back from being away reads to show everyone as they are now."""
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "after",
-                {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
-                required=True,
-                description="The latest change number the client has seen.",
-            )
-        ],
-        responses=ProfileChangePage,
-    )
-    def get(self, request: Request) -> Response:
-        after = request.query_params.get("after", "")
-        if not re.fullmatch(ID_PATTERN, after):
-            raise serializers.ValidationError({"after": ["after must be a change number."]})
-        latest = latest_profile_change()
-        changes = profile_changes_after(int(after), latest, PROFILE_CHANGES_PAGE + 1)
-        following = None
-        if len(changes) > PROFILE_CHANGES_PAGE:
-            changes = changes[:PROFILE_CHANGES_PAGE]
-            following = request.build_absolute_uri(f"{request.path}?after={changes[-1].number}")
-        users = User.objects.in_bulk([change.user_id for change in changes if not change.deleted])
-        results = [
-            {
-                "id": change.user_id,
-                "change": change.number,
-                "user": None
-                if change.user_id not in users
-                else UserRefSerializer(users[change.user_id]).data,
-            }
-            for change in changes
-        ]
-        return Response({"results": results, "next": following, "profile_change": latest})

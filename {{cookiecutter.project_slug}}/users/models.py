@@ -85,6 +85,11 @@ class User(AbstractUser):
         user.seen_as_loaded = user.seen_values()
         return user
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or set(SEEN_FIELDS) <= set(fields):
+            self.seen_as_loaded = self.seen_values()
+
     def seen_values(self) -> tuple | None:
         """What others see of the user (SEEN_FIELDS) as this object holds it; None if it holds
         only part of it (a query that deferred some)."""

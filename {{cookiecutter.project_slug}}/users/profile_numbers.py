@@ -7,6 +7,8 @@ makes it: a change numbered n commits before n + 1 can be numbered, so a client 
 has seen every change before it.
 """
 
+from django.db.models import Q, QuerySet
+
 from .models import ProfileChange, ProfileClock
 
 
@@ -27,7 +29,12 @@ def latest_profile_change() -> int:
     return ProfileClock.objects.filter(pk=1).values_list("last", flat=True).first() or 0
 
 
-def profile_changes_after(after: int, up_to: int, limit: int) -> list[ProfileChange]:
-    """The changes numbered after `after`, to `up_to`, oldest first: `limit` at most."""
-    changes = ProfileChange.objects.filter(number__gt=after, number__lte=up_to)
+def profile_changes_after(
+    after: int, up_to: int, limit: int, seen_by: QuerySet
+) -> list[ProfileChange]:
+    """The changes numbered after `after`, to `up_to`, oldest first, `limit` at most: to the
+    users of `seen_by` (ids), and deletions (a deleted account is its id alone)."""
+    changes = ProfileChange.objects.filter(number__gt=after, number__lte=up_to).filter(
+        Q(user_id__in=seen_by) | Q(deleted=True)
+    )
     return list(changes.order_by("number")[:limit])

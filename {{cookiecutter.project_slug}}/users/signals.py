@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from accounts.revocation import close_sockets
 
 from .credentials import end_every_credential
+from .locking import lock_users
 from .models import SEEN_FIELDS, User
 from .profile import forget_file_at_commit
 from .profile_numbers import number_profile_change
@@ -52,6 +53,9 @@ def number_a_change_others_see(sender, instance: User, update_fields=None, **kwa
     seen = instance.seen_values()
     if seen is not None and seen == getattr(instance, "seen_as_loaded", None):
         return
+    # The user's row first, then the clock's: the order of a change that locks the row before
+    # it saves (a new avatar), so that two such changes never wait on each other in a cycle.
+    lock_users([instance.pk])
     instance.profile_change = number_profile_change(instance.pk)
 
 

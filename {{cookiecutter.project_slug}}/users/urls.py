@@ -2,11 +2,10 @@ from django.urls import path, re_path
 
 from core.text import ID_PATTERN
 
-from .api import AvatarView, ProfileChangesView, UserDirectoryView
+from .api import AvatarView, UserDirectoryView
 
 urlpatterns = [
     path("", UserDirectoryView.as_view(), name="user-directory"),
-    path("changed/", ProfileChangesView.as_view(), name="user-changes"),
     # A regex rather than the "id" converter, which chat/urls.py registers: a user id as
     # long as a BIGINT's, the file name as users/avatars.py writes it.
     re_path(

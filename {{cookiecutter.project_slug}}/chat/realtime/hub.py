@@ -432,7 +432,9 @@ class Hub:
         versions = await credentials_versions(list(self.users))
         for user_id, sockets in list(self.users.items()):
             for socket in list(sockets):
-                if versions.get(user_id) != socket.credentials_version:
+                # A socket that attached while the versions were read may hold a newer one.
+                version = versions.get(user_id)
+                if version is None or version > socket.credentials_version:
                     socket.revoke(None)
 
     async def check_the_database_forever(self) -> None:

@@ -1,10 +1,10 @@
 """Changes to what others see of users, numbered: a client back from being away reads those
-after the number it holds (GET /api/users/changed/?after=), each user as they are now, and a
-deleted account as null (users/profile_numbers.py)."""
+after the number it holds (GET /api/users/changed/?after=), each person it shares a room with
+as they are now, and a deleted account as null (users/profile_numbers.py)."""
 
 import pytest
 
-from users import api
+from chat.api import profile_changes
 from users.models import User
 from users.profile_numbers import latest_profile_change
 from users.tests.images import photo, upload
@@ -23,8 +23,9 @@ def listed_profile_change(client) -> int:
 
 
 def test_a_change_others_see_is_numbered_and_listed_as_the_user_is_now(
-    as_user, user, bob, password
+    as_user, user, bob, room, password, settings, tmp_path
 ):
+    settings.MEDIA_ROOT = tmp_path
     client = as_user(bob)
     held = listed_profile_change(client)
     assert changed_after(client, held)["results"] == []
@@ -67,6 +68,17 @@ def test_saves_that_change_nothing_others_see_are_not_numbered(as_user, user, bo
     assert latest_profile_change() == held + 1
 
 
+def test_only_the_people_one_shares_a_room_with_are_listed(as_user, user, bob, carol, room):
+    """No more than the directory shows of strangers (none, without a search)."""
+    held = latest_profile_change()
+    for person, name in ((user, "Alice L."), (carol, "Carol C.")):
+        as_user(person).patch("/api/auth/me/", {"display_name": name}, format="json")
+    listed = changed_after(as_user(bob), held)["results"]
+    assert [change["id"] for change in listed] == [user.pk]
+    # carol shares no room: not even her own change is anyone's to catch up on.
+    assert changed_after(as_user(carol), held)["results"] == []
+
+
 def test_a_deleted_account_is_listed_as_null(as_user, user, bob, password):
     held, user_id = latest_profile_change(), user.pk
     as_user(user).delete("/api/auth/me/", {"password": password}, format="json")
@@ -74,12 +86,15 @@ def test_a_deleted_account_is_listed_as_null(as_user, user, bob, password):
     assert page["results"] == [{"id": user_id, "change": held + 1, "user": None}]
 
 
-def test_changes_come_a_page_at_a_time_oldest_first(as_user, make_user, bob, monkeypatch):
-    monkeypatch.setattr(api, "PROFILE_CHANGES_PAGE", 2)
+def test_changes_come_a_page_at_a_time_oldest_first(
+    as_user, make_user, make_room, bob, monkeypatch
+):
+    monkeypatch.setattr(profile_changes, "PROFILE_CHANGES_PAGE", 2)
     held = latest_profile_change()
     names = ["carol", "dave", "erin"]
     for name in names:
         made = make_user(name)
+        make_room(bob, made)
         made.display_name = name.title()
         made.save()
     first = changed_after(as_user(bob), held)
