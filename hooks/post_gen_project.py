@@ -47,6 +47,7 @@ DIRECT_ROOMS = [
     "chat/tests/fixtures_direct.py",
     "webclient/tests/fixtures_direct.py",
     "webclient/tests/test_blocking.py",
+    "webclient/tests/test_hiding.py",
 ]
 FILES_BY_ANSWER = {
     "auth": {

@@ -110,13 +110,22 @@ if (stored_sessions := session_model()) is not None:
 
 
 class CsrfView(APIView):
-    """Set the CSRF cookie and return its token, for the X-CSRFToken header of later POSTs."""
+    """Set the CSRF cookie and return its token, for the X-CSRFToken header of later POSTs;
+    and whether the browser's session is signed in (at the admin, say), which a page asks
+    first."""
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses=inline_serializer("CsrfToken", {"csrfToken": serializers.CharField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "CsrfToken",
+            {"csrfToken": serializers.CharField(), "signed_in": serializers.BooleanField()},
+        )
+    )
     def get(self, request: Request) -> Response:
-        return Response({"csrfToken": get_token(request)})
+        return Response(
+            {"csrfToken": get_token(request), "signed_in": request.user.is_authenticated}
+        )
 
 
 class LoginView(APIView):

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
 
@@ -34,3 +36,9 @@ class ChatClientView(TemplateView):
             # And sends its uploads as many at a time as the server takes from one user.
             "uploads_at_once": settings.UPLOADS_AT_ONCE_PER_USER,
         }
+
+
+def favicon(request) -> HttpResponsePermanentRedirect:
+    """Browsers ask /favicon.ico of every page that names no icon (the admin's, the API's
+    docs): the web client's, not a 404 in their console."""
+    return HttpResponsePermanentRedirect(static("webclient/favicon.svg"))

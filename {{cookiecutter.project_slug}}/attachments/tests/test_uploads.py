@@ -347,6 +347,29 @@ def test_an_image_is_processed_holding_one_copy_of_its_pixels(tmp_path, mode, fm
     assert int(result.stdout) < 1.5 * decoded_kib
 
 
+def two_pictures(*, trailing: bytes = b"") -> bytes:
+    """A JPEG that declares a second picture (MPO, as cameras write), red then blue."""
+    red, blue = Image.new("RGB", (64, 32), "red"), Image.new("RGB", (64, 32), "blue")
+    encoded = io.BytesIO()
+    red.save(encoded, format="MPO", save_all=True, append_images=[blue])
+    return encoded.getvalue() + trailing
+
+
+def test_a_jpeg_of_two_pictures_is_stored_as_its_first(upload, user, room):
+    """Pillow names it MPO: it was a 500, and the scans of one went uncounted."""
+    response = upload(user, room, two_pictures(), "camera.jpg")
+    assert (response.status_code, response.data["content_type"]) == (201, "image/jpeg")
+    attachment = Attachment.objects.get(pk=response.data["id"])
+    with attachment.file.open("rb") as stored, Image.open(stored) as image:
+        assert (image.format, getattr(image, "n_frames", 1)) == ("JPEG", 1)
+        red, green, blue = image.convert("RGB").getpixel((0, 0))
+        assert red > 200 and green < 60 and blue < 60
+    with nothing_decoded():
+        refused = upload(user, room, two_pictures(trailing=b"\xff\xda" * 101), "scans.jpg")
+    assert refused.status_code == 400, refused.data
+    assert "more than 100 scans" in refused.data["file"][0]
+
+
 def test_a_jpeg_of_too_many_scans_is_refused_before_it_is_decoded(upload, user, room, media):
     with nothing_decoded():
         response = upload(user, room, progressive_jpeg(100), "scans.jpg")

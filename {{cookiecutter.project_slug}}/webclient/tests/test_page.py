@@ -74,6 +74,14 @@ def test_the_page_has_no_inline_script_style_or_handler(page):
 
 
 @pytest.mark.django_db
+def test_favicon_ico_is_the_web_clients_icon(client):
+    """Asked for by every page that names no icon (the admin's): not a 404 in its console."""
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, static("webclient/favicon.svg"))
+    assert finders.find("webclient/favicon.svg")
+
+
+@pytest.mark.django_db
 def test_the_page_names_this_auth_modes_module_and_it_exists(page):
     assert page.body["data-auth-module"] == static(settings.WEBCLIENT_AUTH_MODULE)
     assert finders.find(settings.WEBCLIENT_AUTH_MODULE)

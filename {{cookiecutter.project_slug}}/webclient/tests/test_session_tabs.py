@@ -31,3 +31,19 @@ def test_a_password_changed_in_one_tab_leaves_the_others_signed_in(
     open_room(first, room.name or "bob")
     expect(message(first, "Still signed in here")).to_be_visible()
     page_problems.assert_none()
+
+
+def test_a_sign_in_at_the_admin_is_the_chats_too(new_context, page_problems, user, password):
+    """One session for the browser: staff who signed in at /admin/ find the chat signed in."""
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    page = new_context().new_page()
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.goto("/")
+    expect(page.get_by_text("Signed in as alice", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+    page_problems.assert_none()

@@ -33,6 +33,27 @@ def test_files_chosen_together_all_upload_and_go_with_the_message(
             "button", name=f"Download notes-{n}.txt"
         )
         expect(download).to_be_visible()
+    # A file pasted into the message (a screenshot, say) or dropped on the composer goes too.
+    alice.evaluate(
+        """() => {
+          const file = (name) => {
+            const files = new DataTransfer();
+            files.items.add(new File([name], name, { type: "text/plain" }));
+            return files;
+          };
+          const text = document.getElementById("composer-text");
+          text.dispatchEvent(new ClipboardEvent("paste", { clipboardData: file("pasted.txt") }));
+          const drop = new DragEvent("drop", { dataTransfer: file("dropped.txt"), bubbles: true });
+          text.dispatchEvent(drop);
+        }"""
+    )
+    expect(uploads.filter(has_text="ready")).to_have_count(2)
+    send(alice, "Pasted and dropped")
+    for name in ("pasted.txt", "dropped.txt"):
+        download = message(alice, "Pasted and dropped").get_by_role(
+            "button", name=f"Download {name}"
+        )
+        expect(download).to_be_visible()
     # Its caption may go: the files stay, without a word.
     message(alice, "All my notes").get_by_role("button", name="Edit").click()
     alice.get_by_label("New text").fill("")

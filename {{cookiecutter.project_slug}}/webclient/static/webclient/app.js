@@ -318,7 +318,7 @@ async function catchUpProfiles(listed) {
   let url = `/api/users/changed/?after=${state.profilesChangedTo}`;
   while (url) {
     const page = await api.get(url);
-    store.applyProfileChanges(page.results);
+    store.applyChangedUsers(page.results);
     url = page.next && relative(page.next);
     if (!url) state.profilesChangedTo = page.profile_change;
   }
@@ -598,6 +598,11 @@ const actions = {
       "Signed out everywhere: every device and tab signed in as you.",
     ),
 
+  // The server tells every tab of mine (room.hidden), this one included.
+  async hideConversation(roomId) {
+    await api.post(`/api/rooms/${roomId}/hide/`);
+  },
+
   // Blocking is mine alone: the other person is not told (their messages are refused).
   async block(userId, blocking) {
     if (blocking) await api.post("/api/blocks/", { user: userId });
@@ -616,11 +621,12 @@ const actions = {
     clearTimeout(roomsReload);
     try {
       await auth.signOut();
-    } catch {
-      // The server was not told (offline, or it did not answer): the credential is still good,
-      // and this browser still signed in. Said, not hidden behind a sign-in form.
+    } catch (error) {
+      // The server was not told (offline, or it refused): the credential is still good, and
+      // this browser still signed in. Said, not hidden behind a sign-in form.
       connection.start();
-      reportError(new Error("Not signed out: the server could not be reached. Try again once reconnected."));
+      const why = error.status ? `${error.message} Try again.` : "the server could not be reached. Try again once reconnected.";
+      reportError(new Error(`Not signed out: ${why}`));
       return;
     }
     signedOut();
@@ -671,6 +677,7 @@ function signedOut(message) {
 async function signedIn() {
   signedOutAlready = false;
   state.me = await api.get("/api/auth/me/");
+  auth.signedInAs?.(state.me.id);
   byId("signin").hidden = true;
   byId("app").hidden = false;
   store.emit("me");

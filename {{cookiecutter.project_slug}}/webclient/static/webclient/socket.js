@@ -8,6 +8,8 @@ const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 30_000;
 // 4429: too many sockets or frames; reconnecting at once would be refused again.
 const TOO_MANY_DELAY_MS = 10_000;
+// Sockets closed 4401 and reopened by auth.recover() in a row, none of them ready: then signed out.
+const MAX_RECOVERIES = 3;
 
 export class Connection {
   constructor({ auth, onFrame, onReady, onStateChange, onSignedOut }) {
@@ -20,8 +22,8 @@ export class Connection {
     this.ready = false;
     this.stopped = true;
     this.attempt = 0;
-    // Set while a socket opened by auth.recover() has not yet had its session.ready.
-    this.recovered = false;
+    // Sockets opened by auth.recover() since the last session.ready.
+    this.recoveries = 0;
     this.timer = null;
     this.reconnectNow = () => {
       if (!this.stopped && !this.ws) this.retry(0);
@@ -92,7 +94,7 @@ export class Connection {
       if (frame.type === "session.ready") {
         this.ready = true;
         this.attempt = 0;
-        this.recovered = false;
+        this.recoveries = 0;
         this.auth.onSocketReady((next) => this.send(next));
         this.onStateChange("online");
         this.onReady(frame);
@@ -107,10 +109,10 @@ export class Connection {
       if (this.stopped) return;
       if (event.code === 4401) {
         // The credential expired or was revoked: a fresh one (JWT), or one still good (the
-        // session another tab kept), reconnects at once. Refused again before session.ready,
-        // it is not coming back.
-        if (!this.recovered && (await this.auth.recover())) {
-          this.recovered = true;
+        // session another tab kept, which its sign-in anew replaces in a moment), reconnects at
+        // once. Refused again and again before a session.ready, it is not coming back.
+        if (this.recoveries < MAX_RECOVERIES && (await this.auth.recover())) {
+          this.recoveries += 1;
           this.retry(0);
         } else {
           this.onSignedOut("Your session has ended: sign in again.");

@@ -214,48 +214,60 @@ function unreadAfter(roomId, cursor) {
   return unread;
 }
 
-// Returns the rooms that need a catch-up (a gap in `seq`), for the caller to fetch.
-// Wherever the user of this id is shown (messages, quotes, the room list, members): `user`
-// instead, or null for a deleted account.
-function replaceUser(id, user) {
-  const replaced = (someone) => (someone?.id === id ? user : someone);
+// Wherever each user of `people` (id -> user, or null for a deleted account) is shown
+// (messages, quotes, the room list, members): as that. Each view that shows one is redrawn once.
+function replaceUsers(people) {
+  const replaced = (someone) => (someone && people.has(someone.id) ? people.get(someone.id) : someone);
   for (const room of state.rooms.values()) {
-    if (room.peer?.id === id) room.peer = user;
+    if (room.peer && people.has(room.peer.id)) room.peer = people.get(room.peer.id);
     if (room.last_message) room.last_message.sender = replaced(room.last_message.sender);
   }
   for (const [roomId, conv] of state.conversations) {
-    const member = conv.members.get(id);
-    if (member && user) member.user = user;
-    // New objects: the view redraws a message whose object changed.
-    for (const [messageId, message] of conv.messages) {
-      if (message.sender?.id === id || message.reply_to?.sender?.id === id) {
-        const reply = message.reply_to && { ...message.reply_to, sender: replaced(message.reply_to.sender) };
-        conv.messages.set(messageId, { ...message, sender: replaced(message.sender), reply_to: reply });
+    let shown = false;
+    for (const [id, user] of people) {
+      const member = conv.members.get(id);
+      if (member && user) {
+        member.user = user;
+        shown = true;
       }
     }
+    // New objects: the view redraws a message whose object changed.
+    for (const [messageId, message] of conv.messages) {
+      if (people.has(message.sender?.id) || people.has(message.reply_to?.sender?.id)) {
+        const reply = message.reply_to && { ...message.reply_to, sender: replaced(message.reply_to.sender) };
+        conv.messages.set(messageId, { ...message, sender: replaced(message.sender), reply_to: reply });
+        shown = true;
+      }
+    }
+    if (!shown) continue;
     emit("messages", { room: roomId });
     emit("members", { room: roomId });
   }
   emit("rooms");
 }
 
-// A user as a change numbered `change` left them (null: deleted), unless a later one is shown.
-function applyProfileChange(id, change, user) {
-  const applied = state.profileChanges.get(id);
-  if (applied !== undefined && change !== undefined && applied >= change) return;
-  if (change !== undefined) state.profileChanges.set(id, change);
-  if (user && id === state.me?.id) {
-    state.me = user;
-    emit("me");
+// Those of `changes` ([id, change number, user or null]) newer than what is shown of each.
+function applyProfileChanges(changes) {
+  const people = new Map();
+  for (const [id, change, user] of changes) {
+    const applied = state.profileChanges.get(id);
+    if (applied !== undefined && change !== undefined && applied >= change) continue;
+    if (change !== undefined) state.profileChanges.set(id, change);
+    if (user && id === state.me?.id) {
+      state.me = user;
+      emit("me");
+    }
+    people.set(id, user);
   }
-  replaceUser(id, user);
+  if (people.size) replaceUsers(people);
 }
 
 // GET /api/users/changed/'s page: who changed while the page was away, as they are now.
-export function applyProfileChanges(changes) {
-  for (const { id, change, user } of changes) applyProfileChange(id, change, user);
+export function applyChangedUsers(results) {
+  applyProfileChanges(results.map(({ id, change, user }) => [id, change, user]));
 }
 
+// Returns the rooms that need a catch-up (a gap in `seq`), for the caller to fetch.
 export function apply(frame) {
   const handler = handlers[frame.type];
   return handler ? handler(frame) : undefined;
@@ -291,11 +303,11 @@ const handlers = {
   },
   // Someone's profile changed (mine, in another tab): their name and picture, wherever shown.
   "user.updated"({ user, profile_change: change }) {
-    applyProfileChange(user.id, change, user);
+    applyProfileChanges([[user.id, change, user]]);
   },
   // Someone deleted their account: their messages stay, from a deleted user.
   "user.deleted"({ user }) {
-    applyProfileChange(user, Infinity, null);
+    applyProfileChanges([[user, Infinity, null]]);
   },
   // Blocked or unblocked in another tab of mine.
   "block.added"({ user }) {

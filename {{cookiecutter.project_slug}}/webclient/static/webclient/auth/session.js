@@ -3,9 +3,9 @@
 import { endedAlready, sendJson, socketBase } from "../http.js";
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
-// Whether this browser signed in last time: not a credential (the cookie is), only spares a
-// signed-out visitor a refused /api/auth/me/. A stale one costs one refusal, then is cleared.
-// Written anew at each sign-in, so that the browser's other tabs hear of it (a storage event).
+// Written at each sign-in in the web client, so that the browser's other tabs hear of it (a
+// storage event); not a credential (the cookie is). Whether the page starts signed in, the
+// server says (start()), this only if it cannot.
 const SIGNED_IN = "chat.signedIn";
 // How long a tab whose session seems to have ended waits for another tab's sign-in.
 const OTHER_TAB_SIGN_IN_MS = 5000;
@@ -33,10 +33,15 @@ function signInElsewhere(since) {
   });
 }
 
+// The id of the user this page is signed in as (app.js tells it).
+let signedInUser = null;
+
+// Whether the cookie's session is still this page's user's: another tab may have signed
+// someone else in since (a shared computer).
 async function sessionIsGood() {
   try {
-    await sendJson("GET", "/api/auth/me/");
-    return true;
+    const me = await sendJson("GET", "/api/auth/me/");
+    return signedInUser === null || me?.id === signedInUser;
   } catch {
     return false;
   }
@@ -54,11 +59,15 @@ async function headers(method = "GET") {
   return SAFE.has(method) ? {} : { "X-CSRFToken": csrfToken() };
 }
 
+// Whether the session is signed in, as the page found it (at the admin, say, or in another tab).
+let sessionSignedIn = null;
+
 export default {
-  mayBeSignedIn: () => localStorage.getItem(SIGNED_IN) !== null,
+  mayBeSignedIn: () => sessionSignedIn ?? localStorage.getItem(SIGNED_IN) !== null,
   async start() {
-    // Sets the csrftoken cookie before the first POST (login itself is CSRF-protected).
-    await sendJson("GET", "/api/auth/csrf/");
+    // Sets the csrftoken cookie before the first POST (login itself is CSRF-protected), and
+    // says whether the cookie's session is signed in.
+    sessionSignedIn = (await sendJson("GET", "/api/auth/csrf/"))?.signed_in ?? null;
   },
   headers,
   async signIn(username, password) {
@@ -77,6 +86,10 @@ export default {
   },
   forget() {
     localStorage.removeItem(SIGNED_IN);
+    signedInUser = null;
+  },
+  signedInAs(userId) {
+    signedInUser = userId;
   },
   // A socket closed 4401, or a request refused 401, while the cookie is good: another tab of
   // this browser changed the password, which closes every socket of the user, and signs in

@@ -161,6 +161,24 @@ export function mountComposer(actions, { draftPeer, draftSent }) {
     for (const file of fileInput.files) startUpload(file);
     fileInput.value = "";
   });
+  // Files pasted into the message (a screenshot) or dropped on the composer go as chosen ones.
+  // A paste of text as well as files (a copied page) keeps its text.
+  text.addEventListener("paste", (event) => {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (!files.length || state.current === null) return;
+    if (!event.clipboardData.types.includes("text/plain")) event.preventDefault();
+    for (const file of files) startUpload(file);
+  });
+  form.addEventListener("dragover", (event) => {
+    if (event.dataTransfer?.types.includes("Files")) event.preventDefault();
+  });
+  form.addEventListener("drop", (event) => {
+    const files = [...(event.dataTransfer?.files ?? [])];
+    if (!files.length) return;
+    event.preventDefault();
+    if (state.current === null) return;
+    for (const file of files) startUpload(file);
+  });
 
   // Uploads go as many at a time as the server takes from one user; the others wait their turn.
   const waiting = [];

@@ -117,6 +117,13 @@ export function mountConversation(actions) {
           "data-focus": "block",
           onclick: () => actions.block(peer.id, !blocked).catch(showError),
         }, blocked ? "Unblock" : "Block"),
+        // Off the list (every tab of mine) until its next message brings it back.
+        h("button", {
+          type: "button",
+          class: "secondary",
+          "data-focus": "hide",
+          onclick: () => actions.hideConversation(room.id).catch(showError),
+        }, "Hide"),
       );
     }
     if (!room || room.kind !== "group") return;
