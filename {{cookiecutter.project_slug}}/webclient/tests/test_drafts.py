@@ -42,6 +42,8 @@ def test_each_conversation_keeps_its_own_draft(
 
     # Signing out leaves nothing for whoever signs in next on this page.
     alice.get_by_role("button", name="Sign out").click()
+    # Signed out (a reload before then would find the credential still there, and be refused).
+    expect(alice.get_by_role("button", name="Sign in")).to_be_visible()
     sign_in(alice, "alice", password)
     open_room(alice, first)
     expect(composer).to_have_value("")

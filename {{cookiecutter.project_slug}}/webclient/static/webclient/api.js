@@ -3,7 +3,20 @@
 import { ApiError, sendJson } from "./http.js";
 
 export function createApi(auth, { onSignedOut }) {
-  async function request(method, path, body) {
+  // The requests on their way, for settled().
+  const pending = new Set();
+
+  function request(method, path, body) {
+    const answer = requestOnce(method, path, body);
+    pending.add(answer);
+    answer.then(
+      () => pending.delete(answer),
+      () => pending.delete(answer),
+    );
+    return answer;
+  }
+
+  async function requestOnce(method, path, body) {
     try {
       return await sendJson(method, path, body, await auth.headers(method));
     } catch (error) {
@@ -12,6 +25,11 @@ export function createApi(auth, { onSignedOut }) {
       onSignedOut("Your session has ended: sign in again.");
       throw error;
     }
+  }
+
+  // Once every request now on its way is answered (or has failed).
+  async function settled() {
+    await Promise.allSettled([...pending]);
   }
 
   // Every page of a list (`next` links), for lists the client keeps whole; `onPage` sees each
@@ -87,6 +105,7 @@ export function createApi(auth, { onSignedOut }) {
     upload,
     blobUrl,
     forgetBlobs,
+    settled,
   };
 }
 

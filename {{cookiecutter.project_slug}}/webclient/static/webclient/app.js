@@ -84,6 +84,9 @@ const presenceSeenAt = new Map();
 
 function handleFrame(frame) {
   if (frame.type === "presence") presenceSeenAt.set(frame.user.id, ++presenceEvents);
+  if (MEMBERSHIP_EVENTS.has(frame.type)) {
+    for (const load of membersLoads) if (load.room === frame.room) load.frames.push(frame);
+  }
   if (frame.type === "block.added" || frame.type === "block.removed") blockChanges += 1;
   if (CHANGES_ROOM_FIELDS.has(frame.type)) for (const load of roomListLoads) load.push(frame);
   const follow = store.apply(frame);
@@ -345,11 +348,28 @@ async function loadPeersPresence() {
   }
 }
 
+// The members lists on their way, each with the membership events that came meanwhile: a list
+// the server wrote before someone left (or joined, or changed role) must not undo it.
+const MEMBERSHIP_EVENTS = new Set(["member.joined", "member.left", "member.updated"]);
+const membersLoads = new Set();
+
 async function loadMembers(roomId) {
   const conv = store.conversation(roomId);
   const asked = presenceEvents;
-  const members = await api.all(`/api/rooms/${roomId}/members/?limit=200`);
+  const meanwhile = { room: roomId, frames: [] };
+  membersLoads.add(meanwhile);
+  let members;
+  try {
+    members = await api.all(`/api/rooms/${roomId}/members/?limit=200`);
+  } finally {
+    membersLoads.delete(meanwhile);
+  }
   conv.members = new Map(members.map((member) => [member.user.id, member]));
+  for (const { type, user, role } of meanwhile.frames) {
+    if (type === "member.left") conv.members.delete(user.id);
+    else if (type === "member.updated" && conv.members.has(user.id)) conv.members.get(user.id).role = role;
+    else if (type === "member.joined" && !conv.members.has(user.id)) conv.members.set(user.id, { user, role: "member", last_read: null });
+  }
   for (const member of members) {
     const toldSinceAsked = (presenceSeenAt.get(member.user.id) ?? 0) > asked;
     if (!toldSinceAsked && member.online) state.online.add(member.user.id);
@@ -619,6 +639,9 @@ const actions = {
     connection.stop();
     // A room list reload still to come would ask with the credential being ended.
     clearTimeout(roomsReload);
+    // Nor may the requests on their way (a catch-up's) be answered after it has ended: each
+    // would be refused, and the page would try to renew the credential it is ending.
+    await api.settled();
     try {
       await auth.signOut();
     } catch (error) {
