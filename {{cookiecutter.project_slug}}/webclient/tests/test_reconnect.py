@@ -237,6 +237,9 @@ def test_a_catch_up_the_server_cannot_answer_goes_again_until_it_does(
     alice.clock.install()
     sign_in(alice, "alice", password)
     open_room(alice, room.name or "bob")
+    # What signing in and opening the room read has come back: a read cut off by the lost
+    # network would say, before the catch-up, that the page may lack what it missed.
+    alice.wait_for_load_state("networkidle")
     browser.set_offline(True)
     expect(alice.get_by_text("Offline — reconnecting…")).to_be_visible()
     post_from_another_client(as_user(bob), room, "While you were away")
